@@ -1,0 +1,119 @@
+// Shared flags and the one `catch` that turns any error into a one-line message on stderr and
+// a documented exit code (src/errors.ts). Commands extend this and stay thin.
+import {Command, Flags, Interfaces} from '@oclif/core'
+import {ExitCode, InterruptedError, isMqkitError, UsageError} from './errors.js'
+import {colourFor} from './output/colour.js'
+import {redactUrl} from './url.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/** The URL used when neither --url nor MQKIT_URL is given (commands may override). */
+export const DEFAULT_URL = 'memory://'
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    url: Flags.string({
+      char: 'u',
+      summary: 'Broker URL: memory://, amqp://user:pass@host:5672/vhost, kafka://host:9092[,host:9092], file:./queues.db',
+      env: 'MQKIT_URL',
+      helpGroup: 'CONNECTION',
+    }),
+    'connect-timeout': Flags.string({
+      summary: 'Give up connecting after this long (e.g. 5s, 500ms).',
+      default: '10s',
+      helpGroup: 'CONNECTION',
+    }),
+    verbose: Flags.boolean({
+      char: 'v',
+      summary: 'Print diagnostics and stack traces on stderr.',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: BaseFlags<T>
+  /** Aborted on SIGINT/SIGTERM so long-running commands can stop cleanly (and settle messages). */
+  protected readonly interrupt = new AbortController()
+  protected readonly stderrColour = colourFor(process.stderr)
+  protected readonly stdoutColour = colourFor(process.stdout)
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    if (this.interrupt.signal.aborted) {
+      // Second Ctrl-C: the user means it.
+      process.exit(ExitCode.interrupted)
+    }
+    this.diag(`${signal} received, stopping…`)
+    this.interrupt.abort(new InterruptedError(`interrupted by ${signal}`))
+  }
+
+  /** The URL to connect to; commands with another default override `defaultUrl`. */
+  protected get url(): string {
+    return (this.flags.url as string | undefined) ?? this.defaultUrl()
+  }
+
+  protected defaultUrl(): string {
+    return DEFAULT_URL
+  }
+
+  protected clientName(): string {
+    return `mqkit ${this.config.version} ${this.id ?? ''}`.trim()
+  }
+
+  /** A diagnostic line on stderr (never stdout, so pipes stay clean). */
+  protected diag(message: string): void {
+    process.stderr.write(`${redactUrl(message)}\n`)
+  }
+
+  protected verboseLog(message: string): void {
+    if (this.flags?.verbose || process.env.DEBUG) this.diag(message)
+  }
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    process.on('SIGINT', this.onSignal)
+    process.on('SIGTERM', this.onSignal)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own exit (this.exit / help) passes straight through.
+    if (error.message === 'EEXIT' || error.message?.startsWith('EEXIT')) throw error
+    if ((error as {code?: string}).code === 'EEXIT') throw error
+    const exitCode = exitCodeOf(error)
+    const message = redactUrl(firstLine(error.message || String(error)))
+    const verbose = this.flags?.verbose || Boolean(process.env.DEBUG)
+    process.stderr.write(`${this.stderrColour.red('mqkit:')} ${message}\n`)
+    if (verbose && error.stack) process.stderr.write(`${redactUrl(error.stack)}\n`)
+    if (this.jsonEnabled()) {
+      const code = isMqkitError(error) ? error.code : exitCode === ExitCode.usage ? 'USAGE' : 'ERROR'
+      process.stdout.write(`${JSON.stringify({error: {code, message, exitCode}})}\n`)
+    }
+    this.exit(exitCode)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    process.off('SIGINT', this.onSignal)
+    process.off('SIGTERM', this.onSignal)
+    return super.finally(error)
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error'
+}
+
+function exitCodeOf(error: Error & {oclif?: {exit?: number}}): number {
+  if (isMqkitError(error)) return error.exitCode
+  // oclif's flag/arg parse errors carry exit 2: they are usage errors.
+  if (error.oclif?.exit !== undefined) return error.oclif.exit === 1 ? ExitCode.usage : error.oclif.exit
+  return ExitCode.failure
+}
+
+export {UsageError}

@@ -1,0 +1,200 @@
+// The driver contract: the only surface through which commands, bench and tests talk to a
+// broker. Kept narrow on purpose (OpenMessaging Benchmark style): declare / delete / publish /
+// consume / inspect. Library types (amqplib, kafkajs, better-sqlite3) never leave a driver.
+// Drivers never time anything and never print; they throw MqkitError subclasses (src/errors.ts).
+
+export type BackendName = 'memory' | 'local' | 'amqp' | 'kafka'
+
+/** What a backend can do. A feature that is false is refused with UnsupportedError, never faked. */
+export interface Features {
+  /** Per-message priority honoured when the queue is declared with maxPriority. */
+  priority: boolean
+  /** Per-queue message TTL (ttlMs) with expiry. */
+  ttl: boolean
+  /** Per-message expiration (OutgoingMessage.expirationMs). */
+  messageTtl: boolean
+  /** Expired / rejected messages routed to a dead-letter target. */
+  deadLetter: boolean
+  /** maxLength with overflow policy. */
+  maxLength: boolean
+  /** nack(requeue=true) puts a message back for redelivery. */
+  requeue: boolean
+  /** Delivery.deliveryCount is the true count (not just 1 or 2 from the redelivered flag). */
+  deliveryCount: boolean
+  /** Where ordering holds: the whole queue, or per partition (key). */
+  ordering: 'queue' | 'partition'
+  /** Queues are split into partitions (QueueSpec.partitions honoured). */
+  partitions: boolean
+  /** Messages survive a broker restart when durable/persistent. */
+  persistence: boolean
+  /** Several consumers on one queue share its messages (for Kafka: within one group). */
+  competingConsumers: boolean
+  /** Exchanges / routing (OutgoingMessage.exchange honoured). */
+  exchanges: boolean
+  /** Unacked messages return to the queue when their consumer goes away. */
+  redeliverOnClose: boolean
+  /** Several separate processes can share queues through this backend. */
+  crossProcess: boolean
+}
+
+export type Overflow = 'drop-head' | 'reject-publish'
+
+/** Backend-neutral queue (or topic) declaration. Undefined fields mean "backend default". */
+export interface QueueSpec {
+  name: string
+  durable?: boolean
+  /** Message time-to-live in milliseconds (Kafka: retention.ms). */
+  ttlMs?: number
+  /** Maximum number of ready messages. */
+  maxLength?: number
+  /** What happens when maxLength is reached. @default 'drop-head' */
+  overflow?: Overflow
+  /** Name of the queue (memory/local) or exchange (AMQP) that receives dead letters. */
+  deadLetter?: string
+  /** AMQP: routing key used for dead letters. */
+  deadLetterKey?: string
+  /** Highest priority accepted (0..255); messages above it are clamped. */
+  maxPriority?: number
+  partitions?: number
+  replication?: number
+  /** Raw backend arguments (x-queue-type, cleanup.policy, ...), already typed. */
+  args?: Record<string, string | number | boolean>
+}
+
+export interface DeclareResult {
+  /** False when an identical queue already existed. */
+  created: boolean
+}
+
+export type Headers = Record<string, string>
+
+export interface OutgoingMessage {
+  body: Buffer
+  /** Kafka: record key (partitioning). AMQP: routing key when `exchange` is set. */
+  key?: string
+  headers?: Headers
+  priority?: number
+  persistent?: boolean
+  /** Per-message TTL in milliseconds (features.messageTtl). */
+  expirationMs?: number
+  messageId?: string
+  correlationId?: string
+  contentType?: string
+  /** Kafka: explicit partition. */
+  partition?: number
+  /** AMQP: publish to this exchange (with `key` as routing key) instead of the queue. */
+  exchange?: string
+}
+
+export interface Delivery {
+  queue: string
+  body: Buffer
+  key?: string
+  headers: Headers
+  priority?: number
+  messageId?: string
+  correlationId?: string
+  contentType?: string
+  /** True when the broker delivered this message before (to this or another consumer). */
+  redelivered: boolean
+  /** 1 on first delivery. Exact where features.deliveryCount, else 1 or 2 from the flag. */
+  deliveryCount: number
+  /** When the broker accepted the message, epoch milliseconds (0 when unknown). */
+  timestampMs: number
+  partition?: number
+  /** Kafka offset, as a decimal string. */
+  offset?: string
+  /** Settle the message. Exactly one of ack/nack/reject per delivery; later calls are ignored. */
+  ack(): Promise<void>
+  /** Return the message for redelivery (requeue=true) or drop it to the dead-letter target. */
+  nack(requeue: boolean): Promise<void>
+}
+
+export type StartPosition =
+  | {kind: 'default'}
+  | {kind: 'beginning'}
+  | {kind: 'end'}
+  | {kind: 'offset'; offset: string}
+  | {kind: 'timestamp'; epochMs: number}
+
+export interface ConsumeOptions {
+  /** Most unacknowledged deliveries in flight to this consumer. @default 100 */
+  prefetch?: number
+  /** The broker settles on delivery; ack/nack become no-ops. @default false */
+  autoAck?: boolean
+  /** Kafka consumer group; consumers with the same group compete. Ignored by queue brokers. */
+  group?: string
+  /** Where a log-based backend starts reading (Kafka, RabbitMQ streams). */
+  from?: StartPosition
+}
+
+export type EndReason =
+  | {kind: 'cancelled'} // we cancelled it
+  | {kind: 'deleted'; message: string} // the queue went away
+  | {kind: 'connection-lost'; message: string}
+
+export interface Subscription {
+  /** Stop deliveries. Unacked deliveries stay pending until acked/nacked or the connection closes. */
+  cancel(): Promise<void>
+  /** Resolves when the subscription ends for any reason. */
+  readonly ended: Promise<EndReason>
+}
+
+export type MessageHandler = (delivery: Delivery) => void | Promise<void>
+
+export interface QueueStats {
+  name: string
+  /** Messages waiting to be delivered (Kafka: group lag when a group is given, else total retained). */
+  ready: number
+  /** Delivered but not yet acknowledged. */
+  inFlight: number
+  consumers: number
+  /** Kafka: consumer-group lag. */
+  lag?: number
+  /** Backend-specific facts (partitions, offsets, queue type, rates...), JSON-safe. */
+  extras: Record<string, unknown>
+}
+
+export interface InspectOptions {
+  /** Kafka: compute lag for this consumer group. */
+  group?: string
+}
+
+export interface InspectResult {
+  queues: QueueStats[]
+  /** Where the figures came from, e.g. "management API http://host:15672" or "passive declare". */
+  source: string
+  /** Backend-level facts (store file and size, broker version...). */
+  extras: Record<string, unknown>
+}
+
+export interface Driver {
+  readonly backend: BackendName
+  readonly features: Features
+  /** Safe to print: the connection URL with secrets removed. */
+  readonly displayUrl: string
+  connect(): Promise<void>
+  /** Close everything; unacked deliveries return to their queues where the backend does that. */
+  close(): Promise<void>
+  /** Idempotent for an identical spec; PreconditionError naming the differing setting otherwise. */
+  declare(spec: QueueSpec): Promise<DeclareResult>
+  /** NotFoundError when the queue does not exist. */
+  delete(name: string): Promise<void>
+  /** Remove ready messages; returns how many were removed. */
+  purge(name: string): Promise<number>
+  /** Resolves only once the broker has taken the message; rejects with DeliveryError on nack/return. */
+  publish(queue: string, message: OutgoingMessage): Promise<void>
+  /** Deliveries are pushed to the handler, at most `prefetch` unacked at a time. */
+  consume(queue: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription>
+  /** Stats for the named queues, or all queues the backend can list when `names` is empty. */
+  inspect(names: string[], options?: InspectOptions): Promise<InspectResult>
+}
+
+export interface DriverContext {
+  /** Client/connection name shown to operators, e.g. "mqkit 0.1.0 consume". */
+  clientName: string
+  /** Connection timeout in milliseconds. @default 10000 */
+  connectTimeoutMs?: number
+}
+
+export type DriverFactory = (url: import('../url.js').ParsedUrl, context: DriverContext) => Driver

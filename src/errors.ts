@@ -1,0 +1,110 @@
+// The one place where failures get a name, a one-line message and an exit code.
+// Drivers wrap broker/library errors into these at their boundary; commands never
+// pick exit codes themselves. The table is documented in README.md ("Exit codes").
+
+export const ExitCode = {
+  ok: 0,
+  /** Unexpected runtime failure (a bug, or a broker error with no better class). */
+  failure: 1,
+  /** Bad flag, argument, URL or value. */
+  usage: 2,
+  /** Cannot connect or authenticate (unreachable host, refused credentials, unknown vhost). */
+  connection: 3,
+  /** Timed out, or fewer messages than asked for arrived before the idle timeout. */
+  timeout: 4,
+  /** Queue, topic or exchange does not exist. */
+  notFound: 5,
+  /** Declared with settings that differ from the existing queue/topic. */
+  precondition: 6,
+  /** The backend cannot do what was asked (capability absent). */
+  unsupported: 7,
+  /** A bench `--assert` threshold failed. */
+  assertion: 8,
+  /** Some messages were not confirmed by the broker (nacked, unroutable, rejected). */
+  delivery: 9,
+  /** Interrupted by SIGINT/SIGTERM. */
+  interrupted: 130,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export interface MqkitErrorOptions {
+  cause?: unknown
+  retriable?: boolean
+}
+
+export class MqkitError extends Error {
+  readonly code: string = 'MQKIT_ERROR'
+  readonly exitCode: number = ExitCode.failure
+  readonly retriable: boolean
+
+  constructor(message: string, options: MqkitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    this.name = new.target.name
+    this.retriable = options.retriable ?? false
+  }
+}
+
+export class UsageError extends MqkitError {
+  override readonly code = 'USAGE'
+  override readonly exitCode = ExitCode.usage
+}
+
+export class ConnectionError extends MqkitError {
+  override readonly code = 'CONNECTION'
+  override readonly exitCode = ExitCode.connection
+  constructor(message: string, options: MqkitErrorOptions = {}) {
+    super(message, {retriable: true, ...options})
+  }
+}
+
+export class TimeoutError extends MqkitError {
+  override readonly code = 'TIMEOUT'
+  override readonly exitCode = ExitCode.timeout
+}
+
+export class NotFoundError extends MqkitError {
+  override readonly code = 'NOT_FOUND'
+  override readonly exitCode = ExitCode.notFound
+}
+
+/** A redeclare whose settings differ from what exists. `setting` names the difference. */
+export class PreconditionError extends MqkitError {
+  override readonly code = 'PRECONDITION'
+  override readonly exitCode = ExitCode.precondition
+  readonly setting?: string
+  constructor(message: string, options: MqkitErrorOptions & {setting?: string} = {}) {
+    super(message, options)
+    this.setting = options.setting
+  }
+}
+
+export class UnsupportedError extends MqkitError {
+  override readonly code = 'UNSUPPORTED'
+  override readonly exitCode = ExitCode.unsupported
+}
+
+export class AssertionFailedError extends MqkitError {
+  override readonly code = 'ASSERTION'
+  override readonly exitCode = ExitCode.assertion
+}
+
+/** The broker refused a message (nack, unroutable return, reject-publish overflow). */
+export class DeliveryError extends MqkitError {
+  override readonly code = 'DELIVERY'
+  override readonly exitCode = ExitCode.delivery
+  readonly reason: 'nacked' | 'unroutable' | 'rejected'
+  constructor(message: string, options: MqkitErrorOptions & {reason?: DeliveryError['reason']} = {}) {
+    super(message, options)
+    this.reason = options.reason ?? 'nacked'
+  }
+}
+
+export class InterruptedError extends MqkitError {
+  override readonly code = 'INTERRUPTED'
+  override readonly exitCode = ExitCode.interrupted
+}
+
+export function isMqkitError(error: unknown): error is MqkitError {
+  return error instanceof MqkitError
+}
