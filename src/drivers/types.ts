@@ -57,7 +57,40 @@ export interface QueueSpec {
   maxPriority?: number
   partitions?: number
   replication?: number
+  /** AMQP: exclusive to the declaring connection. */
+  exclusive?: boolean
+  /** AMQP: deleted when its last consumer goes away. */
+  autoDelete?: boolean
+  /** AMQP x-expires: the queue is deleted after this long unused. */
+  expiresMs?: number
+  /** AMQP x-max-length-bytes. */
+  maxLengthBytes?: number
+  /** AMQP x-queue-type. */
+  queueType?: 'classic' | 'quorum' | 'stream'
+  /** AMQP x-single-active-consumer. */
+  singleActiveConsumer?: boolean
   /** Raw backend arguments (x-queue-type, cleanup.policy, ...), already typed. */
+  args?: Record<string, string | number | boolean>
+}
+
+/** AMQP exchanges (features.exchanges); other backends refuse with UnsupportedError. */
+export interface ExchangeSpec {
+  name: string
+  type: 'direct' | 'fanout' | 'topic' | 'headers'
+  durable?: boolean
+  autoDelete?: boolean
+  internal?: boolean
+  alternateExchange?: string
+  args?: Record<string, string | number | boolean>
+}
+
+export interface BindingSpec {
+  /** Exchange the messages come from. */
+  source: string
+  destination: string
+  destinationType: 'queue' | 'exchange'
+  routingKey?: string
+  /** Headers-exchange match arguments (x-match etc.). */
   args?: Record<string, string | number | boolean>
 }
 
@@ -84,6 +117,10 @@ export interface OutgoingMessage {
   partition?: number
   /** AMQP: publish to this exchange (with `key` as routing key) instead of the queue. */
   exchange?: string
+  /** AMQP: unroutable messages come back and the publish rejects with DeliveryError('unroutable'). */
+  mandatory?: boolean
+  /** Kafka: acks required (-1 all, 1 leader, 0 none). */
+  acks?: -1 | 0 | 1
 }
 
 export interface Delivery {
@@ -186,6 +223,11 @@ export interface Driver {
   publish(queue: string, message: OutgoingMessage): Promise<void>
   /** Deliveries are pushed to the handler, at most `prefetch` unacked at a time. */
   consume(queue: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription>
+  /** features.exchanges only. */
+  declareExchange?(spec: ExchangeSpec): Promise<DeclareResult>
+  deleteExchange?(name: string): Promise<void>
+  bind?(spec: BindingSpec): Promise<void>
+  unbind?(spec: BindingSpec): Promise<void>
   /** Stats for the named queues, or all queues the backend can list when `names` is empty. */
   inspect(names: string[], options?: InspectOptions): Promise<InspectResult>
 }
