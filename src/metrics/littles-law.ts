@@ -1,0 +1,32 @@
+// Little's law, L = λW: the mean number of messages in the system equals the arrival
+// (or departure) rate times the mean time each spends there. Comparing the sampled queue
+// length with λW checks that the figures a run reports are consistent with each other.
+
+export interface LittlesLaw {
+  /** Measured mean number in system (time-weighted queue length: ready + in flight). */
+  L: number
+  /** Throughput, messages per second. */
+  lambdaPerSecond: number
+  /** Mean time in system, milliseconds. */
+  wMs: number
+  /** λ·W, the number in system the other two figures predict. */
+  lambdaW: number
+  /** (L − λW) / λW; null when λW is 0 (nothing to compare with). */
+  relativeError: number | null
+}
+
+export function littlesLaw(meanInSystem: number, lambdaPerSecond: number, meanTimeInSystemMs: number): LittlesLaw {
+  const lambdaW = lambdaPerSecond * (meanTimeInSystemMs / 1000)
+  return {
+    L: meanInSystem,
+    lambdaPerSecond,
+    wMs: meanTimeInSystemMs,
+    lambdaW,
+    relativeError: lambdaW > 0 ? (meanInSystem - lambdaW) / lambdaW : null,
+  }
+}
+
+/** W = L / λ, for when the time in system cannot be measured directly. Milliseconds. */
+export function meanTimeInSystemMs(meanInSystem: number, lambdaPerSecond: number): number {
+  return lambdaPerSecond > 0 ? (meanInSystem / lambdaPerSecond) * 1000 : 0
+}
