@@ -3,6 +3,7 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Broker round trips and child-process CLI runs: generous, but a hang still fails.
     testTimeout: 60_000,
     hookTimeout: 120_000,

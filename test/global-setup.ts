@@ -1,0 +1,59 @@
+// Starts the brokers the tests need when they are not running, and stops afterwards only what
+// it started. Keeps `npm test` a one-command affair on a fresh machine (RabbitMQ installed,
+// Java + Maven for Kafka). Under CI=true, a broker that cannot be started fails the run via the
+// per-suite checks in test/helpers/brokers.ts; here we only try hard and say what happened.
+import {execFileSync, spawnSync} from 'node:child_process'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {tcpReachable} from './helpers/brokers.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 9092)
+let startedKafka = false
+
+function log(message: string): void {
+  process.stderr.write(`[test setup] ${message}\n`)
+}
+
+function has(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], {stdio: 'ignore'}).status === 0
+}
+
+async function ensureRabbit(): Promise<void> {
+  if (await tcpReachable('127.0.0.1', 5672)) return
+  if (!has('rabbitmq-server')) {
+    log('RabbitMQ is not running and rabbitmq-server is not installed')
+    return
+  }
+  log('RabbitMQ is not running: starting it (rabbitmq-server -detached)')
+  spawnSync('rabbitmq-server', ['-detached'], {stdio: 'ignore'})
+  const result = spawnSync('rabbitmqctl', ['await_startup', '--timeout', '120'], {stdio: 'ignore'})
+  log(result.status === 0 ? 'RabbitMQ started' : 'RabbitMQ did not start within 120 s')
+}
+
+async function ensureKafka(): Promise<void> {
+  if (process.env.MQKIT_TEST_KAFKA_URL) return // someone else's broker
+  if (await tcpReachable('127.0.0.1', KAFKA_PORT)) return
+  if (!has('java') || !has('mvn')) {
+    log('Kafka is not running and java/mvn are missing: Kafka tests cannot run')
+    return
+  }
+  log('Kafka is not running: starting it with scripts/kafka.sh start (first run downloads the jars)')
+  try {
+    execFileSync('bash', [path.join(ROOT, 'scripts', 'kafka.sh'), 'start'], {stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000})
+    startedKafka = true
+  } catch (error) {
+    log(`Kafka did not start: ${(error as Error).message.split('\n')[0]}`)
+  }
+}
+
+export async function setup(): Promise<void> {
+  await Promise.all([ensureRabbit(), ensureKafka()])
+}
+
+export async function teardown(): Promise<void> {
+  if (startedKafka && !process.env.MQKIT_KEEP_KAFKA) {
+    log('stopping the Kafka broker this run started')
+    spawnSync('bash', [path.join(ROOT, 'scripts', 'kafka.sh'), 'stop'], {stdio: 'inherit', timeout: 120_000})
+  }
+}
