@@ -13,6 +13,11 @@ export async function createDriver(rawUrl: string | ParsedUrl, context: DriverCo
       const {createMemoryDriver} = await import('./memory/index.js')
       return createMemoryDriver(url, context)
     }
+    case 'amqp':
+    case 'amqps': {
+      const {createAmqpDriver} = await import('./amqp/index.js')
+      return createAmqpDriver(url, context)
+    }
     default:
       throw new UsageError(`backend for "${url.scheme}:" URLs is not available in this build`)
   }

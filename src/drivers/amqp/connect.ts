@@ -1,0 +1,107 @@
+// URL → amqplib connect options, and opening the connection within the connect timeout.
+// Everything a user can tune lives in the URL so that `--url` alone reproduces a setup:
+//   amqp://user:pass@host:port/vhost?heartbeat=10&frameMax=131072
+//   amqps://host/vhost?cafile=ca.pem&certfile=cert.pem&keyfile=key.pem&passphrase=x&insecure=true
+import {readFileSync} from 'node:fs'
+import amqp, {type ChannelModel, type Options, type SocketOptions} from 'amqplib'
+import {UsageError} from '../../errors.js'
+import type {ParsedUrl} from '../../url.js'
+import type {DriverContext} from '../types.js'
+import {connectionError} from './errors.js'
+
+/** @default 10000 */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+
+export interface AmqpTarget {
+  connect: Options.Connect
+  socket: SocketOptions
+  /** For messages: who and where, never the password. */
+  user: string
+  vhost: string
+  hostPort: string
+  connectTimeoutMs: number
+}
+
+export function amqpTarget(url: ParsedUrl, context: DriverContext): AmqpTarget {
+  const parsed = url.url
+  if (!parsed) throw new UsageError(`--url "${url.redacted}" is not an amqp:// URL`)
+  const tls = url.scheme === 'amqps'
+  const port = parsed.port === '' ? (tls ? 5671 : 5672) : Number(parsed.port)
+  // URL keeps user and password percent-encoded; the broker wants them decoded.
+  const user = parsed.username === '' ? 'guest' : decodeURIComponent(parsed.username)
+  const password = parsed.username === '' && parsed.password === '' ? 'guest' : decodeURIComponent(parsed.password)
+  // amqp://host/ and amqp://host both mean the default vhost "/"; "%2f" spells "/" explicitly.
+  const vhost = url.path === '' ? '/' : url.path
+  const connectTimeoutMs = context.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+  const query = url.query
+  const connect: Options.Connect = {
+    protocol: tls ? 'amqps' : 'amqp',
+    hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    username: user,
+    password,
+    vhost,
+    heartbeat: optionalInt(query, 'heartbeat', url.redacted),
+    frameMax: optionalInt(query, 'frameMax', url.redacted),
+  }
+  const socket: SocketOptions = {
+    // Without it Nagle + delayed ACK cap one-in-flight traffic at ~62 msg/s (measured; 3.6 k with).
+    noDelay: true,
+    timeout: connectTimeoutMs,
+    clientProperties: {connection_name: context.clientName},
+  }
+  if (tls) Object.assign(socket, tlsOptions(query, url.redacted))
+  return {connect, socket, user, vhost, hostPort: `${connect.hostname}:${port}`, connectTimeoutMs}
+}
+
+function optionalInt(query: URLSearchParams, key: string, redacted: string): number | undefined {
+  const raw = query.get(key)
+  if (raw === null) return undefined
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--url query parameter ${key} must be a whole number, got "${raw}" in "${redacted}"`)
+  return Number(raw)
+}
+
+function tlsOptions(query: URLSearchParams, redacted: string): SocketOptions {
+  const read = (key: string): Buffer | undefined => {
+    const file = query.get(key)
+    if (file === null) return undefined
+    try {
+      return readFileSync(file)
+    } catch (error) {
+      throw new UsageError(`--url ${key}=${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)} (in "${redacted}")`)
+    }
+  }
+  const options: SocketOptions = {}
+  const ca = read('cafile')
+  const cert = read('certfile')
+  const key = read('keyfile')
+  if (ca) options.ca = [ca]
+  if (cert) options.cert = cert
+  if (key) options.key = key
+  const passphrase = query.get('passphrase')
+  if (passphrase !== null) options.passphrase = passphrase
+  const insecure = query.get('insecure')
+  if (insecure === 'true' || insecure === '1') options.rejectUnauthorized = false
+  return options
+}
+
+/**
+ * Open the connection or fail with a ConnectionError within connectTimeoutMs. amqplib's own
+ * `timeout` is a socket idle timeout; the extra deadline covers a broker that trickles bytes.
+ */
+export async function openConnection(target: AmqpTarget): Promise<ChannelModel> {
+  const attempt = amqp.connect(target.connect, target.socket)
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('connect ETIMEDOUT')), target.connectTimeoutMs)
+  })
+  try {
+    return await Promise.race([attempt, deadline])
+  } catch (error) {
+    // A connection that opens after we gave up must not leak.
+    attempt.then((late) => late.close().catch(() => {})).catch(() => {})
+    throw connectionError(error, target)
+  } finally {
+    clearTimeout(timer)
+  }
+}

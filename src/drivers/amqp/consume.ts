@@ -1,0 +1,150 @@
+// One subscription = one channel of its own (prefetch is per consumer, and a broker error on
+// one subscription must not touch the others). Deliveries are handed to the handler one after
+// another, in arrival order; settling is the handler's job unless autoAck.
+import type {Channel, ConsumeMessage, Options} from 'amqplib'
+import {ConnectionError, UsageError} from '../../errors.js'
+import type {ConsumeOptions, Delivery, EndReason, Headers, MessageHandler, StartPosition, Subscription} from '../types.js'
+import type {Connection} from './channels.js'
+import {brokerError} from './errors.js'
+
+/** @default 100 */
+export const DEFAULT_PREFETCH = 100
+
+/**
+ * StartPosition → x-stream-offset (stream queues only; classic and quorum queues ignore it).
+ * 'end' is 'next' (only messages published from now on), as with Kafka's latest; RabbitMQ's own
+ * 'last' (the last chunk) and 'first'/'next' may also be given as offset strings.
+ */
+export function streamOffset(from: StartPosition | undefined): unknown {
+  switch (from?.kind) {
+    case undefined:
+    case 'default':
+      return undefined
+    case 'beginning':
+      return 'first'
+    case 'end':
+      return 'next'
+    case 'offset':
+      if (from.offset === 'first' || from.offset === 'last' || from.offset === 'next') return from.offset
+      if (!/^\d+$/.test(from.offset)) throw new UsageError(`--from must be first, last, next, an offset or a time; got "${from.offset}"`)
+      return {'!': 'long', value: Number(from.offset)}
+    case 'timestamp':
+      // AMQP timestamps are whole seconds.
+      return {'!': 'timestamp', value: Math.floor(from.epochMs / 1000)}
+  }
+}
+
+/** AMQP header values are typed (numbers, booleans, tables, x-death arrays); ours are strings. */
+export function headersOf(raw: Record<string, unknown> | undefined): Headers {
+  const headers: Headers = {}
+  if (!raw) return headers
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined || value === null) continue
+    if (typeof value === 'string') headers[key] = value
+    else if (Buffer.isBuffer(value)) headers[key] = value.toString('utf8')
+    else if (typeof value === 'object') headers[key] = JSON.stringify(value)
+    else headers[key] = String(value)
+  }
+  return headers
+}
+
+/** Quorum queues count deliveries in x-delivery-count (absent on the first); others only flag. */
+export function deliveryCountOf(message: ConsumeMessage): number {
+  const counted: unknown = message.properties.headers?.['x-delivery-count']
+  if (typeof counted === 'number') return counted + 1
+  return message.fields.redelivered ? 2 : 1
+}
+
+export async function subscribe(connection: Connection, queue: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription> {
+  const prefetch = options.prefetch ?? DEFAULT_PREFETCH
+  if (!Number.isInteger(prefetch) || prefetch < 0 || prefetch > 65535) throw new UsageError(`--prefetch must be a whole number 0..65535, got ${prefetch}`)
+  const autoAck = options.autoAck ?? false
+  const facts = {operation: `consume from queue "${queue}"`, queue}
+  const channel: Channel = await connection.openChannel(facts)
+
+  let endReason: EndReason | undefined
+  let resolveEnded!: (reason: EndReason) => void
+  const ended = new Promise<EndReason>((resolve) => (resolveEnded = resolve))
+  const end = (reason: EndReason) => {
+    if (endReason) return
+    endReason = reason
+    stopListening()
+    resolveEnded(reason)
+  }
+  const stopListening = connection.onLost((message) => end({kind: 'connection-lost', message}))
+  channel.on('close', () => end({kind: 'connection-lost', message: connection.isOpen ? 'channel closed' : 'connection to the broker lost'}))
+
+  // Sequential hand-off keeps arrival order even when the handler is async.
+  let chain: Promise<void> = Promise.resolve()
+  const onMessage = (message: ConsumeMessage | null) => {
+    if (message === null) {
+      // basic.cancel from the broker: the queue was deleted (or, for a quorum queue, lost its leader).
+      end({kind: 'deleted', message: `queue "${queue}" was deleted (the broker cancelled the consumer)`})
+      // Let the handler finish with what it holds before the channel goes.
+      void chain.then(() => channel.close()).catch(() => {})
+      return
+    }
+    const delivery = toDelivery(queue, message, channel, autoAck)
+    chain = chain.then(() => handler(delivery)).catch(() => {
+      // A throwing handler leaves its message unsettled; it returns to the queue when the
+      // subscription's channel closes. Swallowed here so the next delivery still runs.
+    })
+  }
+
+  try {
+    if (!autoAck) await channel.prefetch(prefetch)
+    const consumeOptions: Options.Consume = {noAck: autoAck}
+    const offset = streamOffset(options.from)
+    if (offset !== undefined) consumeOptions.arguments = {'x-stream-offset': offset}
+    const {consumerTag} = await channel.consume(queue, onMessage, consumeOptions)
+    return {
+      ended,
+      async cancel() {
+        if (endReason) return
+        end({kind: 'cancelled'})
+        // Cancel first so nothing new arrives; unacked deliveries stay valid until the channel
+        // closes, which returns them to the queue (close() does that).
+        await channel.cancel(consumerTag).catch(() => {})
+        await chain
+        await channel.close().catch(() => {})
+      },
+    }
+  } catch (error) {
+    stopListening()
+    await channel.close().catch(() => {})
+    throw brokerError(error, facts)
+  }
+}
+
+function toDelivery(queue: string, message: ConsumeMessage, channel: Channel, autoAck: boolean): Delivery {
+  const {properties, fields} = message
+  let settled = autoAck
+  const settle = (how: (m: ConsumeMessage) => void) => {
+    if (settled) return Promise.resolve()
+    settled = true
+    try {
+      how(message)
+      return Promise.resolve()
+    } catch (error) {
+      // The channel is gone; the broker requeues the message itself.
+      return Promise.reject(new ConnectionError(`cannot settle a message from queue "${queue}": channel closed; it will be redelivered`, {cause: error}))
+    }
+  }
+  const timestampSeconds: unknown = properties.timestamp
+  return {
+    queue,
+    body: message.content,
+    key: fields.routingKey,
+    headers: headersOf(properties.headers),
+    priority: typeof properties.priority === 'number' ? properties.priority : undefined,
+    messageId: properties.messageId ?? undefined,
+    correlationId: properties.correlationId ?? undefined,
+    contentType: properties.contentType ?? undefined,
+    redelivered: fields.redelivered,
+    deliveryCount: deliveryCountOf(message),
+    timestampMs: typeof timestampSeconds === 'number' ? timestampSeconds * 1000 : 0,
+    ack: () => settle((m) => channel.ack(m)),
+    // requeue=false: dead-lettered when the queue has a dead-letter exchange, else dropped.
+    nack: (requeue: boolean) => settle((m) => channel.nack(m, false, requeue)),
+  }
+}

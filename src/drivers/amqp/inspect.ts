@@ -1,0 +1,134 @@
+// Queue statistics from the management HTTP API when it answers, else by passive declare.
+// Passive declare only knows ready messages and consumers, so it reports inFlight 0 with
+// extras.inFlightKnown=false rather than a made-up number.
+// Management figures are sampled by the broker (every 5 s by default), so for named queues the
+// live ready/consumer counts still come from a passive declare and the API adds the rest.
+import {ConnectionError, NotFoundError, UnsupportedError, UsageError} from '../../errors.js'
+import {redactUrl} from '../../url.js'
+import type {InspectResult, QueueStats} from '../types.js'
+import type {Connection} from './channels.js'
+import type {AmqpTarget} from './connect.js'
+
+/** @default 3000 — the management API is local and either answers fast or not at all. */
+export const MANAGEMENT_TIMEOUT_MS = 3000
+
+export interface ManagementEndpoint {
+  baseUrl: string
+  /** Printable: no credentials. */
+  displayUrl: string
+  authorization: string
+  /** Given explicitly (so failing to reach it is an error) rather than guessed. */
+  explicit: boolean
+}
+
+/**
+ * `?mgmt=http://host:15672` or the context's managementUrl picks the API; `?mgmt=off` disables it;
+ * otherwise http://<amqp host>:15672 is tried with the AMQP credentials.
+ */
+export function managementEndpoint(target: AmqpTarget, query: URLSearchParams, fromContext?: string): ManagementEndpoint | undefined {
+  const given = query.get('mgmt') ?? fromContext
+  if (given !== undefined && /^(off|false|no|none|0)$/i.test(given)) return undefined
+  const raw = given ?? `http://${target.connect.hostname?.includes(':') ? `[${target.connect.hostname}]` : target.connect.hostname}:15672`
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new UsageError(`--mgmt-url is not a valid URL: "${redactUrl(raw)}"`)
+  }
+  const user = url.username === '' ? target.user : decodeURIComponent(url.username)
+  const password = url.username === '' ? (target.connect.password ?? '') : decodeURIComponent(url.password)
+  url.username = ''
+  url.password = ''
+  const baseUrl = url.toString().replace(/\/+$/, '')
+  return {baseUrl, displayUrl: baseUrl, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, explicit: given !== undefined}
+}
+
+interface ManagementQueue {
+  name: string
+  type?: string
+  state?: string
+  durable?: boolean
+  messages_ready?: number
+  messages_unacknowledged?: number
+  consumers?: number
+  memory?: number
+  message_stats?: {publish_details?: {rate?: number}; deliver_get_details?: {rate?: number}}
+}
+
+async function getJson(endpoint: ManagementEndpoint, path: string): Promise<{status: number; body: unknown}> {
+  const response = await fetch(`${endpoint.baseUrl}${path}`, {
+    headers: {authorization: endpoint.authorization},
+    signal: AbortSignal.timeout(MANAGEMENT_TIMEOUT_MS),
+  })
+  const body: unknown = response.ok ? await response.json() : undefined
+  return {status: response.status, body}
+}
+
+function fromManagement(queue: ManagementQueue): QueueStats {
+  return {
+    name: queue.name,
+    ready: queue.messages_ready ?? 0,
+    inFlight: queue.messages_unacknowledged ?? 0,
+    consumers: queue.consumers ?? 0,
+    extras: {
+      inFlightKnown: true,
+      type: queue.type ?? 'classic',
+      state: queue.state,
+      durable: queue.durable,
+      memoryBytes: queue.memory,
+      publishRatePerSec: queue.message_stats?.publish_details?.rate ?? 0,
+      deliverRatePerSec: queue.message_stats?.deliver_get_details?.rate ?? 0,
+    },
+  }
+}
+
+async function passiveStats(connection: Connection, name: string): Promise<QueueStats> {
+  const reply = await connection.withChannel({operation: `inspect queue "${name}"`, queue: name}, (channel) => channel.checkQueue(name))
+  return {name, ready: reply.messageCount, inFlight: 0, consumers: reply.consumerCount, extras: {inFlightKnown: false}}
+}
+
+/** undefined when the API did not answer and was only guessed. */
+async function managementQueues(endpoint: ManagementEndpoint, vhost: string, names: string[]): Promise<Map<string, ManagementQueue> | undefined> {
+  const vhostPath = encodeURIComponent(vhost)
+  try {
+    const {status, body} = await getJson(endpoint, `/api/queues/${vhostPath}?columns=name,type,state,durable,messages_ready,messages_unacknowledged,consumers,memory,message_stats`)
+    if (status === 401 || status === 403) throw new ConnectionError(`management API ${endpoint.displayUrl} refused the credentials (HTTP ${status})`)
+    if (status === 404) throw new NotFoundError(`vhost "${vhost}" not found by the management API ${endpoint.displayUrl}`)
+    if (!Array.isArray(body)) throw new ConnectionError(`management API ${endpoint.displayUrl} answered HTTP ${status}`)
+    const byName = new Map<string, ManagementQueue>()
+    for (const queue of body as ManagementQueue[]) if (names.length === 0 || names.includes(queue.name)) byName.set(queue.name, queue)
+    return byName
+  } catch (error) {
+    if (!endpoint.explicit) return undefined
+    if (error instanceof ConnectionError || error instanceof NotFoundError) throw error
+    throw new ConnectionError(`management API ${endpoint.displayUrl} not reachable: ${(error as Error).message}`, {cause: error})
+  }
+}
+
+export async function inspectQueues(connection: Connection, target: AmqpTarget, endpoint: ManagementEndpoint | undefined, names: string[]): Promise<InspectResult> {
+  const extras: Record<string, unknown> = {vhost: target.vhost, broker: target.hostPort}
+  const fromApi = endpoint ? await managementQueues(endpoint, target.vhost, names) : undefined
+  if (names.length === 0) {
+    if (!fromApi) {
+      throw new UnsupportedError(
+        'listing every queue needs the RabbitMQ management API (rabbitmq-plugins enable rabbitmq_management, or --mgmt-url); name the queues to inspect them by passive declare',
+      )
+    }
+    const queues = [...fromApi.values()].map(fromManagement).sort((a, b) => a.name.localeCompare(b.name))
+    return {queues, source: `management API ${endpoint!.displayUrl}`, extras}
+  }
+  const queues: QueueStats[] = []
+  for (const name of names) {
+    // Passive declare: live figures, and a NotFoundError for a missing queue either way.
+    const live = await passiveStats(connection, name)
+    const api = fromApi?.get(name)
+    if (!api) {
+      queues.push(live)
+      continue
+    }
+    const merged = fromManagement(api)
+    queues.push({...merged, ready: live.ready, consumers: live.consumers, extras: {...merged.extras, inFlightSampled: true}})
+  }
+  const source = fromApi ? `passive declare + management API ${endpoint!.displayUrl}` : 'passive declare'
+  return {queues, source, extras}
+}
