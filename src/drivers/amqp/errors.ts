@@ -63,7 +63,7 @@ export function brokerError(error: unknown, facts: OperationFacts): MqkitError {
   if (code === 406 || /PRECONDITION.FAILED/.test(text)) {
     const match = INEQUIVALENT.exec(detail)
     if (match) {
-      const [, setting, kind, name, received, current] = match
+      const [, setting, kind, name, , received, current] = match
       return new PreconditionError(
         `${kind} "${name}" already exists with ${setting}=${unquote(current)}; this declaration asks for ${setting}=${unquote(received)} (delete it first or declare it identically)`,
         {cause: error, setting},
