@@ -35,6 +35,14 @@ export interface Features {
   redeliverOnClose: boolean
   /** Several separate processes can share queues through this backend. */
   crossProcess: boolean
+  /**
+   * What publish() to a queue that does not exist does: rejects with NotFoundError, silently
+   * drops the message (AMQP default exchange without mandatory) or auto-creates it (Kafka).
+   * @default 'not-found'
+   */
+  missingQueueOnPublish?: 'not-found' | 'dropped' | 'auto-created'
+  /** Subscription.ended resolves {kind: 'deleted'} when its queue is deleted. @default true */
+  endsOnDelete?: boolean
 }
 
 export type Overflow = 'drop-head' | 'reject-publish'

@@ -1,0 +1,171 @@
+// memory:// — a real broker inside the process (see broker.ts). Each driver instance is one
+// connection: it owns its consumers, and closing it hands their unacked deliveries back to
+// their queues for redelivery, as RabbitMQ does when a channel closes.
+import {ConnectionError, UnsupportedError, UsageError} from '../../errors.js'
+import type {ParsedUrl} from '../../url.js'
+import type {
+  ConsumeOptions,
+  DeclareResult,
+  Driver,
+  DriverContext,
+  Features,
+  InspectResult,
+  MessageHandler,
+  OutgoingMessage,
+  QueueSpec,
+  Subscription,
+} from '../types.js'
+import {type Broker, brokerNamed} from './broker.js'
+import {Consumer, type Dispatcher} from './dispatch.js'
+import type {MemoryDelivery} from './delivery.js'
+import type {StoredMessage} from './queue.js'
+import {settingsExtras} from './spec.js'
+
+export const MEMORY_FEATURES: Features = Object.freeze({
+  priority: true,
+  ttl: true,
+  messageTtl: true,
+  deadLetter: true,
+  maxLength: true,
+  requeue: true,
+  deliveryCount: true,
+  ordering: 'queue',
+  partitions: false,
+  persistence: false,
+  competingConsumers: true,
+  exchanges: false,
+  redeliverOnClose: true,
+  crossProcess: false,
+  missingQueueOnPublish: 'not-found',
+  endsOnDelete: true,
+})
+
+/** @default 100 unacked deliveries per consumer */
+const DEFAULT_PREFETCH = 100
+
+export function createMemoryDriver(url: ParsedUrl, _context: DriverContext): Driver {
+  return new MemoryDriver(url.path === '' ? 'default' : url.path, url.redacted)
+}
+
+class MemoryDriver implements Driver {
+  readonly backend = 'memory' as const
+  readonly features = MEMORY_FEATURES
+  private broker: Broker | undefined
+  private readonly consumers = new Set<Consumer>()
+  private readonly forgetConsumer = (consumer: Consumer) => this.consumers.delete(consumer)
+
+  constructor(
+    private readonly brokerName: string,
+    readonly displayUrl: string,
+  ) {}
+
+  async connect(): Promise<void> {
+    this.broker ??= brokerNamed(this.brokerName)
+  }
+
+  async close(): Promise<void> {
+    if (this.broker === undefined) return
+    this.broker = undefined
+    const returned = new Map<Dispatcher, MemoryDelivery[]>()
+    for (const consumer of [...this.consumers]) {
+      const deliveries = consumer.takeUnacked()
+      consumer.end({kind: 'cancelled'})
+      if (deliveries.length === 0) continue
+      const list = returned.get(consumer.dispatcher) ?? []
+      list.push(...deliveries)
+      returned.set(consumer.dispatcher, list)
+    }
+    this.consumers.clear()
+    for (const [dispatcher, deliveries] of returned) {
+      const queue = dispatcher.queue
+      if (queue.deleted) continue
+      // Back at the head in the order they were first delivered.
+      deliveries.sort((a, b) => a.sequence - b.sequence)
+      for (let i = deliveries.length - 1; i >= 0; i--) queue.requeueFront(deliveries[i].stored)
+      queue.inFlight -= deliveries.length
+      dispatcher.schedule()
+    }
+  }
+
+  async declare(spec: QueueSpec): Promise<DeclareResult> {
+    return this.connected().declare(spec)
+  }
+
+  async delete(name: string): Promise<void> {
+    this.connected().delete(name)
+  }
+
+  async purge(name: string): Promise<number> {
+    return this.connected().get(name).queue.purge()
+  }
+
+  async publish(queueName: string, message: OutgoingMessage): Promise<void> {
+    const dispatcher = this.connected().get(queueName)
+    if (message.exchange !== undefined) throw new UnsupportedError('memory:// has no exchanges; publish to a queue')
+    if (message.partition !== undefined) throw new UnsupportedError('memory:// queues have no partitions')
+    if (!Buffer.isBuffer(message.body)) throw new UsageError('message body must be a Buffer')
+    const {expirationMs} = message
+    if (expirationMs !== undefined && !(expirationMs >= 0)) {
+      throw new UsageError(`message expiration must be ≥ 0 ms, got ${expirationMs}`)
+    }
+    const queue = dispatcher.queue
+    const nowMs = Date.now()
+    const stored: StoredMessage = {
+      body: message.body,
+      key: message.key,
+      headers: message.headers ?? {},
+      priority: message.priority,
+      messageId: message.messageId,
+      correlationId: message.correlationId,
+      contentType: message.contentType,
+      timestampMs: nowMs,
+      expiresAtMs: queue.expiryFor(nowMs, expirationMs),
+      deliveryCount: 0,
+      deadLetteredFrom: undefined,
+    }
+    queue.enqueue(stored) // throws DeliveryError('rejected') when full under reject-publish
+    dispatcher.schedule()
+  }
+
+  async consume(queueName: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription> {
+    const dispatcher = this.connected().get(queueName)
+    const prefetch = options.prefetch ?? DEFAULT_PREFETCH
+    if (!Number.isInteger(prefetch) || prefetch < 0) throw new UsageError(`prefetch must be a whole number ≥ 0, got ${prefetch}`)
+    const consumer = new Consumer(
+      dispatcher,
+      {prefetch, autoAck: options.autoAck ?? false},
+      handler,
+      this.connected().deadLetterBound,
+      this.forgetConsumer,
+    )
+    this.consumers.add(consumer)
+    dispatcher.add(consumer)
+    return {
+      ended: consumer.ended,
+      async cancel() {
+        consumer.end({kind: 'cancelled'})
+      },
+    }
+  }
+
+  async inspect(names: string[]): Promise<InspectResult> {
+    const broker = this.connected()
+    const dispatchers = names.length === 0 ? broker.all() : names.map((name) => broker.get(name))
+    return {
+      queues: dispatchers.map(({queue, consumers}) => ({
+        name: queue.name,
+        ready: queue.ready,
+        inFlight: queue.inFlight,
+        consumers: consumers.length,
+        extras: settingsExtras(queue.settings),
+      })),
+      source: 'in-process broker',
+      extras: {broker: broker.name, queues: broker.all().length},
+    }
+  }
+
+  private connected(): Broker {
+    if (this.broker === undefined) throw new ConnectionError(`${this.displayUrl} is not connected (connect() first, or it was closed)`)
+    return this.broker
+  }
+}
