@@ -18,6 +18,10 @@ export async function createDriver(rawUrl: string | ParsedUrl, context: DriverCo
       const {createAmqpDriver} = await import('./amqp/index.js')
       return createAmqpDriver(url, context)
     }
+    case 'kafka': {
+      const {createKafkaDriver} = await import('./kafka/index.js')
+      return createKafkaDriver(url, context)
+    }
     default:
       throw new UsageError(`backend for "${url.scheme}:" URLs is not available in this build`)
   }

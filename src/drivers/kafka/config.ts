@@ -1,0 +1,174 @@
+// kafka:// URL → kafkajs client configuration, plus the driver's own knobs. Everything a user
+// can set on a Kafka connection lives in the URL query so that every command (and bench) gets it
+// for free: ?clientId= ?ssl=true&cafile=&certfile=&keyfile=&insecure=true
+// ?sasl=plain|scram-sha-256|scram-sha-512 (user:password from the URL) ?compression=gzip
+// ?lingerMs= ?batchSize=.
+import {readFileSync} from 'node:fs'
+import type {ConnectionOptions} from 'node:tls'
+import kafkajs from 'kafkajs'
+import type {KafkaConfig, SASLOptions} from 'kafkajs'
+import {UsageError} from '../../errors.js'
+import type {ParsedUrl} from '../../url.js'
+import type {DriverContext} from '../types.js'
+
+const {logLevel, CompressionTypes} = kafkajs
+
+/** @default 10000 — same default as the rest of mqkit (DriverContext.connectTimeoutMs). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+
+/**
+ * Bounded retries: kafkajs defaults to 5 retries with up to 30 s between them, so an unreachable
+ * broker would take minutes to report. Three quick attempts within about a second is enough to
+ * ride out a leader move, and the driver adds an overall deadline on top (see connect()).
+ */
+export const RETRY = {retries: 3, initialRetryTime: 100, maxRetryTime: 1000, factor: 0.2, multiplier: 2} as const
+
+export type Compression = 'none' | 'gzip'
+
+export interface KafkaDriverOptions {
+  client: KafkaConfig
+  connectTimeoutMs: number
+  /** Codec for produce requests. kafkajs ships gzip only (snappy/lz4/zstd need extra codecs). */
+  compression: Compression
+  /**
+   * How long a publish() waits for others to join its batch. 0 = flush on the next event-loop
+   * turn (setImmediate), which already coalesces everything published in the same tick.
+   * @default 0
+   */
+  lingerMs: number
+  /** A batch is flushed as soon as it holds this many messages. @default 1000 */
+  batchSize: number
+}
+
+const KNOWN_QUERY_KEYS = ['clientId', 'ssl', 'cafile', 'certfile', 'keyfile', 'insecure', 'sasl', 'compression', 'lingerMs', 'batchSize']
+
+export function kafkaOptionsFromUrl(url: ParsedUrl, context: DriverContext): KafkaDriverOptions {
+  const query = url.query
+  for (const key of query.keys()) {
+    if (!KNOWN_QUERY_KEYS.includes(key)) {
+      throw new UsageError(`--url has unknown Kafka option "${key}"; known: ${KNOWN_QUERY_KEYS.join(', ')}`)
+    }
+  }
+  const connectTimeoutMs = context.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+  const client: KafkaConfig = {
+    clientId: query.get('clientId') ?? clientIdFrom(context.clientName),
+    brokers: url.hosts,
+    connectionTimeout: connectTimeoutMs,
+    authenticationTimeout: connectTimeoutMs,
+    // Produce with acks=all and fetches with maxWait can legitimately take a while; 30 s is
+    // kafkajs's default and only bites when the broker is alive but stuck.
+    requestTimeout: 30_000,
+    retry: {...RETRY},
+    ...logging(),
+  }
+  const ssl = sslOptions(query)
+  if (ssl !== undefined) client.ssl = ssl
+  const sasl = saslOptions(url)
+  if (sasl !== undefined) client.sasl = sasl
+  return {
+    client,
+    connectTimeoutMs,
+    compression: compressionOption(query.get('compression')),
+    lingerMs: intOption(query, 'lingerMs', 0, 0),
+    batchSize: intOption(query, 'batchSize', 1000, 1),
+  }
+}
+
+export function compressionCode(compression: Compression): number {
+  return compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None
+}
+
+function clientIdFrom(clientName: string): string {
+  // Kafka client ids show up in broker logs and quotas: keep them to safe characters.
+  return clientName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'mqkit'
+}
+
+function compressionOption(value: string | null): Compression {
+  if (value === null || value === '' || value === 'none') return 'none'
+  if (value === 'gzip') return 'gzip'
+  throw new UsageError(`--url ?compression must be none or gzip, got "${value}" (kafkajs has no built-in snappy/lz4/zstd)`)
+}
+
+function intOption(query: URLSearchParams, key: string, fallback: number, min: number): number {
+  const raw = query.get(key)
+  if (raw === null) return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--url ?${key} must be an integer ≥ ${min}, got "${raw}"`)
+  return value
+}
+
+function flag(query: URLSearchParams, key: string): boolean {
+  const raw = query.get(key)
+  if (raw === null) return false
+  if (['true', '1', 'yes', ''].includes(raw)) return true
+  if (['false', '0', 'no'].includes(raw)) return false
+  throw new UsageError(`--url ?${key} must be true or false, got "${raw}"`)
+}
+
+function readPem(query: URLSearchParams, key: string): Buffer | undefined {
+  const file = query.get(key)
+  if (file === null) return undefined
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new UsageError(`--url ?${key}: cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}
+
+function sslOptions(query: URLSearchParams): ConnectionOptions | boolean | undefined {
+  const ca = readPem(query, 'cafile')
+  const cert = readPem(query, 'certfile')
+  const key = readPem(query, 'keyfile')
+  const insecure = flag(query, 'insecure')
+  const wanted = flag(query, 'ssl') || ca !== undefined || cert !== undefined || key !== undefined || insecure
+  if (!wanted) return undefined
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--url ?certfile and ?keyfile must be given together')
+  const options: ConnectionOptions = {}
+  if (ca) options.ca = [ca]
+  if (cert) options.cert = cert
+  if (key) options.key = key
+  if (insecure) options.rejectUnauthorized = false
+  return Object.keys(options).length === 0 ? true : options
+}
+
+function saslOptions(url: ParsedUrl): SASLOptions | undefined {
+  const mechanism = url.query.get('sasl')
+  if (mechanism === null) return undefined
+  const username = decodeURIComponent(url.url?.username ?? '')
+  const password = decodeURIComponent(url.url?.password ?? '')
+  if (username === '') throw new UsageError('--url ?sasl needs a user and password: kafka://user:password@host:9092?sasl=plain')
+  switch (mechanism.toLowerCase()) {
+    case 'plain':
+      return {mechanism: 'plain', username, password}
+    case 'scram-sha-256':
+      return {mechanism: 'scram-sha-256', username, password}
+    case 'scram-sha-512':
+      return {mechanism: 'scram-sha-512', username, password}
+    default:
+      throw new UsageError(`--url ?sasl must be plain, scram-sha-256 or scram-sha-512, got "${mechanism}"`)
+  }
+}
+
+/**
+ * Drivers never print. kafkajs logs are silenced unless DEBUG names kafkajs (or mqkit), in which
+ * case they go to stderr as one JSON line each. The replacer matters: kafkajs hands BigInt
+ * fields (DeleteRecords low watermarks) to the logger, and a logger that throws turns the
+ * request itself into a failure.
+ */
+function logging(): Pick<KafkaConfig, 'logLevel' | 'logCreator'> {
+  const debug = process.env.DEBUG ?? ''
+  if (!/\b(kafkajs|mqkit)\b|\*/.test(debug)) return {logLevel: logLevel.NOTHING}
+  return {
+    logLevel: logLevel.DEBUG,
+    logCreator: () => ({namespace, level, label, log}) => {
+      try {
+        const line = JSON.stringify({level: label ?? level, namespace, ...log}, (_key, value: unknown) =>
+          typeof value === 'bigint' ? value.toString() : value,
+        )
+        process.stderr.write(`[kafkajs] ${line}\n`)
+      } catch {
+        // a log line must never break a request
+      }
+    },
+  }
+}

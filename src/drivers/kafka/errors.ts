@@ -1,0 +1,121 @@
+// kafkajs errors → mqkit errors, at the driver boundary. kafkajs wraps the interesting error in
+// layers (KafkaJSNumberOfRetriesExceeded → cause, KafkaJSAggregateError → errors[],
+// KafkaJSNonRetriableError → cause), so we unwrap to the innermost typed one first.
+import {
+  ConnectionError,
+  DeliveryError,
+  MqkitError,
+  NotFoundError,
+  PreconditionError,
+  TimeoutError,
+  UsageError,
+} from '../../errors.js'
+
+interface KafkaJsLikeError {
+  name?: string
+  message?: string
+  type?: string
+  code?: string
+  broker?: string
+  cause?: unknown
+  errors?: unknown[]
+  /** KafkaJSDeleteTopicRecordsError: per-partition errors. */
+  partitions?: Array<{error?: unknown}>
+}
+
+/** The innermost error that says what actually went wrong. */
+export function rootKafkaError(error: unknown): KafkaJsLikeError {
+  let current = error as KafkaJsLikeError
+  for (let depth = 0; depth < 10 && current && typeof current === 'object'; depth++) {
+    if (current.type) return current // a broker protocol error code: as precise as it gets
+    if (Array.isArray(current.errors) && current.errors.length > 0) {
+      current = current.errors[0] as KafkaJsLikeError
+      continue
+    }
+    if (Array.isArray(current.partitions) && current.partitions[0]?.error) {
+      current = current.partitions[0].error as KafkaJsLikeError
+      continue
+    }
+    if (current.cause && typeof current.cause === 'object') {
+      current = current.cause as KafkaJsLikeError
+      continue
+    }
+    break
+  }
+  return current ?? {}
+}
+
+/** Broker protocol error code (UNKNOWN_TOPIC_OR_PARTITION, ...) anywhere in the chain. */
+export function kafkaErrorType(error: unknown): string | undefined {
+  return rootKafkaError(error).type
+}
+
+export interface ErrorContext {
+  /** What we were doing, e.g. `publish to "orders"`. */
+  action: string
+  /** Topic concerned, for not-found messages. */
+  topic?: string
+  /** Broker list for connection messages. */
+  brokers?: string
+}
+
+/** Map any kafkajs (or other) error to a one-line MqkitError. MqkitErrors pass through. */
+export function toMqkitError(error: unknown, context: ErrorContext): MqkitError {
+  if (error instanceof MqkitError) return error
+  const root = rootKafkaError(error)
+  const detail = oneLine(root.message ?? String(error))
+  const topic = context.topic === undefined ? 'topic' : `topic "${context.topic}"`
+  const options = {cause: error}
+  switch (root.type) {
+    case 'UNKNOWN_TOPIC_OR_PARTITION':
+      return new NotFoundError(`${topic} does not exist (${context.action})`, options)
+    case 'TOPIC_ALREADY_EXISTS':
+      return new PreconditionError(`${topic} already exists (${context.action})`, options)
+    case 'INVALID_PARTITIONS':
+      return new UsageError(`invalid partition count for ${topic}: must be an integer ≥ 1 (${context.action})`, options)
+    case 'INVALID_REPLICATION_FACTOR':
+      return new UsageError(`invalid replication factor for ${topic}: must be ≥ 1 and at most the number of brokers (${context.action})`, options)
+    case 'INVALID_TOPIC_EXCEPTION':
+      return new UsageError(`invalid topic name${context.topic === undefined ? '' : ` "${context.topic}"`}: use letters, digits, ".", "_" and "-" (at most 249)`, options)
+    case 'INVALID_CONFIG':
+      return new UsageError(`the broker rejected a topic setting for ${topic} (${context.action}): ${detail}`, options)
+    case 'POLICY_VIOLATION':
+      return new PreconditionError(`the broker's policy refused ${context.action}: ${detail}`, options)
+    case 'MESSAGE_TOO_LARGE':
+    case 'RECORD_LIST_TOO_LARGE':
+      return new DeliveryError(`message too large for ${topic}: it exceeds the topic's max.message.bytes (or the broker's message.max.bytes) (${context.action})`, {...options, reason: 'rejected'})
+    case 'INVALID_RECORD':
+    case 'CORRUPT_MESSAGE':
+      return new DeliveryError(`the broker rejected the record for ${topic}: ${detail}`, {...options, reason: 'rejected'})
+    case 'TOPIC_AUTHORIZATION_FAILED':
+    case 'GROUP_AUTHORIZATION_FAILED':
+    case 'CLUSTER_AUTHORIZATION_FAILED':
+      return new ConnectionError(`not authorised to ${context.action}: ${detail}`, {...options, retriable: false})
+    case 'SASL_AUTHENTICATION_FAILED':
+    case 'ILLEGAL_SASL_STATE':
+    case 'UNSUPPORTED_SASL_MECHANISM':
+      return new ConnectionError(`Kafka authentication failed at ${context.brokers ?? 'the broker'}: ${detail}`, {...options, retriable: false})
+    case 'REQUEST_TIMED_OUT':
+      return new TimeoutError(`Kafka request timed out (${context.action})`, options)
+    case 'NOT_ENOUGH_REPLICAS':
+    case 'NOT_ENOUGH_REPLICAS_AFTER_APPEND':
+      return new DeliveryError(`not enough in-sync replicas for ${topic} to satisfy acks=all (${context.action})`, options)
+    default:
+      break
+  }
+  const name = root.name ?? ''
+  if (name === 'KafkaJSSASLAuthenticationError') {
+    return new ConnectionError(`Kafka authentication failed at ${context.brokers ?? 'the broker'}: ${detail}`, {...options, retriable: false})
+  }
+  if (name.startsWith('KafkaJSConnection') || name === 'KafkaJSNoBrokerAvailableError' || name === 'KafkaJSBrokerNotFound' || root.code === 'ECONNREFUSED') {
+    return new ConnectionError(`cannot reach Kafka at ${context.brokers ?? root.broker ?? 'the bootstrap servers'}: ${detail}`, options)
+  }
+  if (name === 'KafkaJSRequestTimeoutError' || name === 'KafkaJSTimeout') {
+    return new TimeoutError(`Kafka request timed out (${context.action}): ${detail}`, options)
+  }
+  return new MqkitError(`Kafka error during ${context.action}: ${detail}`, options)
+}
+
+function oneLine(text: string): string {
+  return text.split('\n')[0].trim()
+}

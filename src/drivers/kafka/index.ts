@@ -1,0 +1,141 @@
+// The kafka:// driver on kafkajs. kafkajs never leaves this folder: moving to another client
+// (e.g. @platformatic/kafka) means rewriting these modules, not the commands.
+import kafkajs from 'kafkajs'
+import type {Admin, Kafka, Producer} from 'kafkajs'
+import {ConnectionError, UsageError} from '../../errors.js'
+import type {ParsedUrl} from '../../url.js'
+import type {Driver, DriverContext, Features, Subscription} from '../types.js'
+import {declareTopic, deleteTopic, purgeTopic} from './admin.js'
+import {kafkaOptionsFromUrl} from './config.js'
+import {startSubscription} from './consume.js'
+import {toMqkitError} from './errors.js'
+import {inspectTopics} from './inspect.js'
+import {TopicCache} from './metadata.js'
+import {Publisher} from './publish.js'
+
+const {Kafka: KafkaClient, Partitioners} = kafkajs
+
+export const KAFKA_FEATURES: Features = {
+  priority: false,
+  // Retention (retention.ms) removes whole segments on a schedule: no expiry of messages within
+  // milliseconds, which is what the ttl capability promises. ttlMs is still accepted by declare.
+  ttl: false,
+  messageTtl: false,
+  deadLetter: false,
+  maxLength: false,
+  requeue: false,
+  deliveryCount: false,
+  ordering: 'partition',
+  partitions: true,
+  persistence: true,
+  competingConsumers: true,
+  exchanges: false,
+  redeliverOnClose: true,
+  crossProcess: true,
+}
+
+export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Driver {
+  const options = kafkaOptionsFromUrl(url, context)
+  const brokers = url.hosts.join(',')
+  const kafka: Kafka = new KafkaClient(options.client)
+  let admin: Admin | undefined
+  let producer: Promise<Producer> | undefined
+  let connected = false
+  const subscriptions = new Set<Subscription>()
+
+  const requireAdmin = (): Admin => {
+    if (!admin || !connected) throw new UsageError('kafka driver used before connect()')
+    return admin
+  }
+  const topics = new TopicCache(requireAdmin)
+  const publisher = new Publisher({
+    producer: () =>
+      (producer ??= (async () => {
+        const created = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
+        try {
+          await deadline(created.connect(), options.connectTimeoutMs, brokers)
+        } catch (error) {
+          producer = undefined
+          await created.disconnect().catch(() => {})
+          throw toMqkitError(error, {action: 'connect the producer', brokers})
+        }
+        return created
+      })()),
+    topics,
+    compression: options.compression,
+    lingerMs: options.lingerMs,
+    batchSize: options.batchSize,
+    brokers,
+  })
+
+  return {
+    backend: 'kafka',
+    features: KAFKA_FEATURES,
+    displayUrl: url.redacted,
+
+    async connect() {
+      if (connected) return
+      const created = kafka.admin()
+      try {
+        await deadline(created.connect(), options.connectTimeoutMs, brokers)
+      } catch (error) {
+        await created.disconnect().catch(() => {})
+        throw toMqkitError(error, {action: 'connect', brokers})
+      }
+      admin = created
+      connected = true
+    },
+
+    async close() {
+      await Promise.allSettled([...subscriptions].map((s) => s.cancel()))
+      await publisher.drain()
+      const closing: Array<Promise<void>> = []
+      if (producer) closing.push(producer.then((p) => p.disconnect()).catch(() => {}))
+      if (admin) closing.push(admin.disconnect().catch(() => {}))
+      await Promise.all(closing)
+      producer = undefined
+      admin = undefined
+      connected = false
+    },
+
+    declare: (spec) => declareTopic(requireAdmin(), spec).finally(() => topics.forget(spec.name)),
+
+    async delete(name) {
+      await deleteTopic(requireAdmin(), name)
+      topics.forget(name)
+    },
+
+    purge: (name) => purgeTopic(requireAdmin(), name),
+
+    publish: (queue, message) => (connected ? publisher.publish(queue, message) : Promise.reject(new UsageError('kafka driver used before connect()'))),
+
+    async consume(queue, consumeOptions, handler) {
+      const subscription = await startSubscription({kafka, admin: requireAdmin(), brokers, joinTimeoutMs: options.connectTimeoutMs + 20_000}, queue, consumeOptions, handler)
+      subscriptions.add(subscription)
+      void subscription.ended.then(() => subscriptions.delete(subscription))
+      return subscription
+    },
+
+    inspect: (names, inspectOptions) => inspectTopics(requireAdmin(), names, inspectOptions),
+  }
+}
+
+/**
+ * kafkajs bounds each attempt (connectionTimeout) and the number of retries, but not the total;
+ * this makes "unreachable" an error within the connect timeout whatever the retry arithmetic.
+ */
+function deadline<T>(promise: Promise<T>, timeoutMs: number, brokers: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new ConnectionError(`cannot reach Kafka at ${brokers} within ${timeoutMs} ms`)), timeoutMs)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}

@@ -1,0 +1,106 @@
+// inspect: topics with per-partition earliest/latest offsets; with a group, committed offsets
+// and lag. For Kafka the "queue length" of mqkit's metrics is the group's lag (messages the
+// group has not committed yet); without a group it is what the topic retains.
+import kafkajs from 'kafkajs'
+import type {Admin} from 'kafkajs'
+import type {InspectOptions, InspectResult, QueueStats} from '../types.js'
+import {partitionOffsets, requireTopic} from './admin.js'
+import {toMqkitError} from './errors.js'
+
+const {AssignerProtocol} = kafkajs
+
+export const INSPECT_SOURCE = 'Kafka admin API (metadata + offsets)'
+
+export async function inspectTopics(admin: Admin, names: string[], options: InspectOptions = {}): Promise<InspectResult> {
+  const topics = names.length > 0 ? names : await listUserTopics(admin)
+  const group = options.group
+  const members = group === undefined ? undefined : await groupMembers(admin, group)
+  const queues: QueueStats[] = []
+  for (const name of topics) {
+    const info = await requireTopic(admin, name, 'inspect')
+    const offsets = await partitionOffsets(admin, name)
+    const committed = group === undefined ? undefined : await committedOffsets(admin, group, name)
+    let retained = 0
+    let lag = 0
+    const partitions = offsets.map((o) => {
+      retained += o.latest - o.earliest
+      if (committed === undefined) return {partition: o.partition, earliest: o.earliest, latest: o.latest}
+      const position = committed.get(o.partition)
+      // No commit yet: everything retained is still to be read (a reset to "latest" would say 0).
+      const partitionLag = o.latest - Math.max(position ?? o.earliest, o.earliest)
+      lag += partitionLag
+      return {partition: o.partition, earliest: o.earliest, latest: o.latest, committed: position ?? null, lag: partitionLag}
+    })
+    const stats: QueueStats = {
+      name,
+      ready: committed === undefined ? retained : lag,
+      inFlight: 0, // Kafka does not track delivered-but-uncommitted messages per member
+      consumers: members === undefined ? 0 : members.filter((m) => m.topics === undefined || m.topics.includes(name)).length,
+      extras: {partitions, replication: info.replication, retained, ...(group === undefined ? {} : {group})},
+    }
+    if (committed !== undefined) stats.lag = lag
+    queues.push(stats)
+  }
+  return {
+    queues,
+    source: group === undefined ? `${INSPECT_SOURCE}; ready = messages retained` : `${INSPECT_SOURCE}; ready = lag of group "${group}" (latest - committed)`,
+    extras: {...(await clusterFacts(admin)), queueLength: group === undefined ? 'retained messages (latest - earliest)' : 'consumer-group lag (latest - committed)'},
+  }
+}
+
+async function listUserTopics(admin: Admin): Promise<string[]> {
+  try {
+    // Internal topics (__consumer_offsets, __transaction_state, ...) are the broker's own.
+    return (await admin.listTopics()).filter((name) => !name.startsWith('__')).sort()
+  } catch (error) {
+    throw toMqkitError(error, {action: 'list topics'})
+  }
+}
+
+async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
+  try {
+    const response = await admin.fetchOffsets({groupId, topics: [topic]})
+    const out = new Map<number, number>()
+    for (const p of response.find((t) => t.topic === topic)?.partitions ?? []) {
+      const offset = Number(p.offset)
+      if (offset >= 0) out.set(p.partition, offset)
+    }
+    return out
+  } catch (error) {
+    throw toMqkitError(error, {action: `read offsets of group "${groupId}"`, topic})
+  }
+}
+
+interface Member {
+  memberId: string
+  clientId: string
+  /** Topics in its assignment; undefined when the assignment cannot be decoded. */
+  topics?: string[]
+}
+
+async function groupMembers(admin: Admin, groupId: string): Promise<Member[]> {
+  try {
+    const {groups} = await admin.describeGroups([groupId])
+    return (groups[0]?.members ?? []).map((m) => {
+      let topics: string[] | undefined
+      try {
+        const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)
+        topics = decoded ? Object.keys(decoded.assignment) : undefined
+      } catch {
+        topics = undefined
+      }
+      return {memberId: m.memberId, clientId: m.clientId, topics}
+    })
+  } catch (error) {
+    throw toMqkitError(error, {action: `describe group "${groupId}"`})
+  }
+}
+
+async function clusterFacts(admin: Admin): Promise<Record<string, unknown>> {
+  try {
+    const cluster = await admin.describeCluster()
+    return {clusterId: cluster.clusterId, controller: cluster.controller, brokers: cluster.brokers.map((b) => `${b.host}:${b.port}`)}
+  } catch {
+    return {}
+  }
+}

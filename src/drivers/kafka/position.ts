@@ -1,0 +1,63 @@
+// Where a subscription starts, resolved to concrete offsets per partition BEFORE the consumer
+// joins, so that "end" means "after what existed when consume() was called" (no race with the
+// first fetch) and the seeks can be applied synchronously when the group assigns partitions.
+import type {Admin} from 'kafkajs'
+import {UsageError} from '../../errors.js'
+import type {StartPosition} from '../types.js'
+import {partitionOffsets} from './admin.js'
+import {toMqkitError} from './errors.js'
+
+export interface ResolvedStart {
+  /** auto.offset.reset for partitions without a committed offset (and out-of-range positions). */
+  fromBeginning: boolean
+  /** Explicit seeks, applied the first time this subscription is assigned each partition. */
+  seeks: Map<number, string>
+}
+
+/**
+ * Named groups keep their committed offsets for beginning/end/default (those act as the reset
+ * policy, as in Kafka's own clients); offset and timestamp are explicit seeks. An ephemeral group
+ * has no commits, so every position is an explicit seek.
+ * 'default' = 'end' (kcat and kafka-console-consumer start at the end for a new group).
+ */
+export async function resolveStart(admin: Admin, topic: string, position: StartPosition, namedGroup: boolean): Promise<ResolvedStart> {
+  const fromBeginning = position.kind === 'beginning'
+  const seeks = new Map<number, string>()
+  const explicit = position.kind === 'offset' || position.kind === 'timestamp' || !namedGroup
+  if (!explicit) return {fromBeginning, seeks}
+  const offsets = await partitionOffsets(admin, topic)
+  switch (position.kind) {
+    case 'beginning':
+      for (const o of offsets) seeks.set(o.partition, String(o.earliest))
+      break
+    case 'default':
+    case 'end':
+      for (const o of offsets) seeks.set(o.partition, String(o.latest))
+      break
+    case 'offset': {
+      // kcat style: N = absolute offset in every partition, -N = N before the end of each.
+      if (!/^-?\d+$/.test(position.offset)) throw new UsageError(`offset must be an integer (or -N for N before the end), got "${position.offset}"`)
+      const value = Number(position.offset)
+      for (const o of offsets) {
+        const target = value < 0 ? Math.max(o.earliest, o.latest + value) : Math.min(Math.max(value, o.earliest), o.latest)
+        seeks.set(o.partition, String(target))
+      }
+      break
+    }
+    case 'timestamp': {
+      let byTime: Array<{partition: number; offset: string}>
+      try {
+        byTime = await admin.fetchTopicOffsetsByTimestamp(topic, position.epochMs)
+      } catch (error) {
+        throw toMqkitError(error, {action: `find offsets by timestamp in topic "${topic}"`, topic})
+      }
+      for (const o of offsets) {
+        const found = byTime.find((b) => b.partition === o.partition)
+        // -1: no record at or after the timestamp → start at the end.
+        seeks.set(o.partition, found && Number(found.offset) >= 0 ? found.offset : String(o.latest))
+      }
+      break
+    }
+  }
+  return {fromBeginning, seeks}
+}
