@@ -1,0 +1,101 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../base-command.js'
+import {consumeFailure, consumeMessages, DEFAULT_PREFETCH, type ConsumeResult, type SettleMode} from '../core/consume.js'
+import {driverContext, parseStartPosition} from '../core/options.js'
+import {withDriver} from '../drivers/index.js'
+import type {Delivery} from '../drivers/types.js'
+import {InterruptedError, UsageError} from '../errors.js'
+import {parseDurationMs, parseInteger} from '../options/parse.js'
+import {ndjsonLine, textLine} from '../output/messages.js'
+import {consumeSummary} from '../output/summaries.js'
+
+const STOP = 'STOP'
+const SETTLE = 'ACKNOWLEDGEMENT'
+const LOG = 'KAFKA / STREAMS'
+const OUTPUT = 'OUTPUT'
+
+export default class Consume extends BaseCommand<typeof Consume> {
+  static override summary = 'Consume messages and write them to stdout; acknowledge each only after it is written.'
+
+  static override description = `Writes each message's body as one line on stdout (bytes unchanged, like kcat), or with --json one NDJSON object per message: queue, key, headers, redelivered, deliveryCount, timestampMs, partition/offset (Kafka), and body (UTF-8) or bodyBase64 (when the body is not valid UTF-8). --json prints only these lines (no final document); if the command fails, a last {"error":...} line follows.
+
+A message is acknowledged only after its line has been handed to stdout, so an interrupted consume loses nothing: on Ctrl-C, messages not yet written go back to the queue (exit 130). With --count N exactly N messages are written and acknowledged; extra prefetched ones are returned. A summary goes to stderr: count, mean handling time (receipt to acknowledgement), rate.
+
+Modes: --ack (default) acknowledges after writing; --requeue peeks: writes messages, holds them and returns them all at the end (at most --prefetch messages can be seen this way; with --count N the prefetch defaults to N); --reject rejects them after writing (to the dead-letter target); --no-ack lets the broker settle on delivery (fastest; messages delivered after --count is reached or on Ctrl-C are lost).
+
+Without --count or --idle-timeout, consume runs until Ctrl-C. With both, fewer than N messages before the idle timeout is exit 4, after writing what arrived.`
+
+  static override examples = [
+    {description: 'Take exactly 10 messages from a RabbitMQ queue; the rest stay queued:', command: '<%= config.bin %> <%= command.id %> orders --url amqp://guest:guest@localhost:5672 --count 10'},
+    {description: 'Peek at 5 messages without removing them, as NDJSON:', command: '<%= config.bin %> <%= command.id %> orders --url amqp://localhost --requeue --count 5 --json'},
+    {description: 'Drain a queue: stop after 2 s with no message:', command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --idle-timeout 2s > jobs.txt'},
+    {
+      description: 'Read a Kafka topic from the beginning with a named consumer group, keys shown (key<TAB>body):',
+      command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --group audit --from beginning --key-delimiter "\\t" --idle-timeout 5s',
+    },
+    {description: 'On the in-process broker (same process only, so useful mainly for trying flags):', command: '<%= config.bin %> <%= command.id %> orders --url memory:// --idle-timeout 100ms'},
+  ]
+
+  static override args = {
+    name: Args.string({required: true, description: 'Queue or topic to consume from.'}),
+  }
+
+  static override flags = {
+    count: Flags.string({char: 'c', summary: 'Stop after N messages (exactly N are acknowledged).', helpGroup: STOP}),
+    'idle-timeout': Flags.string({char: 't', summary: 'Stop when nothing arrives for this long, e.g. 2s, 500ms (bare number: seconds).', helpGroup: STOP}),
+    prefetch: Flags.string({summary: `Most unacknowledged messages in flight. Default: ${DEFAULT_PREFETCH}, or --count when smaller.`, helpGroup: SETTLE}),
+    ack: Flags.boolean({allowNo: true, summary: 'Acknowledge after writing (default); --no-ack: the broker settles on delivery.', helpGroup: SETTLE}),
+    requeue: Flags.boolean({summary: 'Peek: write, then return every message to the queue at the end.', helpGroup: SETTLE}),
+    reject: Flags.boolean({summary: 'Reject after writing: no requeue, to the dead-letter target.', helpGroup: SETTLE}),
+    group: Flags.string({char: 'g', summary: 'Consumer group (Kafka; default: a fresh unique group).', helpGroup: LOG}),
+    from: Flags.string({summary: 'Start at: beginning, end, OFFSET, @EPOCH_MS or an ISO date (Kafka, RabbitMQ streams).', helpGroup: LOG}),
+    'key-delimiter': Flags.string({char: 'K', summary: 'Text output: write key<DELIM>body (kcat -K).', helpGroup: OUTPUT}),
+  }
+
+  public async run(): Promise<ConsumeResult | undefined> {
+    const {args, flags} = await this.parse(Consume)
+    const count = flags.count === undefined ? undefined : parseInteger('count', flags.count, {min: 1})
+    const idleTimeoutMs = flags['idle-timeout'] === undefined ? undefined : parseDurationMs('idle-timeout', flags['idle-timeout'], 's')
+    const prefetch = flags.prefetch === undefined ? undefined : parseInteger('prefetch', flags.prefetch, {min: 1})
+    const mode = settleMode(flags)
+    const from = parseStartPosition(flags.from)
+    const json = this.jsonEnabled()
+    const keyDelimiter = flags['key-delimiter']
+    if (json && keyDelimiter !== undefined) throw new UsageError('--key-delimiter applies to text output; --json already has a key field')
+    const format = (delivery: Delivery) => (json ? ndjsonLine(delivery) : textLine(delivery, keyDelimiter))
+
+    const output = process.stdout
+    let outputError: Error | undefined
+    const onOutputError = (error: Error) => (outputError ??= error) // EPIPE: `| head` closed the pipe
+    output.on('error', onOutputError)
+    const write = (delivery: Delivery) =>
+      new Promise<void>((resolve, reject) => {
+        if (outputError) return reject(outputError)
+        output.write(format(delivery), (error) => (error ? reject(error) : resolve()))
+      })
+
+    let result: ConsumeResult
+    try {
+      result = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) =>
+        consumeMessages({driver, queue: args.name, count, idleTimeoutMs, prefetch, mode, group: flags.group, from, signal: this.interrupt.signal, write}),
+      )
+    } finally {
+      output.off('error', onOutputError)
+    }
+    this.diag(consumeSummary(result, args.name))
+    const failure = result.ended === 'interrupted' ? new InterruptedError('interrupted; unwritten messages were returned to the queue') : consumeFailure(result, {queue: args.name, count, idleTimeoutMs})
+    if (failure) throw failure
+    // --json output is the NDJSON lines already written: returning nothing stops a second document.
+    return json ? undefined : result
+  }
+}
+
+function settleMode(flags: {ack?: boolean; requeue?: boolean; reject?: boolean}): SettleMode {
+  const chosen = [flags.ack === false ? '--no-ack' : '', flags.requeue ? '--requeue' : '', flags.reject ? '--reject' : ''].filter(Boolean)
+  if (flags.ack === true && chosen.length > 0) chosen.unshift('--ack')
+  if (chosen.length > 1) throw new UsageError(`choose one of --ack, --requeue, --reject, --no-ack; got ${chosen.join(' and ')}`)
+  if (flags.ack === false) return 'auto'
+  if (flags.requeue) return 'requeue'
+  if (flags.reject) return 'reject'
+  return 'ack'
+}

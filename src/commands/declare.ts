@@ -1,0 +1,146 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../base-command.js'
+import {bindingsFor, declare, remove, type DeclareOutcome, type DeclarePlan, type DeleteOutcome} from '../core/declare.js'
+import {driverContext} from '../core/options.js'
+import {withDriver} from '../drivers/index.js'
+import type {ExchangeSpec, QueueSpec} from '../drivers/types.js'
+import {UsageError} from '../errors.js'
+import {parseBytes, parseDurationMs, parseInteger, parseTypedArgs} from '../options/parse.js'
+import {renderDeclare, renderDelete} from '../output/declare.js'
+
+const QUEUE = 'QUEUE'
+const EXCHANGE = 'EXCHANGE'
+const BINDING = 'BINDING'
+
+export default class Declare extends BaseCommand<typeof Declare> {
+  static override summary = 'Declare a queue (topic) or exchange, bind it, or delete it.'
+
+  static override description = `Declares NAME with backend-neutral settings; each backend maps them to its own (RabbitMQ: x-arguments, Kafka: topic configs, memory/file: native). A declare is idempotent: an identical redeclare reports "already existed"; one with different settings fails with exit 6 naming the setting. A setting the backend cannot honour fails with exit 7 instead of being ignored.
+
+With --exchange-type, NAME is an exchange (RabbitMQ). --bind EXCHANGE binds NAME to EXCHANGE once per --routing-key. --delete deletes NAME instead (same as \`mqkit delete\`).
+
+Durations accept units (500ms, 30s, 5m, 1h); bare numbers are milliseconds, as in RabbitMQ's x-message-ttl.`
+
+  static override examples = [
+    {description: 'A queue on the in-process broker (JSON result):', command: '<%= config.bin %> <%= command.id %> orders --url memory:// --json'},
+    {
+      description: 'A durable RabbitMQ quorum queue with a TTL, a length limit and a dead-letter exchange:',
+      command: '<%= config.bin %> <%= command.id %> orders --url amqp://guest:guest@localhost:5672 --durable --queue-type quorum --ttl 60s --max-length 10000 --overflow reject-publish --dead-letter orders.dlx',
+    },
+    {
+      description: 'A topic exchange, then a queue bound to it with two routing keys:',
+      command:
+        '<%= config.bin %> <%= command.id %> logs --url amqp://localhost --exchange-type topic --durable\n<%= config.bin %> <%= command.id %> errors --url amqp://localhost --bind logs --routing-key "*.error" --routing-key "*.fatal"',
+    },
+    {
+      description: 'A Kafka topic with 6 partitions, 1 day retention and a raw topic config:',
+      command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --partitions 6 --replication 1 --ttl 24h --arg cleanup.policy=delete',
+    },
+    {description: 'A queue in the local store (shared by separate commands, no server):', command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --max-priority 9'},
+    {description: 'Delete a queue:', command: '<%= config.bin %> <%= command.id %> orders --delete --url amqp://localhost'},
+  ]
+
+  static override args = {
+    name: Args.string({required: true, description: 'Queue or topic name (an exchange name with --exchange-type).'}),
+  }
+
+  static override flags = {
+    durable: Flags.boolean({allowNo: true, summary: 'Survive a broker restart (--no-durable: explicitly not).', helpGroup: QUEUE}),
+    ttl: Flags.string({summary: 'Message time-to-live, e.g. 30s (bare number: ms). Kafka: retention.ms.', helpGroup: QUEUE}),
+    'max-length': Flags.string({summary: 'Most ready messages kept.', helpGroup: QUEUE}),
+    'max-length-bytes': Flags.string({summary: 'Most ready bytes kept, e.g. 10MiB (RabbitMQ x-max-length-bytes).', helpGroup: QUEUE}),
+    overflow: Flags.string({options: ['drop-head', 'reject-publish'], summary: 'What a full queue does. Default: drop-head.', helpGroup: QUEUE}),
+    'dead-letter': Flags.string({summary: 'Where expired/rejected messages go: a queue (memory, file) or an exchange (RabbitMQ).', helpGroup: QUEUE}),
+    'dead-letter-key': Flags.string({summary: 'Routing key for dead letters (RabbitMQ).', helpGroup: QUEUE}),
+    'max-priority': Flags.string({summary: 'Highest message priority honoured, 0-255.', helpGroup: QUEUE}),
+    partitions: Flags.string({summary: 'Number of partitions (Kafka).', helpGroup: QUEUE}),
+    replication: Flags.string({summary: 'Replication factor (Kafka).', helpGroup: QUEUE}),
+    exclusive: Flags.boolean({allowNo: true, summary: 'Only this connection may use it; deleted when it closes (RabbitMQ).', helpGroup: QUEUE}),
+    'auto-delete': Flags.boolean({allowNo: true, summary: 'Deleted when its last consumer (queue) or binding (exchange) goes away.', helpGroup: QUEUE}),
+    expires: Flags.string({summary: 'Delete the queue after this long unused, e.g. 30m (RabbitMQ x-expires).', helpGroup: QUEUE}),
+    'queue-type': Flags.string({options: ['classic', 'quorum', 'stream'], summary: 'RabbitMQ queue type.', helpGroup: QUEUE}),
+    'single-active-consumer': Flags.boolean({allowNo: true, summary: 'Only one consumer receives at a time (RabbitMQ).', helpGroup: QUEUE}),
+    arg: Flags.string({
+      multiple: true,
+      summary: 'Raw backend argument key=value (repeatable); numbers and true/false are typed, force with str:/int:/num:/bool:.',
+      helpGroup: QUEUE,
+    }),
+    'exchange-type': Flags.string({options: ['direct', 'fanout', 'topic', 'headers'], summary: 'Declare NAME as an exchange of this type (RabbitMQ).', helpGroup: EXCHANGE}),
+    'alternate-exchange': Flags.string({summary: 'Where the exchange sends messages it cannot route.', helpGroup: EXCHANGE}),
+    bind: Flags.string({multiple: true, summary: 'Bind NAME to this exchange (repeatable).', helpGroup: BINDING}),
+    'routing-key': Flags.string({multiple: true, summary: 'Binding key for --bind (repeatable: one binding each). Default: "".', helpGroup: BINDING}),
+    'bind-arg': Flags.string({multiple: true, summary: 'Binding argument key=value, e.g. x-match=all for headers exchanges (repeatable).', helpGroup: BINDING}),
+    delete: Flags.boolean({summary: 'Delete NAME instead of declaring it (an exchange with --exchange-type).'}),
+    'if-exists': Flags.boolean({summary: 'With --delete: succeed when NAME does not exist.', dependsOn: ['delete']}),
+  }
+
+  public async run(): Promise<DeclareOutcome | DeleteOutcome> {
+    const {args, flags} = await this.parse(Declare)
+    const context = driverContext(this.clientName(), flags['connect-timeout'])
+    if (flags.delete) {
+      const given = DECLARATION_FLAGS.filter((flag) => (flags as Record<string, unknown>)[flag] !== undefined && flag !== 'exchange-type')
+      if (given.length > 0) throw new UsageError(`--delete cannot be combined with --${given[0]}`)
+      const kind = flags['exchange-type'] === undefined ? 'queue' : 'exchange'
+      const outcome = await withDriver(this.url, context, (driver) => remove(driver, {kind, name: args.name, ifExists: flags['if-exists']}))
+      if (!this.jsonEnabled()) this.log(renderDelete(outcome))
+      return outcome
+    }
+    const plan = planFromFlags(args.name, flags as Record<string, unknown>)
+    const outcome = await withDriver(this.url, context, (driver) => declare(driver, plan))
+    if (!this.jsonEnabled()) this.log(renderDeclare(outcome, this.stdoutColour))
+    return outcome
+  }
+}
+
+const DECLARATION_FLAGS = [
+  'durable', 'ttl', 'max-length', 'max-length-bytes', 'overflow', 'dead-letter', 'dead-letter-key', 'max-priority',
+  'partitions', 'replication', 'exclusive', 'auto-delete', 'expires', 'queue-type', 'single-active-consumer', 'arg',
+  'exchange-type', 'alternate-exchange', 'bind', 'routing-key', 'bind-arg',
+] as const
+
+/** Only the flags given end up in the spec: an absent flag means "backend default". */
+function planFromFlags(name: string, f: Record<string, unknown>): DeclarePlan {
+  const str = (key: string) => f[key] as string | undefined
+  const list = (key: string) => (f[key] as string[] | undefined) ?? []
+  const args = list('arg').length > 0 ? parseTypedArgs('arg', list('arg')) : undefined
+  const bindArgs = list('bind-arg').length > 0 ? parseTypedArgs('bind-arg', list('bind-arg')) : undefined
+  if (list('bind').length === 0 && (list('routing-key').length > 0 || bindArgs)) {
+    throw new UsageError(`--${list('routing-key').length > 0 ? 'routing-key' : 'bind-arg'} needs --bind EXCHANGE`)
+  }
+  const exchangeType = str('exchange-type') as ExchangeSpec['type'] | undefined
+  if (exchangeType !== undefined) {
+    const queueOnly = DECLARATION_FLAGS.filter(
+      (flag) => f[flag] !== undefined && !['durable', 'auto-delete', 'arg', 'exchange-type', 'alternate-exchange', 'bind', 'routing-key', 'bind-arg'].includes(flag),
+    )
+    if (queueOnly.length > 0) throw new UsageError(`--${queueOnly[0]} applies to queues, not to an exchange (--exchange-type)`)
+    const exchange: ExchangeSpec = {name, type: exchangeType}
+    if (f.durable !== undefined) exchange.durable = f.durable as boolean
+    if (f['auto-delete'] !== undefined) exchange.autoDelete = f['auto-delete'] as boolean
+    if (str('alternate-exchange') !== undefined) exchange.alternateExchange = str('alternate-exchange')
+    if (args) exchange.args = args
+    return {kind: 'exchange', exchange, bindings: bindingsFor(name, 'exchange', list('bind'), list('routing-key'), bindArgs)}
+  }
+  if (str('alternate-exchange') !== undefined) throw new UsageError('--alternate-exchange needs --exchange-type')
+  const queue: QueueSpec = {name}
+  const set = <K extends keyof QueueSpec>(key: K, value: QueueSpec[K] | undefined) => {
+    if (value !== undefined) queue[key] = value
+  }
+  const maybe = <T>(key: string, parse: (raw: string) => T) => (str(key) === undefined ? undefined : parse(str(key)!))
+  set('durable', f.durable as boolean | undefined)
+  set('ttlMs', maybe('ttl', (raw) => parseDurationMs('ttl', raw, 'ms')))
+  set('maxLength', maybe('max-length', (raw) => parseInteger('max-length', raw, {min: 0})))
+  set('maxLengthBytes', maybe('max-length-bytes', (raw) => parseBytes('max-length-bytes', raw, {max: Number.MAX_SAFE_INTEGER})))
+  set('overflow', str('overflow') as QueueSpec['overflow'])
+  set('deadLetter', str('dead-letter'))
+  set('deadLetterKey', str('dead-letter-key'))
+  set('maxPriority', maybe('max-priority', (raw) => parseInteger('max-priority', raw, {min: 0, max: 255})))
+  set('partitions', maybe('partitions', (raw) => parseInteger('partitions', raw, {min: 1})))
+  set('replication', maybe('replication', (raw) => parseInteger('replication', raw, {min: 1})))
+  set('exclusive', f.exclusive as boolean | undefined)
+  set('autoDelete', f['auto-delete'] as boolean | undefined)
+  set('expiresMs', maybe('expires', (raw) => parseDurationMs('expires', raw, 'ms')))
+  set('queueType', str('queue-type') as QueueSpec['queueType'])
+  set('singleActiveConsumer', f['single-active-consumer'] as boolean | undefined)
+  set('args', args)
+  return {kind: 'queue', queue, bindings: bindingsFor(name, 'queue', list('bind'), list('routing-key'), bindArgs)}
+}

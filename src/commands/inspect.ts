@@ -1,0 +1,60 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../base-command.js'
+import {inspectOnce, watchInspect, type InspectSnapshot} from '../core/inspect.js'
+import {driverContext} from '../core/options.js'
+import {withDriver} from '../drivers/index.js'
+import {parseDurationMs} from '../options/parse.js'
+import {renderInspectTable} from '../output/inspect-table.js'
+
+export default class Inspect extends BaseCommand<typeof Inspect> {
+  static override summary = 'Show queues: ready, in flight, consumers, lag, and what else the backend reports.'
+
+  static override description = `Without NAME, every queue the backend can list (RabbitMQ needs the management API for that; without it name the queues, which are read by passive declare). The line under the table says where the figures came from. For Kafka, "ready" is the consumer group's lag when --group is given, else the messages retained.
+
+--watch refreshes every interval until Ctrl-C: on a terminal the table is redrawn in place; otherwise (and with --json, one compact JSON document per line) each refresh is appended.`
+
+  static override examples = [
+    {description: 'Two RabbitMQ queues (JSON):', command: '<%= config.bin %> <%= command.id %> orders jobs --url amqp://guest:guest@localhost:5672 --json'},
+    {description: 'All queues of the local store, refreshed every 2 s:', command: '<%= config.bin %> <%= command.id %> --url file:./queues.db --watch 2'},
+    {description: 'A Kafka topic with the lag of a consumer group:', command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --group audit'},
+    {description: 'The in-process broker (empty in a fresh process):', command: '<%= config.bin %> <%= command.id %> --url memory://'},
+  ]
+
+  static override args = {
+    name: Args.string({description: 'Queues or topics to show (more may follow); default: all the backend can list.'}),
+  }
+
+  static override strict = false
+
+  static override flags = {
+    group: Flags.string({char: 'g', summary: 'Consumer group whose lag to show (Kafka).'}),
+    watch: Flags.string({char: 'w', summary: 'Refresh every SECONDS (or a duration such as 500ms) until Ctrl-C.'}),
+  }
+
+  public async run(): Promise<InspectSnapshot | undefined> {
+    const {argv, flags} = await this.parse(Inspect)
+    const names = argv as string[]
+    const options = flags.group === undefined ? {} : {group: flags.group}
+    const intervalMs = flags.watch === undefined ? undefined : parseDurationMs('watch', flags.watch, 's')
+    const context = driverContext(this.clientName(), flags['connect-timeout'])
+    const json = this.jsonEnabled()
+    if (intervalMs === undefined) {
+      const snapshot = await withDriver(this.url, context, (driver) => inspectOnce(driver, names, options))
+      if (!json) this.log(renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0}))
+      return snapshot
+    }
+
+    const redraw = !json && process.stdout.isTTY === true
+    await withDriver(this.url, context, (driver) =>
+      watchInspect(driver, names, options, Math.max(intervalMs, 100), this.interrupt.signal, (snapshot) => {
+        if (json) return void process.stdout.write(`${JSON.stringify(snapshot)}\n`)
+        const stamp = `${new Date(snapshot.atMs).toISOString()}  (every ${flags.watch}; Ctrl-C to stop)`
+        const table = renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0})
+        // Cursor home + clear screen: redraw in place rather than scrolling.
+        process.stdout.write(redraw ? `\x1b[H\x1b[2J${stamp}\n${table}\n` : `${stamp}\n${table}\n\n`)
+      }),
+    )
+    // Ctrl-C is how a watch ends: that is success, and --json already streamed its lines.
+    return undefined
+  }
+}

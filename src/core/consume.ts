@@ -1,0 +1,266 @@
+// The consume loop. Deliveries are buffered in arrival order and handled one at a time by a
+// single worker: write the line, wait until stdout has taken it, and only then settle the message.
+// So an interrupted consume loses nothing: every message is either written or returned to the
+// queue (at worst a message is written and also returned, i.e. at-least-once).
+// With `count`, exactly `count` messages are written and settled; extra prefetched ones are
+// returned with nack(requeue). The loop never prints; the caller's `write` does the output.
+import {ConnectionError, NotFoundError, TimeoutError} from '../errors.js'
+import type {Delivery, Driver, StartPosition, Subscription} from '../drivers/types.js'
+
+/**
+ * ack: settle after the line is written (default). requeue: peek — hold every written message
+ * unacked and return them all at the end (returning them one by one would have the broker hand
+ * the same message straight back). reject: nack without requeue (dead-letter). auto: the broker
+ * settles on delivery (--no-ack).
+ */
+export type SettleMode = 'ack' | 'requeue' | 'reject' | 'auto'
+
+export type ConsumeEnd = 'count' | 'idle' | 'interrupted' | 'output-closed' | 'deleted' | 'connection-lost' | 'cancelled'
+
+export interface ConsumeResult {
+  /** Messages written to the output (and settled per the mode). */
+  count: number
+  /** Messages handed back unwritten (extra prefetched ones, or in flight when stopped), plus peeked ones. */
+  returned: number
+  /** Mean time from receipt to settlement (to the written line for auto and requeue), ms. */
+  meanHandlingMs: number | null
+  /** From subscribing to the last message handled, ms. */
+  elapsedMs: number
+  /** Messages per second from the first receipt to the last message handled. */
+  ratePerSec: number | null
+  ended: ConsumeEnd
+  /** Broker's explanation when the subscription ended by itself. */
+  endMessage?: string
+}
+
+/** @default 100 — the prefetch when neither --prefetch nor --count says otherwise. */
+export const DEFAULT_PREFETCH = 100
+/** @default 2000 — how long an interrupted consume waits for a line being written before returning its message. */
+export const INTERRUPT_GRACE_MS = 2000
+
+export interface ConsumeLoopOptions {
+  driver: Driver
+  queue: string
+  count?: number
+  idleTimeoutMs?: number
+  prefetch?: number
+  mode: SettleMode
+  group?: string
+  from?: StartPosition
+  signal?: AbortSignal
+  /** Resolves once the output has taken the message's line; rejects when the output is gone. */
+  write: (delivery: Delivery) => Promise<void>
+  interruptGraceMs?: number
+}
+
+/** Prefetch for a run: explicit, else no more than --count (fewer to hand back), else the default. */
+export function effectivePrefetch(prefetch: number | undefined, count: number | undefined, mode: SettleMode): number {
+  if (prefetch !== undefined) return prefetch
+  // Peeking holds every message unacked until the end, so the broker must be willing to send `count`.
+  if (mode === 'requeue' && count !== undefined) return count
+  return count === undefined ? DEFAULT_PREFETCH : Math.min(count, DEFAULT_PREFETCH)
+}
+
+interface Entry {
+  delivery: Delivery
+  receivedMs: number
+}
+
+export async function consumeMessages(options: ConsumeLoopOptions): Promise<ConsumeResult> {
+  const {driver, queue, count, mode, signal} = options
+  const graceMs = options.interruptGraceMs ?? INTERRUPT_GRACE_MS
+  const buffer: Entry[] = []
+  const held: Delivery[] = [] // requeue mode: written, returned at the end
+  let handled = 0
+  let returned = 0
+  let handlingSumMs = 0
+  let firstReceivedMs: number | undefined
+  let lastHandledMs: number | undefined
+  let working = false
+  let stopping = false
+  let ended: ConsumeEnd | undefined
+  let endMessage: string | undefined
+  let fatal: unknown
+  let idleTimer: NodeJS.Timeout | undefined
+  let resolveStopped!: () => void
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve))
+  let resolveIdleWorker: (() => void) | undefined
+
+  const giveBack = (delivery: Delivery) => {
+    returned++
+    delivery.nack(true).catch(() => {}) // the connection closing returns it too
+  }
+  const stop = (reason: ConsumeEnd, message?: string) => {
+    if (stopping) return
+    stopping = true
+    ended = reason
+    endMessage = message
+    clearTimeout(idleTimer)
+    resolveStopped()
+  }
+  const armIdle = () => {
+    if (options.idleTimeoutMs === undefined || stopping) return
+    clearTimeout(idleTimer)
+    idleTimer = setTimeout(() => stop('idle'), options.idleTimeoutMs)
+  }
+
+  const settle = async (entry: Entry) => {
+    switch (mode) {
+      case 'ack':
+        await entry.delivery.ack()
+        break
+      case 'reject':
+        await entry.delivery.nack(false)
+        break
+      case 'requeue':
+        held.push(entry.delivery)
+        break
+      case 'auto':
+        break
+    }
+  }
+
+  const work = async () => {
+    if (working) return
+    working = true
+    try {
+      while (buffer.length > 0 && !stopping) {
+        const entry = buffer.shift()!
+        if (count !== undefined && handled >= count) {
+          giveBack(entry.delivery)
+          continue
+        }
+        const written = await writeWithinGrace(entry.delivery)
+        if (written !== 'written') {
+          if (mode !== 'auto') giveBack(entry.delivery)
+          if (written === 'closed') stop('output-closed')
+          break
+        }
+        await settle(entry)
+        const now = performance.now()
+        handled++
+        handlingSumMs += now - entry.receivedMs
+        lastHandledMs = now
+        armIdle()
+        if (count !== undefined && handled >= count) stop('count')
+      }
+    } catch (error) {
+      fatal ??= error
+      stop('connection-lost', error instanceof Error ? error.message : String(error))
+    } finally {
+      working = false
+      resolveIdleWorker?.()
+    }
+  }
+
+  // Wait for the write; once interrupted, wait at most `graceMs` more. 'late' means it was not
+  // seen to finish: the message is returned (it may also have been printed: a duplicate, never a loss).
+  let giveUpOnWrite: (() => void) | undefined
+  const writeWithinGrace = (delivery: Delivery) =>
+    new Promise<'written' | 'closed' | 'late'>((resolve) => {
+      let settled = false
+      const finish = (outcome: 'written' | 'closed' | 'late') => {
+        if (settled) return
+        settled = true
+        giveUpOnWrite = undefined
+        resolve(outcome)
+      }
+      giveUpOnWrite = () => finish('late')
+      options.write(delivery).then(
+        () => finish('written'),
+        () => finish('closed'),
+      )
+    })
+
+  const onAbort = () => {
+    stop('interrupted')
+    setTimeout(() => giveUpOnWrite?.(), graceMs).unref()
+  }
+  if (signal?.aborted) return emptyResult('interrupted')
+  signal?.addEventListener('abort', onAbort, {once: true})
+
+  const startMs = performance.now()
+  let subscription: Subscription | undefined
+  try {
+    subscription = await driver.consume(
+      queue,
+      {prefetch: effectivePrefetch(options.prefetch, count, mode), autoAck: mode === 'auto', group: options.group, from: options.from},
+      (delivery) => {
+        if (stopping) {
+          if (mode !== 'auto') giveBack(delivery)
+          return
+        }
+        const receivedMs = performance.now()
+        firstReceivedMs ??= receivedMs
+        buffer.push({delivery, receivedMs})
+        armIdle()
+        void work()
+      },
+    )
+    armIdle()
+    subscription.ended.then(
+      (reason) => {
+        if (reason.kind !== 'cancelled') stop(reason.kind, reason.message)
+        else stop('cancelled')
+      },
+      (error: unknown) => stop('connection-lost', error instanceof Error ? error.message : String(error)),
+    )
+    await stopped
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+    clearTimeout(idleTimer)
+    // Let the message being written finish (or time out) before handing the rest back.
+    if (working) await new Promise<void>((resolve) => (resolveIdleWorker = resolve))
+    await subscription?.cancel().catch(() => {})
+    if (mode !== 'auto') {
+      for (const entry of buffer.splice(0)) giveBack(entry.delivery)
+      for (const delivery of held.splice(0)) {
+        returned++
+        await delivery.nack(true).catch(() => {})
+      }
+    }
+  }
+  if (fatal !== undefined) throw fatal
+
+  const result: ConsumeResult = {
+    count: handled,
+    returned,
+    meanHandlingMs: handled > 0 ? round(handlingSumMs / handled, 3) : null,
+    elapsedMs: round((lastHandledMs ?? performance.now()) - startMs, 3),
+    ratePerSec:
+      handled > 0 && firstReceivedMs !== undefined && lastHandledMs! > firstReceivedMs
+        ? round((handled * 1000) / (lastHandledMs! - firstReceivedMs), 1)
+        : null,
+    ended: ended ?? 'cancelled',
+  }
+  if (endMessage !== undefined) result.endMessage = endMessage
+  return result
+
+  function emptyResult(reason: ConsumeEnd): ConsumeResult {
+    return {count: 0, returned: 0, meanHandlingMs: null, elapsedMs: 0, ratePerSec: null, ended: reason}
+  }
+}
+
+/** The error a finished consume turns into (after its summary was shown), if any. */
+export function consumeFailure(result: ConsumeResult, options: {queue: string; count?: number; idleTimeoutMs?: number}): Error | undefined {
+  switch (result.ended) {
+    case 'idle':
+      if (options.count !== undefined && result.count < options.count) {
+        return new TimeoutError(
+          `only ${result.count} of ${options.count} messages arrived from "${options.queue}" before --idle-timeout (${options.idleTimeoutMs} ms without a message)`,
+        )
+      }
+      return undefined
+    case 'deleted':
+      return new NotFoundError(`queue "${options.queue}" went away while consuming${result.endMessage ? `: ${result.endMessage}` : ''}`)
+    case 'connection-lost':
+      return new ConnectionError(`connection lost while consuming "${options.queue}"${result.endMessage ? `: ${result.endMessage}` : ''}`)
+    default:
+      return undefined
+  }
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}

@@ -1,0 +1,40 @@
+// Small flag-to-contract mappings shared by the commands (kept out of src/commands, where oclif
+// would take every file for a command).
+import {UsageError} from '../errors.js'
+import type {DriverContext, StartPosition} from '../drivers/types.js'
+import {parseDurationMs} from '../options/parse.js'
+
+export function driverContext(clientName: string, connectTimeout: string | undefined): DriverContext {
+  return {clientName, connectTimeoutMs: connectTimeout === undefined ? undefined : parseDurationMs('connect-timeout', connectTimeout)}
+}
+
+/** --from beginning | end | OFFSET | @TIMESTAMP_MS | ISO date (2024-05-01T12:00:00Z). */
+export function parseStartPosition(raw: string | undefined): StartPosition {
+  if (raw === undefined) return {kind: 'default'}
+  const text = raw.trim()
+  if (/^(beginning|earliest|first)$/i.test(text)) return {kind: 'beginning'}
+  if (/^(end|latest|last|next)$/i.test(text)) return {kind: 'end'}
+  if (/^\d+$/.test(text)) return {kind: 'offset', offset: text}
+  if (/^@\d+$/.test(text)) return {kind: 'timestamp', epochMs: Number(text.slice(1))}
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const epochMs = Date.parse(text)
+    if (Number.isFinite(epochMs)) return {kind: 'timestamp', epochMs}
+  }
+  throw new UsageError(`--from must be beginning, end, an offset, @EPOCH_MS or an ISO date, got "${raw}"`)
+}
+
+/** --acks all | leader | none → Kafka's -1 | 1 | 0. */
+export function parseAcks(raw: string | undefined): -1 | 0 | 1 | undefined {
+  switch (raw) {
+    case undefined:
+      return undefined
+    case 'all':
+      return -1
+    case 'leader':
+      return 1
+    case 'none':
+      return 0
+    default:
+      throw new UsageError(`--acks must be all, leader or none, got "${raw}"`)
+  }
+}

@@ -1,0 +1,149 @@
+// The publish loop: messages go out strictly in input order, with at most `confirmWindow`
+// publishes awaiting the broker's confirmation at a time (a bounded window, like PerfTest's
+// --confirm). Broker refusals (nack, unroutable, reject-publish) are counted and the loop goes on;
+// any other failure (connection, missing queue) stops sending, waits for what is outstanding,
+// and is rethrown. The loop never prints; the command renders the result.
+import {DeliveryError} from '../errors.js'
+import type {Driver, OutgoingMessage} from '../drivers/types.js'
+import type {RawInput} from './sources.js'
+
+/** @default 1000 — most publishes awaiting confirmation at once. */
+export const DEFAULT_CONFIRM_WINDOW = 1000
+
+export interface PublishFailures {
+  nacked: number
+  unroutable: number
+  rejected: number
+}
+
+export interface PublishResult {
+  confirmed: number
+  failed: PublishFailures
+  elapsedMs: number
+  /** Confirmed messages per second over `elapsedMs` (0 when nothing was confirmed). */
+  ratePerSec: number
+}
+
+/** Properties shared by every message of one `publish` run. */
+export type MessageTemplate = Omit<OutgoingMessage, 'body'>
+
+export interface PublishOptions {
+  driver: Driver
+  queue: string
+  inputs: AsyncIterable<RawInput>
+  template: MessageTemplate
+  /** @default DEFAULT_CONFIRM_WINDOW */
+  confirmWindow?: number
+  /** Stops sending (SIGINT); what is outstanding is still awaited and counted. */
+  signal?: AbortSignal
+}
+
+export interface PublishOutcome {
+  result: PublishResult
+  /** True when `signal` stopped the loop before the input ran out. */
+  interrupted: boolean
+}
+
+export function totalFailed(failed: PublishFailures): number {
+  return failed.nacked + failed.unroutable + failed.rejected
+}
+
+export async function publishAll(options: PublishOptions): Promise<PublishOutcome> {
+  const {driver, queue, template, signal} = options
+  const window = options.confirmWindow ?? DEFAULT_CONFIRM_WINDOW
+  const failed: PublishFailures = {nacked: 0, unroutable: 0, rejected: 0}
+  let confirmed = 0
+  let outstanding = 0
+  let fatal: unknown
+  let wake: (() => void) | undefined
+  const startMs = performance.now()
+  let lastSettledMs = startMs
+
+  const settled = () => {
+    outstanding--
+    lastSettledMs = performance.now()
+    const resume = wake
+    wake = undefined
+    resume?.()
+  }
+  const onConfirmed = () => {
+    confirmed++
+    settled()
+  }
+  const onFailed = (error: unknown) => {
+    if (error instanceof DeliveryError) failed[error.reason]++
+    else fatal ??= error
+    settled()
+  }
+  const waitUntil = (done: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => (done() ? resolve() : (wake = check))
+      check()
+    })
+
+  const iterator = options.inputs[Symbol.asyncIterator]()
+  for (;;) {
+    const next = await nextOrAbort(iterator, signal)
+    if (next === undefined || next.done) break
+    const input = next.value
+    if (fatal !== undefined) break
+    if (outstanding >= window) await waitUntil(() => outstanding < window || fatal !== undefined)
+    if (fatal !== undefined || signal?.aborted) break
+    const message: OutgoingMessage = {...template, body: input.body}
+    if (input.key !== undefined) message.key = input.key
+    outstanding++
+    let pending: Promise<void>
+    try {
+      pending = driver.publish(queue, message)
+    } catch (error) {
+      // A driver that throws synchronously is treated like one that rejects.
+      pending = Promise.reject(error)
+    }
+    pending.then(onConfirmed, onFailed)
+  }
+  // Close the source (a file stream) without waiting on it: stdin may be blocked on a read.
+  void iterator.return?.()?.catch(() => {})
+  await waitUntil(() => outstanding === 0)
+  if (fatal !== undefined) throw fatal
+
+  const elapsedMs = lastSettledMs - startMs
+  const result: PublishResult = {
+    confirmed,
+    failed,
+    elapsedMs: round(elapsedMs, 3),
+    ratePerSec: elapsedMs > 0 ? round((confirmed * 1000) / elapsedMs, 1) : 0,
+  }
+  return {result, interrupted: signal?.aborted === true}
+}
+
+/** The next input, or undefined as soon as `signal` aborts (stdin may never send another line). */
+async function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): Promise<IteratorResult<T> | undefined> {
+  if (signal === undefined) return iterator.next()
+  if (signal.aborted) return undefined
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined)
+    signal.addEventListener('abort', onAbort, {once: true})
+  })
+  try {
+    return await Promise.race([iterator.next(), aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort!)
+  }
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}
+
+/** The error a run with refused messages ends with (exit 9), after its summary was shown. */
+export function deliveryFailure(result: PublishResult): DeliveryError | undefined {
+  const total = totalFailed(result.failed)
+  if (total === 0) return undefined
+  const parts = Object.entries(result.failed)
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${n} ${reason}`)
+  const reason = (Object.entries(result.failed).find(([, n]) => n > 0)?.[0] ?? 'nacked') as DeliveryError['reason']
+  return new DeliveryError(`${total} of ${total + result.confirmed} messages were not confirmed by the broker (${parts.join(', ')})`, {reason})
+}

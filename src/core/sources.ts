@@ -1,0 +1,175 @@
+// Where `publish` gets its messages: arguments, a file, stdin, or generated payloads.
+// Every source is an async iterable of raw inputs, read lazily, so `tail -f log | mqkit publish q`
+// streams and a large file is never held in memory. Bytes are passed through unchanged: input is
+// split on "\n" (0x0a) only; a "\r" before it stays part of the message.
+import {createReadStream} from 'node:fs'
+import {UsageError} from '../errors.js'
+
+export interface RawInput {
+  body: Buffer
+  /** Set when a key delimiter split the line (kcat -K style). */
+  key?: string
+}
+
+export type SourceSpec =
+  | {kind: 'args'; messages: string[]; count?: number}
+  | {kind: 'file'; path: string; mode: 'lines' | 'whole'; count?: number}
+  | {kind: 'stdin'; mode: 'lines' | 'whole'; count?: number}
+  | {kind: 'generated'; count: number; sizeBytes: number}
+
+/** @default 100 — the payload size when --count is given without --size. */
+export const DEFAULT_GENERATED_SIZE_BYTES = 100
+
+const NEWLINE = 0x0a
+
+/** Split a byte stream into lines on "\n"; the final segment counts only when it is non-empty. */
+export async function* splitLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = []
+  for await (const chunk of chunks) {
+    let buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    let at = buffer.indexOf(NEWLINE)
+    while (at >= 0) {
+      pending.push(buffer.subarray(0, at))
+      yield pending.length === 1 ? pending[0] : Buffer.concat(pending)
+      pending = []
+      buffer = buffer.subarray(at + 1)
+      at = buffer.indexOf(NEWLINE)
+    }
+    if (buffer.length > 0) pending.push(buffer)
+  }
+  if (pending.length > 0) yield Buffer.concat(pending)
+}
+
+async function* whole(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  const parts: Buffer[] = []
+  for await (const chunk of chunks) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+  yield Buffer.concat(parts)
+}
+
+/**
+ * A printable payload of exactly `sizeBytes`: the sequence number, then filler. Printable so that
+ * `consume` output stays readable; numbered so that loss or reordering is visible by eye.
+ */
+export function generatedPayload(sequence: number, sizeBytes: number): Buffer {
+  const body = Buffer.alloc(sizeBytes, 0x2e) // '.'
+  body.write(String(sequence).slice(0, sizeBytes), 0, 'latin1')
+  return body
+}
+
+async function* take<T>(items: AsyncIterable<T>, count: number | undefined): AsyncGenerator<T> {
+  if (count === undefined) {
+    yield* items
+    return
+  }
+  if (count <= 0) return
+  let taken = 0
+  for await (const item of items) {
+    yield item
+    if (++taken >= count) return
+  }
+}
+
+async function* bodies(spec: SourceSpec, stdin: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  switch (spec.kind) {
+    case 'args': {
+      if (spec.messages.length === 0) return
+      // With --count, the arguments repeat in turn until `count` messages were produced.
+      const total = spec.count ?? spec.messages.length
+      const encoded = spec.messages.map((m) => Buffer.from(m, 'utf8'))
+      for (let i = 0; i < total; i++) yield encoded[i % encoded.length]
+      return
+    }
+    case 'file': {
+      const stream = createReadStream(spec.path)
+      const opened = new Promise<void>((resolve, reject) => {
+        stream.once('open', () => resolve())
+        stream.once('error', (error: NodeJS.ErrnoException) =>
+          reject(new UsageError(`--file cannot be read: "${spec.path}" (${error.code ?? error.message})`, {cause: error})),
+        )
+      })
+      await opened
+      yield* take(spec.mode === 'whole' ? whole(stream) : splitLines(stream), spec.count)
+      return
+    }
+    case 'stdin':
+      yield* take(spec.mode === 'whole' ? whole(stdin) : splitLines(stdin), spec.count)
+      return
+    case 'generated':
+      for (let i = 1; i <= spec.count; i++) yield generatedPayload(i, spec.sizeBytes)
+  }
+}
+
+/** Split `line` at the first `delimiter` into key and body; a line without it has no key. */
+export function splitKey(line: Buffer, delimiter: string | undefined): RawInput {
+  if (delimiter === undefined || delimiter === '') return {body: line}
+  const at = line.indexOf(delimiter)
+  if (at < 0) return {body: line}
+  return {key: line.subarray(0, at).toString('utf8'), body: line.subarray(at + Buffer.byteLength(delimiter))}
+}
+
+export async function* readInputs(
+  spec: SourceSpec,
+  options: {keyDelimiter?: string; stdin?: AsyncIterable<Buffer | string>} = {},
+): AsyncGenerator<RawInput> {
+  for await (const body of bodies(spec, options.stdin ?? process.stdin)) yield splitKey(body, options.keyDelimiter)
+}
+
+/**
+ * Read the first input before anything connects, so that "no messages" is a usage error
+ * (exit 2) rather than a connection failure, and the rest streams afterwards.
+ */
+export async function primeInputs(
+  inputs: AsyncGenerator<RawInput>,
+  emptyHint: string,
+): Promise<AsyncGenerator<RawInput>> {
+  const first = await inputs.next()
+  if (first.done) throw new UsageError(`no messages: ${emptyHint}`)
+  return (async function* () {
+    yield first.value
+    yield* inputs
+  })()
+}
+
+export interface SourceChoice {
+  messages: string[]
+  file?: string
+  fileMode?: 'lines' | 'whole'
+  count?: number
+  sizeBytes?: number
+  stdinIsTTY: boolean
+}
+
+/** Turn the publish flags into one source; conflicting combinations are usage errors. */
+export function chooseSource(choice: SourceChoice): SourceSpec {
+  const mode = choice.fileMode ?? 'lines'
+  if (choice.messages.length > 0 && choice.file !== undefined) {
+    throw new UsageError('give MESSAGE arguments or --file, not both')
+  }
+  if (choice.sizeBytes !== undefined && (choice.messages.length > 0 || choice.file !== undefined)) {
+    throw new UsageError('--size sets the size of generated payloads; it cannot be combined with MESSAGE arguments or --file')
+  }
+  if (choice.messages.length > 0) return {kind: 'args', messages: choice.messages, count: choice.count}
+  if (choice.file === '-') return {kind: 'stdin', mode, count: choice.count}
+  if (choice.file !== undefined) return {kind: 'file', path: choice.file, mode, count: choice.count}
+  if (choice.count !== undefined) {
+    return {kind: 'generated', count: choice.count, sizeBytes: choice.sizeBytes ?? DEFAULT_GENERATED_SIZE_BYTES}
+  }
+  if (choice.sizeBytes !== undefined) throw new UsageError('--size needs --count N (how many payloads to generate)')
+  // Never wait on a terminal: a user who typed `mqkit publish q` by mistake gets help, not a hang.
+  if (choice.stdinIsTTY) throw new UsageError(`no messages: ${NO_MESSAGES_HINT}`)
+  return {kind: 'stdin', mode, count: choice.count}
+}
+
+export const NO_MESSAGES_HINT = 'give MESSAGE arguments, --file FILE, --count N, or pipe lines on stdin'
+
+/** What to say when a source turned out empty. */
+export function emptyHint(spec: SourceSpec): string {
+  switch (spec.kind) {
+    case 'stdin':
+      return `stdin was empty; ${NO_MESSAGES_HINT}`
+    case 'file':
+      return `--file "${spec.path}" is empty`
+    default:
+      return NO_MESSAGES_HINT
+  }
+}

@@ -1,0 +1,32 @@
+// One-line human summaries for stderr, drawn from the same result objects that --json prints.
+import type {ConsumeResult} from '../core/consume.js'
+import type {PublishResult} from '../core/publish.js'
+import {formatCount, formatMillis, formatRate} from './format.js'
+
+export function publishSummary(result: PublishResult, target: string): string {
+  const {nacked, unroutable, rejected} = result.failed
+  const failures = [
+    nacked > 0 ? `${formatCount(nacked)} nacked` : '',
+    unroutable > 0 ? `${formatCount(unroutable)} unroutable` : '',
+    rejected > 0 ? `${formatCount(rejected)} rejected` : '',
+  ].filter(Boolean)
+  const failedText = failures.length > 0 ? `, ${failures.join(', ')}` : ''
+  return `published to ${target}: ${formatCount(result.confirmed)} confirmed${failedText} in ${formatMillis(result.elapsedMs)} (${formatRate(result.ratePerSec)})`
+}
+
+const ENDINGS: Record<ConsumeResult['ended'], string> = {
+  count: 'count reached',
+  idle: 'idle timeout',
+  interrupted: 'interrupted',
+  'output-closed': 'output closed',
+  deleted: 'queue deleted',
+  'connection-lost': 'connection lost',
+  cancelled: 'cancelled by the broker',
+}
+
+export function consumeSummary(result: ConsumeResult, queue: string): string {
+  const handling = result.meanHandlingMs === null ? '-' : formatMillis(result.meanHandlingMs)
+  const rate = result.ratePerSec === null ? '-' : formatRate(result.ratePerSec)
+  const returned = result.returned > 0 ? `, ${formatCount(result.returned)} returned to the queue` : ''
+  return `consumed from ${queue}: ${formatCount(result.count)} messages${returned}, mean handling ${handling}, ${rate} (${ENDINGS[result.ended]})`
+}
