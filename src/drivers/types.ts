@@ -43,6 +43,11 @@ export interface Features {
   missingQueueOnPublish?: 'not-found' | 'dropped' | 'auto-created'
   /** Subscription.ended resolves {kind: 'deleted'} when its queue is deleted. @default true */
   endsOnDelete?: boolean
+  /**
+   * Delivery.key is the key the message was published with to a queue (false for AMQP, where
+   * the key of a message published to a queue is the queue name). @default true
+   */
+  keyPreserved?: boolean
 }
 
 export type Overflow = 'drop-head' | 'reject-publish'

@@ -38,6 +38,7 @@ export const MEMORY_FEATURES: Features = Object.freeze({
   crossProcess: false,
   missingQueueOnPublish: 'not-found',
   endsOnDelete: true,
+  keyPreserved: true,
 })
 
 /** @default 100 unacked deliveries per consumer */
