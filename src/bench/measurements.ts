@@ -1,0 +1,151 @@
+// What a run measures, in two layers: the open interval (recorded into on the hot path, rolled
+// every tick) and the totals (interval rolled in when it lies after warmup). Rolling with an
+// exact HDR add means the hot path records each value once, not twice.
+import {LatencyHistogram, type LatencySummary} from '../metrics/histogram.js'
+import {ThroughputMeter} from '../metrics/throughput.js'
+
+export const LATENCY_KINDS = ['publish', 'endToEnd', 'endToEndCorrected', 'publishDelay', 'handling'] as const
+export type LatencyKind = (typeof LATENCY_KINDS)[number]
+
+export type LatencySet = Record<LatencyKind, LatencyHistogram>
+
+function latencySet(): LatencySet {
+  return {
+    publish: new LatencyHistogram(),
+    endToEnd: new LatencyHistogram(),
+    endToEndCorrected: new LatencyHistogram(),
+    publishDelay: new LatencyHistogram(),
+    handling: new LatencyHistogram(),
+  }
+}
+
+/** One tick's figures (the `tick` event, --ndjson lines, the result's `intervals`). */
+export interface IntervalStats {
+  /** Interval end, milliseconds since the run started. */
+  elapsedMs: number
+  durationMs: number
+  warmup: boolean
+  published: number
+  consumed: number
+  publishedPerSecond: number
+  consumedPerSecond: number
+  publishedBytesPerSecond: number
+  consumedBytesPerSecond: number
+  /** Publishes sent but not yet confirmed, over all producers, at the tick. */
+  outstanding: number
+  /** Latest queue-length sample (ready + in flight) or null. */
+  queueLength: number | null
+  latency: {
+    publish: Pick<LatencySummary, 'count' | 'mean' | 'p50' | 'p99' | 'max'>
+    endToEnd: Pick<LatencySummary, 'count' | 'mean' | 'p50' | 'p99' | 'max'>
+    endToEndCorrected: Pick<LatencySummary, 'count' | 'mean' | 'p50' | 'p99' | 'max'> | null
+  }
+  /** Event-loop delay p99 during the interval, ms. */
+  eventLoopDelayP99Ms: number
+  /** Totals so far (all intervals, warmup included): for progress displays. */
+  totalPublished: number
+  totalConsumed: number
+}
+
+export class Measurements {
+  readonly interval: LatencySet = latencySet()
+  readonly total: LatencySet = latencySet()
+  readonly published: ThroughputMeter
+  readonly consumed: ThroughputMeter
+  /** Σ(ack − send) for acked measured messages, ns: W in Little's law. */
+  sojournSumNs = 0
+  sojournCount = 0
+  private intervalSojournSumNs = 0
+  private intervalSojournCount = 0
+  /** Clock differences below zero (other host's clock ahead): counted, never recorded or hidden. */
+  negativeSamples = 0
+  totalPublished = 0
+  totalConsumed = 0
+  readonly intervals: IntervalStats[] = []
+  /** hrtime of the last confirm / receipt: the ends of the throughput windows. */
+  lastConfirmNs = 0n
+  lastReceiveNs = 0n
+
+  constructor(originMs: number, private readonly openLoop: boolean) {
+    this.published = new ThroughputMeter(originMs)
+    this.consumed = new ThroughputMeter(originMs)
+  }
+
+  /** Hot path: a confirm arrived. */
+  onConfirm(latencyNs: number, bytes: number, nowNs: bigint): void {
+    this.lastConfirmNs = nowNs
+    this.published.count++
+    this.published.bytes += bytes
+    if (latencyNs < 0) this.negativeSamples++
+    else this.interval.publish.recordNanos(latencyNs)
+  }
+
+  onPublishDelay(delayNs: number): void {
+    // A send can leave marginally before its intended time (timer granularity): that is a zero delay.
+    this.interval.publishDelay.recordNanos(delayNs > 0 ? delayNs : 0)
+  }
+
+  /** Hot path: a delivery arrived. correctedNs is NaN in closed loop. */
+  onReceive(endToEndNs: number, correctedNs: number, bytes: number, nowNs: bigint): void {
+    this.lastReceiveNs = nowNs
+    this.consumed.count++
+    this.consumed.bytes += bytes
+    if (endToEndNs < 0) this.negativeSamples++
+    else this.interval.endToEnd.recordNanos(endToEndNs)
+    if (this.openLoop && correctedNs === correctedNs) {
+      if (correctedNs < 0) this.negativeSamples++
+      else this.interval.endToEndCorrected.recordNanos(correctedNs)
+    }
+  }
+
+  onHandled(handlingNs: number, sojournNs: number): void {
+    this.interval.handling.recordNanos(handlingNs)
+    this.intervalSojournSumNs += sojournNs
+    this.intervalSojournCount++
+  }
+
+  /** Close the interval; roll it into the totals unless it was warmup. */
+  roll(nowMs: number, originMs: number, warmup: boolean, extras: {outstanding: number; queueLength: number | null; eventLoopDelayP99Ms: number}): IntervalStats {
+    const pub = this.published.closeWindow(nowMs, !warmup)
+    const con = this.consumed.closeWindow(nowMs, !warmup)
+    this.totalPublished += pub.count
+    this.totalConsumed += con.count
+    const brief = (h: LatencyHistogram) => {
+      const s = h.summary()
+      return {count: s.count, mean: s.mean, p50: s.p50, p99: s.p99, max: s.max}
+    }
+    const stats: IntervalStats = {
+      elapsedMs: nowMs - originMs,
+      durationMs: pub.endMs - pub.startMs,
+      warmup,
+      published: pub.count,
+      consumed: con.count,
+      publishedPerSecond: pub.perSecond,
+      consumedPerSecond: con.perSecond,
+      publishedBytesPerSecond: pub.bytesPerSecond,
+      consumedBytesPerSecond: con.bytesPerSecond,
+      outstanding: extras.outstanding,
+      queueLength: extras.queueLength,
+      latency: {
+        publish: brief(this.interval.publish),
+        endToEnd: brief(this.interval.endToEnd),
+        endToEndCorrected: this.openLoop ? brief(this.interval.endToEndCorrected) : null,
+      },
+      eventLoopDelayP99Ms: extras.eventLoopDelayP99Ms,
+      totalPublished: this.totalPublished,
+      totalConsumed: this.totalConsumed,
+    }
+    for (const kind of LATENCY_KINDS) {
+      if (!warmup) this.total[kind].add(this.interval[kind])
+      this.interval[kind].reset()
+    }
+    if (!warmup) {
+      this.sojournSumNs += this.intervalSojournSumNs
+      this.sojournCount += this.intervalSojournCount
+    }
+    this.intervalSojournSumNs = 0
+    this.intervalSojournCount = 0
+    this.intervals.push(stats)
+    return stats
+  }
+}

@@ -1,0 +1,228 @@
+// Every bench option with its default, in one place. The command maps flags onto
+// `parseBenchOptions`; tests and perf scripts build `BenchOptions` directly.
+import {UsageError} from '../errors.js'
+import {parseBytes, parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
+import {STAMP_BYTES} from './stamp.js'
+
+/** One step of an open-loop schedule: `perSecond` for `durationMs` (the last step may be open-ended). */
+export interface RateStep {
+  perSecond: number
+  durationMs?: number
+}
+
+/** Simulated consumer handling time per message. */
+export type WorkSpec =
+  | {kind: 'none'}
+  | {kind: 'fixed'; ms: number}
+  | {kind: 'uniform'; minMs: number; maxMs: number}
+  | {kind: 'exponential'; meanMs: number}
+
+export interface BenchOptions {
+  /** Producer connections, each with its own publish loop. @default 1 */
+  producers: number
+  /** Consumer connections, each with one subscription. 0 = publish only. @default 1 */
+  consumers: number
+  /** Queues; producer i publishes to and consumer j reads from queue (index mod queues). @default 1 */
+  queues: number
+  /** Message body size in bytes, including the 40-byte timing stamp. @default 1024 */
+  sizeBytes: number
+  /** Upper bound for a uniform size range (`--size 512-4KiB`); equals sizeBytes when fixed. */
+  maxSizeBytes: number
+  /** Total messages over all producers (warmup included). Exclusive with durationMs. */
+  count?: number
+  /** Production time after warmup. @default 10000 when neither count nor timed rate steps are given */
+  durationMs?: number
+  /** Leading period whose events are excluded from the results. @default 0 */
+  warmupMs: number
+  /** Open loop: the schedule (total over all producers). Undefined = closed loop. */
+  rate?: RateStep[]
+  /** Open-loop inter-arrival distribution. @default 'uniform' */
+  arrivals: 'uniform' | 'poisson'
+  /** Simulated handling time; a timer-based wait (not a busy loop), so with prefetch > 1 a consumer
+   *  handles messages concurrently like a real IO-bound handler. @default none */
+  work: WorkSpec
+  /** Unconfirmed publishes one producer may have outstanding. Large enough to hide a broker round
+   *  trip at high rates, small enough to bound memory and closed-loop queueing. @default 1000 */
+  confirmWindow: number
+  /** Unacked deliveries per consumer. @default 100 */
+  prefetch: number
+  /** Persistent (durable) messages. @default false */
+  persistent: boolean
+  /** Per-message priority (queue declared with maxPriority = this value). */
+  priority?: number
+  /** Keep the queues after the run instead of deleting them. @default false */
+  keep: boolean
+  /** Tick (progress, --ndjson, per-interval series) period. @default 1000 */
+  intervalMs: number
+  /** Queue-length sampling period (driver.inspect). @default 100 */
+  sampleIntervalMs: number
+  /** After production ends, wait this long at most for consumers to receive the rest. @default 10000 */
+  drainTimeoutMs: number
+  /** Queue name (or prefix when queues > 1). @default `mqkit-bench-<random id>` */
+  queueName?: string
+}
+
+export const BENCH_DEFAULTS = {
+  producers: 1,
+  consumers: 1,
+  queues: 1,
+  sizeBytes: 1024,
+  durationMs: 10_000,
+  warmupMs: 0,
+  arrivals: 'uniform',
+  confirmWindow: 1000,
+  prefetch: 100,
+  persistent: false,
+  keep: false,
+  intervalMs: 1000,
+  sampleIntervalMs: 100,
+  drainTimeoutMs: 10_000,
+} as const
+
+export function defaultBenchOptions(overrides: Partial<BenchOptions> = {}): BenchOptions {
+  const options: BenchOptions = {
+    producers: BENCH_DEFAULTS.producers,
+    consumers: BENCH_DEFAULTS.consumers,
+    queues: BENCH_DEFAULTS.queues,
+    sizeBytes: BENCH_DEFAULTS.sizeBytes,
+    maxSizeBytes: overrides.sizeBytes ?? BENCH_DEFAULTS.sizeBytes,
+    warmupMs: BENCH_DEFAULTS.warmupMs,
+    arrivals: BENCH_DEFAULTS.arrivals,
+    work: {kind: 'none'},
+    confirmWindow: BENCH_DEFAULTS.confirmWindow,
+    prefetch: BENCH_DEFAULTS.prefetch,
+    persistent: BENCH_DEFAULTS.persistent,
+    keep: BENCH_DEFAULTS.keep,
+    intervalMs: BENCH_DEFAULTS.intervalMs,
+    sampleIntervalMs: BENCH_DEFAULTS.sampleIntervalMs,
+    drainTimeoutMs: BENCH_DEFAULTS.drainTimeoutMs,
+    ...overrides,
+  }
+  if (options.count === undefined && options.durationMs === undefined && !rateStepsAreTimed(options.rate)) {
+    options.durationMs = BENCH_DEFAULTS.durationMs
+  }
+  return options
+}
+
+/** Raw flag values (strings as typed) → validated options. */
+export interface BenchFlagValues {
+  producers?: string
+  consumers?: string
+  queues?: string
+  size?: string
+  count?: string
+  duration?: string
+  warmup?: string
+  rate?: string
+  arrivals?: string
+  work?: string
+  'confirm-window'?: string
+  prefetch?: string
+  persistent?: boolean
+  priority?: string
+  keep?: boolean
+  interval?: string
+  'sample-interval'?: string
+  'drain-timeout'?: string
+  queue?: string
+}
+
+export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
+  const o: Partial<BenchOptions> = {}
+  if (flags.producers !== undefined) o.producers = parseInteger('producers', flags.producers, {min: 1, max: 10_000})
+  if (flags.consumers !== undefined) o.consumers = parseInteger('consumers', flags.consumers, {min: 0, max: 10_000})
+  if (flags.queues !== undefined) o.queues = parseInteger('queues', flags.queues, {min: 1, max: 10_000})
+  if (flags.size !== undefined) Object.assign(o, parseSize(flags.size))
+  if (flags.count !== undefined) o.count = parseInteger('count', flags.count, {min: 1})
+  if (flags.duration !== undefined) o.durationMs = positiveDuration('duration', flags.duration)
+  if (flags.warmup !== undefined) o.warmupMs = parseDurationMs('warmup', flags.warmup)
+  if (flags.rate !== undefined) o.rate = parseRateSteps(flags.rate)
+  if (flags.arrivals !== undefined) {
+    if (flags.arrivals !== 'uniform' && flags.arrivals !== 'poisson') {
+      throw new UsageError(`--arrivals must be uniform or poisson, got "${flags.arrivals}"`)
+    }
+    o.arrivals = flags.arrivals
+  }
+  if (flags.work !== undefined) o.work = parseWork(flags.work)
+  if (flags['confirm-window'] !== undefined) o.confirmWindow = parseInteger('confirm-window', flags['confirm-window'], {min: 1, max: 1_000_000})
+  if (flags.prefetch !== undefined) o.prefetch = parseInteger('prefetch', flags.prefetch, {min: 1, max: 65_535})
+  if (flags.persistent !== undefined) o.persistent = flags.persistent
+  if (flags.priority !== undefined) o.priority = parseInteger('priority', flags.priority, {min: 0, max: 255})
+  if (flags.keep !== undefined) o.keep = flags.keep
+  if (flags.interval !== undefined) o.intervalMs = positiveDuration('interval', flags.interval)
+  if (flags['sample-interval'] !== undefined) o.sampleIntervalMs = positiveDuration('sample-interval', flags['sample-interval'])
+  if (flags['drain-timeout'] !== undefined) o.drainTimeoutMs = parseDurationMs('drain-timeout', flags['drain-timeout'])
+  if (flags.queue !== undefined) o.queueName = flags.queue
+  if (o.count !== undefined && o.durationMs !== undefined) throw new UsageError('--count and --duration cannot be used together')
+  if (o.arrivals === 'poisson' && o.rate === undefined) throw new UsageError('--arrivals poisson needs --rate (open loop)')
+  const options = defaultBenchOptions(o)
+  validate(options)
+  return options
+}
+
+function validate(options: BenchOptions): void {
+  if (options.consumers > 0 && options.consumers < options.queues) {
+    throw new UsageError(`--consumers must be 0 or at least --queues (${options.queues}), got "${options.consumers}"`)
+  }
+  if (options.producers < options.queues) {
+    throw new UsageError(`--producers must be at least --queues (${options.queues}), got "${options.producers}"`)
+  }
+}
+
+function positiveDuration(flag: string, raw: string): number {
+  const ms = parseDurationMs(flag, raw)
+  if (ms <= 0) throw new UsageError(`--${flag} must be longer than 0, got "${raw}"`)
+  return ms
+}
+
+/** "1KiB" or a uniform range "512-4KiB". Every size must hold the timing stamp. */
+export function parseSize(raw: string): {sizeBytes: number; maxSizeBytes: number} {
+  const [low, high] = raw.split('-')
+  const sizeBytes = parseBytes('size', low, {min: STAMP_BYTES})
+  const maxSizeBytes = high === undefined ? sizeBytes : parseBytes('size', high, {min: STAMP_BYTES})
+  if (maxSizeBytes < sizeBytes) throw new UsageError(`--size range must go from small to large, got "${raw}"`)
+  return {sizeBytes, maxSizeBytes}
+}
+
+/** "5000" (constant) or steps "1000:30s,5000:30s"; only the last step may omit its duration. */
+export function parseRateSteps(raw: string): RateStep[] {
+  const parts = raw.split(',').map((part) => part.trim())
+  return parts.map((part, index) => {
+    const [rateText, durationText] = part.split(':')
+    const perSecond = parseNumber('rate', rateText, {min: 0.001})
+    if (durationText === undefined) {
+      if (index !== parts.length - 1) throw new UsageError(`--rate steps need a duration except the last, e.g. 1000:30s,5000:30s, got "${raw}"`)
+      return {perSecond}
+    }
+    return {perSecond, durationMs: positiveDuration('rate', durationText)}
+  })
+}
+
+export function rateStepsAreTimed(steps: RateStep[] | undefined): boolean {
+  return steps !== undefined && steps.every((step) => step.durationMs !== undefined)
+}
+
+/** "2ms" fixed, "1ms-3ms" uniform, "exp:2ms" exponential with that mean, "0" none. */
+export function parseWork(raw: string): WorkSpec {
+  const text = raw.trim()
+  if (text === '0' || text === 'none') return {kind: 'none'}
+  if (text.startsWith('exp:')) return {kind: 'exponential', meanMs: parseDurationMs('work', text.slice(4), 'ms')}
+  const range = /^([^-]+)-([^-]+)$/.exec(text)
+  if (range) {
+    const minMs = parseDurationMs('work', range[1], 'ms')
+    const maxMs = parseDurationMs('work', range[2], 'ms')
+    if (maxMs < minMs) throw new UsageError(`--work range must go from short to long, got "${raw}"`)
+    return {kind: 'uniform', minMs, maxMs}
+  }
+  const ms = parseDurationMs('work', text, 'ms')
+  return ms === 0 ? {kind: 'none'} : {kind: 'fixed', ms}
+}
+
+/** Total production time after warmup, when known up front (ms). */
+export function plannedDurationMs(options: BenchOptions): number | undefined {
+  if (options.durationMs !== undefined) return options.durationMs
+  if (options.count === undefined && rateStepsAreTimed(options.rate)) {
+    return options.rate!.reduce((sum, step) => sum + step.durationMs!, 0) - options.warmupMs
+  }
+  return undefined
+}

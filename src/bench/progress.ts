@@ -1,0 +1,51 @@
+// Live progress from the runner's ticks, on stderr (stdout carries the result): a rewritten
+// line on a TTY, plain periodic lines otherwise, nothing with --quiet.
+import type {EventEmitter} from 'node:events'
+import {formatCount, formatMillis, formatRate} from '../output/format.js'
+import type {IntervalStats} from './measurements.js'
+import type {BenchStart} from './runner.js'
+
+export interface ProgressStream {
+  isTTY?: boolean
+  write(text: string): unknown
+}
+
+export function progressLine(stats: IntervalStats, plannedMs: number | undefined, warmupMs: number): string {
+  const elapsed = `${(stats.elapsedMs / 1000).toFixed(1)}s${plannedMs !== undefined ? `/${((plannedMs + warmupMs) / 1000).toFixed(0)}s` : ''}`
+  const e2e = stats.latency.endToEndCorrected ?? stats.latency.endToEnd
+  return [
+    elapsed,
+    stats.warmup ? 'warmup' : undefined,
+    `pub ${formatRate(stats.publishedPerSecond)}`,
+    `con ${formatRate(stats.consumedPerSecond)}`,
+    `p99 ${e2e.count > 0 ? formatMillis(e2e.p99) : '-'}`,
+    `queue ${stats.queueLength === null ? '-' : formatCount(stats.queueLength)}`,
+    `total ${formatCount(stats.totalPublished)}/${formatCount(stats.totalConsumed)}`,
+  ]
+    .filter(Boolean)
+    .join('  ')
+}
+
+/** Attach to a runner; returns a function that ends the live line. */
+export function attachProgress(runner: EventEmitter, stream: ProgressStream, quiet: boolean): () => void {
+  if (quiet) return () => {}
+  let planned: number | undefined
+  let warmupMs = 0
+  let live = false
+  runner.on('start', (start: BenchStart) => {
+    planned = start.plannedMs
+    warmupMs = start.options.warmupMs
+    stream.write(`bench: ${start.backend} ${start.url}, queue${start.queues.length > 1 ? 's' : ''} ${start.queues.join(', ')}\n`)
+  })
+  runner.on('tick', (stats: IntervalStats) => {
+    const line = progressLine(stats, planned, warmupMs)
+    if (stream.isTTY) {
+      stream.write(`\r\u001B[2K${line}`)
+      live = true
+    } else stream.write(`${line}\n`)
+  })
+  return () => {
+    if (live) stream.write('\r\u001B[2K')
+    live = false
+  }
+}

@@ -1,0 +1,177 @@
+// The versioned JSON result document: what `run()` returns, what --json prints, what the tables
+// are drawn from, and what `report` (later) re-reads and merges. Change the shape only with a
+// schemaVersion bump. All durations are milliseconds unless a name says otherwise.
+import os from 'node:os'
+import type {EncodedHistogram, LatencySummary} from '../metrics/histogram.js'
+import {littlesLaw, type LittlesLaw} from '../metrics/littles-law.js'
+import type {QueueLengthSampler} from '../metrics/queue-length.js'
+import {rate} from '../metrics/throughput.js'
+import type {IntegrityFigures} from './integrity.js'
+import {LATENCY_KINDS, type IntervalStats, type LatencyKind, type Measurements} from './measurements.js'
+import type {BenchOptions} from './options.js'
+
+export const RESULT_SCHEMA = 'mqkit-bench-result'
+export const RESULT_SCHEMA_VERSION = 1
+
+export interface ThroughputFigures {
+  count: number
+  bytes: number
+  /** Measured window the rate is over: from the end of warmup to the last event. */
+  elapsedMs: number
+  perSecond: number
+  bytesPerSecond: number
+}
+
+export interface AssertionOutcome {
+  expression: string
+  metric: string
+  operator: string
+  /** Threshold in the metric's unit (ms for latencies, msg/s, counts). */
+  threshold: number
+  actual: number
+  passed: boolean
+}
+
+export interface HealthFigures {
+  eventLoopDelay: {meanMs: number; p50Ms: number; p99Ms: number; maxMs: number}
+  /** Load-generator CPU time over wall time (100 = one core busy). */
+  cpuPercent: number
+  /** Open loop: how late sends left versus their schedule (p99, ms); null in closed loop. */
+  scheduleLagP99Ms: number | null
+  ackErrors: number
+  queueSampleErrors: number
+  /** Why the figures may describe mqkit rather than the broker. */
+  warnings: string[]
+}
+
+export interface BenchResult {
+  schema: typeof RESULT_SCHEMA
+  schemaVersion: typeof RESULT_SCHEMA_VERSION
+  meta: {
+    mqkitVersion: string
+    node: string
+    backend: string
+    /** Redacted: never carries a password. */
+    url: string
+    queues: string[]
+    host: {hostname: string; platform: string; arch: string; cpus: number; cpuModel: string; totalMemoryBytes: number}
+    startedAt: string
+    finishedAt: string
+    /** Wall time of the whole run (warmup and drain included). */
+    elapsedMs: number
+    /** Length of the measured window (after warmup, until production ended). */
+    measuredMs: number
+    interrupted: boolean
+  }
+  workload: BenchOptions & {mode: 'closed-loop' | 'open-loop'}
+  throughput: {published: ThroughputFigures; consumed: ThroughputFigures; targetPerSecond: number | null}
+  latency: {
+    /** send → broker confirm */
+    publish: LatencySummary
+    /** send → consumer receipt (monotonic ns clock, one host) */
+    endToEnd: LatencySummary
+    /** intended send time → consumer receipt: corrected for coordinated omission (open loop only) */
+    endToEndCorrected: LatencySummary | null
+    /** actual − intended send time (open loop only) */
+    publishDelay: LatencySummary | null
+    /** Samples with a negative clock difference: counted here, not recorded, never made absolute. */
+    negativeClockSamples: number
+  }
+  /** Consumer handling time per message, receipt → ack; mean is the exact ΣTᵢ/n. */
+  handling: LatencySummary
+  queueLength: {sampleIntervalMs: number; samples: number; mean: number; max: number; series: Array<[tMs: number, length: number]>}
+  littlesLaw: LittlesLaw
+  integrity: IntegrityFigures
+  health: HealthFigures
+  intervals: IntervalStats[]
+  histograms: Record<LatencyKind, EncodedHistogram>
+  assertions: AssertionOutcome[]
+}
+
+export interface ResultInputs {
+  options: BenchOptions
+  mqkitVersion: string
+  backend: string
+  url: string
+  queues: string[]
+  startedAt: Date
+  finishedAt: Date
+  elapsedMs: number
+  measureStartNs: bigint
+  productionEndNs: bigint
+  /** ms on the sampler's clock (since run start) where the measured window begins / ends. */
+  measureStartMs: number
+  measureEndMs: number
+  measurements: Measurements
+  sampler: QueueLengthSampler | undefined
+  integrity: IntegrityFigures
+  health: HealthFigures
+  interrupted: boolean
+}
+
+function windowMs(fromNs: bigint, toNs: bigint): number {
+  return toNs > fromNs ? Number(toNs - fromNs) / 1e6 : 0
+}
+
+export function buildResult(input: ResultInputs): BenchResult {
+  const m = input.measurements
+  const o = input.options
+  const openLoop = o.rate !== undefined
+  const publishedTotals = m.published.totals(windowMs(input.measureStartNs, m.lastConfirmNs))
+  const consumedTotals = m.consumed.totals(windowMs(input.measureStartNs, m.lastReceiveNs))
+  const queue = input.sampler?.figures(input.measureStartMs, input.measureEndMs) ?? {samples: 0, mean: 0, max: 0}
+  const wMs = m.sojournCount > 0 ? m.sojournSumNs / m.sojournCount / 1e6 : 0
+  const target = o.rate && o.rate.length === 1 ? o.rate[0].perSecond : null
+  const cpus = os.cpus()
+  return {
+    schema: RESULT_SCHEMA,
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    meta: {
+      mqkitVersion: input.mqkitVersion,
+      node: process.version,
+      backend: input.backend,
+      url: input.url,
+      queues: input.queues,
+      host: {
+        hostname: os.hostname(),
+        platform: os.platform(),
+        arch: os.arch(),
+        cpus: cpus.length,
+        cpuModel: cpus[0]?.model ?? 'unknown',
+        totalMemoryBytes: os.totalmem(),
+      },
+      startedAt: input.startedAt.toISOString(),
+      finishedAt: input.finishedAt.toISOString(),
+      elapsedMs: input.elapsedMs,
+      measuredMs: windowMs(input.measureStartNs, input.productionEndNs),
+      interrupted: input.interrupted,
+    },
+    workload: {...o, mode: openLoop ? 'open-loop' : 'closed-loop'},
+    throughput: {
+      published: {...publishedTotals, perSecond: rate(publishedTotals.count, publishedTotals.elapsedMs)},
+      consumed: consumedTotals,
+      targetPerSecond: target,
+    },
+    latency: {
+      publish: m.total.publish.summary(),
+      endToEnd: m.total.endToEnd.summary(),
+      endToEndCorrected: openLoop ? m.total.endToEndCorrected.summary() : null,
+      publishDelay: openLoop ? m.total.publishDelay.summary() : null,
+      negativeClockSamples: m.negativeSamples,
+    },
+    handling: m.total.handling.summary(),
+    queueLength: {
+      sampleIntervalMs: o.sampleIntervalMs,
+      samples: queue.samples,
+      mean: queue.mean,
+      max: queue.max,
+      series: (input.sampler?.series ?? []).map((p) => [Math.round(p.tMs * 1000) / 1000, p.length]),
+    },
+    littlesLaw: littlesLaw(queue.mean, consumedTotals.perSecond, wMs),
+    integrity: input.integrity,
+    health: input.health,
+    intervals: m.intervals,
+    histograms: Object.fromEntries(LATENCY_KINDS.map((kind) => [kind, m.total[kind].encode()])) as Record<LatencyKind, EncodedHistogram>,
+    assertions: [],
+  }
+}

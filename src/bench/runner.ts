@@ -1,0 +1,284 @@
+// The bench run: declares the queue(s), opens one real connection per producer and consumer
+// through the Driver contract, produces, drains, samples the queue length, and assembles the
+// result. An EventEmitter — `start`, `tick` (IntervalStats), `done` (BenchResult) — that never
+// prints: progress and rendering listen from outside.
+import {randomBytes} from 'node:crypto'
+import {EventEmitter} from 'node:events'
+import {monitorEventLoopDelay} from 'node:perf_hooks'
+import {createDriver} from '../drivers/index.js'
+import type {Driver} from '../drivers/types.js'
+import {UnsupportedError} from '../errors.js'
+import {QueueLengthSampler} from '../metrics/queue-length.js'
+import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
+import {IntegrityTracker} from './integrity.js'
+import {Measurements} from './measurements.js'
+import type {BenchOptions} from './options.js'
+import {Producer} from './producer.js'
+import {buildResult, type BenchResult, type HealthFigures} from './result.js'
+
+export interface BenchEnvironment {
+  url: string
+  clientName: string
+  mqkitVersion: string
+  connectTimeoutMs?: number
+  /** Test seam: an unconnected driver for a role (default: createDriver(url)). */
+  makeDriver?: (role: 'admin' | 'producer' | 'consumer', index: number) => Promise<Driver>
+}
+
+export interface BenchStart {
+  queues: string[]
+  backend: string
+  url: string
+  options: BenchOptions
+  /** Planned production time after warmup, when known. */
+  plannedMs?: number
+}
+
+export function queueNames(options: BenchOptions): string[] {
+  const base = options.queueName ?? `mqkit-bench-${randomBytes(4).toString('hex')}`
+  if (options.queues === 1) return [base]
+  return Array.from({length: options.queues}, (_, i) => `${base}-${i + 1}`)
+}
+
+export class BenchRunner extends EventEmitter {
+  private fatal: unknown
+  private stopping = false
+
+  constructor(
+    readonly options: BenchOptions,
+    private readonly env: BenchEnvironment,
+  ) {
+    super()
+  }
+
+  private makeDriver(role: 'admin' | 'producer' | 'consumer', index: number): Promise<Driver> {
+    if (this.env.makeDriver) return this.env.makeDriver(role, index)
+    return createDriver(this.env.url, {clientName: `${this.env.clientName} ${role}-${index}`, connectTimeoutMs: this.env.connectTimeoutMs})
+  }
+
+  async run(signal?: AbortSignal): Promise<BenchResult> {
+    const o = this.options
+    const names = queueNames(o)
+    const drivers: Driver[] = []
+    const connect = async (role: 'admin' | 'producer' | 'consumer', index: number) => {
+      const driver = await this.makeDriver(role, index)
+      drivers.push(driver)
+      await driver.connect()
+      return driver
+    }
+    let admin: Driver | undefined
+    let declared = false
+    try {
+      admin = await connect('admin', 0)
+      if (o.priority !== undefined && !admin.features.priority) {
+        throw new UnsupportedError(`--priority: the ${admin.backend} backend does not support message priority`)
+      }
+      for (const name of names) {
+        await admin.declare({name, durable: o.persistent || undefined, maxPriority: o.priority})
+      }
+      declared = true
+      const [producerDrivers, consumerDrivers] = await Promise.all([
+        Promise.all(Array.from({length: o.producers}, (_, i) => connect('producer', i + 1))),
+        Promise.all(Array.from({length: o.consumers}, (_, i) => connect('consumer', i + 1))),
+      ])
+      return await this.measure(admin, names, producerDrivers, consumerDrivers, signal)
+    } finally {
+      if (admin && declared && !o.keep) {
+        for (const name of names) await admin.delete(name).catch(() => {})
+      }
+      await Promise.all(drivers.map((d) => d.close().catch(() => {})))
+    }
+  }
+
+  private async measure(admin: Driver, names: string[], producerDrivers: Driver[], consumerDrivers: Driver[], signal?: AbortSignal): Promise<BenchResult> {
+    const o = this.options
+    const openLoop = o.rate !== undefined
+    const startedAt = new Date()
+    const startNs = process.hrtime.bigint()
+    const clockMs = () => Number(process.hrtime.bigint() - startNs) / 1e6
+    const measurements = new Measurements(0, openLoop)
+    const integrity = new IntegrityTracker()
+    const counters: ConsumerCounters = {active: 0, ackErrors: 0}
+    const loopDelay = monitorEventLoopDelay({resolution: 10})
+    const intervalLoopDelay = monitorEventLoopDelay({resolution: 10})
+    loopDelay.enable()
+    intervalLoopDelay.enable()
+    const cpuStart = process.cpuUsage()
+    const sampler = new QueueLengthSampler(
+      async () => (await admin.inspect(names)).queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0),
+      o.sampleIntervalMs,
+      clockMs,
+    )
+    const onAbort = () => this.stop()
+    signal?.addEventListener('abort', onAbort)
+    if (signal?.aborted) this.stop()
+
+    const subscriptions = await Promise.all(
+      consumerDrivers.map((driver, i) =>
+        driver.consume(names[i % names.length], {prefetch: o.prefetch}, makeConsumerHandler(measurements, integrity, o.work, counters)),
+      ),
+    )
+    const template = randomBytes(o.maxSizeBytes)
+    const warmupNs = BigInt(Math.round(o.warmupMs * 1e6))
+    const endNs = o.durationMs !== undefined ? startNs + warmupNs + BigInt(Math.round(o.durationMs * 1e6)) : undefined
+    const producers = producerDrivers.map(
+      (driver, i) =>
+        new Producer({
+          driver,
+          producerId: i,
+          producers: o.producers,
+          queue: names[i % names.length],
+          queueIndex: i % names.length,
+          options: o,
+          measurements,
+          integrity,
+          quota: o.count === undefined ? undefined : Math.floor(o.count / o.producers) + (i < o.count % o.producers ? 1 : 0),
+          startNs,
+          endNs,
+          template,
+          stopped: () => this.stopping,
+          fail: (error) => this.fail(error, producers),
+        }),
+    )
+    this.emit('start', {queues: names, backend: admin.backend, url: admin.displayUrl, options: o, plannedMs: o.durationMs} satisfies BenchStart)
+
+    let inWarmup = o.warmupMs > 0
+    let measureStartNs = startNs
+    let measureStartMs = 0
+    const roll = (warmup: boolean) => {
+      const stats = measurements.roll(clockMs(), 0, warmup, {
+        outstanding: producers.reduce((sum, p) => sum + p.outstanding, 0),
+        queueLength: sampler.latest ?? null,
+        eventLoopDelayP99Ms: intervalLoopDelay.percentile(99) / 1e6,
+      })
+      intervalLoopDelay.reset()
+      this.emit('tick', stats)
+    }
+    const ticker = setInterval(() => roll(inWarmup), o.intervalMs)
+    const warmupTimer = inWarmup
+      ? setTimeout(() => {
+          roll(true)
+          inWarmup = false
+          measureStartNs = process.hrtime.bigint()
+          measureStartMs = clockMs()
+        }, o.warmupMs)
+      : undefined
+    sampler.start()
+
+    await Promise.all(producers.map((p) => p.run()))
+    const productionEndNs = process.hrtime.bigint()
+    if (o.consumers > 0) await this.drain(integrity, measurements, admin, names)
+    clearInterval(ticker)
+    if (warmupTimer) clearTimeout(warmupTimer)
+    roll(inWarmup)
+    const measureEndMs = clockMs()
+    await sampler.stop()
+    await Promise.all(subscriptions.map((s) => s.cancel().catch(() => {})))
+    while (counters.active > 0 && !this.fatal) await new Promise((r) => setTimeout(r, 5))
+    const leftInQueue = await admin
+      .inspect(names)
+      .then((r) => r.queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0))
+      .catch(() => 0)
+    signal?.removeEventListener('abort', onAbort)
+    loopDelay.disable()
+    intervalLoopDelay.disable()
+    if (this.fatal) throw this.fatal
+
+    const elapsedMs = clockMs()
+    const cpu = process.cpuUsage(cpuStart)
+    const health: HealthFigures = {
+      eventLoopDelay: {
+        meanMs: loopDelay.mean / 1e6,
+        p50Ms: loopDelay.percentile(50) / 1e6,
+        p99Ms: loopDelay.percentile(99) / 1e6,
+        maxMs: loopDelay.max / 1e6,
+      },
+      cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+      scheduleLagP99Ms: openLoop ? measurements.total.publishDelay.percentileMs(99) : null,
+      ackErrors: counters.ackErrors,
+      queueSampleErrors: sampler.errors,
+      warnings: [],
+    }
+    const result = buildResult({
+      options: o,
+      mqkitVersion: this.env.mqkitVersion,
+      backend: admin.backend,
+      url: admin.displayUrl,
+      queues: names,
+      startedAt,
+      finishedAt: new Date(),
+      elapsedMs,
+      measureStartNs,
+      productionEndNs,
+      measureStartMs,
+      measureEndMs,
+      measurements,
+      sampler,
+      integrity: integrity.figures(o.consumers > 0 ? leftInQueue : 0),
+      health,
+      interrupted: signal?.aborted ?? false,
+    })
+    if (o.consumers === 0) result.integrity.leftInQueue = leftInQueue
+    health.warnings.push(...healthWarnings(result))
+    this.emit('done', result)
+    return result
+  }
+
+  /** Wait for consumers to receive what was confirmed, or for the queue to go quiet. */
+  private async drain(integrity: IntegrityTracker, m: Measurements, admin: Driver, names: string[]): Promise<void> {
+    const deadline = performance.now() + this.options.drainTimeoutMs
+    let lastReceived = -1
+    let quietSince = performance.now()
+    while (!this.stopping && performance.now() < deadline) {
+      if (integrity.unique >= integrity.confirmed && integrity.allConfirmedReceived) return
+      if (integrity.received !== lastReceived) {
+        lastReceived = integrity.received
+        quietSince = performance.now()
+      } else if (performance.now() - quietSince > 250) {
+        // Nothing arriving: finished if the broker holds nothing either (lost messages).
+        const inQueue = await admin
+          .inspect(names)
+          .then((r) => r.queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0))
+          .catch(() => 1)
+        if (inQueue === 0) return
+        quietSince = performance.now()
+      }
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    void m
+  }
+
+  /** Stop producing now (interrupt); the run still drains nothing and reports what it has. */
+  stop(): void {
+    this.stopping = true
+  }
+
+  private fail(error: unknown, producers: Producer[]): void {
+    if (this.fatal === undefined) this.fatal = error
+    this.stopping = true
+    for (const p of producers) p.interrupt()
+  }
+}
+
+/** When the load generator, not the broker, may be what the figures describe. */
+export function healthWarnings(result: BenchResult): string[] {
+  const warnings: string[] = []
+  const h = result.health
+  if (h.eventLoopDelay.p99Ms > 20) {
+    warnings.push(`mqkit's event loop was delayed up to ${h.eventLoopDelay.p99Ms.toFixed(1)} ms (p99): latencies include load-generator delay`)
+  }
+  const target = result.throughput.targetPerSecond
+  if (target !== null && result.throughput.published.perSecond < target * 0.98) {
+    warnings.push(`published ${result.throughput.published.perSecond.toFixed(0)} msg/s against a target of ${target}: mqkit or the broker fell behind the schedule`)
+  }
+  if (h.scheduleLagP99Ms !== null && h.scheduleLagP99Ms > 5) {
+    warnings.push(`sends left up to ${h.scheduleLagP99Ms.toFixed(1)} ms late (p99): the corrected latency accounts for it, the raw one does not`)
+  }
+  if (h.cpuPercent > 90) {
+    warnings.push(`mqkit used ${h.cpuPercent.toFixed(0)} % of a CPU core: the load generator may be the bottleneck${result.meta.backend === 'memory' ? ' (memory:// runs the broker in the same process)' : ''}`)
+  }
+  if (result.latency.negativeClockSamples > 0) {
+    warnings.push(`${result.latency.negativeClockSamples} latency samples were negative (clock difference between hosts): counted, not recorded`)
+  }
+  return warnings
+}

@@ -1,0 +1,43 @@
+// Simulated consumer work. A timer-based wait, not a CPU busy loop: with prefetch > 1 a consumer
+// handles several messages at once, as a real IO-bound handler (database call, HTTP request)
+// would, and the load generator's CPU stays free. setTimeout alone fires 0–2 ms late, which would
+// bias a 5 ms handling time by up to 40 %; so the timer is set ~1.5 ms short and the rest is
+// waited out with setImmediate yields against the monotonic clock (sub-0.1 ms precision, still
+// never blocking the event loop).
+import type {WorkSpec} from './options.js'
+
+const TIMER_SLACK_MS = 1.5
+
+export function sampleWorkMs(spec: WorkSpec): number {
+  switch (spec.kind) {
+    case 'none':
+      return 0
+    case 'fixed':
+      return spec.ms
+    case 'uniform':
+      return spec.minMs + Math.random() * (spec.maxMs - spec.minMs)
+    case 'exponential':
+      return -Math.log(1 - Math.random()) * spec.meanMs
+  }
+}
+
+function nowMs(): number {
+  return performance.now()
+}
+
+/** Resolves at `deadlineMs` on the `clock` time base (performance.now() by default), precisely. */
+export function waitUntil(deadlineMs: number, clock: () => number = nowMs): Promise<void> {
+  return new Promise((resolve) => {
+    const spin = () => {
+      if (clock() >= deadlineMs) resolve()
+      else setImmediate(spin)
+    }
+    const remaining = deadlineMs - clock()
+    if (remaining > TIMER_SLACK_MS) setTimeout(spin, remaining - TIMER_SLACK_MS)
+    else spin()
+  })
+}
+
+export function preciseSleep(ms: number): Promise<void> {
+  return waitUntil(nowMs() + ms)
+}

@@ -1,0 +1,111 @@
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../base-command.js'
+import {evaluateAssertions, parseAssertion} from '../bench/assert.js'
+import {BENCH_DEFAULTS, parseBenchOptions} from '../bench/options.js'
+import {attachProgress} from '../bench/progress.js'
+import {renderResult} from '../bench/render.js'
+import type {BenchResult} from '../bench/result.js'
+import {BenchRunner} from '../bench/runner.js'
+import type {IntervalStats} from '../bench/measurements.js'
+import {driverContext} from '../core/options.js'
+import {AssertionFailedError, ExitCode, InterruptedError} from '../errors.js'
+
+const WORKLOAD = 'WORKLOAD'
+const LOAD = 'LOAD SHAPE'
+const OUTPUT = 'OUTPUT'
+
+export default class Bench extends BaseCommand<typeof Bench> {
+  static override summary = 'Load-test a broker: throughput, latency percentiles, handling time, queue length and message integrity.'
+
+  static override description = `Declares its own queue(s) (mqkit-bench-<id>, deleted afterwards unless --keep), opens one connection per producer and per consumer, and measures with lossless HDR histograms: publish latency (send→confirm), end-to-end latency (send→receive, monotonic nanosecond clock carried in a 40-byte stamp at the start of each body), and in open loop (--rate) end-to-end from the INTENDED send time, which corrects for coordinated omission. Also: consumer handling time, published/consumed msg/s and MB/s, queue length sampled during the run with a Little's-law check (L = λW), and integrity from per-producer sequence numbers (lost, duplicated, out-of-order, left in queue).
+
+Closed loop (default) publishes as fast as --confirm-window unconfirmed messages allow. Open loop (--rate) sends on a schedule: uniform or --arrivals poisson, with steps such as --rate 1000:30s,5000:30s. --work simulates handling time with a timer (not a CPU loop), so with --prefetch > 1 a consumer handles messages concurrently like an IO-bound service.
+
+Tables go to stdout and live progress to stderr; --json prints the versioned result document instead (per-interval series and compressed histograms included); --ndjson streams one line per interval and the result last. --assert fails the run (exit 8) after printing results, for CI smoke tests.`
+
+  static override examples = [
+    {description: 'Zero-broker baseline (in-process memory://), 10 s closed loop, 1 KiB messages:', command: '<%= config.bin %> <%= command.id %>'},
+    {
+      description: 'RabbitMQ, 4 producers and 4 consumers, 30 s after a 5 s warmup:',
+      command: '<%= config.bin %> <%= command.id %> --url amqp://guest:guest@localhost:5672 --producers 4 --consumers 4 --duration 30s --warmup 5s',
+    },
+    {description: 'Open loop at 2000 msg/s then 8000 msg/s, Poisson arrivals:', command: '<%= config.bin %> <%= command.id %> --rate 2000:20s,8000:20s --arrivals poisson'},
+    {description: 'Capacity study: 5 ms handling time, prefetch 50:', command: '<%= config.bin %> <%= command.id %> --rate 5000 --duration 30s --work 5ms --prefetch 50'},
+    {
+      description: 'CI smoke test: fail (exit 8) on slow or lost messages:',
+      command: "<%= config.bin %> <%= command.id %> --url $MQKIT_URL --rate 1000 --duration 20s --assert 'e2e.p99<50ms' --assert lost=0 --assert duplicates=0 --quiet",
+    },
+    {description: 'Machine-readable result:', command: '<%= config.bin %> <%= command.id %> --count 100000 --json > result.json'},
+  ]
+
+  static override flags = {
+    producers: Flags.string({char: 'P', summary: `Producer connections. Default: ${BENCH_DEFAULTS.producers}.`, helpGroup: WORKLOAD}),
+    consumers: Flags.string({char: 'C', summary: `Consumer connections (0: publish only). Default: ${BENCH_DEFAULTS.consumers}.`, helpGroup: WORKLOAD}),
+    queues: Flags.string({summary: `Queues; producers and consumers are spread over them. Default: ${BENCH_DEFAULTS.queues}.`, helpGroup: WORKLOAD}),
+    queue: Flags.string({summary: 'Queue name (prefix with --queues > 1). Default: mqkit-bench-<random id>.', helpGroup: WORKLOAD}),
+    size: Flags.string({char: 's', summary: `Message size, e.g. 1KiB, or a uniform range 512-4KiB (min 40 bytes: the timing stamp). Default: ${BENCH_DEFAULTS.sizeBytes}.`, helpGroup: WORKLOAD}),
+    count: Flags.string({char: 'n', summary: 'Stop after N messages in total (warmup included).', helpGroup: WORKLOAD}),
+    duration: Flags.string({char: 'd', summary: 'Produce for this long after warmup, e.g. 30s. Default: 10s when no --count.', helpGroup: WORKLOAD}),
+    warmup: Flags.string({summary: 'Exclude this leading period from the results, e.g. 5s. Default: 0.', helpGroup: WORKLOAD}),
+    work: Flags.string({summary: 'Simulated handling time per message: 2ms, a range 1ms-3ms, or exp:2ms (exponential mean).', helpGroup: WORKLOAD}),
+    persistent: Flags.boolean({summary: 'Persistent messages on durable queues.', helpGroup: WORKLOAD}),
+    priority: Flags.string({summary: 'Message priority (queues are declared with this max priority).', helpGroup: WORKLOAD}),
+    keep: Flags.boolean({summary: 'Keep the queues after the run.', helpGroup: WORKLOAD}),
+    rate: Flags.string({char: 'r', summary: 'Open loop: total msg/s, or steps 1000:30s,5000:30s.', helpGroup: LOAD}),
+    arrivals: Flags.string({summary: 'Open-loop arrivals.', options: ['uniform', 'poisson'], helpGroup: LOAD}),
+    'confirm-window': Flags.string({summary: `Unconfirmed publishes per producer. Default: ${BENCH_DEFAULTS.confirmWindow}.`, helpGroup: LOAD}),
+    prefetch: Flags.string({summary: `Unacked deliveries per consumer. Default: ${BENCH_DEFAULTS.prefetch}.`, helpGroup: LOAD}),
+    'drain-timeout': Flags.string({summary: 'After producing, wait at most this long for consumers. Default: 10s.', helpGroup: LOAD}),
+    interval: Flags.string({summary: 'Progress / --ndjson / series period. Default: 1s.', helpGroup: OUTPUT}),
+    'sample-interval': Flags.string({summary: 'Queue-length sampling period. Default: 100ms.', helpGroup: OUTPUT}),
+    assert: Flags.string({
+      char: 'a',
+      multiple: true,
+      summary: "Fail with exit 8 unless it holds, e.g. 'p99<50ms', 'e2e.p99.9<200ms', 'throughput>=10000', lost=0, duplicates=0.",
+      helpGroup: OUTPUT,
+    }),
+    ndjson: Flags.boolean({summary: 'Stream one JSON line per interval on stdout, then the result.', helpGroup: OUTPUT, exclusive: ['json']}),
+    quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.', helpGroup: OUTPUT}),
+  }
+
+  public async run(): Promise<BenchResult> {
+    const {flags} = await this.parse(Bench)
+    const options = parseBenchOptions(flags)
+    const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
+    const json = this.jsonEnabled()
+    const context = driverContext(this.clientName(), flags['connect-timeout'])
+    const runner = new BenchRunner(options, {
+      url: this.url,
+      clientName: context.clientName,
+      connectTimeoutMs: context.connectTimeoutMs,
+      mqkitVersion: this.config.version,
+    })
+    const endProgress = attachProgress(runner, process.stderr, flags.quiet || json)
+    if (flags.ndjson) runner.on('tick', (stats: IntervalStats) => process.stdout.write(`${JSON.stringify({type: 'interval', ...stats})}\n`))
+    let result: BenchResult
+    try {
+      result = await runner.run(this.interrupt.signal)
+    } finally {
+      endProgress()
+    }
+    result.assertions = evaluateAssertions(assertions, result)
+
+    if (flags.ndjson) process.stdout.write(`${JSON.stringify({type: 'result', ...result})}\n`)
+    else if (!json) process.stdout.write(renderResult(result, {colour: this.stdoutColour}))
+    const failed = result.assertions.filter((a) => !a.passed)
+    const failure = result.meta.interrupted
+      ? new InterruptedError('interrupted; results cover the run until then')
+      : failed.length > 0
+        ? new AssertionFailedError(`${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((a) => a.expression).join(', ')}`)
+        : undefined
+    if (failure) {
+      if (!json) throw failure
+      // With --json the document is the output: print it, then exit with the failure's code
+      // (throwing would replace it with an error object).
+      process.stdout.write(`${JSON.stringify(result)}\n`)
+      this.diag(`mqkit: ${failure.message}`)
+      this.exit(failure instanceof InterruptedError ? ExitCode.interrupted : ExitCode.assertion)
+    }
+    return result
+  }
+}
