@@ -7,6 +7,7 @@ import type {Admin, Consumer, EachMessagePayload, Kafka} from 'kafkajs'
 import {TimeoutError, UnsupportedError, UsageError} from '../../errors.js'
 import type {ConsumeOptions, Delivery, EndReason, MessageHandler, Subscription} from '../types.js'
 import {describeTopic, requireTopic} from './admin.js'
+import type {AdminRunner} from './clients.js'
 import {RETRY} from './config.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
 import {headersFromRecord} from './headers.js'
@@ -31,6 +32,7 @@ const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION',
 export interface ConsumeDeps {
   kafka: Kafka
   admin: Admin
+  withAdmin: AdminRunner
   brokers: string
   joinTimeoutMs: number
 }
@@ -44,7 +46,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
   if (!Number.isInteger(prefetch) || prefetch < 1) throw new UsageError(`prefetch must be an integer ≥ 1, got ${prefetch}`)
   const info = await requireTopic(deps.admin, topic, 'consume')
   const groupId = options.group ?? ephemeralGroup()
-  const start = await resolveStart(deps.admin, topic, options.from ?? {kind: 'default'}, options.group !== undefined)
+  const start = await deps.withAdmin(topic, (admin) => resolveStart(admin, topic, options.from ?? {kind: 'default'}, options.group !== undefined))
   const autoAck = options.autoAck ?? false
   const permits = new Permits(prefetch)
 

@@ -5,10 +5,11 @@ import type {Admin, Kafka, Producer} from 'kafkajs'
 import {ConnectionError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {Driver, DriverContext, Features, Subscription} from '../types.js'
-import {declareTopic, deleteTopic, purgeTopic} from './admin.js'
+import {declareTopic, deleteTopic, describeTopic, purgeTopic} from './admin.js'
+import {Renewable, type AdminRunner} from './clients.js'
 import {kafkaOptionsFromUrl} from './config.js'
 import {startSubscription} from './consume.js'
-import {toMqkitError} from './errors.js'
+import {kafkaErrorType, toMqkitError} from './errors.js'
 import {inspectTopics} from './inspect.js'
 import {TopicCache} from './metadata.js'
 import {Publisher} from './publish.js'
@@ -38,29 +39,36 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
   const options = kafkaOptionsFromUrl(url, context)
   const brokers = url.hosts.join(',')
   const kafka: Kafka = new KafkaClient(options.client)
-  let admin: Admin | undefined
-  let producer: Promise<Producer> | undefined
   let connected = false
   const subscriptions = new Set<Subscription>()
+  const admins = new Renewable<Admin>(
+    () => kafka.admin(),
+    (admin) => deadline(admin.connect(), options.connectTimeoutMs, brokers),
+  )
+  const producers = new Renewable<Producer>(
+    () => kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false}),
+    (producer) => deadline(producer.connect(), options.connectTimeoutMs, brokers),
+  )
 
   const requireAdmin = (): Admin => {
+    const admin = admins.current
     if (!admin || !connected) throw new UsageError('kafka driver used before connect()')
     return admin
   }
+  const withAdmin: AdminRunner = async (topic, work) => {
+    const admin = requireAdmin()
+    try {
+      return await work(admin)
+    } catch (error) {
+      if (topic === undefined || !(await poisoned(admin, topic, error))) throw error
+      return work(await admins.renew(admin))
+    }
+  }
   const topics = new TopicCache(requireAdmin)
   const publisher = new Publisher({
-    producer: () =>
-      (producer ??= (async () => {
-        const created = kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false})
-        try {
-          await deadline(created.connect(), options.connectTimeoutMs, brokers)
-        } catch (error) {
-          producer = undefined
-          await created.disconnect().catch(() => {})
-          throw toMqkitError(error, {action: 'connect the producer', brokers})
-        }
-        return created
-      })()),
+    producer: () => producers.get().catch((error: unknown) => Promise.reject(toMqkitError(error, {action: 'connect the producer', brokers}))),
+    renewProducer: (stale) => producers.renew(stale),
+    topicExists: async (topic) => (await describeTopic(requireAdmin(), topic)) !== undefined,
     topics,
     compression: options.compression,
     lingerMs: options.lingerMs,
@@ -75,26 +83,18 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
 
     async connect() {
       if (connected) return
-      const created = kafka.admin()
       try {
-        await deadline(created.connect(), options.connectTimeoutMs, brokers)
+        await admins.get()
       } catch (error) {
-        await created.disconnect().catch(() => {})
         throw toMqkitError(error, {action: 'connect', brokers})
       }
-      admin = created
       connected = true
     },
 
     async close() {
       await Promise.allSettled([...subscriptions].map((s) => s.cancel()))
       await publisher.drain()
-      const closing: Array<Promise<void>> = []
-      if (producer) closing.push(producer.then((p) => p.disconnect()).catch(() => {}))
-      if (admin) closing.push(admin.disconnect().catch(() => {}))
-      await Promise.all(closing)
-      producer = undefined
-      admin = undefined
+      await Promise.all([producers.close(), admins.close()])
       connected = false
     },
 
@@ -105,19 +105,25 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
       topics.forget(name)
     },
 
-    purge: (name) => purgeTopic(requireAdmin(), name),
+    purge: (name) => withAdmin(name, (admin) => purgeTopic(admin, name)),
 
     publish: (queue, message) => (connected ? publisher.publish(queue, message) : Promise.reject(new UsageError('kafka driver used before connect()'))),
 
     async consume(queue, consumeOptions, handler) {
-      const subscription = await startSubscription({kafka, admin: requireAdmin(), brokers, joinTimeoutMs: options.connectTimeoutMs + 20_000}, queue, consumeOptions, handler)
+      const subscription = await startSubscription({kafka, admin: requireAdmin(), withAdmin, brokers, joinTimeoutMs: options.connectTimeoutMs + 20_000}, queue, consumeOptions, handler)
       subscriptions.add(subscription)
       void subscription.ended.then(() => subscriptions.delete(subscription))
       return subscription
     },
 
-    inspect: (names, inspectOptions) => inspectTopics(requireAdmin(), names, inspectOptions),
+    inspect: (names, inspectOptions) => withAdmin(names.length === 1 ? names[0] : undefined, (admin) => inspectTopics(admin, names, inspectOptions)),
   }
+}
+
+/** A topic-not-found error for a topic that metadata says exists = a client poisoned by a deleted topic. */
+async function poisoned(admin: Admin, topic: string, error: unknown): Promise<boolean> {
+  if (kafkaErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION') return false
+  return (await describeTopic(admin, topic).catch(() => undefined)) !== undefined
 }
 
 /**

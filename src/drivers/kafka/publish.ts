@@ -21,6 +21,10 @@ interface Pending {
 
 export interface PublisherOptions {
   producer: () => Promise<Producer>
+  /** Replace a producer whose metadata is stuck on a deleted topic (see clients.ts). */
+  renewProducer: (stale: Producer) => Promise<Producer>
+  /** Metadata check that does not go through the producer. */
+  topicExists: (topic: string) => Promise<boolean>
   topics: TopicCache
   compression: Compression
   lingerMs: number
@@ -85,29 +89,48 @@ export class Publisher {
     this.inFlight.add(sending)
   }
 
-  private async send(acks: Acks, batch: Pending[]): Promise<void> {
+  private async send(acks: Acks, batch: Pending[], renewed = false): Promise<void> {
+    let producer: Producer | undefined
     try {
-      const producer = await this.options.producer()
+      producer = await this.options.producer()
       await producer.sendBatch({acks, compression: compressionCode(this.options.compression), topicMessages: byTopic(batch)})
       for (const item of batch) item.resolve()
     } catch (error) {
       const type = kafkaErrorType(error)
+      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' && producer && !renewed && (await this.allExist(batch))) {
+        await this.options.renewProducer(producer).then(
+          () => this.send(acks, batch, true),
+          (renewError: unknown) => this.fail(batch, renewError),
+        )
+        return
+      }
       if ((type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') && batch.length > 1) {
         // The broker refuses a partition's whole record batch for one oversized record: resend
         // one by one so that only the oversized records fail.
         await Promise.all(batch.map((item) => this.send(acks, [item])))
         return
       }
-      const topics = [...new Set(batch.map((item) => item.topic))]
-      if (type === 'UNKNOWN_TOPIC_OR_PARTITION') for (const topic of topics) this.options.topics.forget(topic)
-      const mapped = toMqkitError(error, {
-        action: `publish to ${topics.map((t) => `"${t}"`).join(', ')}`,
-        topic: topics.length === 1 ? topics[0] : undefined,
-        brokers: this.options.brokers,
-      })
-      const failure = mapped instanceof MqkitError && mapped.constructor === MqkitError ? new DeliveryError(mapped.message, {cause: error}) : mapped
-      for (const item of batch) item.reject(failure)
+      this.fail(batch, error)
     }
+  }
+
+  private async allExist(batch: Pending[]): Promise<boolean> {
+    const topics = [...new Set(batch.map((item) => item.topic))]
+    const exist = await Promise.all(topics.map((topic) => this.options.topicExists(topic).catch(() => false)))
+    return exist.every(Boolean)
+  }
+
+  private fail(batch: Pending[], error: unknown): void {
+    const type = kafkaErrorType(error)
+    const topics = [...new Set(batch.map((item) => item.topic))]
+    if (type === 'UNKNOWN_TOPIC_OR_PARTITION') for (const topic of topics) this.options.topics.forget(topic)
+    const mapped = toMqkitError(error, {
+      action: `publish to ${topics.map((t) => `"${t}"`).join(', ')}`,
+      topic: topics.length === 1 ? topics[0] : undefined,
+      brokers: this.options.brokers,
+    })
+    const failure = mapped instanceof MqkitError && mapped.constructor === MqkitError ? new DeliveryError(mapped.message, {cause: error}) : mapped
+    for (const item of batch) item.reject(failure)
   }
 }
 
