@@ -67,12 +67,14 @@ export const deliveryCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'nack(requeue) redelivers with redelivered=true and deliveryCount 2',
+    name: 'nack(requeue) redelivers at the head with redelivered=true and deliveryCount 2',
     when: (f) => f.requeue,
     async run(t) {
       await t.declare()
+      await t.publishAll(t.queue, ['again', 'later'])
       let first = true
       const collector = await t.consume(t.queue, {
+        prefetch: 1,
         settle: async (delivery) => {
           if (first) {
             first = false
@@ -80,12 +82,11 @@ export const deliveryCases: ConformanceCase[] = [
           } else await delivery.ack()
         },
       })
-      await t.driver.publish(t.queue, {body: Buffer.from('again')})
-      await collector.waitForCount(2)
+      await collector.waitForCount(3)
       const [once, twice] = collector.deliveries
+      expect(collector.bodies()).toEqual(['again', 'again', 'later'])
       expect(once.redelivered).toBe(false)
       expect(once.deliveryCount).toBe(1)
-      expect(twice.body.toString()).toBe('again')
       expect(twice.redelivered).toBe(true)
       expect(twice.deliveryCount).toBe(2)
     },
