@@ -22,6 +22,10 @@ export async function createDriver(rawUrl: string | ParsedUrl, context: DriverCo
       const {createKafkaDriver} = await import('./kafka/index.js')
       return createKafkaDriver(url, context)
     }
+    case 'file': {
+      const {createLocalDriver} = await import('./local/index.js')
+      return createLocalDriver(url, context)
+    }
     default:
       throw new UsageError(`backend for "${url.scheme}:" URLs is not available in this build`)
   }
