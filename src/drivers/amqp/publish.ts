@@ -62,10 +62,21 @@ export class Publisher {
 
   constructor(private readonly connection: Connection) {}
 
-  async publish(queue: string, message: OutgoingMessage): Promise<void> {
-    const route = routeOf(queue, message)
+  /** Not async on the fast path: one promise per message, no extra ticks (the bench hot path). */
+  publish(queue: string, message: OutgoingMessage): Promise<void> {
+    if (this.drained === undefined && this.channel !== undefined) return this.send(this.channel, queue, message)
+    return this.publishWhenWritable(queue, message)
+  }
+
+  private async publishWhenWritable(queue: string, message: OutgoingMessage): Promise<void> {
+    // Back-pressure: the channel's buffer is full; writing more only grows memory.
     while (this.drained) await this.drained
     const channel = this.channel ?? (await this.open())
+    return this.send(channel, queue, message)
+  }
+
+  private send(channel: ConfirmChannel, queue: string, message: OutgoingMessage): Promise<void> {
+    const route = routeOf(queue, message)
     const mandatory = route.queueTarget || message.mandatory === true
     const routeKey = `${route.exchange}\u0000${route.routingKey}`
     const pending: PendingMandatory | undefined = mandatory
