@@ -110,10 +110,7 @@ export class Measurements {
     const con = this.consumed.closeWindow(nowMs, !warmup)
     this.totalPublished += pub.count
     this.totalConsumed += con.count
-    const brief = (h: LatencyHistogram) => {
-      const s = h.summary()
-      return {count: s.count, mean: s.mean, p50: s.p50, p99: s.p99, max: s.max}
-    }
+    const brief = (h: LatencyHistogram) => ({count: h.count, mean: h.meanMs, p50: h.percentileMs(50), p99: h.percentileMs(99), max: h.maxMs})
     const stats: IntervalStats = {
       elapsedMs: nowMs - originMs,
       durationMs: pub.endMs - pub.startMs,

@@ -11,7 +11,7 @@ import {STAMP_BYTES, writeStamp} from './stamp.js'
 import {waitUntil} from './work.js'
 
 /** Closed loop yields to the event loop at least this often so timers, consumers and I/O run. */
-const YIELD_EVERY_NS = 5_000_000n
+const YIELD_EVERY_NS = 1_000_000n
 
 export interface ProducerSetup {
   driver: Driver

@@ -8,6 +8,7 @@ import {monitorEventLoopDelay} from 'node:perf_hooks'
 import {createDriver} from '../drivers/index.js'
 import type {Driver} from '../drivers/types.js'
 import {UnsupportedError} from '../errors.js'
+import {warmUpHistograms} from '../metrics/histogram.js'
 import {QueueLengthSampler} from '../metrics/queue-length.js'
 import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
 import {IntegrityTracker} from './integrity.js'
@@ -93,6 +94,7 @@ export class BenchRunner extends EventEmitter {
   private async measure(admin: Driver, names: string[], producerDrivers: Driver[], consumerDrivers: Driver[], signal?: AbortSignal): Promise<BenchResult> {
     const o = this.options
     const openLoop = o.rate !== undefined
+    warmUpHistograms()
     const startedAt = new Date()
     const startNs = process.hrtime.bigint()
     const clockMs = () => Number(process.hrtime.bigint() - startNs) / 1e6
@@ -168,6 +170,9 @@ export class BenchRunner extends EventEmitter {
     await Promise.all(producers.map((p) => p.run()))
     const productionEndNs = process.hrtime.bigint()
     if (o.consumers > 0) await this.drain(integrity, measurements, admin, names)
+    // Let handlers still working finish, so their handling times land in the results.
+    const handlersDeadline = performance.now() + o.drainTimeoutMs
+    while (counters.active > 0 && !this.stopping && performance.now() < handlersDeadline) await new Promise((r) => setTimeout(r, 2))
     clearInterval(ticker)
     if (warmupTimer) clearTimeout(warmupTimer)
     roll(inWarmup)

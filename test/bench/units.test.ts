@@ -1,0 +1,88 @@
+import {describe, expect, it} from 'vitest'
+import {evaluateAssertions, parseAssertion} from '../../src/bench/assert.js'
+import {parseBenchOptions, parseRateSteps, parseWork} from '../../src/bench/options.js'
+import type {BenchResult} from '../../src/bench/result.js'
+import {hasStamp, readStamp, STAMP_BYTES, writeStamp} from '../../src/bench/stamp.js'
+import {IntegrityTracker} from '../../src/bench/integrity.js'
+import {UsageError} from '../../src/errors.js'
+
+describe('stamp', () => {
+  it('round-trips producer, sequence beyond 32 bits, intended and actual ns', () => {
+    const body = Buffer.alloc(64, 0xff)
+    const sequence = 2 ** 40 + 12345
+    writeStamp(body, 7, sequence, 123_456_789_012_345n, 2n ** 63n + 5n, 3)
+    expect(hasStamp(body)).toBe(true)
+    expect(readStamp(body)).toEqual({producerId: 7, sequence, intendedSendNs: 123_456_789_012_345n, actualSendNs: 2n ** 63n + 5n, queueIndex: 3})
+    expect(body[STAMP_BYTES]).toBe(0xff) // payload after the stamp untouched
+    expect(readStamp(Buffer.from('hello world, not a stamp, long enough to hold one'))).toBeUndefined()
+    expect(hasStamp(Buffer.alloc(10))).toBe(false)
+  })
+})
+
+describe('options', () => {
+  it('parses rate steps, work specs and sizes', () => {
+    expect(parseRateSteps('1000:30s,5000:1m')).toEqual([{perSecond: 1000, durationMs: 30_000}, {perSecond: 5000, durationMs: 60_000}])
+    expect(parseRateSteps('250')).toEqual([{perSecond: 250}])
+    expect(() => parseRateSteps('1000,5000:1s')).toThrow(/need a duration except the last/)
+    expect(parseWork('2ms')).toEqual({kind: 'fixed', ms: 2})
+    expect(parseWork('1ms-3ms')).toEqual({kind: 'uniform', minMs: 1, maxMs: 3})
+    expect(parseWork('exp:4ms')).toEqual({kind: 'exponential', meanMs: 4})
+    const o = parseBenchOptions({size: '1KiB', count: '10', producers: '2'})
+    expect(o).toMatchObject({sizeBytes: 1024, maxSizeBytes: 1024, count: 10, producers: 2})
+    expect(o.durationMs).toBeUndefined()
+    expect(parseBenchOptions({}).durationMs).toBe(10_000)
+    expect(parseBenchOptions({rate: '100:1s,200:2s'}).durationMs).toBeUndefined()
+  })
+
+  it('rejects bad values naming the flag', () => {
+    expect(() => parseBenchOptions({size: '10'})).toThrow(/--size .*got "10"/)
+    expect(() => parseBenchOptions({count: '5', duration: '1s'})).toThrow(UsageError)
+    expect(() => parseBenchOptions({rate: 'fast'})).toThrow(/--rate must be a number/)
+    expect(() => parseBenchOptions({queues: '2', producers: '1', consumers: '2'})).toThrow(/--producers must be at least --queues/)
+    expect(() => parseBenchOptions({arrivals: 'poisson'})).toThrow(/needs --rate/)
+  })
+})
+
+describe('integrity', () => {
+  it('counts duplicates, out-of-order and lost exactly', () => {
+    const t = new IntegrityTracker()
+    for (let s = 0; s < 10; s++) t.onConfirm(0, s)
+    for (const s of [0, 1, 3, 2, 3, 5, 9]) t.onReceive(0, s, false)
+    const f = t.figures(1) // one still in the queue
+    expect(f).toMatchObject({received: 7, unique: 6, duplicates: 1, outOfOrder: 1, lost: 3, leftInQueue: 1})
+    expect(t.allConfirmedReceived).toBe(false)
+  })
+})
+
+function resultWith(values: {p99: number; p99_9: number; rate: number; lost: number; duplicates: number}): BenchResult {
+  const summary = {count: 1, mean: 1, stdev: 0, min: 1, p50: 1, p75: 1, p90: 1, p95: 1, p99: values.p99, p99_9: values.p99_9, p99_99: 1, max: 1}
+  return {
+    latency: {publish: summary, endToEnd: summary, endToEndCorrected: null, publishDelay: null, negativeClockSamples: 0},
+    handling: {...summary, mean: 5},
+    throughput: {published: {perSecond: values.rate}, consumed: {perSecond: values.rate}, targetPerSecond: null},
+    integrity: {lost: values.lost, duplicates: values.duplicates, outOfOrder: 0, publishErrors: 0, leftInQueue: 0},
+    queueLength: {max: 0, mean: 0},
+  } as unknown as BenchResult
+}
+
+describe('--assert', () => {
+  it('parses metrics, operators and units', () => {
+    expect(parseAssertion('p99<50ms')).toMatchObject({metric: 'p99', operator: '<', threshold: 50})
+    expect(parseAssertion('e2e.p99.9 < 0.2s')).toMatchObject({metric: 'e2e.p99.9', threshold: 200})
+    expect(parseAssertion('throughput>=10000')).toMatchObject({operator: '>=', threshold: 10_000})
+    expect(parseAssertion('lost==0')).toMatchObject({operator: '=', threshold: 0})
+    expect(() => parseAssertion('p98<5ms')).toThrow(/unknown metric "p98"/)
+    expect(() => parseAssertion('p99 50ms')).toThrow(/must look like/)
+    expect(() => parseAssertion('lost=none')).toThrow(/needs a number/)
+  })
+
+  it('evaluates against a result; an absent metric fails', () => {
+    const result = resultWith({p99: 40, p99_9: 250, rate: 12_000, lost: 0, duplicates: 2})
+    const outcomes = evaluateAssertions(
+      ['p99<50ms', 'e2e.p99.9<200ms', 'throughput>=10000', 'lost=0', 'duplicates=0', 'handling.mean<=5ms', 'corrected.p99<1s'].map(parseAssertion),
+      result,
+    )
+    expect(outcomes.map((o) => o.passed)).toEqual([true, false, true, true, false, true, false])
+    expect(outcomes[1].actual).toBe(250)
+  })
+})
