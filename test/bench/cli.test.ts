@@ -1,0 +1,39 @@
+// The real CLI (bin/run.js over dist/; `npm run build` first).
+import {describe, expect, it} from 'vitest'
+import {runCli} from '../helpers/cli.js'
+
+describe('mqkit bench (CLI)', () => {
+  it('--json prints one result document with the documented keys', async () => {
+    const r = await runCli(['bench', '--count', '2000', '--json'])
+    expect(r.code).toBe(0)
+    const result = JSON.parse(r.stdout)
+    expect(Object.keys(result).sort()).toEqual(
+      ['assertions', 'handling', 'health', 'histograms', 'integrity', 'intervals', 'latency', 'littlesLaw', 'meta', 'queueLength', 'schema', 'schemaVersion', 'throughput', 'workload'].sort(),
+    )
+    expect(result).toMatchObject({schema: 'mqkit-bench-result', schemaVersion: 1, meta: {backend: 'memory', url: 'memory://'}, integrity: {sent: 2000, received: 2000, lost: 0}})
+    expect(Object.keys(result.latency.endToEnd)).toEqual(['count', 'mean', 'stdev', 'min', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99_9', 'p99_99', 'max'])
+    expect(Object.keys(result.histograms).sort()).toEqual(['endToEnd', 'endToEndCorrected', 'handling', 'publish', 'publishDelay'])
+    expect(r.stderr).toBe('') // --json: no progress
+  })
+
+  it('a failed --assert exits 8 after printing the results', async () => {
+    const r = await runCli(['bench', '--count', '1000', '--assert', 'p99<0.0001ms', '--assert', 'lost=0', '--quiet'])
+    expect(r.code).toBe(8)
+    expect(r.stdout).toContain('Throughput')
+    expect(r.stdout).toMatch(/p99<0.0001ms\s+│ [\d.]+\s+│ FAIL/)
+    expect(r.stdout).toMatch(/lost=0\s+│ 0\s+│ pass/)
+    expect(r.stderr).toContain('1 of 2 assertions failed: p99<0.0001ms')
+  })
+
+  it('--ndjson streams interval lines and the result last; bad flags are usage errors', async () => {
+    const r = await runCli(['bench', '--duration', '1.2s', '--interval', '300ms', '--ndjson', '--quiet'])
+    expect(r.code).toBe(0)
+    const lines = r.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    expect(lines.length).toBeGreaterThanOrEqual(4)
+    expect(lines.slice(0, -1).every((l) => l.type === 'interval')).toBe(true)
+    expect(lines.at(-1)).toMatchObject({type: 'result', schemaVersion: 1})
+    const bad = await runCli(['bench', '--assert', 'p98<1ms'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('unknown metric "p98"')
+  })
+})
