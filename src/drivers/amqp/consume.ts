@@ -2,7 +2,7 @@
 // one subscription must not touch the others). Deliveries are handed to the handler one after
 // another, in arrival order; settling is the handler's job unless autoAck.
 import type {Channel, ConsumeMessage, Options} from 'amqplib'
-import {ConnectionError, UsageError} from '../../errors.js'
+import {ConnectionError, PreconditionError, UsageError} from '../../errors.js'
 import type {ConsumeOptions, Delivery, EndReason, Headers, MessageHandler, StartPosition, Subscription} from '../types.js'
 import type {Connection} from './channels.js'
 import {brokerError} from './errors.js'
@@ -58,6 +58,28 @@ export function deliveryCountOf(message: ConsumeMessage): number {
 export async function subscribe(connection: Connection, queue: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription> {
   const prefetch = options.prefetch ?? DEFAULT_PREFETCH
   if (!Number.isInteger(prefetch) || prefetch < 0 || prefetch > 65535) throw new UsageError(`--prefetch must be a whole number 0..65535, got ${prefetch}`)
+  const offset = streamOffset(options.from)
+  if (offset === undefined) return start(connection, queue, options, prefetch, undefined, handler)
+  try {
+    return await start(connection, queue, options, prefetch, offset, handler)
+  } catch (error) {
+    // Only stream queues take x-stream-offset; classic and quorum queues refuse it (406), and a
+    // start position means nothing to them, so it is ignored there rather than an error.
+    if (error instanceof PreconditionError && /x-stream-offset/.test(error.message)) {
+      return start(connection, queue, options, prefetch, undefined, handler)
+    }
+    throw error
+  }
+}
+
+async function start(
+  connection: Connection,
+  queue: string,
+  options: ConsumeOptions,
+  prefetch: number,
+  offset: unknown,
+  handler: MessageHandler,
+): Promise<Subscription> {
   const autoAck = options.autoAck ?? false
   const facts = {operation: `consume from queue "${queue}"`, queue}
   const channel: Channel = await connection.openChannel(facts)
@@ -94,7 +116,6 @@ export async function subscribe(connection: Connection, queue: string, options: 
   try {
     if (!autoAck) await channel.prefetch(prefetch)
     const consumeOptions: Options.Consume = {noAck: autoAck}
-    const offset = streamOffset(options.from)
     if (offset !== undefined) consumeOptions.arguments = {'x-stream-offset': offset}
     const {consumerTag} = await channel.consume(queue, onMessage, consumeOptions)
     return {

@@ -27,6 +27,11 @@ export const AMQP_FEATURES: Features = {
   exchanges: true,
   redeliverOnClose: true,
   crossProcess: true,
+  // Queue targets are published mandatory, so a missing queue comes back as a return.
+  missingQueueOnPublish: 'not-found',
+  endsOnDelete: true,
+  // A message published to a queue goes through the default exchange with routing key = queue.
+  keyPreserved: false,
 }
 
 export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {managementUrl?: string}): Driver {
