@@ -37,11 +37,19 @@ export interface ConsumeDeps {
   joinTimeoutMs: number
 }
 
+/** A live subscription as the driver sees it: for inspect's inFlight figure. */
+export interface LocalSubscription extends Subscription {
+  readonly topic: string
+  readonly groupId: string
+  /** Deliveries handed to the handler and not yet acked/nacked. */
+  unsettled(): number
+}
+
 export function ephemeralGroup(): string {
   return `mqkit-${process.pid}-${randomBytes(4).toString('hex')}`
 }
 
-export async function startSubscription(deps: ConsumeDeps, topic: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription> {
+export async function startSubscription(deps: ConsumeDeps, topic: string, options: ConsumeOptions, handler: MessageHandler): Promise<LocalSubscription> {
   const prefetch = options.prefetch ?? DEFAULT_PREFETCH
   if (!Number.isInteger(prefetch) || prefetch < 1) throw new UsageError(`prefetch must be an integer ≥ 1, got ${prefetch}`)
   const info = await requireTopic(deps.admin, topic, 'consume')
@@ -56,6 +64,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
   const highestDelivered = new Map<number, number>()
   let cancelled = false
   let restarts = 0
+  let unsettled = 0
   let endResolve!: (reason: EndReason) => void
   const ended = new Promise<EndReason>((resolve) => (endResolve = resolve))
   let endedWith: EndReason | undefined
@@ -167,9 +176,11 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     const tracker = acks
     tracker.partition(partition).deliver(offset)
     let settled = false
+    unsettled++
     const settle = (): Promise<void> => {
       if (settled) return Promise.resolve()
       settled = true
+      unsettled--
       if (!autoAck) permits.release()
       tracker.partition(partition).ack(offset)
       return tracker === acks ? scheduleCommit() : Promise.resolve()
@@ -226,7 +237,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
       end({kind: 'cancelled'})
     })())
 
-  return {cancel, ended}
+  return {cancel, ended, topic, groupId, unsettled: () => unsettled}
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {

@@ -4,11 +4,11 @@ import kafkajs from 'kafkajs'
 import type {Admin, Kafka, Producer} from 'kafkajs'
 import {ConnectionError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
-import type {Driver, DriverContext, Features, Subscription} from '../types.js'
+import type {Driver, DriverContext, Features} from '../types.js'
 import {declareTopic, deleteTopic, describeTopic, purgeTopic} from './admin.js'
 import {Renewable, type AdminRunner} from './clients.js'
 import {kafkaOptionsFromUrl} from './config.js'
-import {startSubscription} from './consume.js'
+import {startSubscription, type LocalSubscription} from './consume.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
 import {inspectTopics} from './inspect.js'
 import {TopicCache} from './metadata.js'
@@ -40,7 +40,7 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
   const brokers = url.hosts.join(',')
   const kafka: Kafka = new KafkaClient(options.client)
   let connected = false
-  const subscriptions = new Set<Subscription>()
+  const subscriptions = new Set<LocalSubscription>()
   const admins = new Renewable<Admin>(
     () => kafka.admin(),
     (admin) => deadline(admin.connect(), options.connectTimeoutMs, brokers),
@@ -64,6 +64,8 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
       return work(await admins.renew(admin))
     }
   }
+  const localInFlight = (topic: string, group: string) =>
+    [...subscriptions].filter((s) => s.topic === topic && s.groupId === group).reduce((sum, s) => sum + s.unsettled(), 0)
   const topics = new TopicCache(requireAdmin)
   const publisher = new Publisher({
     producer: () => producers.get().catch((error: unknown) => Promise.reject(toMqkitError(error, {action: 'connect the producer', brokers}))),
@@ -116,7 +118,7 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
       return subscription
     },
 
-    inspect: (names, inspectOptions) => withAdmin(names.length === 1 ? names[0] : undefined, (admin) => inspectTopics(admin, names, inspectOptions)),
+    inspect: (names, inspectOptions) => withAdmin(names.length === 1 ? names[0] : undefined, (admin) => inspectTopics(admin, names, inspectOptions, localInFlight)),
   }
 }
 

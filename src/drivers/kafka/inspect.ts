@@ -11,7 +11,14 @@ const {AssignerProtocol} = kafkajs
 
 export const INSPECT_SOURCE = 'Kafka admin API (metadata + offsets)'
 
-export async function inspectTopics(admin: Admin, names: string[], options: InspectOptions = {}): Promise<InspectResult> {
+/** Unacked deliveries of this driver's own subscriptions for (topic, group). */
+export type LocalInFlight = (topic: string, group: string) => number
+
+/**
+ * With a group: ready = lag minus what this driver's own subscriptions hold unacked (inFlight).
+ * Deliveries held by OTHER processes cannot be seen from here and count as ready.
+ */
+export async function inspectTopics(admin: Admin, names: string[], options: InspectOptions = {}, localInFlight: LocalInFlight = () => 0): Promise<InspectResult> {
   const topics = names.length > 0 ? names : await listUserTopics(admin)
   const group = options.group
   const members = group === undefined ? undefined : await groupMembers(admin, group)
@@ -31,10 +38,11 @@ export async function inspectTopics(admin: Admin, names: string[], options: Insp
       lag += partitionLag
       return {partition: o.partition, earliest: o.earliest, latest: o.latest, committed: position ?? null, lag: partitionLag}
     })
+    const inFlight = group === undefined ? 0 : Math.min(lag, localInFlight(name, group))
     const stats: QueueStats = {
       name,
-      ready: committed === undefined ? retained : lag,
-      inFlight: 0, // Kafka does not track delivered-but-uncommitted messages per member
+      ready: committed === undefined ? retained : lag - inFlight,
+      inFlight,
       consumers: members === undefined ? 0 : members.filter((m) => m.topics === undefined || m.topics.includes(name)).length,
       extras: {partitions, replication: info.replication, retained, ...(group === undefined ? {} : {group})},
     }
@@ -43,7 +51,7 @@ export async function inspectTopics(admin: Admin, names: string[], options: Insp
   }
   return {
     queues,
-    source: group === undefined ? `${INSPECT_SOURCE}; ready = messages retained` : `${INSPECT_SOURCE}; ready = lag of group "${group}" (latest - committed)`,
+    source: group === undefined ? `${INSPECT_SOURCE}; ready = messages retained` : `${INSPECT_SOURCE}; ready = lag of group "${group}" (latest - committed) minus this process's unacked deliveries`,
     extras: {...(await clusterFacts(admin)), queueLength: group === undefined ? 'retained messages (latest - earliest)' : 'consumer-group lag (latest - committed)'},
   }
 }
