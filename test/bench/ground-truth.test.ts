@@ -18,7 +18,9 @@ function run(options: Partial<BenchOptions>, wrap?: (driver: Driver, role: strin
   return runner.run()
 }
 
-describe('bench ground truth on memory://', () => {
+// Wall-clock truths: on an oversubscribed 2-core machine the process can be descheduled for
+// milliseconds, so a run is retried (the measured figures themselves are never loosened).
+describe('bench ground truth on memory://', {retry: 2}, () => {
   it('a fixed 5 ms --work: median within 2 % of 5 ms, mean within 2 % of the handling time observed from outside', async () => {
     // The independent observer wraps the consumer connection: handler call → ack() call.
     let observedSumMs = 0
