@@ -1,0 +1,151 @@
+// Kafka-specific behaviour on a real broker: start positions, commits only after ack, group lag,
+// keys/headers/partitions, compression, and the pure contiguous-commit tracker.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {PartitionAcks} from '../../src/drivers/kafka/offsets.js'
+import type {Driver} from '../../src/drivers/types.js'
+import {KAFKA_URL, kafkaAvailable, waitFor} from '../helpers/brokers.js'
+import {collector, kafkaDriver, publishAll, topicName} from './helpers.js'
+
+const available = await kafkaAvailable()
+const range = (n: number, from = 0) => Array.from({length: n}, (_, i) => `m${i + from}`)
+
+describe('contiguous commit tracking', () => {
+  it('commits only over a run of acked offsets with no gap', () => {
+    const acks = new PartitionAcks()
+    for (const offset of [10, 11, 12, 13]) acks.deliver(offset)
+    expect(acks.ack(12)).toBe(false)
+    expect(acks.due()).toBeUndefined()
+    expect(acks.ack(10)).toBe(true)
+    expect(acks.due()).toBe(11)
+    expect(acks.ack(11)).toBe(true)
+    expect(acks.due()).toBe(13) // 10, 11, 12 done; 13 still out
+    acks.committed = 13
+    expect(acks.due()).toBeUndefined()
+    expect(acks.outstanding).toBe(1)
+  })
+})
+
+describe.runIf(available)('kafka features (real broker)', () => {
+  let driver: Driver
+  beforeAll(async () => {
+    driver = await kafkaDriver()
+  })
+  afterAll(async () => driver?.close())
+
+  it('commits only after ack: consume 5, ack 3, close; the group resumes at message 4', async () => {
+    const topic = topicName('commit')
+    const group = topicName('g')
+    await driver.declare({name: topic})
+    await publishAll(driver, topic, range(5))
+    const first = collector((_d, i) => i < 3)
+    const sub = await driver.consume(topic, {group, from: {kind: 'beginning'}}, first.handler)
+    await first.waitFor(5)
+    const inspected = await driver.inspect([topic], {group})
+    expect(inspected.queues[0]).toMatchObject({lag: 2, inFlight: 2, ready: 0})
+    await sub.cancel()
+    const other = await kafkaDriver() // a separate process would see the same: lag 2, nothing in flight here
+    expect((await other.inspect([topic], {group})).queues[0]).toMatchObject({lag: 2, ready: 2, inFlight: 0})
+    const second = collector()
+    const sub2 = await other.consume(topic, {group, from: {kind: 'beginning'}}, second.handler)
+    await second.waitFor(2)
+    expect(second.bodies()).toEqual(['m3', 'm4'])
+    await sub2.cancel()
+    expect((await other.inspect([topic], {group})).queues[0]).toMatchObject({lag: 0, ready: 0})
+    await other.close()
+    await driver.delete(topic)
+  })
+
+  it('start positions: offset, -N from the end, timestamp, end', async () => {
+    const topic = topicName('from')
+    await driver.declare({name: topic})
+    await publishAll(driver, topic, range(5))
+    const cut = Date.now() + 1
+    await waitFor('the clock to pass the cut', () => Date.now() > cut + 5)
+    await publishAll(driver, topic, range(3, 5))
+
+    const byOffset = collector()
+    const s1 = await driver.consume(topic, {from: {kind: 'offset', offset: '6'}}, byOffset.handler)
+    await byOffset.waitFor(2)
+    const fromEnd = collector()
+    const s2 = await driver.consume(topic, {from: {kind: 'offset', offset: '-3'}}, fromEnd.handler)
+    await fromEnd.waitFor(3)
+    const byTime = collector()
+    const s3 = await driver.consume(topic, {from: {kind: 'timestamp', epochMs: cut}}, byTime.handler)
+    await byTime.waitFor(3)
+    const atEnd = collector()
+    const s4 = await driver.consume(topic, {from: {kind: 'end'}}, atEnd.handler)
+    await driver.publish(topic, {body: Buffer.from('after')})
+    await atEnd.waitFor(1)
+    await waitFor('the others to see "after"', () => byOffset.received.length === 3 && byTime.received.length === 4)
+    expect(byOffset.bodies()).toEqual(['m6', 'm7', 'after'])
+    expect(fromEnd.bodies().slice(0, 3)).toEqual(['m5', 'm6', 'm7'])
+    expect(byTime.bodies()).toEqual(['m5', 'm6', 'm7', 'after'])
+    expect(atEnd.bodies()).toEqual(['after'])
+    expect(byOffset.received[0].offset).toBe('6')
+    await Promise.all([s1, s2, s3, s4].map((s) => s.cancel()))
+    await expect(driver.consume(topic, {from: {kind: 'offset', offset: 'abc'}}, () => {})).rejects.toThrow(/offset must be an integer/)
+    await driver.delete(topic)
+  })
+
+  it('keys, headers, explicit partitions and gzip round trip; a key always maps to one partition', async () => {
+    const topic = topicName('keys')
+    await driver.declare({name: topic, partitions: 3})
+    const gzip = await kafkaDriver(`${KAFKA_URL}?compression=gzip`)
+    await gzip.publish(topic, {body: Buffer.from('to-2'), partition: 2, key: 'k', headers: {a: '1', 'b-ü': 'é'}})
+    await Promise.all(range(6).map((body) => gzip.publish(topic, {body: Buffer.from(body), key: 'same-key'})))
+    await gzip.close()
+    const c = collector()
+    const sub = await driver.consume(topic, {from: {kind: 'beginning'}}, c.handler)
+    await c.waitFor(7)
+    const explicit = c.received.find((d) => d.body.toString() === 'to-2')!
+    expect([explicit.partition, explicit.key, explicit.headers]).toEqual([2, 'k', {a: '1', 'b-ü': 'é'}])
+    const keyed = c.received.filter((d) => d.key === 'same-key')
+    expect(new Set(keyed.map((d) => d.partition)).size).toBe(1)
+    expect(keyed.map((d) => d.body.toString())).toEqual(range(6))
+    expect(keyed.every((d) => d.timestampMs > 0 && !d.redelivered && d.deliveryCount === 1)).toBe(true)
+    await sub.cancel()
+    await driver.delete(topic)
+  })
+
+  it('inspect: partitions with earliest/latest, group lag, internal topics hidden', async () => {
+    const topic = topicName('inspect')
+    const group = topicName('g')
+    await driver.declare({name: topic, partitions: 2})
+    await Promise.all(range(4).map((body, i) => driver.publish(topic, {body: Buffer.from(body), partition: i % 2})))
+    const plain = await driver.inspect([topic])
+    expect(plain.queues[0]).toMatchObject({name: topic, ready: 4, inFlight: 0, consumers: 0})
+    expect(plain.queues[0].lag).toBeUndefined()
+    expect(plain.queues[0].extras.partitions).toEqual([
+      {partition: 0, earliest: 0, latest: 2},
+      {partition: 1, earliest: 0, latest: 2},
+    ])
+    expect(plain.source).toMatch(/Kafka admin API/)
+    const withGroup = await driver.inspect([topic], {group})
+    expect(withGroup.queues[0]).toMatchObject({ready: 4, lag: 4})
+    expect(withGroup.source).toMatch(/lag of group/)
+    const all = await driver.inspect([])
+    expect(all.queues.map((q) => q.name)).toContain(topic)
+    expect(all.queues.some((q) => q.name.startsWith('__'))).toBe(false)
+    await driver.delete(topic)
+  })
+
+  it('a message seen again after a rebalance/restart is marked redelivered', async () => {
+    const topic = topicName('redelivered')
+    const group = topicName('g')
+    await driver.declare({name: topic})
+    await publishAll(driver, topic, ['r1'])
+    const c = collector(() => false)
+    const sub = await driver.consume(topic, {group, from: {kind: 'beginning'}}, c.handler)
+    await c.waitFor(1)
+    // Another member joins and leaves: the group rebalances, the unacked message comes again.
+    const other = await kafkaDriver()
+    const otherSub = await other.consume(topic, {group}, () => {})
+    await otherSub.cancel()
+    await other.close()
+    await c.waitFor(2, 30_000)
+    expect(c.received[1].redelivered).toBe(true)
+    expect(c.received[1].deliveryCount).toBe(2)
+    await sub.cancel()
+    await driver.delete(topic)
+  })
+})
