@@ -107,8 +107,8 @@ class LocalDriver implements Driver {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat)
     this.heartbeat = undefined
     for (const consumer of [...this.consumers]) consumer.end({kind: 'cancelled'})
-    // Settles already made count; then whatever this connection still holds goes back at once.
-    store.flushSettles()
+    // Publishes and settles already made count; then whatever this connection still holds goes back at once.
+    store.flushPending()
     for (const consumer of this.consumers) consumer.forget()
     this.consumers.clear()
     try {
@@ -138,6 +138,7 @@ class LocalDriver implements Driver {
 
   async delete(name: string): Promise<void> {
     const store = this.connected()
+    store.flushPending()
     store.write((writer) => {
       this.mustExist(writer.settings(name), name)
       store.statements.deleteQueueMessages.run(name)
@@ -149,6 +150,7 @@ class LocalDriver implements Driver {
 
   async purge(name: string): Promise<number> {
     const store = this.connected()
+    store.flushPending()
     return store.write((writer) => {
       this.mustExist(writer.settings(name), name)
       store.housekeep(writer) // dead consumers' messages are ready again, expired ones dead-lettered
@@ -199,6 +201,7 @@ class LocalDriver implements Driver {
 
   async inspect(names: string[]): Promise<InspectResult> {
     const store = this.connected()
+    store.flushPending()
     const {statements} = store
     const queues = store.write((writer) => {
       store.housekeep(writer) // so the figures do not count expired messages or dead consumers

@@ -78,8 +78,7 @@ export class Store {
   /** Drop one reference; the last one flushes pending work and closes the file. */
   release(): void {
     if (--this.references > 0) return
-    this.flushSettles()
-    this.flushPublishes()
+    this.flushPending()
     clearInterval(this.sweepTimer)
     stores.delete(this.path)
     this.db.close()
@@ -113,6 +112,15 @@ export class Store {
   settle(id: number, owner: string, deliveryCount: number, outcome: SettleOutcome, done: () => void): void {
     this.settles.push({id, owner, deliveryCount, outcome, done})
     this.settleFlush ??= setImmediate(() => this.flushSettles())
+  }
+
+  /**
+   * Commit queued publishes and settles now, so that what this process already asked for is what
+   * inspect, purge and delete see (memory:// applies them synchronously).
+   */
+  flushPending(): void {
+    this.flushPublishes()
+    this.flushSettles()
   }
 
   /** Settles queued but not yet committed are committed now (close() calls this first). */
