@@ -100,10 +100,10 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
       connected = false
     },
 
-    declare: (spec) => declareTopic(requireAdmin(), spec).finally(() => topics.forget(spec.name)),
+    declare: (spec) => withAdmin(spec.name, (admin) => declareTopic(admin, spec)).finally(() => topics.forget(spec.name)),
 
     async delete(name) {
-      await deleteTopic(requireAdmin(), name)
+      await withAdmin(name, (admin) => deleteTopic(admin, name))
       topics.forget(name)
     },
 
