@@ -37,7 +37,7 @@ Without --count or --idle-timeout, consume runs until Ctrl-C. With both, fewer t
   ]
 
   static override args = {
-    name: Args.string({required: true, description: 'Queue or topic to consume from.'}),
+    name: Args.string({required: true, ignoreStdin: true, description: 'Queue or topic to consume from.'}),
   }
 
   static override flags = {

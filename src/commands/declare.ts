@@ -41,7 +41,7 @@ Durations accept units (500ms, 30s, 5m, 1h); bare numbers are milliseconds, as i
   ]
 
   static override args = {
-    name: Args.string({required: true, description: 'Queue or topic name (an exchange name with --exchange-type).'}),
+    name: Args.string({required: true, ignoreStdin: true, description: 'Queue or topic name (an exchange name with --exchange-type).'}),
   }
 
   static override flags = {

@@ -19,7 +19,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
   ]
 
   static override args = {
-    name: Args.string({required: true, description: 'Queue, topic or exchange name.'}),
+    name: Args.string({required: true, ignoreStdin: true, description: 'Queue, topic or exchange name.'}),
   }
 
   static override flags = {

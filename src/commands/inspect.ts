@@ -21,7 +21,7 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
   ]
 
   static override args = {
-    name: Args.string({description: 'Queues or topics to show (more may follow); default: all the backend can list.'}),
+    name: Args.string({ignoreStdin: true, description: 'Queues or topics to show (more may follow); default: all the backend can list.'}),
   }
 
   static override strict = false

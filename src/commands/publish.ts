@@ -37,8 +37,8 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
   ]
 
   static override args = {
-    name: Args.string({required: true, description: 'Queue or topic (with --exchange: the default routing key).'}),
-    message: Args.string({description: 'Message bodies, one message each (more may follow).'}),
+    name: Args.string({required: true, ignoreStdin: true, description: 'Queue or topic (with --exchange: the default routing key).'}),
+    message: Args.string({ignoreStdin: true, description: 'Message bodies, one message each (more may follow).'}),
   }
 
   static override strict = false
