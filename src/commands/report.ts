@@ -1,0 +1,72 @@
+import {Args, Flags} from '@oclif/core'
+import path from 'node:path'
+import {BaseCommand} from '../base-command.js'
+import {renderResult} from '../bench/render.js'
+import type {BenchResult} from '../bench/result.js'
+import {UsageError} from '../errors.js'
+import {compareResults, renderComparison, type Comparison} from '../report/compare.js'
+import {writeHtmlReport} from '../report/html.js'
+import {loadResult} from '../report/load.js'
+import {mergeResults, type MergedResult} from '../report/merge.js'
+
+export default class Report extends BaseCommand<typeof Report> {
+  static override summary = 'Re-render, merge or compare saved bench results; write a self-contained HTML report.'
+
+  static override description = `Reads result documents written by "mqkit bench --json" (or the last line of --ndjson; "-" reads stdin).
+
+One file: prints its tables again. Several files (--merge, the default): merges results of load generators that ran at the same time against one backend — latency histograms are added exactly (HDR add, so merged percentiles are those of all samples), counts and integrity figures summed, throughput taken over the union of the measured windows; queue-length series are kept per generator. --compare A B: the two runs side by side with the change in every figure (A is the baseline).
+
+--html FILE writes a single HTML file (inline CSS and SVG charts: latency percentile spectrum, throughput and queue length over time) that opens offline. --json prints the re-read, merged or comparison document instead of tables.`
+
+  static override examples = [
+    {description: 'Tables of a saved run:', command: '<%= config.bin %> <%= command.id %> result.json'},
+    {description: 'Merge three load generators and write an HTML report:', command: '<%= config.bin %> <%= command.id %> gen1.json gen2.json gen3.json --html report.html'},
+    {description: 'Before/after comparison, as JSON:', command: '<%= config.bin %> <%= command.id %> --compare before.json after.json --json'},
+    {description: 'Straight from a run:', command: 'mqkit bench --json | <%= config.bin %> <%= command.id %> - --html run.html'},
+  ]
+
+  static override args = {
+    file: Args.string({description: 'Result files (more may follow); "-" for stdin.'}),
+  }
+
+  static override strict = false
+
+  static override flags = {
+    merge: Flags.boolean({summary: 'Merge the results into one (default with more than one file).', exclusive: ['compare']}),
+    compare: Flags.boolean({summary: 'Compare exactly two results: the first is the baseline.', exclusive: ['merge']}),
+    html: Flags.string({summary: 'Also write a self-contained HTML report to FILE.', helpValue: 'FILE'}),
+  }
+
+  public async run(): Promise<BenchResult | MergedResult | Comparison> {
+    const {argv, flags} = await this.parse(Report)
+    const files = argv as string[]
+    if (files.length === 0) throw new UsageError('give at least one result file (written by mqkit bench --json)')
+    if (flags.compare && files.length !== 2) throw new UsageError(`--compare takes exactly two result files, got ${files.length}`)
+    const loaded = files.map((file) => loadResult(file))
+    const labels = labelsFor(files)
+    const results = loaded.map((l) => l.result)
+    const json = this.jsonEnabled()
+
+    if (flags.compare) {
+      const comparison = compareResults(results[0], results[1], [labels[0], labels[1]])
+      if (flags.html) this.writeHtml(results, flags.html, {labels, comparison})
+      if (!json) process.stdout.write(renderComparison(comparison, {colour: this.stdoutColour}))
+      return comparison
+    }
+    const result = results.length === 1 && !flags.merge ? results[0] : mergeResults(results, labels)
+    if (flags.html) this.writeHtml([result], flags.html, {})
+    if (!json) process.stdout.write(renderResult(result, {colour: this.stdoutColour}))
+    return result
+  }
+
+  private writeHtml(results: BenchResult[], file: string, options: Parameters<typeof writeHtmlReport>[2]): void {
+    writeHtmlReport(results, file, options)
+    this.diag(`wrote ${file}`)
+  }
+}
+
+/** File names as labels; full paths only when two files share a name. */
+function labelsFor(files: string[]): string[] {
+  const names = files.map((file) => (file === '-' ? 'stdin' : path.basename(file)))
+  return names.map((name, i) => (names.indexOf(name) === names.lastIndexOf(name) ? name : files[i]))
+}
