@@ -1,0 +1,47 @@
+// The backends the cross-process CLI tests run on: separate `mqkit` processes must share queues,
+// so memory:// (one process) is not among them. The local store always runs; RabbitMQ and Kafka
+// run when reachable (under CI=true an unreachable broker fails, see test/helpers/brokers.ts).
+import os from 'node:os'
+import path from 'node:path'
+import {mkdtempSync} from 'node:fs'
+import {AMQP_URL, amqpAvailable, KAFKA_URL, kafkaAvailable} from '../helpers/brokers.js'
+
+export interface CliBackend {
+  name: string
+  url: string
+  available: () => Promise<boolean>
+  /** Extra declare flags (Kafka: one partition, so order is total). */
+  declareArgs: string[]
+  /** Extra consume / inspect flags for a queue (Kafka: a named group that keeps its offsets). */
+  consumeArgs: (queue: string) => string[]
+  inspectArgs: (queue: string) => string[]
+}
+
+const storeDir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-cli-'))
+
+export const CLI_BACKENDS: CliBackend[] = [
+  {
+    name: 'file',
+    url: `file:${path.join(storeDir, 'queues.db')}`,
+    available: async () => true,
+    declareArgs: [],
+    consumeArgs: () => [],
+    inspectArgs: () => [],
+  },
+  {
+    name: 'amqp',
+    url: AMQP_URL,
+    available: amqpAvailable,
+    declareArgs: [],
+    consumeArgs: () => [],
+    inspectArgs: () => [],
+  },
+  {
+    name: 'kafka',
+    url: KAFKA_URL,
+    available: kafkaAvailable,
+    declareArgs: ['--partitions', '1'],
+    consumeArgs: (queue) => ['--group', `${queue}-g`, '--from', 'beginning'],
+    inspectArgs: (queue) => ['--group', `${queue}-g`],
+  },
+]
