@@ -1,0 +1,83 @@
+// `mqkit report` through the real CLI (bin/run.js over dist/; `npm run build` first).
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {runCli} from '../helpers/cli.js'
+import {CLOSED_LOOP_FILE, fixture, OPEN_LOOP_FILE} from './fixtures.js'
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-report-cli-'))
+
+/** The error line the command printed (oclif may print unrelated warnings around it). */
+function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.startsWith('mqkit:'))
+}
+
+describe('mqkit report (CLI)', () => {
+  it('re-renders a saved result as the bench tables', async () => {
+    const r = await runCli(['report', OPEN_LOOP_FILE])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('mqkit bench memory://')
+    expect(r.stdout).toMatch(/│ published\s+│ 10,000\s+│ 2000 \/s/)
+    expect(r.stdout).toContain('end-to-end from intended send')
+    expect(r.stdout).toContain('Integrity')
+  })
+
+  it('merges several files (default) and writes the HTML report; --json prints the merged document', async () => {
+    const html = path.join(dir, 'merged.html')
+    const r = await runCli(['report', OPEN_LOOP_FILE, OPEN_LOOP_FILE, '--html', html, '--json'])
+    expect(r.code).toBe(0)
+    const merged = JSON.parse(r.stdout)
+    const single = fixture(OPEN_LOOP_FILE)
+    expect(merged).toMatchObject({schema: 'mqkit-bench-result', schemaVersion: 1, integrity: {sent: 2 * single.integrity.sent}})
+    expect(merged.latency.endToEnd.count).toBe(2 * single.latency.endToEnd.count)
+    expect(merged.merged.sources).toHaveLength(2)
+    expect(r.stderr).toContain(`wrote ${html}`)
+    expect(readFileSync(html, 'utf8')).toContain('<svg id="chart-latency-spectrum"')
+  })
+
+  it('--compare prints both runs with the change in each figure', async () => {
+    const r = await runCli(['report', '--compare', CLOSED_LOOP_FILE, OPEN_LOOP_FILE])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('baseline  closed-loop.json')
+    expect(r.stdout).toContain('candidate open-loop.json')
+    expect(r.stdout).toMatch(/│ {3}published msg\/s\s+│\s+[\d.]+ k\/s │\s+2000 \/s │\s+-[\d.]+ k\/s \(-\d+\.\d %\) │/)
+    const json = await runCli(['report', '--compare', CLOSED_LOOP_FILE, OPEN_LOOP_FILE, '--json'])
+    expect(JSON.parse(json.stdout)).toMatchObject({schema: 'mqkit-bench-comparison', baseline: {label: 'closed-loop.json'}, candidate: {label: 'open-loop.json', mode: 'open-loop'}})
+  })
+
+  it('a missing file, a non-result, a wrong schema version and a bad combination are usage errors (exit 2, one line)', async () => {
+    const notJson = path.join(dir, 'notes.txt')
+    writeFileSync(notJson, 'hello')
+    const foreign = path.join(dir, 'foreign.json')
+    writeFileSync(foreign, '{"name": "something else"}')
+    const future = path.join(dir, 'future.json')
+    writeFileSync(future, JSON.stringify({...fixture(CLOSED_LOOP_FILE), schemaVersion: 99}))
+    const cases: Array<[string[], RegExp]> = [
+      [['report', path.join(dir, 'nope.json')], /^mqkit: cannot read .*nope\.json: no such file$/],
+      [['report', notJson], /^mqkit: .*notes\.txt is not JSON \(.*\); expected the output of mqkit bench --json$/],
+      [['report', foreign], /^mqkit: .*foreign\.json is not a mqkit bench result/],
+      [['report', future], /^mqkit: .*future\.json has result schema version 99; this mqkit reads version 1$/],
+      [['report', '--compare', CLOSED_LOOP_FILE], /^mqkit: --compare takes exactly two result files, got 1$/],
+      [['report', CLOSED_LOOP_FILE, OPEN_LOOP_FILE], /^mqkit: cannot merge open-loop\.json \(open-loop\) with closed-loop\.json \(closed-loop\)/],
+      [['report'], /^mqkit: give at least one result file/],
+    ]
+    for (const [args, message] of cases) {
+      const r = await runCli(args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(errorLines(r.stderr), args.join(' ')).toHaveLength(1)
+      expect(errorLines(r.stderr)[0]).toMatch(message)
+      expect(r.stderr).not.toMatch(/^\s+at /m)
+      expect(r.stdout).toBe('')
+    }
+  })
+
+  it('reads a result from stdin and the result line of an --ndjson stream', async () => {
+    const text = readFileSync(CLOSED_LOOP_FILE, 'utf8')
+    const ndjson = `${JSON.stringify({type: 'interval', elapsedMs: 1})}\n${JSON.stringify({type: 'result', ...JSON.parse(text)})}\n`
+    const r = await runCli(['report', '-', '--json'], {input: ndjson})
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(text))
+    expect(existsSync(path.join(dir, 'none.html'))).toBe(false)
+  })
+})

@@ -1,0 +1,103 @@
+// The HTML report: self-contained (no network), escaped, with the three charts drawn from the data.
+import {mkdtempSync, readFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {LatencyHistogram} from '../../src/metrics/histogram.js'
+import {MAX_NINES, percentileAtNines, spectrumPoints} from '../../src/report/charts.js'
+import {compareResults} from '../../src/report/compare.js'
+import {renderHtmlReport, writeHtmlReport} from '../../src/report/html.js'
+import {mergeResults} from '../../src/report/merge.js'
+import {niceTicks} from '../../src/report/svg.js'
+import {CLOSED_LOOP_FILE, fixture, OPEN_LOOP_FILE} from './fixtures.js'
+
+const open = fixture(OPEN_LOOP_FILE)
+const closed = fixture(CLOSED_LOOP_FILE)
+
+/** Attributes that would make a browser fetch something. */
+const FETCHING = /\b(?:src|href|action|poster|data|xlink:href)\s*=\s*["']?\s*(?:https?:)?\/\//i
+
+describe('renderHtmlReport', () => {
+  const html = renderHtmlReport([open])
+
+  it('is one self-contained page: no script, no stylesheet link, no URL to fetch', () => {
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true)
+    expect(html).not.toMatch(FETCHING)
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i)
+    expect(html).toContain("default-src 'none'")
+    for (const id of ['chart-latency-spectrum', 'chart-throughput', 'chart-queue-length']) expect(html).toContain(`<svg id="${id}" class="chart"`)
+  })
+
+  it('has the metadata and summary tables with units on the chart axes', () => {
+    for (const text of ['URL (redacted)', 'memory://', 'mqkit 0.1.0, Node v20.20.2', 'open loop 2000/s (uniform)', '<caption>Throughput</caption>', '<caption>Latency and handling time</caption>', 'Queue length and Little&#39;s law', '<caption>Integrity</caption>', 'No assertions']) {
+      expect(html).toContain(text)
+    }
+    for (const label of ['percentile (log scale of nines)', 'latency (ms)', 'throughput (msg/s)', 'time since start (s)', 'queue length (messages)']) expect(html).toContain(label)
+    for (const tick of ['>90%<', '>99%<', '>99.9%<', '>99.99%<', '>99.999%<']) expect(html).toContain(tick)
+    // One spectrum line per latency kind (open loop has all five).
+    const spectrum = html.slice(html.indexOf('<svg id="chart-latency-spectrum"'), html.indexOf('</svg>', html.indexOf('<svg id="chart-latency-spectrum"')))
+    expect(spectrum.match(/<path class="series"/g)).toHaveLength(5)
+    expect(renderHtmlReport([closed]).match(/data-series="end-to-end from intended send"/g)).toBeNull()
+  })
+
+  it('escapes every string taken from the result', () => {
+    const hostile = structuredClone(open)
+    hostile.meta.url = 'amqp://u:***@h/<script>alert(1)</script>'
+    hostile.meta.queues = ['q"><img src=x onerror=alert(2)>']
+    hostile.health.warnings = ["it's <b>bold</b> & more"]
+    hostile.meta.host.hostname = '<iframe>'
+    const page = renderHtmlReport([hostile], {labels: ['<x>']})
+    expect(page).not.toContain('<script>alert(1)')
+    expect(page).not.toContain('<img src=x')
+    expect(page).not.toContain('<b>bold')
+    expect(page).not.toContain('<iframe>')
+    expect(page).toContain('amqp://u:***@h/&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(page).toContain('q&quot;&gt;&lt;img src=x onerror=alert(2)&gt;')
+    expect(page).toContain('it&#39;s &lt;b&gt;bold&lt;/b&gt; &amp; more')
+    // Labels end up inside SVG legends when several runs share the charts.
+    const two = renderHtmlReport([open, open], {labels: ['<a>', 'b&']})
+    expect(two).toContain('&lt;a&gt;: publish (send→confirm)')
+    expect(two).toContain('b&amp;: published')
+    expect(two).not.toContain('<a>')
+  })
+
+  it('draws a merged result per source and a comparison above two runs', () => {
+    const merged = mergeResults([open, open], ['gen1.json', 'gen2.json'])
+    const page = renderHtmlReport([merged])
+    expect(page).toContain('<caption>Merged load generators</caption>')
+    expect(page).toContain('data-series="gen1.json: published"')
+    expect(page).toContain('data-series="gen2.json"') // queue-length line per source
+    const compared = renderHtmlReport([closed, open], {labels: ['closed', 'open'], comparison: compareResults(closed, open, ['closed', 'open'])})
+    expect(compared).toContain('<caption>Comparison: closed → open</caption>')
+    expect(compared).toContain('stroke-dasharray') // the second run is dashed
+  })
+
+  it('writes the file, and a failed write is a usage error naming --html', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-html-'))
+    const file = path.join(dir, 'r.html')
+    writeHtmlReport(open, file)
+    expect(readFileSync(file, 'utf8')).toBe(html)
+    expect(() => writeHtmlReport(open, path.join(dir, 'missing', 'r.html'))).toThrow(/^--html .*missing\/r\.html: cannot write \(ENOENT\)$/)
+  })
+})
+
+describe('chart data', () => {
+  it('the spectrum is the decoded histogram read at nines percentiles, capped at the exact max', () => {
+    const h = LatencyHistogram.decode(open.histograms.endToEndCorrected)
+    const points = spectrumPoints(h)
+    expect(points[0][0]).toBe(0)
+    expect(points.at(-1)![0]).toBeCloseTo(MAX_NINES, 9)
+    expect(points.find(([x]) => Math.abs(x - 2) < 1e-9)![1]).toBe(open.latency.endToEndCorrected!.p99)
+    expect(points.find(([x]) => Math.abs(x - 3) < 1e-9)![1]).toBe(open.latency.endToEndCorrected!.p99_9)
+    expect(points.at(-1)![1]).toBe(open.latency.endToEndCorrected!.max)
+    expect(points.every(([, y], i) => i === 0 || y >= points[i - 1][1])).toBe(true)
+    expect(percentileAtNines(2)).toBeCloseTo(99, 12)
+    expect(spectrumPoints(new LatencyHistogram())).toEqual([])
+  })
+
+  it('ticks fall on 1-2-5 steps', () => {
+    expect(niceTicks(0, 117)).toEqual([0, 20, 40, 60, 80, 100])
+    expect(niceTicks(0, 1, 6, 1)).toEqual([0, 1])
+    expect(niceTicks(0, 0.5)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5])
+  })
+})
