@@ -5,7 +5,7 @@ import {renderResult} from '../bench/render.js'
 import type {BenchResult} from '../bench/result.js'
 import {UsageError} from '../errors.js'
 import {compareResults, renderComparison, type Comparison} from '../report/compare.js'
-import {writeHtmlReport} from '../report/html.js'
+import {assertHtmlWritable, writeHtmlReport} from '../report/html.js'
 import {loadResult} from '../report/load.js'
 import {mergeResults, type MergedResult} from '../report/merge.js'
 
@@ -42,6 +42,7 @@ One file: prints its tables again. Several files (--merge, the default): merges 
     const files = argv as string[]
     if (files.length === 0) throw new UsageError('give at least one result file (written by mqkit bench --json)')
     if (flags.compare && files.length !== 2) throw new UsageError(`--compare takes exactly two result files, got ${files.length}`)
+    if (flags.html) assertHtmlWritable(flags.html)
     const loaded = files.map((file) => loadResult(file))
     const labels = labelsFor(files)
     const results = loaded.map((l) => l.result)

@@ -1,7 +1,8 @@
 // The self-contained HTML report (`bench --html FILE`, `report --html FILE`): one file with inline
 // CSS and inline SVG charts, no script and no external resource, so it opens offline, can be
 // attached to a CI run, and renders the same anywhere. Pure apart from writeHtmlReport.
-import {writeFileSync} from 'node:fs'
+import {accessSync, constants, statSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
 import type {BenchResult} from '../bench/result.js'
 import {UsageError} from '../errors.js'
 import {queueLengthChart, spectrumChart, throughputChart} from './charts.js'
@@ -115,4 +116,25 @@ export function writeHtmlReport(results: BenchResult | BenchResult[], file: stri
   } catch (error) {
     throw new UsageError(`--html ${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
+}
+
+/**
+ * Fail fast, before a long run, when the report could not be written: the directory must exist
+ * and be writable, and the target must not be a directory. (`bench --html` calls it up front.)
+ */
+export function assertHtmlWritable(file: string, flag = '--html'): void {
+  const directory = path.dirname(path.resolve(file))
+  let problem: string | undefined
+  try {
+    if (!statSync(directory).isDirectory()) problem = `${directory} is not a directory`
+    else accessSync(directory, constants.W_OK)
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `directory ${directory} does not exist` : `directory ${directory} is not writable`
+  }
+  try {
+    if (problem === undefined && statSync(file).isDirectory()) problem = 'it is a directory'
+  } catch {
+    // Not there yet: fine.
+  }
+  if (problem) throw new UsageError(`${flag} ${file}: cannot write (${problem})`)
 }

@@ -29,6 +29,13 @@ describe('compareResults', () => {
     expect(find('queue length', 'max')).toMatchObject({baseline: 0, candidate: 0, change: 0, changePercent: null})
   })
 
+  it('has a stable JSON shape (a change to it must be deliberate)', () => {
+    expect(Object.keys(comparison)).toEqual(['schema', 'schemaVersion', 'baseline', 'candidate', 'figures'])
+    expect(Object.keys(comparison.baseline)).toEqual(['label', 'url', 'backend', 'startedAt', 'mode'])
+    expect(Object.keys(comparison.figures[0])).toEqual(['section', 'name', 'unit', 'better', 'baseline', 'candidate', 'change', 'changePercent'])
+    expect([...new Set(comparison.figures.map((f) => f.section))]).toEqual(['throughput', 'publish latency', 'end-to-end latency', 'handling time', 'queue length', 'integrity'])
+  })
+
   it('lists open-loop figures only where a side has them', () => {
     const c = compareResults(fixture(CLOSED_LOOP_FILE), fixture(OPEN_LOOP_FILE))
     const corrected = c.figures.filter((f) => f.section === 'end-to-end from intended send')

@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {LatencyHistogram} from '../../src/metrics/histogram.js'
 import {MAX_NINES, percentileAtNines, spectrumPoints} from '../../src/report/charts.js'
 import {compareResults} from '../../src/report/compare.js'
-import {renderHtmlReport, writeHtmlReport} from '../../src/report/html.js'
+import {assertHtmlWritable, renderHtmlReport, writeHtmlReport} from '../../src/report/html.js'
 import {mergeResults} from '../../src/report/merge.js'
 import {niceTicks} from '../../src/report/svg.js'
 import {CLOSED_LOOP_FILE, fixture, OPEN_LOOP_FILE} from './fixtures.js'
@@ -78,6 +78,10 @@ describe('renderHtmlReport', () => {
     writeHtmlReport(open, file)
     expect(readFileSync(file, 'utf8')).toBe(html)
     expect(() => writeHtmlReport(open, path.join(dir, 'missing', 'r.html'))).toThrow(/^--html .*missing\/r\.html: cannot write \(ENOENT\)$/)
+    // Checked up front (before a long bench run): same cases, clearer words.
+    expect(() => assertHtmlWritable(file)).not.toThrow()
+    expect(() => assertHtmlWritable(path.join(dir, 'missing', 'r.html'))).toThrow(/^--html .*: cannot write \(directory .*missing does not exist\)$/)
+    expect(() => assertHtmlWritable(dir)).toThrow(/cannot write \(it is a directory\)$/)
   })
 })
 
