@@ -1,12 +1,15 @@
 // One consumer's message handler: timestamps the receipt first thing, reads the stamp from the
 // body, records end-to-end latency (and, open loop, latency from the intended send time),
-// tracks integrity, simulates the handling work, then acks. No object per message.
+// tracks integrity, simulates the handling work, then acks. No object, closure or promise
+// chain per message on the no-work path: it returns nothing, so the driver adds no
+// continuation either.
 import type {Delivery, MessageHandler} from '../drivers/types.js'
+import {nowNs} from './clock.js'
 import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
-import type {WorkSpec} from './options.js'
+import type {WorkMode, WorkSpec} from './options.js'
 import {hasStamp, stampActualNs, stampIntendedNs, stampProducerId, stampSequence} from './stamp.js'
-import {preciseSleep, sampleWorkMs} from './work.js'
+import {preciseSleep, sampleWorkMs, spinUntil} from './work.js'
 
 export interface ConsumerCounters {
   /** Handlers started and not yet acked (work in progress). */
@@ -19,37 +22,49 @@ export function makeConsumerHandler(
   measurements: Measurements,
   integrity: IntegrityTracker,
   work: WorkSpec,
+  workMode: WorkMode,
   counters: ConsumerCounters,
 ): MessageHandler {
   const onAckError = (error: unknown) => {
     counters.ackErrors++
     counters.lastAckError = error
   }
-  const finish = (delivery: Delivery, receiveNs: bigint, actualNs: bigint): Promise<void> => {
-    const doneNs = process.hrtime.bigint()
-    measurements.onHandled(Number(doneNs - receiveNs), Number(doneNs - actualNs))
+  // memory:// answers every ack with one shared settled promise: watching the same promise
+  // object again could only report the same outcome again, so it is watched once.
+  let watchedAck: Promise<void> | undefined
+  const ack = (delivery: Delivery): void => {
+    const settled = delivery.ack()
+    if (settled === watchedAck) return
+    watchedAck = settled
+    settled.then(undefined, onAckError)
+  }
+  const finish = (delivery: Delivery, receiveNs: number, actualNs: number, doneNs = nowNs()): void => {
+    measurements.onHandled(doneNs - receiveNs, doneNs - actualNs)
     counters.active--
-    return delivery.ack().catch(onAckError)
+    ack(delivery)
   }
   return (delivery: Delivery) => {
-    const receiveNs = process.hrtime.bigint()
+    const receiveNs = nowNs()
     const body = delivery.body
     if (!hasStamp(body)) {
       integrity.foreign++
-      return delivery.ack().catch(onAckError)
+      ack(delivery)
+      return
     }
     const actualNs = stampActualNs(body)
     const intendedNs = stampIntendedNs(body)
-    measurements.onReceive(
-      Number(receiveNs - actualNs),
-      intendedNs === 0n ? Number.NaN : Number(receiveNs - intendedNs),
-      body.length,
-      receiveNs,
-    )
+    measurements.onReceive(receiveNs - actualNs, intendedNs === 0 ? Number.NaN : receiveNs - intendedNs, body.length, receiveNs)
     integrity.onReceive(stampProducerId(body), stampSequence(body), delivery.redelivered)
     counters.active++
     const workMs = sampleWorkMs(work)
-    if (workMs <= 0) return finish(delivery, receiveNs, actualNs)
+    if (workMs <= 0) {
+      finish(delivery, receiveNs, actualNs)
+      return
+    }
+    if (workMode === 'spin') {
+      finish(delivery, receiveNs, actualNs, spinUntil(receiveNs + workMs * 1e6))
+      return
+    }
     return preciseSleep(workMs).then(() => finish(delivery, receiveNs, actualNs))
   }
 }

@@ -62,9 +62,9 @@ export class Measurements {
   totalPublished = 0
   totalConsumed = 0
   readonly intervals: IntervalStats[] = []
-  /** hrtime of the last confirm / receipt: the ends of the throughput windows. */
-  lastConfirmNs = 0n
-  lastReceiveNs = 0n
+  /** Clock (clock.ts ns) of the last confirm / receipt: the ends of the throughput windows. */
+  lastConfirmNs = 0
+  lastReceiveNs = 0
 
   constructor(originMs: number, private readonly openLoop: boolean) {
     this.published = new ThroughputMeter(originMs)
@@ -72,7 +72,7 @@ export class Measurements {
   }
 
   /** Hot path: a confirm arrived. */
-  onConfirm(latencyNs: number, bytes: number, nowNs: bigint): void {
+  onConfirm(latencyNs: number, bytes: number, nowNs: number): void {
     this.lastConfirmNs = nowNs
     this.published.count++
     this.published.bytes += bytes
@@ -86,7 +86,7 @@ export class Measurements {
   }
 
   /** Hot path: a delivery arrived. correctedNs is NaN in closed loop. */
-  onReceive(endToEndNs: number, correctedNs: number, bytes: number, nowNs: bigint): void {
+  onReceive(endToEndNs: number, correctedNs: number, bytes: number, nowNs: number): void {
     this.lastReceiveNs = nowNs
     this.consumed.count++
     this.consumed.bytes += bytes

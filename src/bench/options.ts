@@ -17,6 +17,9 @@ export type WorkSpec =
   | {kind: 'uniform'; minMs: number; maxMs: number}
   | {kind: 'exponential'; meanMs: number}
 
+/** How simulated work passes the time (see work.ts). */
+export type WorkMode = 'sleep' | 'spin'
+
 export interface BenchOptions {
   /** Producer connections, each with its own publish loop. @default 1 */
   producers: number
@@ -38,9 +41,11 @@ export interface BenchOptions {
   rate?: RateStep[]
   /** Open-loop inter-arrival distribution. @default 'uniform' */
   arrivals: 'uniform' | 'poisson'
-  /** Simulated handling time; a timer-based wait (not a busy loop), so with prefetch > 1 a consumer
-   *  handles messages concurrently like a real IO-bound handler. @default none */
+  /** Simulated handling time per message, passed as `workMode` says. @default none */
   work: WorkSpec
+  /** `sleep`: a timer wait, handlers overlap (IO-bound; concurrency studies). `spin`: a busy-wait
+   *  to the exact deadline, one handler at a time (CPU-bound; known ground truth). @default 'sleep' */
+  workMode: WorkMode
   /** Unconfirmed publishes one producer may have outstanding. Large enough to hide a broker round
    *  trip at high rates, small enough to bound memory and closed-loop queueing. @default 1000 */
   confirmWindow: number
@@ -70,6 +75,7 @@ export const BENCH_DEFAULTS = {
   durationMs: 10_000,
   warmupMs: 0,
   arrivals: 'uniform',
+  workMode: 'sleep',
   confirmWindow: 1000,
   prefetch: 100,
   persistent: false,
@@ -89,6 +95,7 @@ export function defaultBenchOptions(overrides: Partial<BenchOptions> = {}): Benc
     warmupMs: BENCH_DEFAULTS.warmupMs,
     arrivals: BENCH_DEFAULTS.arrivals,
     work: {kind: 'none'},
+    workMode: BENCH_DEFAULTS.workMode,
     confirmWindow: BENCH_DEFAULTS.confirmWindow,
     prefetch: BENCH_DEFAULTS.prefetch,
     persistent: BENCH_DEFAULTS.persistent,
@@ -116,6 +123,7 @@ export interface BenchFlagValues {
   rate?: string
   arrivals?: string
   work?: string
+  'work-mode'?: string
   'confirm-window'?: string
   prefetch?: string
   persistent?: boolean
@@ -144,6 +152,12 @@ export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
     o.arrivals = flags.arrivals
   }
   if (flags.work !== undefined) o.work = parseWork(flags.work)
+  if (flags['work-mode'] !== undefined) {
+    if (flags['work-mode'] !== 'sleep' && flags['work-mode'] !== 'spin') {
+      throw new UsageError(`--work-mode must be sleep or spin, got "${flags['work-mode']}"`)
+    }
+    o.workMode = flags['work-mode']
+  }
   if (flags['confirm-window'] !== undefined) o.confirmWindow = parseInteger('confirm-window', flags['confirm-window'], {min: 1, max: 1_000_000})
   if (flags.prefetch !== undefined) o.prefetch = parseInteger('prefetch', flags.prefetch, {min: 1, max: 65_535})
   if (flags.persistent !== undefined) o.persistent = flags.persistent

@@ -7,11 +7,13 @@ import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
 import type {BenchOptions, RateStep} from './options.js'
-import {STAMP_BYTES, writeStamp} from './stamp.js'
+import {nowNs} from './clock.js'
+import type {PayloadSource} from './payload.js'
+import {writeStamp} from './stamp.js'
 import {waitUntil} from './work.js'
 
 /** Closed loop yields to the event loop at least this often so timers, consumers and I/O run. */
-const YIELD_EVERY_NS = 1_000_000n
+const YIELD_EVERY_NS = 1_000_000
 
 export interface ProducerSetup {
   driver: Driver
@@ -24,14 +26,28 @@ export interface ProducerSetup {
   integrity: IntegrityTracker
   /** Messages this producer sends (count mode). */
   quota?: number
-  /** hrtime origin of the run. */
-  startNs: bigint
-  /** Stop producing at this hrtime (duration mode / timed rate steps). */
-  endNs?: bigint
-  /** Payload bytes copied behind the stamp (max size). */
-  template: Buffer
+  /** Clock origin of the run (clock.ts nanoseconds). */
+  startNs: number
+  /** Stop producing at this time (duration mode / timed rate steps). */
+  endNs?: number
+  payload: PayloadSource
+  /** Record key per message (Kafka partitioning), or undefined for none. */
+  keyFor?: (sequence: number) => string | undefined
   stopped: () => boolean
   fail: (error: unknown) => void
+}
+
+/**
+ * One unconfirmed publish. Pooled and reused (at most confirmWindow exist per producer), with
+ * its two callbacks bound once, so a publish allocates no closure for its confirm.
+ */
+class PendingPublish {
+  sendNs = 0
+  sequence = 0
+  bytes = 0
+  readonly confirmed = () => this.producer.confirmed(this)
+  readonly failed = (error: unknown) => this.producer.failed(this, error)
+  constructor(private readonly producer: Producer) {}
 }
 
 export class Producer {
@@ -39,14 +55,15 @@ export class Producer {
   sequence = 0
   private waiter: (() => void) | undefined
   private lowWater: number
-  private lastNowNs = 0n
+  private lastNowNs = 0
+  private readonly pool: PendingPublish[] = []
 
   constructor(private readonly s: ProducerSetup) {
     this.lowWater = Math.floor(s.options.confirmWindow / 2)
   }
 
   async run(): Promise<void> {
-    this.lastNowNs = process.hrtime.bigint()
+    this.lastNowNs = nowNs()
     if (this.s.options.rate) await this.openLoop(this.s.options.rate)
     else await this.closedLoop()
     while (this.outstanding > 0 && !this.interrupted) await this.slot(0)
@@ -74,13 +91,13 @@ export class Producer {
       if (this.outstanding >= window) {
         await this.slot(this.lowWater)
         if (this.interrupted) return
-        lastYieldNs = this.lastNowNs = process.hrtime.bigint()
+        lastYieldNs = this.lastNowNs = nowNs()
         continue
       }
-      this.send(0n)
+      this.send(0)
       if (this.lastNowNs - lastYieldNs > YIELD_EVERY_NS) {
         await new Promise<void>((resolve) => setImmediate(resolve))
-        lastYieldNs = this.lastNowNs = process.hrtime.bigint()
+        lastYieldNs = this.lastNowNs = nowNs()
       }
     }
   }
@@ -88,7 +105,7 @@ export class Producer {
   private async openLoop(steps: RateStep[]): Promise<void> {
     const s = this.s
     const poisson = s.options.arrivals === 'poisson'
-    const clockMs = () => Number(process.hrtime.bigint() - s.startNs) / 1e6
+    const clockMs = () => (nowNs() - s.startNs) / 1e6
     let stepIndex = 0
     let stepEndMs = steps[0].durationMs ?? Number.POSITIVE_INFINITY
     let gapMs = (1000 * s.producers) / steps[0].perSecond
@@ -103,49 +120,59 @@ export class Producer {
         stepEndMs += steps[stepIndex].durationMs ?? Number.POSITIVE_INFINITY
         gapMs = (1000 * s.producers) / steps[stepIndex].perSecond
       }
-      if (s.endNs !== undefined && intendedMs >= Number(s.endNs - s.startNs) / 1e6) return
+      if (s.endNs !== undefined && intendedMs >= (s.endNs - s.startNs) / 1e6) return
       if (s.stopped() || (s.quota !== undefined && this.sequence >= s.quota)) return
       if (intendedMs > clockMs()) await waitUntil(intendedMs, clockMs)
       // A full window delays the send: the delay shows in publish delay and corrected latency.
       if (this.outstanding >= window) await this.slot(window - 1)
       if (this.interrupted) return
-      const intendedNs = s.startNs + BigInt(Math.round(intendedMs * 1e6))
+      const intendedNs = s.startNs + Math.round(intendedMs * 1e6)
       const actualNs = this.send(intendedNs)
-      s.measurements.onPublishDelay(Number(actualNs - intendedNs))
+      s.measurements.onPublishDelay(actualNs - intendedNs)
       intendedMs += nextGap()
     }
   }
 
   /** Stamp and publish one message; returns the actual send time. */
-  private send(intendedNs: bigint): bigint {
+  private send(intendedNs: number): number {
     const s = this.s
     const o = s.options
-    const size = o.maxSizeBytes === o.sizeBytes ? o.sizeBytes : o.sizeBytes + Math.floor(Math.random() * (o.maxSizeBytes - o.sizeBytes + 1))
-    const body = Buffer.allocUnsafe(size)
-    s.template.copy(body, STAMP_BYTES, STAMP_BYTES, size)
+    const body = s.payload.next()
     const sequence = this.sequence++
-    const sendNs = process.hrtime.bigint()
+    const sendNs = nowNs()
     this.lastNowNs = sendNs
     writeStamp(body, s.producerId, sequence, intendedNs, sendNs, s.queueIndex)
     const message: OutgoingMessage = {body, persistent: o.persistent}
     if (o.priority !== undefined) message.priority = o.priority
+    if (s.keyFor !== undefined) message.key = s.keyFor(sequence)
     this.outstanding++
     s.integrity.sent++
-    s.driver.publish(s.queue, message).then(
-      () => {
-        const nowNs = process.hrtime.bigint()
-        s.measurements.onConfirm(Number(nowNs - sendNs), size, nowNs)
-        s.integrity.onConfirm(s.producerId, sequence)
-        this.release()
-      },
-      (error: unknown) => {
-        s.integrity.publishErrors++
-        // A refused message is a finding; anything else (connection lost…) ends the run.
-        if (!(error instanceof DeliveryError)) s.fail(error)
-        this.release()
-      },
-    )
+    const pending = this.pool.pop() ?? new PendingPublish(this)
+    pending.sendNs = sendNs
+    pending.sequence = sequence
+    pending.bytes = body.length
+    s.driver.publish(s.queue, message).then(pending.confirmed, pending.failed)
     return sendNs
+  }
+
+  /** @internal PendingPublish callback. */
+  confirmed(pending: PendingPublish): void {
+    const s = this.s
+    const confirmNs = nowNs()
+    s.measurements.onConfirm(confirmNs - pending.sendNs, pending.bytes, confirmNs)
+    s.integrity.onConfirm(s.producerId, pending.sequence)
+    this.pool.push(pending)
+    this.release()
+  }
+
+  /** @internal PendingPublish callback. */
+  failed(pending: PendingPublish, error: unknown): void {
+    const s = this.s
+    s.integrity.publishErrors++
+    this.pool.push(pending)
+    // A refused message is a finding; anything else (connection lost…) ends the run.
+    if (!(error instanceof DeliveryError)) s.fail(error)
+    this.release()
   }
 
   private release(): void {

@@ -97,8 +97,9 @@ export interface ResultInputs {
   startedAt: Date
   finishedAt: Date
   elapsedMs: number
-  measureStartNs: bigint
-  productionEndNs: bigint
+  /** clock.ts nanoseconds */
+  measureStartNs: number
+  productionEndNs: number
   /** ms on the sampler's clock (since run start) where the measured window begins / ends. */
   measureStartMs: number
   measureEndMs: number
@@ -109,8 +110,8 @@ export interface ResultInputs {
   interrupted: boolean
 }
 
-function windowMs(fromNs: bigint, toNs: bigint): number {
-  return toNs > fromNs ? Number(toNs - fromNs) / 1e6 : 0
+function windowMs(fromNs: number, toNs: number): number {
+  return toNs > fromNs ? (toNs - fromNs) / 1e6 : 0
 }
 
 export function buildResult(input: ResultInputs): BenchResult {

@@ -11,8 +11,10 @@ import {UnsupportedError} from '../errors.js'
 import {warmUpHistograms} from '../metrics/histogram.js'
 import {QueueLengthSampler} from '../metrics/queue-length.js'
 import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
+import {nowNs} from './clock.js'
 import {IntegrityTracker} from './integrity.js'
 import {Measurements} from './measurements.js'
+import {PayloadSource} from './payload.js'
 import type {BenchOptions} from './options.js'
 import {Producer} from './producer.js'
 import {buildResult, type BenchResult, type HealthFigures} from './result.js'
@@ -96,8 +98,8 @@ export class BenchRunner extends EventEmitter {
     const openLoop = o.rate !== undefined
     warmUpHistograms()
     const startedAt = new Date()
-    const startNs = process.hrtime.bigint()
-    const clockMs = () => Number(process.hrtime.bigint() - startNs) / 1e6
+    const startNs = nowNs()
+    const clockMs = () => (nowNs() - startNs) / 1e6
     const measurements = new Measurements(0, openLoop)
     const integrity = new IntegrityTracker()
     const counters: ConsumerCounters = {active: 0, ackErrors: 0}
@@ -117,12 +119,12 @@ export class BenchRunner extends EventEmitter {
 
     const subscriptions = await Promise.all(
       consumerDrivers.map((driver, i) =>
-        driver.consume(names[i % names.length], {prefetch: o.prefetch}, makeConsumerHandler(measurements, integrity, o.work, counters)),
+        driver.consume(names[i % names.length], {prefetch: o.prefetch}, makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters)),
       ),
     )
-    const template = randomBytes(o.maxSizeBytes)
-    const warmupNs = BigInt(Math.round(o.warmupMs * 1e6))
-    const endNs = o.durationMs !== undefined ? startNs + warmupNs + BigInt(Math.round(o.durationMs * 1e6)) : undefined
+    const payload = PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
+    const warmupNs = Math.round(o.warmupMs * 1e6)
+    const endNs = o.durationMs !== undefined ? startNs + warmupNs + Math.round(o.durationMs * 1e6) : undefined
     const producers = producerDrivers.map(
       (driver, i) =>
         new Producer({
@@ -137,7 +139,7 @@ export class BenchRunner extends EventEmitter {
           quota: o.count === undefined ? undefined : Math.floor(o.count / o.producers) + (i < o.count % o.producers ? 1 : 0),
           startNs,
           endNs,
-          template,
+          payload,
           stopped: () => this.stopping,
           fail: (error) => this.fail(error, producers),
         }),
@@ -161,14 +163,14 @@ export class BenchRunner extends EventEmitter {
       ? setTimeout(() => {
           roll(true)
           inWarmup = false
-          measureStartNs = process.hrtime.bigint()
+          measureStartNs = nowNs()
           measureStartMs = clockMs()
         }, o.warmupMs)
       : undefined
     sampler.start()
 
     await Promise.all(producers.map((p) => p.run()))
-    const productionEndNs = process.hrtime.bigint()
+    const productionEndNs = nowNs()
     if (o.consumers > 0) await this.drain(integrity, measurements, admin, names)
     // Let handlers still working finish, so their handling times land in the results.
     const handlersDeadline = performance.now() + o.drainTimeoutMs

@@ -26,20 +26,39 @@ export interface Stamp {
 
 const TWO_32 = 0x1_0000_0000
 
+// u64 fields are written and read as two u32 halves from a Number (exact below 2^53): same
+// bytes as writeBigUInt64LE, without BigInt arithmetic on the hot path.
+function writeU64(body: Buffer, value: number, offset: number): void {
+  const low = value >>> 0 // ToUint32: value mod 2^32, exact for whole Numbers
+  const high = (value - low) / TWO_32
+  body[offset] = low
+  body[offset + 1] = low >>> 8
+  body[offset + 2] = low >>> 16
+  body[offset + 3] = low >>> 24
+  body[offset + 4] = high
+  body[offset + 5] = high >>> 8
+  body[offset + 6] = high >>> 16
+  body[offset + 7] = high >>> 24
+}
+
+function readU64(body: Buffer, offset: number): number {
+  return body.readUInt32LE(offset) + body.readUInt32LE(offset + 4) * TWO_32
+}
+
+/** Hot path: times are monotonic nanoseconds as Numbers (see clock.ts). */
 export function writeStamp(
   body: Buffer,
   producerId: number,
   sequence: number,
-  intendedSendNs: bigint,
-  actualSendNs: bigint,
+  intendedSendNs: number,
+  actualSendNs: number,
   queueIndex: number,
 ): void {
   body.writeUInt32LE(STAMP_MAGIC, 0)
   body.writeUInt32LE(producerId, 4)
-  body.writeUInt32LE(sequence % TWO_32, 8)
-  body.writeUInt32LE(Math.floor(sequence / TWO_32), 12)
-  body.writeBigUInt64LE(intendedSendNs, 16)
-  body.writeBigUInt64LE(actualSendNs, 24)
+  writeU64(body, sequence, 8)
+  writeU64(body, intendedSendNs, 16)
+  writeU64(body, actualSendNs, 24)
   body.writeUInt32LE(queueIndex, 32)
   body.writeUInt32LE(0, 36)
 }
@@ -54,29 +73,30 @@ export function stampProducerId(body: Buffer): number {
 }
 
 export function stampSequence(body: Buffer): number {
-  return body.readUInt32LE(8) + body.readUInt32LE(12) * TWO_32
+  return readU64(body, 8)
 }
 
-export function stampIntendedNs(body: Buffer): bigint {
-  return body.readBigUInt64LE(16)
+/** Intended send time, ns (0 in closed loop). */
+export function stampIntendedNs(body: Buffer): number {
+  return readU64(body, 16)
 }
 
-export function stampActualNs(body: Buffer): bigint {
-  return body.readBigUInt64LE(24)
+export function stampActualNs(body: Buffer): number {
+  return readU64(body, 24)
 }
 
 export function stampQueueIndex(body: Buffer): number {
   return body.readUInt32LE(32)
 }
 
-/** Whole stamp as an object (tests, diagnostics). Undefined when the body has no stamp. */
+/** Whole stamp as an object (tests, diagnostics), times as exact BigInts. Undefined without a stamp. */
 export function readStamp(body: Buffer): Stamp | undefined {
   if (!hasStamp(body)) return undefined
   return {
     producerId: stampProducerId(body),
     sequence: stampSequence(body),
-    intendedSendNs: stampIntendedNs(body),
-    actualSendNs: stampActualNs(body),
+    intendedSendNs: body.readBigUInt64LE(16),
+    actualSendNs: body.readBigUInt64LE(24),
     queueIndex: stampQueueIndex(body),
   }
 }

@@ -1,9 +1,15 @@
-// Simulated consumer work. A timer-based wait, not a CPU busy loop: with prefetch > 1 a consumer
-// handles several messages at once, as a real IO-bound handler (database call, HTTP request)
-// would, and the load generator's CPU stays free. setTimeout alone fires 0–2 ms late, which would
-// bias a 5 ms handling time by up to 40 %; so the timer is set ~1.5 ms short and the rest is
-// waited out with setImmediate yields against the monotonic clock (sub-0.1 ms precision, still
-// never blocking the event loop).
+// Simulated consumer work, in two modes (--work-mode):
+//  - `sleep` (default): a timer-based wait. With prefetch > 1 a consumer handles several messages
+//    at once, as a real IO-bound handler (database call, HTTP request) would, and the load
+//    generator's CPU stays free: the mode for concurrency and capacity studies. setTimeout alone
+//    fires 0–2 ms late, which would bias a 5 ms handling time by up to 40 %, so the timer is set
+//    ~1.5 ms short and the rest is waited out with setImmediate yields against the monotonic
+//    clock. It still depends on the event loop being free when the deadline comes: under load
+//    (other handlers, a busy producer, a descheduled process) it overshoots.
+//  - `spin`: a CPU busy-wait on the monotonic clock to the exact deadline, measured from the
+//    receipt. Precise to the clock read, but it blocks the event loop: one handler at a time per
+//    process, like a CPU-bound handler. The mode for known-ground-truth handling times.
+import {nowNs} from './clock.js'
 import type {WorkSpec} from './options.js'
 
 const TIMER_SLACK_MS = 1.5
@@ -40,4 +46,11 @@ export function waitUntil(deadlineMs: number, clock: () => number = nowMs): Prom
 
 export function preciseSleep(ms: number): Promise<void> {
   return waitUntil(nowMs() + ms)
+}
+
+/** Busy-wait until the clock (clock.ts ns) reaches deadlineNs; returns the time it stopped. */
+export function spinUntil(deadlineNs: number): number {
+  let now = nowNs()
+  while (now < deadlineNs) now = nowNs()
+  return now
 }

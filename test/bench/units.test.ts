@@ -7,12 +7,15 @@ import {IntegrityTracker} from '../../src/bench/integrity.js'
 import {UsageError} from '../../src/errors.js'
 
 describe('stamp', () => {
-  it('round-trips producer, sequence beyond 32 bits, intended and actual ns', () => {
+  it('round-trips producer, sequence beyond 32 bits, intended and actual ns (u64 little-endian)', () => {
     const body = Buffer.alloc(64, 0xff)
     const sequence = 2 ** 40 + 12345
-    writeStamp(body, 7, sequence, 123_456_789_012_345n, 2n ** 63n + 5n, 3)
+    writeStamp(body, 7, sequence, 123_456_789_012_345, 2 ** 53 - 1, 3)
     expect(hasStamp(body)).toBe(true)
-    expect(readStamp(body)).toEqual({producerId: 7, sequence, intendedSendNs: 123_456_789_012_345n, actualSendNs: 2n ** 63n + 5n, queueIndex: 3})
+    expect(readStamp(body)).toEqual({producerId: 7, sequence, intendedSendNs: 123_456_789_012_345n, actualSendNs: 2n ** 53n - 1n, queueIndex: 3})
+    // The same bytes BigInt writes give: the layout is plain u64 LE.
+    expect(body.readBigUInt64LE(8)).toBe(BigInt(sequence))
+    expect(body.readBigUInt64LE(24)).toBe(2n ** 53n - 1n)
     expect(body[STAMP_BYTES]).toBe(0xff) // payload after the stamp untouched
     expect(readStamp(Buffer.from('hello world, not a stamp, long enough to hold one'))).toBeUndefined()
     expect(hasStamp(Buffer.alloc(10))).toBe(false)

@@ -61,3 +61,30 @@ describe('LatencyHistogram', () => {
     expect(back.count).toBe(4001)
   })
 })
+
+describe('LatencyHistogram hot-path staging', () => {
+  it('lands every value in the bucket HDR recordValue would use (same encoding, same percentiles)', async () => {
+    const hdr = await import('hdr-histogram-js')
+    const direct = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false})
+    const staged = new LatencyHistogram()
+    const values = [0, 1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 123_456, 10_000_001, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32 + 7, 5e10]
+    for (let i = 0; i < 20_000; i++) values.push(Math.floor(Math.random() ** 4 * 3e9))
+    for (const v of values) {
+      direct.recordValue(v)
+      staged.recordMicros(v)
+    }
+    expect(staged.count).toBe(values.length)
+    const decoded = LatencyHistogram.decode(staged.encode())
+    for (const p of [0, 10, 50, 90, 99, 99.9, 99.99, 100]) {
+      expect(staged.percentileMs(p)).toBe(direct.getValueAtPercentile(p) / 1000)
+      expect(decoded.percentileMs(p)).toBe(direct.getValueAtPercentile(p) / 1000)
+    }
+    // Reading flushed the stage; recording more and resetting leave nothing behind.
+    staged.recordMicros(42)
+    expect(staged.count).toBe(values.length + 1)
+    staged.reset()
+    expect(staged.count).toBe(0)
+    staged.recordMicros(7)
+    expect(staged.summary()).toMatchObject({count: 1, min: 0.007, max: 0.007, p50: 0.007})
+  })
+})

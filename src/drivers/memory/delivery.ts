@@ -30,6 +30,8 @@ export class MemoryDelivery implements Delivery {
   readonly #sequence: number
   /** Undefined under autoAck: the broker settled it on delivery. */
   readonly #settler: Settler | undefined
+  /** Position in its consumer's unacked list, -1 when settled (see UnackedList). */
+  #slot = -1
 
   constructor(queue: string, message: StoredMessage, sequence: number, settler: Settler | undefined) {
     this.queue = queue
@@ -58,6 +60,14 @@ export class MemoryDelivery implements Delivery {
     return this.#sequence
   }
 
+  get slot(): number {
+    return this.#slot
+  }
+
+  set slot(index: number) {
+    this.#slot = index
+  }
+
   ack(): Promise<void> {
     this.#settler?.settle(this, 'ack')
     return SETTLED
@@ -66,5 +76,43 @@ export class MemoryDelivery implements Delivery {
   nack(requeue: boolean): Promise<void> {
     this.#settler?.settle(this, requeue ? 'requeue' : 'reject')
     return SETTLED
+  }
+}
+
+/**
+ * A consumer's unsettled deliveries. Settling must be O(1) and allocation-free at a million
+ * acks a second: each delivery knows its index, removal moves the last one into the gap. The
+ * order is not kept — whoever hands deliveries back sorts them by `sequence`.
+ */
+export class UnackedList {
+  private readonly items: MemoryDelivery[] = []
+
+  get size(): number {
+    return this.items.length
+  }
+
+  add(delivery: MemoryDelivery): void {
+    delivery.slot = this.items.length
+    this.items.push(delivery)
+  }
+
+  /** False when the delivery is not in the list (already settled, or handed back). */
+  delete(delivery: MemoryDelivery): boolean {
+    const index = delivery.slot
+    if (index < 0 || this.items[index] !== delivery) return false
+    const last = this.items.pop()!
+    if (last !== delivery) {
+      this.items[index] = last
+      last.slot = index
+    }
+    delivery.slot = -1
+    return true
+  }
+
+  /** Empty the list, returning what it held (in no particular order). */
+  takeAll(): MemoryDelivery[] {
+    const all = this.items.splice(0)
+    for (const delivery of all) delivery.slot = -1
+    return all
   }
 }

@@ -3,7 +3,7 @@
 // burst of publishes is delivered together) and yields with setImmediate after a batch, so a
 // deep queue never starves timers and I/O.
 import type {EndReason, MessageHandler} from '../types.js'
-import {MemoryDelivery, type Outcome, type Settler} from './delivery.js'
+import {MemoryDelivery, type Outcome, type Settler, UnackedList} from './delivery.js'
 import type {DeadLetterSink, MemoryQueue, StoredMessage} from './queue.js'
 
 /** Deliveries per event-loop turn before yielding. */
@@ -80,8 +80,8 @@ export interface ConsumerOptions {
 }
 
 export class Consumer implements Settler {
-  /** Delivered, not yet settled, in delivery order. */
-  readonly unacked = new Set<MemoryDelivery>()
+  /** Delivered, not yet settled. */
+  readonly unacked = new UnackedList()
   active = true
   readonly ended: Promise<EndReason>
   private resolveEnded!: (reason: EndReason) => void
@@ -144,9 +144,7 @@ export class Consumer implements Settler {
 
   /** The connection is closing: give back every unsettled delivery (the caller requeues them). */
   takeUnacked(): MemoryDelivery[] {
-    const deliveries = [...this.unacked]
-    this.unacked.clear()
-    return deliveries
+    return this.unacked.takeAll()
   }
 
   // A handler that throws has not processed the message: put it back rather than lose it.
