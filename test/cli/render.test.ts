@@ -1,0 +1,49 @@
+// Renderers are pure: fixed results in, fixed text out.
+import {describe, expect, it} from 'vitest'
+import {renderInspectTable} from '../../src/output/inspect-table.js'
+import {bodyFields, textLine} from '../../src/output/messages.js'
+import {consumeSummary, publishSummary} from '../../src/output/summaries.js'
+import type {Delivery} from '../../src/drivers/types.js'
+
+describe('renderers', () => {
+  it('publish summary', () => {
+    const text = publishSummary({confirmed: 12345, failed: {nacked: 2, unroutable: 0, rejected: 1}, elapsedMs: 1520, ratePerSec: 8121.7}, 'orders')
+    expect(text).toBe('published to orders: 12,345 confirmed, 2 nacked, 1 rejected in 1.52 s (8122 /s)')
+  })
+
+  it('consume summary', () => {
+    const text = consumeSummary({count: 10, returned: 4, meanHandlingMs: 0.812, elapsedMs: 20, ratePerSec: 3437.2, ended: 'count'}, 'orders')
+    expect(text).toBe('consumed from orders: 10 messages, 4 returned to the queue, mean handling 812 µs, 3437 /s (count reached)')
+  })
+
+  it('inspect table: lag column only when present, extras as columns, source below', () => {
+    const text = renderInspectTable({
+      atMs: 0,
+      queues: [
+        {name: 'a', ready: 1200, inFlight: 3, consumers: 1, lag: 5, extras: {type: 'quorum'}},
+        {name: 'b', ready: 0, inFlight: 0, consumers: 0, extras: {}},
+      ],
+      source: 'management API',
+      extras: {vhost: '/'},
+    })
+    expect(text.split('\n')).toEqual([
+      '┌───────┬───────┬───────────┬───────────┬─────┬────────┐',
+      '│ queue │ ready │ in flight │ consumers │ lag │ type   │',
+      '├───────┼───────┼───────────┼───────────┼─────┼────────┤',
+      '│ a     │ 1,200 │         3 │         1 │   5 │ quorum │',
+      '├───────┼───────┼───────────┼───────────┼─────┼────────┤',
+      '│ b     │     0 │         0 │         0 │   - │ -      │',
+      '└───────┴───────┴───────────┴───────────┴─────┴────────┘',
+      'source: management API',
+      'vhost: /',
+    ])
+  })
+
+  it('message bodies: bytes unchanged in text, base64 in JSON only when not UTF-8', () => {
+    const delivery = {body: Buffer.from([0x61, 0x0d]), key: 'k'} as Delivery
+    expect([...textLine(delivery)]).toEqual([0x61, 0x0d, 0x0a])
+    expect(textLine(delivery, '\t').toString()).toBe('k\ta\r\n')
+    expect(bodyFields(Buffer.from('héllo'))).toEqual({body: 'héllo'})
+    expect(bodyFields(Buffer.from([0xff]))).toEqual({bodyBase64: '/w=='})
+  })
+})
