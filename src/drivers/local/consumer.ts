@@ -126,8 +126,12 @@ export class LocalConsumer implements Settler, QueueListener {
     let rows: MessageRow[] | 'deleted'
     try {
       rows = this.claim(credit)
-    } catch {
-      rows = [] // busy past the timeout: try again after the idle delay
+    } catch (error) {
+      const wrapped = this.store.wrap(error)
+      // Locked past the busy timeout: try again after the idle delay. Anything else (disk
+      // full, file gone bad) ends the subscription rather than spinning.
+      if (!wrapped.retriable) return this.end({kind: 'connection-lost', message: wrapped.message})
+      rows = []
     }
     if (rows === 'deleted') return this.end({kind: 'deleted', message: `queue "${this.queue}" was deleted`})
     if (rows.length === 0) {

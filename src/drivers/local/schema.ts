@@ -18,6 +18,9 @@ const SCHEMA_VERSION = 1
 /** @default 5000 ms — how long a statement waits for another process's write lock. */
 export const BUSY_TIMEOUT_MS = 5000
 
+/** @default 64 MiB — the WAL file is truncated to this after a checkpoint. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+
 export type SyncMode = 'normal' | 'full'
 
 const TABLES = `
@@ -69,6 +72,9 @@ export function openDatabase(storePath: string, sync: SyncMode): Db {
   try {
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`)
+    // After a burst the WAL is checkpointed into the database; without a limit the WAL file keeps
+    // its peak size forever.
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
     const version = db.pragma('user_version', {simple: true}) as number
     if (version !== 0 && version !== SCHEMA_VERSION) {
       throw new ConnectionError(`the local store "${storePath}" has schema version ${version}; this mqkit reads version ${SCHEMA_VERSION}`, {

@@ -191,7 +191,7 @@ export class Store {
   }
 
   /** Library errors become ours; a lock held past the busy timeout is a retriable ConnectionError. */
-  wrap(error: unknown): unknown {
+  wrap(error: unknown): MqkitError {
     if (error instanceof MqkitError) return error
     const code = (error as {code?: string}).code ?? ''
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
