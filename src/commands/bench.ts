@@ -19,7 +19,7 @@ export default class Bench extends BaseCommand<typeof Bench> {
 
   static override description = `Declares its own queue(s) (mqkit-bench-<id>, deleted afterwards unless --keep), opens one connection per producer and per consumer, and measures with lossless HDR histograms: publish latency (send→confirm), end-to-end latency (send→receive, monotonic nanosecond clock carried in a 40-byte stamp at the start of each body), and in open loop (--rate) end-to-end from the INTENDED send time, which corrects for coordinated omission. Also: consumer handling time, published/consumed msg/s and MB/s, queue length sampled during the run with a Little's-law check (L = λW), and integrity from per-producer sequence numbers (lost, duplicated, out-of-order, left in queue).
 
-Closed loop (default) publishes as fast as --confirm-window unconfirmed messages allow. Open loop (--rate) sends on a schedule: uniform or --arrivals poisson, with steps such as --rate 1000:30s,5000:30s. --work simulates handling time with a timer (not a CPU loop), so with --prefetch > 1 a consumer handles messages concurrently like an IO-bound service.
+Closed loop (default) publishes as fast as --confirm-window unconfirmed messages allow. Open loop (--rate) sends on a schedule: uniform or --arrivals poisson, with steps such as --rate 1000:30s,5000:30s. --work simulates handling time. --work-mode sleep (default) waits on a timer, so with --prefetch > 1 a consumer handles messages concurrently like an IO-bound service: the mode for concurrency and capacity studies, though a busy event loop makes its waits overshoot. --work-mode spin busy-waits to the exact deadline, one message at a time per process, like CPU-bound work: the mode for precise, known handling times.
 
 Tables go to stdout and live progress to stderr; --json prints the versioned result document instead (per-interval series and compressed histograms included); --ndjson streams one line per interval and the result last. --assert fails the run (exit 8) after printing results, for CI smoke tests.`
 
@@ -31,6 +31,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     },
     {description: 'Open loop at 2000 msg/s then 8000 msg/s, Poisson arrivals:', command: '<%= config.bin %> <%= command.id %> --rate 2000:20s,8000:20s --arrivals poisson'},
     {description: 'Capacity study: 5 ms handling time, prefetch 50:', command: '<%= config.bin %> <%= command.id %> --rate 5000 --duration 30s --work 5ms --prefetch 50'},
+    {description: 'Precise 5 ms CPU-bound handling (busy-wait), one consumer at a time:', command: '<%= config.bin %> <%= command.id %> --rate 150 --count 3000 --work 5ms --work-mode spin --prefetch 1'},
     {
       description: 'CI smoke test: fail (exit 8) on slow or lost messages:',
       command: "<%= config.bin %> <%= command.id %> --url $MQKIT_URL --rate 1000 --duration 20s --assert 'e2e.p99<50ms' --assert lost=0 --assert duplicates=0 --quiet",
@@ -48,6 +49,11 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     duration: Flags.string({char: 'd', summary: 'Produce for this long after warmup, e.g. 30s. Default: 10s when no --count.', helpGroup: WORKLOAD}),
     warmup: Flags.string({summary: 'Exclude this leading period from the results, e.g. 5s. Default: 0.', helpGroup: WORKLOAD}),
     work: Flags.string({summary: 'Simulated handling time per message: 2ms, a range 1ms-3ms, or exp:2ms (exponential mean).', helpGroup: WORKLOAD}),
+    'work-mode': Flags.string({
+      summary: 'How --work passes: sleep (timer wait; handlers overlap up to --prefetch, like IO-bound work) or spin (busy-wait to the exact deadline, one at a time, like CPU-bound work; precise). Default: sleep.',
+      options: ['sleep', 'spin'],
+      helpGroup: WORKLOAD,
+    }),
     persistent: Flags.boolean({summary: 'Persistent messages on durable queues.', helpGroup: WORKLOAD}),
     priority: Flags.string({summary: 'Message priority (queues are declared with this max priority).', helpGroup: WORKLOAD}),
     keep: Flags.boolean({summary: 'Keep the queues after the run.', helpGroup: WORKLOAD}),

@@ -18,10 +18,12 @@ function run(options: Partial<BenchOptions>, wrap?: (driver: Driver, role: strin
   return runner.run()
 }
 
-// Wall-clock truths: on an oversubscribed 2-core machine the process can be descheduled for
-// milliseconds, so a run is retried (the measured figures themselves are never loosened).
-describe('bench ground truth on memory://', {retry: 2}, () => {
-  it('a fixed 5 ms --work: median within 2 % of 5 ms, mean within 2 % of the handling time observed from outside', async () => {
+// Wall-clock truths that hold on a loaded 2-core CI machine without retries: the handling-time
+// truth uses --work-mode spin (a busy-wait to the exact deadline, one message at a time, so no
+// timer or event-loop delay enters it); the rate and Little's-law checks use long steady windows
+// after a warmup and random arrivals, so no phase lock between the sampler and the schedule.
+describe('bench ground truth on memory://', () => {
+  it('a fixed 5 ms --work in spin mode, one consumer, prefetch 1: 5 ms per message, mean as observed', async () => {
     // The independent observer wraps the consumer connection: handler call → ack() call.
     let observedSumMs = 0
     let observedCount = 0
@@ -45,31 +47,50 @@ describe('bench ground truth on memory://', {retry: 2}, () => {
         },
       })
     }
-    // Open loop at a modest rate: in one process a closed-loop producer would also delay the
-    // consumers' timers, which is real load-generator delay but not the 5 ms under test.
-    const result = await run({count: 1000, rate: [{perSecond: 1000}], work: {kind: 'fixed', ms: 5}, prefetch: 20}, observe)
-    expect(result.handling.count).toBe(1000)
-    expect(observedCount).toBe(1000)
-    expect(Math.abs(result.handling.p50 - 5) / 5).toBeLessThan(0.02)
-    // The mean is ΣTᵢ/n of real wall time: on an idle machine ≈ 5 ms; on a loaded one the
-    // process is descheduled now and then and both figures rise together.
-    expect(Math.abs(result.handling.mean - observedSumMs / observedCount) / (observedSumMs / observedCount)).toBeLessThan(0.02)
+    // 150 msg/s is below the 200 msg/s one spinning consumer can handle: no backlog to hide.
+    const result = await run(
+      {count: 300, rate: [{perSecond: 150}], work: {kind: 'fixed', ms: 5}, workMode: 'spin', consumers: 1, prefetch: 1},
+      observe,
+    )
+    expect(result.handling.count).toBe(300)
+    expect(observedCount).toBe(300)
+    // Every message spins exactly to its 5 ms deadline: the typical one reports 5.00x ms.
     expect(result.handling.min).toBeGreaterThanOrEqual(5)
-    expect(result.integrity).toMatchObject({lost: 0, duplicates: 0, received: 1000})
+    expect(Math.abs(result.handling.p50 - 5) / 5).toBeLessThan(0.01)
+    // The mean is ΣTᵢ/n of wall time. A spin the OS preempts across its deadline really does
+    // take longer (measured on this 2-core machine at load 4–7: +1.6 % to +12 %), so the mean
+    // is checked against what an independent observer saw, not against a bare 5 ms.
+    const observedMeanMs = observedSumMs / observedCount
+    expect(result.handling.mean).toBeGreaterThanOrEqual(5)
+    expect(Math.abs(result.handling.mean - observedMeanMs) / observedMeanMs).toBeLessThan(0.02)
+    expect(result.integrity).toMatchObject({lost: 0, duplicates: 0, received: 300})
   })
 
   it('a fixed --rate gives that published rate within 1 %', async () => {
-    const result = await run({rate: [{perSecond: 2000}], durationMs: 2000})
+    const result = await run({rate: [{perSecond: 2000}], durationMs: 3000, warmupMs: 500})
+    // The measured window opens when the warmup timer fires (a little late under load), so the
+    // count is whatever the schedule put into the window it reports: ~2 per ms of it.
+    const {count, elapsedMs} = result.throughput.published
+    expect(elapsedMs).toBeGreaterThan(2900)
+    expect(Math.abs(count - 2 * elapsedMs)).toBeLessThanOrEqual(3)
     expect(Math.abs(result.throughput.published.perSecond - 2000) / 2000).toBeLessThan(0.01)
     expect(result.latency.endToEndCorrected).not.toBeNull()
-    expect(result.latency.publishDelay!.count).toBe(result.integrity.sent)
+    expect(result.latency.publishDelay!.count).toBe(result.throughput.published.count)
   })
 
   it("Little's law holds within 5 % on a steady run", async () => {
-    // λ = 1000/s, W ≈ 20 ms of handling → L ≈ 20 messages in the system (in flight).
-    const result = await run({rate: [{perSecond: 1000}], durationMs: 3000, warmupMs: 500, work: {kind: 'fixed', ms: 20}, prefetch: 200, sampleIntervalMs: 7})
+    // Poisson arrivals at λ = 2000/s, W ≈ 20 ms of handling → L ≈ 40 messages in the system.
+    const result = await run({
+      rate: [{perSecond: 2000}],
+      arrivals: 'poisson',
+      durationMs: 4000,
+      warmupMs: 1000,
+      work: {kind: 'fixed', ms: 20},
+      prefetch: 1000,
+      sampleIntervalMs: 3,
+    })
     const {relativeError, L} = result.littlesLaw
-    expect(L).toBeGreaterThan(15)
+    expect(L).toBeGreaterThan(30)
     expect(Math.abs(relativeError!)).toBeLessThan(0.05)
   })
 
@@ -101,5 +122,41 @@ describe('bench ground truth on memory://', {retry: 2}, () => {
     expect(dropped).toBeGreaterThan(0)
     expect(duplicated).toBeGreaterThan(0)
     expect(result.integrity).toMatchObject({sent: 2000, confirmed: 2000, lost: dropped, duplicates: duplicated, leftInQueue: 0, outOfOrder: 0})
+  })
+})
+
+describe('coordinated omission on memory://', () => {
+  it('a 1 s stall of publish confirms in an open-loop run shows in the corrected e2e p99, not the raw one', async () => {
+    // Messages reach the broker (and the consumer) at once; only their confirms are held for 1 s,
+    // once, 1 s into the run. The producer's confirm window (20) fills within ~20 ms, so sends
+    // stop while the schedule goes on: ~1000 messages then leave up to 1 s late. Measured from
+    // the actual send (raw) they are quick; from the intended send time (corrected) they are not.
+    let stallStartMs: number | undefined
+    let firstPublishMs: number | undefined
+    const stalling = (driver: Driver, role: string): Driver => {
+      if (role !== 'producer') return driver
+      return new Proxy(driver, {
+        get(target, property, receiver) {
+          if (property !== 'publish') return Reflect.get(target, property, receiver)
+          return (queue: string, message: Parameters<Driver['publish']>[1]) => {
+            const nowMs = performance.now()
+            firstPublishMs ??= nowMs
+            const confirmed = target.publish(queue, message)
+            if (stallStartMs === undefined && nowMs - firstPublishMs >= 1000) stallStartMs = nowMs
+            if (stallStartMs === undefined || nowMs >= stallStartMs + 1000) return confirmed
+            const releaseAtMs = stallStartMs + 1000
+            return confirmed.then(() => new Promise<void>((resolve) => setTimeout(resolve, releaseAtMs - performance.now())))
+          }
+        },
+      })
+    }
+    const result = await run({rate: [{perSecond: 1000}], durationMs: 4000, confirmWindow: 20}, stalling)
+    expect(stallStartMs).toBeDefined()
+    expect(result.integrity).toMatchObject({lost: 0, duplicates: 0})
+    expect(result.latency.endToEndCorrected!.p99).toBeGreaterThanOrEqual(500)
+    expect(result.latency.endToEnd.p99).toBeLessThan(50)
+    // The stall itself is seen where it happened: publish latency (send → confirm) and publish delay.
+    expect(result.latency.publish.max).toBeGreaterThanOrEqual(900)
+    expect(result.latency.publishDelay!.max).toBeGreaterThanOrEqual(900)
   })
 })

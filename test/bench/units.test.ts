@@ -43,6 +43,9 @@ describe('options', () => {
     expect(() => parseBenchOptions({rate: 'fast'})).toThrow(/--rate must be a number/)
     expect(() => parseBenchOptions({queues: '2', producers: '1', consumers: '2'})).toThrow(/--producers must be at least --queues/)
     expect(() => parseBenchOptions({arrivals: 'poisson'})).toThrow(/needs --rate/)
+    expect(() => parseBenchOptions({'work-mode': 'yield'})).toThrow(/--work-mode must be sleep or spin, got "yield"/)
+    expect(parseBenchOptions({}).workMode).toBe('sleep')
+    expect(parseBenchOptions({'work-mode': 'spin'}).workMode).toBe('spin')
   })
 })
 
