@@ -9,6 +9,7 @@ import {BenchRunner} from '../bench/runner.js'
 import type {IntervalStats} from '../bench/measurements.js'
 import {driverContext} from '../core/options.js'
 import {AssertionFailedError, ExitCode, InterruptedError} from '../errors.js'
+import {assertHtmlWritable, writeHtmlReport} from '../report/html.js'
 
 const WORKLOAD = 'WORKLOAD'
 const LOAD = 'LOAD SHAPE'
@@ -37,6 +38,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       command: "<%= config.bin %> <%= command.id %> --url $MQKIT_URL --rate 1000 --duration 20s --assert 'e2e.p99<50ms' --assert lost=0 --assert duplicates=0 --quiet",
     },
     {description: 'Machine-readable result:', command: '<%= config.bin %> <%= command.id %> --count 100000 --json > result.json'},
+    {description: 'HTML report with latency spectrum and throughput/queue-length charts:', command: '<%= config.bin %> <%= command.id %> --duration 30s --rate 2000 --html bench.html'},
   ]
 
   static override flags = {
@@ -70,6 +72,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       summary: "Fail with exit 8 unless it holds, e.g. 'p99<50ms', 'e2e.p99.9<200ms', 'throughput>=10000', lost=0, duplicates=0.",
       helpGroup: OUTPUT,
     }),
+    html: Flags.string({summary: 'Also write a self-contained HTML report (charts, tables; no network needed) to FILE.', helpValue: 'FILE', helpGroup: OUTPUT}),
     ndjson: Flags.boolean({summary: 'Stream one JSON line per interval on stdout, then the result.', helpGroup: OUTPUT, exclusive: ['json']}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.', helpGroup: OUTPUT}),
   }
@@ -79,6 +82,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     const options = parseBenchOptions(flags)
     const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
     const json = this.jsonEnabled()
+    // Before a long run, not after it: a report that cannot be written is a usage error now.
+    if (flags.html !== undefined) assertHtmlWritable(flags.html)
     const context = driverContext(this.clientName(), flags['connect-timeout'])
     const runner = new BenchRunner(options, {
       url: this.url,
@@ -95,6 +100,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       endProgress()
     }
     result.assertions = evaluateAssertions(assertions, result)
+    if (flags.html !== undefined) writeHtmlReport(result, flags.html)
 
     if (flags.ndjson) process.stdout.write(`${JSON.stringify({type: 'result', ...result})}\n`)
     else if (!json) process.stdout.write(renderResult(result, {colour: this.stdoutColour}))

@@ -37,3 +37,24 @@ describe('mqkit bench (CLI)', () => {
     expect(bad.stderr).toContain('unknown metric "p98"')
   })
 })
+
+describe('mqkit bench --html (CLI)', () => {
+  it('writes a self-contained HTML report beside the normal output; an unwritable target fails before the run', async () => {
+    const {mkdtempSync, readFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const path = await import('node:path')
+    const dir = mkdtempSync(path.join(tmpdir(), 'mqkit-bench-html-'))
+    const file = path.join(dir, 'report.html')
+    const r = await runCli(['bench', '--count', '2000', '--html', file, '--quiet'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Throughput')
+    const html = readFileSync(file, 'utf8')
+    expect(html).toMatch(/^<!doctype html>/i)
+    expect(html).toContain('<svg')
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/i) // no network
+    const bad = await runCli(['bench', '--count', '10', '--html', path.join(dir, 'missing', 'r.html'), '--quiet'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--html')
+    expect(bad.stdout).toBe('')
+  })
+})
