@@ -8,7 +8,7 @@ import {nowNs} from './clock.js'
 import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
 import type {WorkMode, WorkSpec} from './options.js'
-import {hasStamp, stampActualNs, stampIntendedNs, stampProducerId, stampSequence} from './stamp.js'
+import {hasStamp, stampActualNs, stampIntendedNs, stampKeyIndex, stampProducerId, stampSequence} from './stamp.js'
 import {preciseSleep, sampleWorkMs, spinUntil} from './work.js'
 
 export interface ConsumerCounters {
@@ -54,7 +54,7 @@ export function makeConsumerHandler(
     const actualNs = stampActualNs(body)
     const intendedNs = stampIntendedNs(body)
     measurements.onReceive(receiveNs - actualNs, intendedNs === 0 ? Number.NaN : receiveNs - intendedNs, body.length, receiveNs)
-    integrity.onReceive(stampProducerId(body), stampSequence(body), delivery.redelivered)
+    integrity.onReceive(stampProducerId(body), stampSequence(body), delivery.redelivered, stampKeyIndex(body))
     counters.active++
     const workMs = sampleWorkMs(work)
     if (workMs <= 0) {

@@ -1,7 +1,8 @@
 // Exactly-once-and-in-order check from per-producer sequence numbers. Each producer numbers its
 // messages 0, 1, 2, …; a bitset per producer (1 bit per message: 10 M messages = 1.25 MB)
 // tells first receipts from duplicates, and the highest sequence seen so far tells order.
-// Order is judged per producer, i.e. per producer→queue stream, at receipt in this process.
+// Order is judged per producer→queue stream, and per key within it when messages carry keys
+// (--key/--keys: Kafka keeps order per partition, i.e. per key, not across keys).
 
 export interface IntegrityFigures {
   /** Messages the producers attempted. */
@@ -33,6 +34,8 @@ export interface IntegrityFigures {
 class ProducerTrack {
   seen = new Uint8Array(1024)
   highest = -1
+  /** Per key index, when messages carry keys. */
+  highestByKey: number[] | undefined
   unique = 0
 
   mark(sequence: number): boolean {
@@ -80,7 +83,7 @@ export class IntegrityTracker {
   }
 
   /** Returns false for a duplicate. */
-  onReceive(producerId: number, sequence: number, redelivered: boolean): boolean {
+  onReceive(producerId: number, sequence: number, redelivered: boolean, keyIndex = -1): boolean {
     this.received++
     const t = this.track(this.producers, producerId)
     if (!t.mark(sequence)) {
@@ -88,8 +91,15 @@ export class IntegrityTracker {
       if (redelivered) this.redelivered++
       return false
     }
-    if (sequence < t.highest) this.outOfOrder++
-    else t.highest = sequence
+    if (keyIndex < 0) {
+      if (sequence < t.highest) this.outOfOrder++
+      else t.highest = sequence
+      return true
+    }
+    const byKey = (t.highestByKey ??= [])
+    const highest = byKey[keyIndex] ?? -1
+    if (sequence < highest) this.outOfOrder++
+    else byKey[keyIndex] = sequence
     return true
   }
 

@@ -1,5 +1,6 @@
 // Every bench option with its default, in one place. The command maps flags onto
 // `parseBenchOptions`; tests and perf scripts build `BenchOptions` directly.
+import {readFileSync, statSync} from 'node:fs'
 import {UsageError} from '../errors.js'
 import {parseBytes, parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
 import {STAMP_BYTES} from './stamp.js'
@@ -65,6 +66,31 @@ export interface BenchOptions {
   drainTimeoutMs: number
   /** Queue name (or prefix when queues > 1). @default `mqkit-bench-<random id>` */
   queueName?: string
+  /** Payload bytes from this file, behind the 40-byte stamp (sizeBytes = 40 + file size). @default random bytes */
+  payloadFile?: string
+  /** One record key for every message (Kafka: one partition). */
+  key?: string
+  /** Keys `key-0` … `key-(N−1)` in turn per producer (Kafka: spread over partitions); order is judged per key. */
+  keys?: number
+}
+
+/** The key a message with this sequence number carries, and its index (for the stamp); undefined for none. */
+export function keyOf(options: Pick<BenchOptions, 'key' | 'keys'>, sequence: number): {key: string; index: number} | undefined {
+  if (options.key !== undefined) return {key: options.key, index: 0}
+  if (options.keys !== undefined) {
+    const index = sequence % options.keys
+    return {key: `key-${index}`, index}
+  }
+  return undefined
+}
+
+/** The payload file's bytes (read when the run starts). */
+export function readPayloadFile(file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new UsageError(`--payload ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
 }
 
 export const BENCH_DEFAULTS = {
@@ -133,7 +159,13 @@ export interface BenchFlagValues {
   'sample-interval'?: string
   'drain-timeout'?: string
   queue?: string
+  payload?: string
+  key?: string
+  keys?: string
 }
+
+/** Largest --payload file: bodies are held in memory by the thousand. */
+const MAX_PAYLOAD_FILE_BYTES = 64 * 1024 * 1024
 
 export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   const o: Partial<BenchOptions> = {}
@@ -167,6 +199,24 @@ export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   if (flags['sample-interval'] !== undefined) o.sampleIntervalMs = positiveDuration('sample-interval', flags['sample-interval'])
   if (flags['drain-timeout'] !== undefined) o.drainTimeoutMs = parseDurationMs('drain-timeout', flags['drain-timeout'])
   if (flags.queue !== undefined) o.queueName = flags.queue
+  if (flags.payload !== undefined) {
+    if (flags.size !== undefined) throw new UsageError('--payload and --size cannot be used together (the file sets the size)')
+    let bytes: number
+    try {
+      const stat = statSync(flags.payload)
+      if (!stat.isFile()) throw new UsageError(`--payload ${flags.payload}: not a file`)
+      bytes = stat.size
+    } catch (error) {
+      if (error instanceof UsageError) throw error
+      throw new UsageError(`--payload ${flags.payload}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+    if (bytes > MAX_PAYLOAD_FILE_BYTES) throw new UsageError(`--payload ${flags.payload}: ${bytes} bytes is more than the ${MAX_PAYLOAD_FILE_BYTES} allowed`)
+    o.payloadFile = flags.payload
+    o.sizeBytes = o.maxSizeBytes = STAMP_BYTES + bytes
+  }
+  if (flags.key !== undefined && flags.keys !== undefined) throw new UsageError('--key and --keys cannot be used together')
+  if (flags.key !== undefined) o.key = flags.key
+  if (flags.keys !== undefined) o.keys = parseInteger('keys', flags.keys, {min: 1, max: 1_000_000})
   if (o.count !== undefined && o.durationMs !== undefined) throw new UsageError('--count and --duration cannot be used together')
   if (o.arrivals === 'poisson' && o.rate === undefined) throw new UsageError('--arrivals poisson needs --rate (open loop)')
   const options = defaultBenchOptions(o)

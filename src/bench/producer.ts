@@ -6,7 +6,7 @@ import {DeliveryError} from '../errors.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
-import type {BenchOptions, RateStep} from './options.js'
+import {type BenchOptions, keyOf, type RateStep} from './options.js'
 import {nowNs} from './clock.js'
 import type {PayloadSource} from './payload.js'
 import {writeStamp} from './stamp.js'
@@ -31,8 +31,6 @@ export interface ProducerSetup {
   /** Stop producing at this time (duration mode / timed rate steps). */
   endNs?: number
   payload: PayloadSource
-  /** Record key per message (Kafka partitioning), or undefined for none. */
-  keyFor?: (sequence: number) => string | undefined
   stopped: () => boolean
   fail: (error: unknown) => void
 }
@@ -57,9 +55,11 @@ export class Producer {
   private lowWater: number
   private lastNowNs = 0
   private readonly pool: PendingPublish[] = []
+  private readonly keyed: boolean
 
   constructor(private readonly s: ProducerSetup) {
     this.lowWater = Math.floor(s.options.confirmWindow / 2)
+    this.keyed = s.options.key !== undefined || s.options.keys !== undefined
   }
 
   async run(): Promise<void> {
@@ -141,10 +141,11 @@ export class Producer {
     const sequence = this.sequence++
     const sendNs = nowNs()
     this.lastNowNs = sendNs
-    writeStamp(body, s.producerId, sequence, intendedNs, sendNs, s.queueIndex)
+    const keyed = this.keyed ? keyOf(o, sequence) : undefined
+    writeStamp(body, s.producerId, sequence, intendedNs, sendNs, s.queueIndex, keyed?.index)
     const message: OutgoingMessage = {body, persistent: o.persistent}
     if (o.priority !== undefined) message.priority = o.priority
-    if (s.keyFor !== undefined) message.key = s.keyFor(sequence)
+    if (keyed !== undefined) message.key = keyed.key
     this.outstanding++
     s.integrity.sent++
     const pending = this.pool.pop() ?? new PendingPublish(this)

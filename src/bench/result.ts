@@ -53,6 +53,9 @@ export interface BenchResult {
     backend: string
     /** Redacted: never carries a password. */
     url: string
+    /** Broker and client-library versions where the driver can tell (Driver.serverInfo), else null.
+     *  Optional in the type: results saved before it was added (and merged ones) lack it. */
+    server?: Record<string, string> | null
     queues: string[]
     host: {hostname: string; platform: string; arch: string; cpus: number; cpuModel: string; totalMemoryBytes: number}
     startedAt: string
@@ -93,6 +96,7 @@ export interface ResultInputs {
   mqkitVersion: string
   backend: string
   url: string
+  server: Record<string, string> | null
   queues: string[]
   startedAt: Date
   finishedAt: Date
@@ -132,6 +136,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       node: process.version,
       backend: input.backend,
       url: input.url,
+      server: input.server,
       queues: input.queues,
       host: {
         hostname: os.hostname(),

@@ -15,7 +15,7 @@ import {nowNs} from './clock.js'
 import {IntegrityTracker} from './integrity.js'
 import {Measurements} from './measurements.js'
 import {PayloadSource} from './payload.js'
-import type {BenchOptions} from './options.js'
+import {type BenchOptions, readPayloadFile} from './options.js'
 import {Producer} from './producer.js'
 import {buildResult, type BenchResult, type HealthFigures} from './result.js'
 
@@ -122,7 +122,7 @@ export class BenchRunner extends EventEmitter {
         driver.consume(names[i % names.length], {prefetch: o.prefetch}, makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters)),
       ),
     )
-    const payload = PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
+    const payload = o.payloadFile !== undefined ? new PayloadSource(readPayloadFile(o.payloadFile), o.sizeBytes, o.maxSizeBytes) : PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
     const warmupNs = Math.round(o.warmupMs * 1e6)
     const endNs = o.durationMs !== undefined ? startNs + warmupNs + Math.round(o.durationMs * 1e6) : undefined
     const producers = producerDrivers.map(
@@ -206,11 +206,13 @@ export class BenchRunner extends EventEmitter {
       queueSampleErrors: sampler.errors,
       warnings: [],
     }
+    const server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
     const result = buildResult({
       options: o,
       mqkitVersion: this.env.mqkitVersion,
       backend: admin.backend,
       url: admin.displayUrl,
+      server,
       queues: names,
       startedAt,
       finishedAt: new Date(),

@@ -11,7 +11,7 @@
 //  16  u64  intended send time, ns (0 in closed loop: there is no schedule)
 //  24  u64  actual send time, ns
 //  32  u32  queue index
-//  36  u32  reserved (0)
+//  36  u32  key index + 1 (0: no key), so order can be judged per key (Kafka partitions by key)
 
 export const STAMP_MAGIC = 0x4b424d51
 export const STAMP_BYTES = 40
@@ -53,6 +53,7 @@ export function writeStamp(
   intendedSendNs: number,
   actualSendNs: number,
   queueIndex: number,
+  keyIndex = -1,
 ): void {
   body.writeUInt32LE(STAMP_MAGIC, 0)
   body.writeUInt32LE(producerId, 4)
@@ -60,7 +61,7 @@ export function writeStamp(
   writeU64(body, intendedSendNs, 16)
   writeU64(body, actualSendNs, 24)
   body.writeUInt32LE(queueIndex, 32)
-  body.writeUInt32LE(0, 36)
+  body.writeUInt32LE(keyIndex + 1, 36)
 }
 
 export function hasStamp(body: Buffer): boolean {
@@ -87,6 +88,11 @@ export function stampActualNs(body: Buffer): number {
 
 export function stampQueueIndex(body: Buffer): number {
   return body.readUInt32LE(32)
+}
+
+/** The message's key index, -1 when it has no key. */
+export function stampKeyIndex(body: Buffer): number {
+  return body.readUInt32LE(36) - 1
 }
 
 /** Whole stamp as an object (tests, diagnostics), times as exact BigInts. Undefined without a stamp. */

@@ -243,6 +243,12 @@ export interface Driver {
   unbind?(spec: BindingSpec): Promise<void>
   /** Stats for the named queues, or all queues the backend can list when `names` is empty. */
   inspect(names: string[], options?: InspectOptions): Promise<InspectResult>
+  /**
+   * What the driver can tell about the broker and its client library, for result metadata.
+   * Keys by convention: `server.product`, `server.version`, `client.library`, `client.version`
+   * (others allowed). Optional: absent where a backend cannot tell. Connected drivers only.
+   */
+  serverInfo?(): Promise<Record<string, string>>
 }
 
 export interface DriverContext {

@@ -125,6 +125,37 @@ describe('bench ground truth on memory://', () => {
   })
 })
 
+describe('payload file, keys and server metadata on memory://', () => {
+  it('sends the file bytes behind the stamp with keys in turn; the result names the broker', async () => {
+    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const path = await import('node:path')
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mqkit-payload-')), 'p.json')
+    const payload = '{"order": 42, "items": ["a", "b"]}'
+    writeFileSync(file, payload)
+    const seen: Array<{tail: string; key?: string}> = []
+    const spy = (driver: Driver, role: string): Driver => {
+      if (role !== 'consumer') return driver
+      return new Proxy(driver, {
+        get(target, property, receiver) {
+          if (property !== 'consume') return Reflect.get(target, property, receiver)
+          return (queue: string, options: ConsumeOptions, handler: MessageHandler) =>
+            target.consume(queue, options, (delivery) => {
+              seen.push({tail: delivery.body.subarray(40).toString(), key: delivery.key})
+              return handler(delivery)
+            })
+        },
+      })
+    }
+    const result = await run({count: 9, payloadFile: file, sizeBytes: 40 + payload.length, maxSizeBytes: 40 + payload.length, keys: 3}, spy)
+    expect(seen).toHaveLength(9)
+    expect(new Set(seen.map((s) => s.tail))).toEqual(new Set([payload]))
+    expect(seen.map((s) => s.key)).toEqual(['key-0', 'key-1', 'key-2', 'key-0', 'key-1', 'key-2', 'key-0', 'key-1', 'key-2'])
+    expect(result.integrity).toMatchObject({received: 9, outOfOrder: 0, lost: 0})
+    expect(result.meta.server).toMatchObject({'server.product': expect.stringContaining('memory://')})
+  })
+})
+
 describe('coordinated omission on memory://', () => {
   it('a 1 s stall of publish confirms in an open-loop run shows in the corrected e2e p99, not the raw one', async () => {
     // Messages reach the broker (and the consumer) at once; only their confirms are held for 1 s,

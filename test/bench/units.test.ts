@@ -92,3 +92,34 @@ describe('--assert', () => {
     expect(outcomes[1].actual).toBe(250)
   })
 })
+
+describe('--payload, --key, --keys', () => {
+  it('takes the payload size from the file, refuses --size with it, and names a missing file', async () => {
+    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const path = await import('node:path')
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mqkit-payload-')), 'p.bin')
+    writeFileSync(file, Buffer.from('hello payload'))
+    expect(parseBenchOptions({payload: file})).toMatchObject({payloadFile: file, sizeBytes: 40 + 13, maxSizeBytes: 40 + 13})
+    expect(() => parseBenchOptions({payload: file, size: '1KiB'})).toThrow(/--payload and --size/)
+    expect(() => parseBenchOptions({payload: `${file}.missing`})).toThrow(/--payload .*missing: cannot read \(ENOENT\)/)
+    expect(() => parseBenchOptions({key: 'a', keys: '3'})).toThrow(/--key and --keys/)
+    expect(() => parseBenchOptions({keys: '0'})).toThrow(/--keys/)
+  })
+
+  it('judges order per key: interleaved keys are not out of order, a step back within a key is', () => {
+    const t = new IntegrityTracker()
+    // Producer 0, keys 0 and 1 alternate; key 1's messages overtake key 0's (another partition).
+    for (const [sequence, key] of [[1, 1], [3, 1], [0, 0], [2, 0], [5, 1], [4, 0]]) t.onReceive(0, sequence, false, key)
+    expect(t.outOfOrder).toBe(0)
+    t.onReceive(0, 3, true, 1) // duplicate: not an order fault
+    t.onReceive(0, 6, false, 0)
+    t.onReceive(0, 8, false, 0)
+    t.onReceive(0, 7, false, 1) // key 1 highest was 5: fine
+    t.onReceive(0, 9, false, 1)
+    t.onReceive(0, 11, false, 0)
+    t.onReceive(0, 10, false, 0) // key 0: 10 after 11
+    expect(t.outOfOrder).toBe(1)
+    expect(t.duplicates).toBe(1)
+  })
+})

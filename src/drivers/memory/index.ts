@@ -165,6 +165,12 @@ class MemoryDriver implements Driver {
     }
   }
 
+  async serverInfo(): Promise<Record<string, string>> {
+    this.connected()
+    // The broker is this process: its "server version" is the runtime it runs on; no client library.
+    return {'server.product': 'mqkit in-process broker (memory://)', 'server.version': `node ${process.version}`, 'client.library': 'none (in-process)'}
+  }
+
   private connected(): Broker {
     if (this.broker === undefined) throw new ConnectionError(`${this.displayUrl} is not connected (connect() first, or it was closed)`)
     return this.broker
