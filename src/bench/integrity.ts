@@ -125,6 +125,58 @@ export class IntegrityTracker {
     return n
   }
 
+  snapshot(): IntegritySnapshot {
+    const bits = (list: ProducerTrack[]) => Array.from(list, (t) => (t ? t.seen : null))
+    return {
+      counters: {
+        sent: this.sent,
+        confirmed: this.confirmed,
+        publishErrors: this.publishErrors,
+        received: this.received,
+        duplicates: this.duplicates,
+        redelivered: this.redelivered,
+        outOfOrder: this.outOfOrder,
+        foreign: this.foreign,
+      },
+      received: bits(this.producers),
+      confirmed: bits(this.confirmedSets),
+    }
+  }
+
+  /** Fold another tracker's snapshot into this one (see mergeIntegrity). */
+  absorb(snapshot: IntegritySnapshot): void {
+    const c = snapshot.counters
+    this.sent += c.sent
+    this.confirmed += c.confirmed
+    this.publishErrors += c.publishErrors
+    this.received += c.received
+    this.duplicates += c.duplicates
+    this.redelivered += c.redelivered
+    this.outOfOrder += c.outOfOrder
+    this.foreign += c.foreign
+    const fold = (list: ProducerTrack[], sets: Array<Uint8Array | null>, countOverlap: boolean) => {
+      sets.forEach((seen, producerId) => {
+        if (!seen) return
+        const t = this.track(list, producerId)
+        if (t.seen.length < seen.length) {
+          const grown = new Uint8Array(seen.length)
+          grown.set(t.seen)
+          t.seen = grown
+        }
+        let unique = 0
+        for (let i = 0; i < t.seen.length; i++) {
+          const other = i < seen.length ? seen[i] : 0
+          if (countOverlap) this.duplicates += popcount8(t.seen[i] & other)
+          t.seen[i] |= other
+          unique += popcount8(t.seen[i])
+        }
+        t.unique = unique
+      })
+    }
+    fold(this.producers, snapshot.received, true)
+    fold(this.confirmedSets, snapshot.confirmed, false)
+  }
+
   figures(leftInQueue: number): IntegrityFigures {
     const confirmedReceived = this.countConfirmedReceived()
     const unique = this.unique
@@ -143,6 +195,25 @@ export class IntegrityTracker {
       foreign: this.foreign,
     }
   }
+}
+
+/** What a worker thread's tracker hands the coordinator: counters and the per-producer bitsets. */
+export interface IntegritySnapshot {
+  counters: {sent: number; confirmed: number; publishErrors: number; received: number; duplicates: number; redelivered: number; outOfOrder: number; foreign: number}
+  /** Indexed by global producer id; null where this tracker saw nothing of that producer. */
+  received: Array<Uint8Array | null>
+  confirmed: Array<Uint8Array | null>
+}
+
+/**
+ * Exact merge across worker threads: a producer in one thread, its messages received in
+ * another. Bitsets are OR-ed; a message received in two threads is a duplicate. Order is judged
+ * within each receiving thread (summed): across threads there is no single receipt order.
+ */
+export function mergeIntegrity(snapshots: IntegritySnapshot[]): IntegrityTracker {
+  const merged = new IntegrityTracker()
+  for (const snapshot of snapshots) merged.absorb(snapshot)
+  return merged
 }
 
 function popcount8(v: number): number {

@@ -22,6 +22,8 @@ export type WorkSpec =
 export type WorkMode = 'sleep' | 'spin'
 
 export interface BenchOptions {
+  /** Worker threads the producers and consumers are spread over (network backends). @default 1 */
+  workers: number
   /** Producer connections, each with its own publish loop. @default 1 */
   producers: number
   /** Consumer connections, each with one subscription. 0 = publish only. @default 1 */
@@ -94,6 +96,7 @@ export function readPayloadFile(file: string): Buffer {
 }
 
 export const BENCH_DEFAULTS = {
+  workers: 1,
   producers: 1,
   consumers: 1,
   queues: 1,
@@ -113,6 +116,7 @@ export const BENCH_DEFAULTS = {
 
 export function defaultBenchOptions(overrides: Partial<BenchOptions> = {}): BenchOptions {
   const options: BenchOptions = {
+    workers: BENCH_DEFAULTS.workers,
     producers: BENCH_DEFAULTS.producers,
     consumers: BENCH_DEFAULTS.consumers,
     queues: BENCH_DEFAULTS.queues,
@@ -139,6 +143,7 @@ export function defaultBenchOptions(overrides: Partial<BenchOptions> = {}): Benc
 
 /** Raw flag values (strings as typed) → validated options. */
 export interface BenchFlagValues {
+  workers?: string
   producers?: string
   consumers?: string
   queues?: string
@@ -169,6 +174,7 @@ const MAX_PAYLOAD_FILE_BYTES = 64 * 1024 * 1024
 
 export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   const o: Partial<BenchOptions> = {}
+  if (flags.workers !== undefined) o.workers = parseInteger('workers', flags.workers, {min: 1, max: 256})
   if (flags.producers !== undefined) o.producers = parseInteger('producers', flags.producers, {min: 1, max: 10_000})
   if (flags.consumers !== undefined) o.consumers = parseInteger('consumers', flags.consumers, {min: 0, max: 10_000})
   if (flags.queues !== undefined) o.queues = parseInteger('queues', flags.queues, {min: 1, max: 10_000})

@@ -26,6 +26,16 @@ export interface BenchEnvironment {
   connectTimeoutMs?: number
   /** Test seam: an unconnected driver for a role (default: createDriver(url)). */
   makeDriver?: (role: 'admin' | 'producer' | 'consumer', index: number) => Promise<Driver>
+  /** --workers: this runner is one worker thread's share (see workers.ts). */
+  worker?: {
+    /** Global index of this worker's first producer / consumer (ids and queue assignment). */
+    producerBase: number
+    consumerBase: number
+    /** The coordinator declared the queues and deletes them: this runner does neither. */
+    queuesDeclared: true
+    /** Replaces the local drain: resolves when the coordinator sees every queue empty. */
+    drain: () => Promise<void>
+  }
 }
 
 export interface BenchStart {
@@ -46,10 +56,12 @@ export function queueNames(options: BenchOptions): string[] {
 export class BenchRunner extends EventEmitter {
   private fatal: unknown
   private stopping = false
+  /** The run's integrity tracker, for a coordinator merging bitsets across workers. */
+  integrity: IntegrityTracker | undefined
 
   constructor(
     readonly options: BenchOptions,
-    private readonly env: BenchEnvironment,
+    readonly env: BenchEnvironment,
   ) {
     super()
   }
@@ -76,10 +88,12 @@ export class BenchRunner extends EventEmitter {
       if (o.priority !== undefined && !admin.features.priority) {
         throw new UnsupportedError(`--priority: the ${admin.backend} backend does not support message priority`)
       }
-      for (const name of names) {
-        await admin.declare({name, durable: o.persistent || undefined, maxPriority: o.priority})
+      if (!this.env.worker) {
+        for (const name of names) {
+          await admin.declare({name, durable: o.persistent || undefined, maxPriority: o.priority})
+        }
+        declared = true
       }
-      declared = true
       const [producerDrivers, consumerDrivers] = await Promise.all([
         Promise.all(Array.from({length: o.producers}, (_, i) => connect('producer', i + 1))),
         Promise.all(Array.from({length: o.consumers}, (_, i) => connect('consumer', i + 1))),
@@ -102,6 +116,9 @@ export class BenchRunner extends EventEmitter {
     const clockMs = () => (nowNs() - startNs) / 1e6
     const measurements = new Measurements(0, openLoop)
     const integrity = new IntegrityTracker()
+    this.integrity = integrity
+    const producerBase = this.env.worker?.producerBase ?? 0
+    const consumerBase = this.env.worker?.consumerBase ?? 0
     const counters: ConsumerCounters = {active: 0, ackErrors: 0}
     const loopDelay = monitorEventLoopDelay({resolution: 10})
     const intervalLoopDelay = monitorEventLoopDelay({resolution: 10})
@@ -119,7 +136,7 @@ export class BenchRunner extends EventEmitter {
 
     const subscriptions = await Promise.all(
       consumerDrivers.map((driver, i) =>
-        driver.consume(names[i % names.length], {prefetch: o.prefetch}, makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters)),
+        driver.consume(names[(consumerBase + i) % names.length], {prefetch: o.prefetch}, makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters)),
       ),
     )
     const payload = o.payloadFile !== undefined ? new PayloadSource(readPayloadFile(o.payloadFile), o.sizeBytes, o.maxSizeBytes) : PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
@@ -129,10 +146,10 @@ export class BenchRunner extends EventEmitter {
       (driver, i) =>
         new Producer({
           driver,
-          producerId: i,
+          producerId: producerBase + i,
           producers: o.producers,
-          queue: names[i % names.length],
-          queueIndex: i % names.length,
+          queue: names[(producerBase + i) % names.length],
+          queueIndex: (producerBase + i) % names.length,
           options: o,
           measurements,
           integrity,
@@ -171,7 +188,8 @@ export class BenchRunner extends EventEmitter {
 
     await Promise.all(producers.map((p) => p.run()))
     const productionEndNs = nowNs()
-    if (o.consumers > 0) await this.drain(integrity, measurements, admin, names)
+    if (this.env.worker) await this.env.worker.drain()
+    else if (o.consumers > 0) await this.drain(integrity, measurements, admin, names)
     // Let handlers still working finish, so their handling times land in the results.
     const handlersDeadline = performance.now() + o.drainTimeoutMs
     while (counters.active > 0 && !this.stopping && performance.now() < handlersDeadline) await new Promise((r) => setTimeout(r, 2))

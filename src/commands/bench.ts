@@ -6,6 +6,8 @@ import {attachProgress} from '../bench/progress.js'
 import {renderResult} from '../bench/render.js'
 import type {BenchResult} from '../bench/result.js'
 import {BenchRunner} from '../bench/runner.js'
+import {assertWorkersUsable, runWithWorkers} from '../bench/workers.js'
+import {parseUrl} from '../url.js'
 import type {IntervalStats} from '../bench/measurements.js'
 import {driverContext} from '../core/options.js'
 import {AssertionFailedError, ExitCode, InterruptedError} from '../errors.js'
@@ -30,6 +32,10 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       description: 'RabbitMQ, 4 producers and 4 consumers, 30 s after a 5 s warmup:',
       command: '<%= config.bin %> <%= command.id %> --url amqp://guest:guest@localhost:5672 --producers 4 --consumers 4 --duration 30s --warmup 5s',
     },
+    {
+      description: 'RabbitMQ from 4 worker threads (every core), 8 producers and 8 consumers:',
+      command: '<%= config.bin %> <%= command.id %> --url amqp://localhost --workers 4 --producers 8 --consumers 8 --duration 30s',
+    },
     {description: 'Open loop at 2000 msg/s then 8000 msg/s, Poisson arrivals:', command: '<%= config.bin %> <%= command.id %> --rate 2000:20s,8000:20s --arrivals poisson'},
     {description: 'Capacity study: 5 ms handling time, prefetch 50:', command: '<%= config.bin %> <%= command.id %> --rate 5000 --duration 30s --work 5ms --prefetch 50'},
     {description: 'Precise 5 ms CPU-bound handling (busy-wait), one consumer at a time:', command: '<%= config.bin %> <%= command.id %> --rate 150 --count 3000 --work 5ms --work-mode spin --prefetch 1'},
@@ -42,6 +48,10 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
   ]
 
   static override flags = {
+    workers: Flags.string({
+      summary: 'Spread producers and consumers over N worker threads (network backends; results merged exactly). Not with memory://, whose broker lives in one thread. Default: 1.',
+      helpGroup: WORKLOAD,
+    }),
     producers: Flags.string({char: 'P', summary: `Producer connections. Default: ${BENCH_DEFAULTS.producers}.`, helpGroup: WORKLOAD}),
     consumers: Flags.string({char: 'C', summary: `Consumer connections (0: publish only). Default: ${BENCH_DEFAULTS.consumers}.`, helpGroup: WORKLOAD}),
     queues: Flags.string({summary: `Queues; producers and consumers are spread over them. Default: ${BENCH_DEFAULTS.queues}.`, helpGroup: WORKLOAD}),
@@ -87,6 +97,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     const json = this.jsonEnabled()
     // Before a long run, not after it: a report that cannot be written is a usage error now.
     if (flags.html !== undefined) assertHtmlWritable(flags.html)
+    assertWorkersUsable(options, parseUrl(this.url).scheme)
     const context = driverContext(this.clientName(), flags['connect-timeout'])
     const runner = new BenchRunner(options, {
       url: this.url,
@@ -98,7 +109,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     if (flags.ndjson) runner.on('tick', (stats: IntervalStats) => process.stdout.write(`${JSON.stringify({type: 'interval', ...stats})}\n`))
     let result: BenchResult
     try {
-      result = await runner.run(this.interrupt.signal)
+      // --workers: no live progress (the threads report only at the end).
+      result = options.workers > 1 ? await runWithWorkers(options, runner.env, this.interrupt.signal) : await runner.run(this.interrupt.signal)
     } finally {
       endProgress()
     }

@@ -1,0 +1,54 @@
+// Entry point of one --workers thread: runs its share of producers and consumers through an
+// ordinary BenchRunner (own connections, own histograms), lets the coordinator decide when the
+// queues are drained, and posts back its result and integrity bitsets for the exact merge.
+import {parentPort, workerData} from 'node:worker_threads'
+import type {BenchOptions} from './options.js'
+import {BenchRunner} from './runner.js'
+import type {FromWorker, ToWorker} from './workers.js'
+
+export interface WorkerSetup {
+  options: BenchOptions
+  url: string
+  clientName: string
+  mqkitVersion: string
+  connectTimeoutMs?: number
+  producerBase: number
+  consumerBase: number
+}
+
+const setup = workerData as WorkerSetup
+const port = parentPort!
+const post = (message: FromWorker) => port.postMessage(message)
+
+let drained: (() => void) | undefined
+const interrupt = new AbortController()
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'drained') drained?.()
+  else if (message.type === 'stop') interrupt.abort()
+})
+
+const runner = new BenchRunner(setup.options, {
+  url: setup.url,
+  clientName: setup.clientName,
+  mqkitVersion: setup.mqkitVersion,
+  connectTimeoutMs: setup.connectTimeoutMs,
+  worker: {
+    producerBase: setup.producerBase,
+    consumerBase: setup.consumerBase,
+    queuesDeclared: true,
+    drain: () =>
+      new Promise<void>((resolve) => {
+        drained = resolve
+        post({type: 'produced'})
+      }),
+  },
+})
+
+try {
+  const result = await runner.run(interrupt.signal)
+  post({type: 'result', result, integrity: runner.integrity!.snapshot()})
+} catch (error) {
+  const e = error as Error & {code?: string; exitCode?: number}
+  post({type: 'error', name: e.name, message: e.message ?? String(error), exitCode: e.exitCode})
+}
+port.close()

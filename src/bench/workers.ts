@@ -1,0 +1,148 @@
+// --workers N: producers and consumers spread over N worker threads, so a load generator can
+// use every core against a NETWORK broker. The main thread coordinates: it declares the queues,
+// gives each worker a share (global producer/consumer ids, its part of --count and --rate),
+// decides when the queues are drained, deletes the queues, and merges the workers' results
+// exactly — latency histograms by HDR add (report/merge.ts), integrity by OR-ing the
+// per-producer bitsets (a message produced in one thread is usually received in another).
+//
+// memory:// is refused: its broker lives in the thread that created it, so producers and
+// consumers in other threads would each see an empty broker of their own. Running the broker in
+// the main thread and relaying every message between threads would measure the relay, not the
+// broker; a zero-broker run is CPU-bound on one core anyway.
+import {Worker} from 'node:worker_threads'
+import {createDriver} from '../drivers/index.js'
+import type {Driver} from '../drivers/types.js'
+import {ConnectionError, MqkitError, NotFoundError, PreconditionError, TimeoutError, UnsupportedError, UsageError} from '../errors.js'
+import {mergeResults} from '../report/merge.js'
+import {mergeIntegrity, type IntegritySnapshot} from './integrity.js'
+import type {BenchOptions} from './options.js'
+import type {BenchResult} from './result.js'
+import {queueNames, type BenchEnvironment} from './runner.js'
+import type {WorkerSetup} from './worker-main.js'
+
+export type ToWorker = {type: 'drained'} | {type: 'stop'}
+export type FromWorker =
+  | {type: 'produced'}
+  | {type: 'result'; result: BenchResult; integrity: IntegritySnapshot}
+  | {type: 'error'; name: string; message: string; exitCode?: number}
+
+/** Refuse what cannot work before connecting anything. */
+export function assertWorkersUsable(options: BenchOptions, scheme: string): void {
+  const n = options.workers
+  if (n <= 1) return
+  if (scheme === 'memory') {
+    throw new UsageError(
+      `--workers ${n}: memory:// is a broker inside one thread, which worker threads cannot share; use --workers with amqp:// or kafka:// (or drop it: memory:// runs in one thread)`,
+    )
+  }
+  if (n > Math.max(options.producers, options.consumers)) {
+    throw new UsageError(`--workers must be at most the larger of --producers and --consumers (${Math.max(options.producers, options.consumers)}), got "${n}"`)
+  }
+}
+
+/** Split `total` into `parts` near-equal shares (the first ones get the remainder). */
+export function shares(total: number, parts: number): number[] {
+  return Array.from({length: parts}, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0))
+}
+
+function rehydrate(message: {name: string; message: string; exitCode?: number}): Error {
+  const byName: Record<string, new (m: string) => MqkitError> = {UsageError, ConnectionError, TimeoutError, NotFoundError, PreconditionError, UnsupportedError}
+  const Type = byName[message.name]
+  return Type ? new Type(message.message) : new MqkitError(message.message)
+}
+
+export async function runWithWorkers(options: BenchOptions, env: BenchEnvironment, signal?: AbortSignal): Promise<BenchResult> {
+  const o = options
+  const names = queueNames(o)
+  const admin: Driver = await createDriver(env.url, {clientName: `${env.clientName} admin`, connectTimeoutMs: env.connectTimeoutMs})
+  await admin.connect()
+  const workers: Worker[] = []
+  try {
+    for (const name of names) await admin.declare({name, durable: o.persistent || undefined, maxPriority: o.priority})
+    const producerShares = shares(o.producers, o.workers)
+    const consumerShares = shares(o.consumers, o.workers)
+    const results: Array<{result: BenchResult; integrity: IntegritySnapshot}> = []
+    let produced = 0
+    let producerBase = 0
+    let consumerBase = 0
+    const finished = o.workers
+    const done = new Promise<void>((resolve, reject) => {
+      for (let w = 0; w < o.workers; w++) {
+        const p = producerShares[w]
+        const workerOptions: BenchOptions = {
+          ...o,
+          workers: 1,
+          producers: p,
+          consumers: consumerShares[w],
+          queueName: names.length === 1 ? names[0] : names[0].replace(/-1$/, ''),
+          keep: true,
+          // Each worker carries its producers' part of the total count and rate.
+          count: o.count === undefined ? undefined : shares(o.count, o.producers).slice(producerBase, producerBase + p).reduce((a, b) => a + b, 0),
+          rate: o.rate?.map((step) => ({...step, perSecond: (step.perSecond * p) / o.producers})),
+        }
+        if (p === 0) workerOptions.rate = undefined
+        const setup: WorkerSetup = {
+          options: workerOptions,
+          url: env.url,
+          clientName: `${env.clientName} w${w + 1}`,
+          mqkitVersion: env.mqkitVersion,
+          connectTimeoutMs: env.connectTimeoutMs,
+          producerBase,
+          consumerBase,
+        }
+        producerBase += p
+        consumerBase += consumerShares[w]
+        const worker = new Worker(new URL('./worker-main.js', import.meta.url), {workerData: setup})
+        workers.push(worker)
+        worker.on('message', (message: FromWorker) => {
+          if (message.type === 'produced') {
+            if (++produced === o.workers) void drainAll(admin, names, o.drainTimeoutMs).then(() => workers.forEach((x) => x.postMessage({type: 'drained'} satisfies ToWorker)))
+          } else if (message.type === 'result') {
+            results.push(message)
+            if (results.length === finished) resolve()
+          } else reject(rehydrate(message))
+        })
+        worker.on('error', reject)
+      }
+    })
+    const onAbort = () => workers.forEach((x) => x.postMessage({type: 'stop'} satisfies ToWorker))
+    signal?.addEventListener('abort', onAbort)
+    try {
+      await done
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const leftInQueue = await admin
+      .inspect(names)
+      .then((r) => r.queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0))
+      .catch(() => 0)
+    const merged = mergeResults(
+      results.map((r) => r.result),
+      results.map((_, i) => `worker ${i + 1}`),
+    )
+    merged.integrity = mergeIntegrity(results.map((r) => r.integrity)).figures(o.consumers > 0 ? leftInQueue : 0)
+    if (o.consumers === 0) merged.integrity.leftInQueue = leftInQueue
+    merged.workload = {...o, mode: o.rate ? 'open-loop' : 'closed-loop'}
+    merged.meta.queues = names
+    merged.meta.server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
+    return merged
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate().catch(() => 0)))
+    if (!o.keep) for (const name of names) await admin.delete(name).catch(() => {})
+    await admin.close().catch(() => {})
+  }
+}
+
+/** Every producer is done: wait until the queues hold nothing (twice in a row, 250 ms apart). */
+async function drainAll(admin: Driver, names: string[], timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  let emptyInARow = 0
+  while (performance.now() < deadline && emptyInARow < 2) {
+    const inQueue = await admin
+      .inspect(names)
+      .then((r) => r.queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0))
+      .catch(() => 1)
+    emptyInARow = inQueue === 0 ? emptyInARow + 1 : 0
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
