@@ -6,6 +6,8 @@
 //     clock, record the latency in an HDR histogram (LatencyHistogram). The bench run adds the
 //     driver contract, the memory:// broker, confirms, acks and all measurements (publish,
 //     end-to-end and handling histograms, integrity bitsets, queue-length sampling, ticks).
+//     A naive baseline (per-message allocUnsafe + copy, BigInt stamp: the first perf script's) is
+//     printed beside it for comparison with earlier figures; the target is judged on the fair one.
 //  2. a long run on memory:// (PERF_RSS_COUNT messages, default 10 million) with resident memory
 //     sampled every 250 ms: it must stay flat (nothing kept per message) and under 200 MB.
 // Env: PERF_DURATION_MS (per measurement, default 3000), PERF_ROUNDS (default 3),
@@ -60,6 +62,38 @@ async function rawBaseline(durationMs) {
   return {perSecond: (consumed * 1000) / elapsedMs, p99Ms: histogram.summary().p99}
 }
 
+/** For comparison with earlier figures only: the same loop written naively (a Buffer.allocUnsafe
+ *  and a 1 KiB template copy per message, a BigInt stamp), as the first perf script did. */
+async function naiveBaseline(durationMs) {
+  const queue = []
+  let head = 0
+  const histogram = new LatencyHistogram()
+  const template = Buffer.alloc(SIZE, 7)
+  let consumed = 0
+  const start = process.hrtime.bigint()
+  const end = start + BigInt(durationMs) * 1_000_000n
+  let now = start
+  while (now < end) {
+    for (let i = 0; i < BATCH; i++) {
+      const body = Buffer.allocUnsafe(SIZE)
+      template.copy(body, 8, 8)
+      body.writeBigUInt64LE(process.hrtime.bigint(), 0)
+      queue.push(body)
+    }
+    while (head < queue.length) {
+      const body = queue[head]
+      queue[head++] = undefined
+      histogram.recordNanos(Number(process.hrtime.bigint() - body.readBigUInt64LE(0)))
+      consumed++
+    }
+    queue.length = 0
+    head = 0
+    now = process.hrtime.bigint()
+    if (consumed % (BATCH * 50) === 0) await new Promise((r) => setImmediate(r))
+  }
+  return {perSecond: (consumed * 1e9) / Number(now - start)}
+}
+
 async function memoryBench(overrides) {
   const runner = new BenchRunner(defaultBenchOptions({sizeBytes: SIZE, maxSizeBytes: SIZE, ...overrides}), {
     url: 'memory://',
@@ -75,19 +109,23 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 await rawBaseline(300) // JIT warm-up of the shared primitives
 const ratios = []
+const naiveRatios = []
 for (let round = 1; round <= ROUNDS; round++) {
+  const naive = await naiveBaseline(DURATION_MS)
   const baseline = await rawBaseline(DURATION_MS)
   const result = await memoryBench({durationMs: DURATION_MS, warmupMs: 500})
   const bench = result.throughput.consumed.perSecond
   ratios.push(bench / baseline.perSecond)
+  naiveRatios.push(bench / naive.perSecond)
   console.log(
     `round ${round}: raw baseline ${fmt(baseline.perSecond)} msg/s (p99 ${baseline.p99Ms.toFixed(3)} ms) | ` +
       `bench memory:// ${fmt(bench)} msg/s consumed, ${fmt(result.throughput.published.perSecond)} published ` +
       `(e2e p99 ${result.latency.endToEnd.p99.toFixed(3)} ms, lost ${result.integrity.lost}, cpu ${result.health.cpuPercent.toFixed(0)} %) | ` +
-      `ratio ${(bench / baseline.perSecond).toFixed(3)}x`,
+      `ratio ${(bench / baseline.perSecond).toFixed(3)}x | naive baseline ${fmt(naive.perSecond)} msg/s, ratio ${(bench / naive.perSecond).toFixed(3)}x`,
   )
 }
 console.log(`median ratio bench/baseline over ${ROUNDS} rounds: ${median(ratios).toFixed(3)}x  (target ≥ 0.7x; each pair ran back to back under the same load)`)
+console.log(`median ratio bench/naive baseline (information only): ${median(naiveRatios).toFixed(3)}x`)
 
 if (RSS_COUNT > 0) {
   const samples = []

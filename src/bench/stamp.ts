@@ -42,7 +42,10 @@ function writeU64(body: Buffer, value: number, offset: number): void {
 }
 
 function readU64(body: Buffer, offset: number): number {
-  return body.readUInt32LE(offset) + body.readUInt32LE(offset + 4) * TWO_32
+  // Byte reads: no per-call bounds checks (callers checked hasStamp, i.e. length ≥ STAMP_BYTES).
+  const low = (body[offset] | (body[offset + 1] << 8) | (body[offset + 2] << 16)) + body[offset + 3] * 0x100_0000
+  const high = (body[offset + 4] | (body[offset + 5] << 8) | (body[offset + 6] << 16)) + body[offset + 7] * 0x100_0000
+  return low + high * TWO_32
 }
 
 /** Hot path: times are monotonic nanoseconds as Numbers (see clock.ts). */
