@@ -3,6 +3,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {ExitCode, InterruptedError, isMqkitError, UsageError} from './errors.js'
 import {colourFor} from './output/colour.js'
+import {defaultStorePath} from './drivers/local/paths.js'
 import {redactUrl} from './url.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -48,11 +49,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The URL to connect to; commands with another default override `defaultUrl`. */
   protected get url(): string {
-    return (this.flags.url as string | undefined) ?? this.defaultUrl()
+    this.resolvedUrl ??= (this.flags.url as string | undefined) ?? this.defaultUrl()
+    return this.resolvedUrl
   }
+
+  private resolvedUrl?: string
 
   protected defaultUrl(): string {
     return DEFAULT_URL
+  }
+
+  /**
+   * For the terminal verbs (declare, publish, consume, inspect, delete): with no --url and no
+   * MQKIT_URL they use the durable local store, so separate invocations meet with no broker.
+   * Said once on stderr so nobody is surprised where their messages went. `bench` keeps
+   * memory:// so a benchmark never writes into a user's store.
+   */
+  protected localStoreDefault(): string {
+    const storePath = defaultStorePath()
+    this.diag(`mqkit: no --url given; using the local store file:${storePath} (set --url or MQKIT_URL to choose)`)
+    return `file:${storePath}`
   }
 
   protected clientName(): string {

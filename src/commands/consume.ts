@@ -52,6 +52,10 @@ Without --count or --idle-timeout, consume runs until Ctrl-C. With both, fewer t
     'key-delimiter': Flags.string({char: 'K', summary: 'Text output: write key<DELIM>body (kcat -K).', helpGroup: OUTPUT}),
   }
 
+  protected override defaultUrl(): string {
+    return this.localStoreDefault()
+  }
+
   public async run(): Promise<ConsumeResult | undefined> {
     const {args, flags} = await this.parse(Consume)
     const count = flags.count === undefined ? undefined : parseInteger('count', flags.count, {min: 1})

@@ -74,6 +74,10 @@ Durations accept units (500ms, 30s, 5m, 1h); bare numbers are milliseconds, as i
     'if-exists': Flags.boolean({summary: 'With --delete: succeed when NAME does not exist.', dependsOn: ['delete']}),
   }
 
+  protected override defaultUrl(): string {
+    return this.localStoreDefault()
+  }
+
   public async run(): Promise<DeclareOutcome | DeleteOutcome> {
     const {args, flags} = await this.parse(Declare)
     const context = driverContext(this.clientName(), flags['connect-timeout'])

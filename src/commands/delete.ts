@@ -27,6 +27,10 @@ export default class Delete extends BaseCommand<typeof Delete> {
     'if-exists': Flags.boolean({summary: 'Succeed when NAME does not exist.'}),
   }
 
+  protected override defaultUrl(): string {
+    return this.localStoreDefault()
+  }
+
   public async run(): Promise<DeleteOutcome> {
     const {args, flags} = await this.parse(Delete)
     const target = {kind: flags.exchange ? ('exchange' as const) : ('queue' as const), name: args.name, ifExists: flags['if-exists']}

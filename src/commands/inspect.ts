@@ -31,6 +31,10 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
     watch: Flags.string({char: 'w', summary: 'Refresh every SECONDS (or a duration such as 500ms) until Ctrl-C.'}),
   }
 
+  protected override defaultUrl(): string {
+    return this.localStoreDefault()
+  }
+
   public async run(): Promise<InspectSnapshot | undefined> {
     const {argv, flags} = await this.parse(Inspect)
     const names = argv as string[]

@@ -64,6 +64,10 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     'confirm-window': Flags.string({summary: `Most publishes awaiting confirmation at once. Default: ${DEFAULT_CONFIRM_WINDOW}.`, helpGroup: DELIVERY}),
   }
 
+  protected override defaultUrl(): string {
+    return this.localStoreDefault()
+  }
+
   public async run(): Promise<PublishResult> {
     const {args, argv, flags} = await this.parse(Publish)
     const messages = (argv as string[]).slice(1)
