@@ -8,10 +8,16 @@
 //     end-to-end and handling histograms, integrity bitsets, queue-length sampling, ticks).
 //     A naive baseline (per-message allocUnsafe + copy, BigInt stamp: the first perf script's) is
 //     printed beside it for comparison with earlier figures; the target is judged on the fair one.
-//  2. a long run on memory:// (PERF_RSS_COUNT messages, default 10 million) with resident memory
+//  2. bench on the durable local store (file: in a temp folder, 1 KiB, window 1000, prefetch 1000):
+//     publish and consume msg/s, against memory:// in the same run.
+//  3. a long run on memory:// (PERF_RSS_COUNT messages, default 10 million) with resident memory
 //     sampled every 250 ms: it must stay flat (nothing kept per message) and under 200 MB.
-// Env: PERF_DURATION_MS (per measurement, default 3000), PERF_ROUNDS (default 3),
+// Env: PERF_LOCAL_COUNT (local-store messages, default 100000; 0 skips),
+//      PERF_DURATION_MS (per measurement, default 3000), PERF_ROUNDS (default 3),
 //      PERF_RSS_COUNT (0 skips the long run).
+import {mkdtempSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {nowNs} from '../dist/bench/clock.js'
 import {defaultBenchOptions} from '../dist/bench/options.js'
 import {PayloadSource} from '../dist/bench/payload.js'
@@ -94,9 +100,9 @@ async function naiveBaseline(durationMs) {
   return {perSecond: (consumed * 1e9) / Number(now - start)}
 }
 
-async function memoryBench(overrides) {
+async function memoryBench(overrides, url = 'memory://') {
   const runner = new BenchRunner(defaultBenchOptions({sizeBytes: SIZE, maxSizeBytes: SIZE, ...overrides}), {
-    url: 'memory://',
+    url,
     clientName: 'mqkit perf',
     mqkitVersion: 'perf',
   })
@@ -126,6 +132,24 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 console.log(`median ratio bench/baseline over ${ROUNDS} rounds: ${median(ratios).toFixed(3)}x  (target ≥ 0.7x; each pair ran back to back under the same load)`)
 console.log(`median ratio bench/naive baseline (information only): ${median(naiveRatios).toFixed(3)}x`)
+
+const LOCAL_COUNT = Number(process.env.PERF_LOCAL_COUNT ?? 100_000)
+if (LOCAL_COUNT > 0) {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'mqkit-perf-'))
+  const workload = {count: LOCAL_COUNT, confirmWindow: 1000, prefetch: 1000}
+  try {
+    const local = await memoryBench(workload, `file:${path.join(folder, 'bench.db')}`)
+    const memory = await memoryBench(workload)
+    console.log(
+      `local store file: ${fmt(LOCAL_COUNT)} × 1 KiB: published ${fmt(local.throughput.published.perSecond)} msg/s, ` +
+        `consumed ${fmt(local.throughput.consumed.perSecond)} msg/s (e2e p99 ${local.latency.endToEnd.p99.toFixed(1)} ms, ` +
+        `lost ${local.integrity.lost}, duplicates ${local.integrity.duplicates}) | memory:// same workload ` +
+        `${fmt(memory.throughput.consumed.perSecond)} msg/s | ratio ${(local.throughput.consumed.perSecond / memory.throughput.consumed.perSecond).toFixed(3)}x`,
+    )
+  } finally {
+    rmSync(folder, {recursive: true, force: true})
+  }
+}
 
 if (RSS_COUNT > 0) {
   const samples = []
