@@ -3,7 +3,7 @@
 // so a pipe or NO_COLOR gets plain text.
 import type {ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
-import type {LatencySummary} from '../metrics/histogram.js'
+import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
 import {formatBytes, formatCount, formatMillis, formatRate} from '../output/format.js'
 import type {BenchResult} from './result.js'
 
@@ -17,16 +17,7 @@ function table(head: string[]): Table.Table {
   return new Table({head, style: PLAIN_STYLE})
 }
 
-const PERCENTILES: Array<[keyof LatencySummary, string]> = [
-  ['p50', 'p50'],
-  ['p75', 'p75'],
-  ['p90', 'p90'],
-  ['p95', 'p95'],
-  ['p99', 'p99'],
-  ['p99_9', 'p99.9'],
-  ['p99_99', 'p99.99'],
-  ['max', 'max'],
-]
+const PERCENTILES = REPORTED_PERCENTILES
 
 export function renderResult(result: BenchResult, options: RenderOptions = {}): string {
   const c = options.colour

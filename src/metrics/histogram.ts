@@ -20,6 +20,18 @@ export interface LatencySummary {
   max: number
 }
 
+/** The percentiles every report shows, in order, with their printed labels. */
+export const REPORTED_PERCENTILES: ReadonlyArray<readonly [keyof LatencySummary, string]> = [
+  ['p50', 'p50'],
+  ['p75', 'p75'],
+  ['p90', 'p90'],
+  ['p95', 'p95'],
+  ['p99', 'p99'],
+  ['p99_9', 'p99.9'],
+  ['p99_99', 'p99.99'],
+  ['max', 'max'],
+]
+
 /** A histogram as stored in the JSON result: compressed HDR plus the exact sum. */
 export interface EncodedHistogram {
   unit: 'micros'

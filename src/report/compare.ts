@@ -4,7 +4,7 @@
 import type {ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
 import type {BenchResult} from '../bench/result.js'
-import type {LatencySummary} from '../metrics/histogram.js'
+import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
 import {formatCount, formatMillis, formatRate} from '../output/format.js'
 
 export const COMPARISON_SCHEMA = 'mqkit-bench-comparison'
@@ -42,17 +42,7 @@ export interface Comparison {
   figures: ComparedFigure[]
 }
 
-const LATENCY_FIGURES: Array<[keyof LatencySummary, string]> = [
-  ['mean', 'mean'],
-  ['p50', 'p50'],
-  ['p75', 'p75'],
-  ['p90', 'p90'],
-  ['p95', 'p95'],
-  ['p99', 'p99'],
-  ['p99_9', 'p99.9'],
-  ['p99_99', 'p99.99'],
-  ['max', 'max'],
-]
+const LATENCY_FIGURES: ReadonlyArray<readonly [keyof LatencySummary, string]> = [['mean', 'mean'], ...REPORTED_PERCENTILES]
 
 const LATENCY_SECTIONS: Array<[string, (r: BenchResult) => LatencySummary | null]> = [
   ['publish latency', (r) => r.latency.publish],

@@ -1,7 +1,7 @@
 // The report's tables as HTML, drawn from the same result fields as the terminal tables
 // (src/bench/render.ts). Every value from the result is escaped; numbers use the shared formatters.
 import type {BenchResult} from '../bench/result.js'
-import type {LatencySummary} from '../metrics/histogram.js'
+import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
 import {formatBytes, formatCount, formatMillis, formatRate} from '../output/format.js'
 import {KIND_LABELS} from './charts.js'
 import {type Comparison, formatChange, formatFigure, verdict} from './compare.js'
@@ -22,16 +22,7 @@ export function htmlTable(caption: string, head: string[], rows: Cell[][], class
   ].join('\n')
 }
 
-const PERCENTILES: Array<[keyof LatencySummary, string]> = [
-  ['p50', 'p50'],
-  ['p75', 'p75'],
-  ['p90', 'p90'],
-  ['p95', 'p95'],
-  ['p99', 'p99'],
-  ['p99_9', 'p99.9'],
-  ['p99_99', 'p99.99'],
-  ['max', 'max'],
-]
+const PERCENTILES = REPORTED_PERCENTILES
 
 function bad(n: number): Cell {
   return n > 0 ? {html: escapeHtml(formatCount(n)), className: 'bad'} : formatCount(n)

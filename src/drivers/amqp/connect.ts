@@ -7,6 +7,7 @@ import amqp, {type ChannelModel, type Options, type SocketOptions} from 'amqplib
 import {UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {DriverContext} from '../types.js'
+import {withDeadline} from '../deadline.js'
 import {connectionError} from './errors.js'
 
 /** @default 10000 */
@@ -91,17 +92,11 @@ function tlsOptions(query: URLSearchParams, redacted: string): SocketOptions {
  */
 export async function openConnection(target: AmqpTarget): Promise<ChannelModel> {
   const attempt = amqp.connect(target.connect, target.socket)
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('connect ETIMEDOUT')), target.connectTimeoutMs)
-  })
   try {
-    return await Promise.race([attempt, deadline])
+    return await withDeadline(attempt, target.connectTimeoutMs, () => new Error('connect ETIMEDOUT'))
   } catch (error) {
     // A connection that opens after we gave up must not leak.
     attempt.then((late) => late.close().catch(() => {})).catch(() => {})
     throw connectionError(error, target)
-  } finally {
-    clearTimeout(timer)
   }
 }

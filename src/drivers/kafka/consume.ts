@@ -6,6 +6,7 @@ import {randomBytes} from 'node:crypto'
 import type {Admin, Consumer, EachMessagePayload, Kafka} from 'kafkajs'
 import {TimeoutError, UnsupportedError, UsageError} from '../../errors.js'
 import type {ConsumeOptions, Delivery, EndReason, MessageHandler, Subscription} from '../types.js'
+import {withDeadline} from '../deadline.js'
 import {describeTopic, requireTopic} from './admin.js'
 import type {AdminRunner} from './clients.js'
 import {RETRY} from './config.js'
@@ -220,7 +221,11 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     await consumer.connect()
     await consumer.subscribe({topics: [topic], fromBeginning: start.fromBeginning})
     await consumer.run({autoCommit: false, eachMessage})
-    await withTimeout(joined, deps.joinTimeoutMs, `joining consumer group "${groupId}" for topic "${topic}" (${info.partitions.length} partitions)`)
+    await withDeadline(
+      joined,
+      deps.joinTimeoutMs,
+      () => new TimeoutError(`timed out after ${deps.joinTimeoutMs} ms joining consumer group "${groupId}" for topic "${topic}" (${info.partitions.length} partitions)`),
+    )
   } catch (error) {
     cancelled = true
     await consumer.disconnect().catch(() => {})
@@ -238,20 +243,4 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     })())
 
   return {cancel, ended, topic, groupId, unsettled: () => unsettled}
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(`timed out after ${timeoutMs} ms ${what}`)), timeoutMs)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
 }

@@ -5,6 +5,7 @@ import type {Admin, Kafka, Producer} from 'kafkajs'
 import {ConnectionError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {Driver, DriverContext, Features} from '../types.js'
+import {withDeadline} from '../deadline.js'
 import {declareTopic, deleteTopic, describeTopic, purgeTopic} from './admin.js'
 import {Renewable, type AdminRunner} from './clients.js'
 import {kafkaOptionsFromUrl} from './config.js'
@@ -133,17 +134,5 @@ async function poisoned(admin: Admin, topic: string, error: unknown): Promise<bo
  * this makes "unreachable" an error within the connect timeout whatever the retry arithmetic.
  */
 function deadline<T>(promise: Promise<T>, timeoutMs: number, brokers: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ConnectionError(`cannot reach Kafka at ${brokers} within ${timeoutMs} ms`)), timeoutMs)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
+  return withDeadline(promise, timeoutMs, () => new ConnectionError(`cannot reach Kafka at ${brokers} within ${timeoutMs} ms`))
 }
