@@ -20,15 +20,29 @@ function has(command: string): boolean {
 }
 
 async function ensureRabbit(): Promise<void> {
-  if (await tcpReachable('127.0.0.1', 5672)) return
-  if (!has('rabbitmq-server')) {
-    log('RabbitMQ is not running and rabbitmq-server is not installed')
-    return
+  if (!(await tcpReachable('127.0.0.1', 5672))) {
+    if (!has('rabbitmq-server')) {
+      log('RabbitMQ is not running and rabbitmq-server is not installed')
+      return
+    }
+    log('RabbitMQ is not running: starting it (rabbitmq-server -detached)')
+    spawnSync('rabbitmq-server', ['-detached'], {stdio: 'ignore'})
+    const result = spawnSync('rabbitmqctl', ['await_startup', '--timeout', '120'], {stdio: 'ignore'})
+    log(result.status === 0 ? 'RabbitMQ started' : 'RabbitMQ did not start within 120 s')
   }
-  log('RabbitMQ is not running: starting it (rabbitmq-server -detached)')
-  spawnSync('rabbitmq-server', ['-detached'], {stdio: 'ignore'})
-  const result = spawnSync('rabbitmqctl', ['await_startup', '--timeout', '120'], {stdio: 'ignore'})
-  log(result.status === 0 ? 'RabbitMQ started' : 'RabbitMQ did not start within 120 s')
+  await ensureRabbitManagement()
+}
+
+/** In-flight (unacked) counts come only from the management API; the amqp conformance run needs them. */
+async function ensureRabbitManagement(): Promise<void> {
+  if ((await tcpReachable('127.0.0.1', 15672)) || !has('rabbitmq-plugins')) return
+  log('enabling the RabbitMQ management plugin (HTTP API on 15672)')
+  spawnSync('rabbitmq-plugins', ['enable', 'rabbitmq_management'], {stdio: 'ignore', timeout: 120_000})
+  const deadline = Date.now() + 60_000
+  while (!(await tcpReachable('127.0.0.1', 15672))) {
+    if (Date.now() > deadline) return log('the management API did not come up within 60 s')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
 }
 
 async function ensureKafka(): Promise<void> {
