@@ -1,6 +1,7 @@
 // RabbitMQ (AMQP 0-9-1) driver on amqplib. Composition only: the URL and connection in
 // connect.ts, error mapping in errors.ts, declarations in declare.ts, confirms and returns in
-// publish.ts, subscriptions in consume.ts, statistics in inspect.ts.
+// publish.ts, subscriptions in consume.ts (batched acks in acks.ts), statistics in inspect.ts,
+// broker and client versions in server-info.ts.
 import {ConnectionError, NotFoundError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {Driver, DriverContext, Features} from '../types.js'
@@ -10,6 +11,7 @@ import {bind, declareExchange, declareQueue, exchangeExists, queueExists} from '
 import {subscribe} from './consume.js'
 import {inspectQueues, managementEndpoint} from './inspect.js'
 import {Publisher} from './publish.js'
+import {serverInfo} from './server-info.js'
 
 export const AMQP_FEATURES: Features = {
   priority: true,
@@ -99,5 +101,7 @@ export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {manag
     unbind: (spec) => bind(live(), spec, true),
 
     inspect: (names) => inspectQueues(live(), target, managementEndpoint(target, url.query, context.managementUrl), names),
+
+    serverInfo: async () => serverInfo(live().model),
   }
 }
