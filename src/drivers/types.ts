@@ -176,6 +176,11 @@ export interface ConsumeOptions {
   group?: string
   /** Where a log-based backend starts reading (Kafka, RabbitMQ streams). */
   from?: StartPosition
+  /**
+   * AMQP: acknowledge with multiple=true once this many deliveries are settled, covering only a
+   * contiguous run of settled delivery tags; other backends settle each message individually.
+   */
+  ackEvery?: number
 }
 
 export type EndReason =

@@ -10,6 +10,7 @@ export type ConnectionLostListener = (message: string) => void
 
 export class Connection {
   private lostListeners = new Set<ConnectionLostListener>()
+  private closingHooks = new Set<() => void>()
   private lostMessage: string | undefined
   private closing = false
 
@@ -41,8 +42,22 @@ export class Connection {
     return () => this.lostListeners.delete(listener)
   }
 
+  /** Run `hook` just before a deliberate close (e.g. to send batched acks while they still can be). */
+  beforeClose(hook: () => void): () => void {
+    this.closingHooks.add(hook)
+    return () => this.closingHooks.delete(hook)
+  }
+
   async close(): Promise<void> {
     if (!this.isOpen) return
+    for (const hook of this.closingHooks) {
+      try {
+        hook()
+      } catch {
+        // A hook that cannot do its job (channel already gone) must not stop the close.
+      }
+    }
+    this.closingHooks.clear()
     this.closing = true
     await this.model.close().catch(() => {})
   }

@@ -4,6 +4,7 @@
 import type {Channel, ConsumeMessage, Options} from 'amqplib'
 import {ConnectionError, PreconditionError, UsageError} from '../../errors.js'
 import type {ConsumeOptions, Delivery, EndReason, Headers, MessageHandler, StartPosition, Subscription} from '../types.js'
+import {AckBatcher} from './acks.js'
 import type {Connection} from './channels.js'
 import {brokerError} from './errors.js'
 
@@ -58,6 +59,8 @@ export function deliveryCountOf(message: ConsumeMessage): number {
 export async function subscribe(connection: Connection, queue: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription> {
   const prefetch = options.prefetch ?? DEFAULT_PREFETCH
   if (!Number.isInteger(prefetch) || prefetch < 0 || prefetch > 65535) throw new UsageError(`--prefetch must be a whole number 0..65535, got ${prefetch}`)
+  const ackEvery = options.ackEvery ?? 1
+  if (!Number.isInteger(ackEvery) || ackEvery < 1 || ackEvery > 65535) throw new UsageError(`--multi-ack must be a whole number 1..65535, got ${ackEvery}`)
   const offset = streamOffset(options.from)
   if (offset === undefined) return start(connection, queue, options, prefetch, undefined, handler)
   try {
@@ -83,6 +86,8 @@ async function start(
   const autoAck = options.autoAck ?? false
   const facts = {operation: `consume from queue "${queue}"`, queue}
   const channel: Channel = await connection.openChannel(facts)
+  let channelOpen = true
+  const settler = settlerFor(channel, autoAck, options.ackEvery ?? 1, prefetch)
 
   let endReason: EndReason | undefined
   let resolveEnded!: (reason: EndReason) => void
@@ -94,7 +99,15 @@ async function start(
     resolveEnded(reason)
   }
   const stopListening = connection.onLost((message) => end({kind: 'connection-lost', message}))
-  channel.on('close', () => end({kind: 'connection-lost', message: connection.isOpen ? 'channel closed' : 'connection to the broker lost'}))
+  // A deliberate close of the driver sends the acks still batched (they are lost otherwise and
+  // the messages come back: duplicates, not losses, but avoidable ones).
+  const stopFlushingOnClose = connection.beforeClose(() => settler.flush())
+  channel.on('close', () => {
+    channelOpen = false
+    stopFlushingOnClose()
+    settler.dispose()
+    end({kind: 'connection-lost', message: connection.isOpen ? 'channel closed' : 'connection to the broker lost'})
+  })
 
   // Sequential hand-off keeps arrival order even when the handler is async.
   let chain: Promise<void> = Promise.resolve()
@@ -103,10 +116,15 @@ async function start(
       // basic.cancel from the broker: the queue was deleted (or, for a quorum queue, lost its leader).
       end({kind: 'deleted', message: `queue "${queue}" was deleted (the broker cancelled the consumer)`})
       // Let the handler finish with what it holds before the channel goes.
-      void chain.then(() => channel.close()).catch(() => {})
+      void chain
+        .then(() => {
+          settler.flush()
+          return channel.close()
+        })
+        .catch(() => {})
       return
     }
-    const delivery = toDelivery(queue, message, channel, autoAck)
+    const delivery = toDelivery(queue, message, settler, autoAck, () => channelOpen)
     chain = chain.then(() => handler(delivery)).catch(() => {
       // A throwing handler leaves its message unsettled; it returns to the queue when the
       // subscription's channel closes. Swallowed here so the next delivery still runs.
@@ -127,23 +145,56 @@ async function start(
         // closes, which returns them to the queue (close() does that).
         await channel.cancel(consumerTag).catch(() => {})
         await chain
+        try {
+          settler.flush()
+        } catch {
+          // The channel went meanwhile; the broker returns the unsettled messages itself.
+        }
         await channel.close().catch(() => {})
       },
     }
   } catch (error) {
     stopListening()
+    stopFlushingOnClose()
     await channel.close().catch(() => {})
     throw brokerError(error, facts)
   }
 }
 
-function toDelivery(queue: string, message: ConsumeMessage, channel: Channel, autoAck: boolean): Delivery {
+/** How a subscription's deliveries are settled: one frame each, or batched (ackEvery > 1). */
+interface Settler {
+  ack(message: ConsumeMessage): void
+  nack(message: ConsumeMessage, requeue: boolean): void
+  /** Send whatever is batched (before cancel/close). */
+  flush(): void
+  /** The channel is gone; forget what is batched. */
+  dispose(): void
+}
+
+function settlerFor(channel: Channel, autoAck: boolean, ackEvery: number, prefetch: number): Settler {
+  if (autoAck || ackEvery <= 1) {
+    return {ack: (m) => channel.ack(m), nack: (m, requeue) => channel.nack(m, false, requeue), flush() {}, dispose() {}}
+  }
+  // With at most `prefetch` deliveries unacked a longer run can never form: it would wait for
+  // the flush timer every time (prefetch 0 means unlimited).
+  const every = prefetch > 0 ? Math.min(ackEvery, prefetch) : ackEvery
+  const batcher = new AckBatcher<ConsumeMessage>(every, {
+    tagOf: (m) => m.fields.deliveryTag,
+    ack: (m, multiple) => channel.ack(m, multiple),
+    nack: (m, requeue) => channel.nack(m, false, requeue),
+  })
+  return batcher
+}
+
+function toDelivery(queue: string, message: ConsumeMessage, settler: Settler, autoAck: boolean, channelOpen: () => boolean): Delivery {
   const {properties, fields} = message
   let settled = autoAck
   const settle = (how: (m: ConsumeMessage) => void) => {
     if (settled) return Promise.resolve()
     settled = true
     try {
+      // A batched ack is only recorded; check here so it does not claim success on a dead channel.
+      if (!channelOpen()) throw new Error('channel closed')
       how(message)
       return Promise.resolve()
     } catch (error) {
@@ -164,8 +215,10 @@ function toDelivery(queue: string, message: ConsumeMessage, channel: Channel, au
     redelivered: fields.redelivered,
     deliveryCount: deliveryCountOf(message),
     timestampMs: typeof timestampSeconds === 'number' ? timestampSeconds * 1000 : 0,
-    ack: () => settle((m) => channel.ack(m)),
+    // Batched (ackEvery): resolves once recorded; like any AMQP ack it is never confirmed, and a
+    // channel lost before it was sent means redelivery (at-least-once), never a loss.
+    ack: () => settle((m) => settler.ack(m)),
     // requeue=false: dead-lettered when the queue has a dead-letter exchange, else dropped.
-    nack: (requeue: boolean) => settle((m) => channel.nack(m, false, requeue)),
+    nack: (requeue: boolean) => settle((m) => settler.nack(m, requeue)),
   }
 }
