@@ -74,7 +74,18 @@ export interface BenchOptions {
   key?: string
   /** Keys `key-0` … `key-(N−1)` in turn per producer (Kafka: spread over partitions); order is judged per key. */
   keys?: number
+  /** RabbitMQ queue type for the bench queues (quorum and stream queues are durable). @default broker default (classic) */
+  queueType?: 'classic' | 'quorum' | 'stream'
+  /** RabbitMQ: acknowledge with multiple=true every N messages (PerfTest --multi-ack-every). @default each message */
+  multiAck?: number
+  /** Kafka: partitions per bench topic. @default broker default */
+  partitions?: number
+  /** Kafka: acknowledgements a publish waits for. @default broker/driver default (all) */
+  acks?: 'all' | 'leader' | 'none'
 }
+
+/** Kafka `acks` codes for BenchOptions.acks. */
+export const ACKS_CODES = {all: -1, leader: 1, none: 0} as const
 
 /** The key a message with this sequence number carries, and its index (for the stamp); undefined for none. */
 export function keyOf(options: Pick<BenchOptions, 'key' | 'keys'>, sequence: number): {key: string; index: number} | undefined {
@@ -167,6 +178,10 @@ export interface BenchFlagValues {
   payload?: string
   key?: string
   keys?: string
+  'queue-type'?: string
+  'multi-ack'?: string
+  partitions?: string
+  acks?: string
 }
 
 /** Largest --payload file: bodies are held in memory by the thousand. */
@@ -223,6 +238,10 @@ export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   if (flags.key !== undefined && flags.keys !== undefined) throw new UsageError('--key and --keys cannot be used together')
   if (flags.key !== undefined) o.key = flags.key
   if (flags.keys !== undefined) o.keys = parseInteger('keys', flags.keys, {min: 1, max: 1_000_000})
+  if (flags['queue-type'] !== undefined) o.queueType = oneOf('queue-type', flags['queue-type'], ['classic', 'quorum', 'stream'] as const)
+  if (flags['multi-ack'] !== undefined) o.multiAck = parseInteger('multi-ack', flags['multi-ack'], {min: 1, max: 65_535})
+  if (flags.partitions !== undefined) o.partitions = parseInteger('partitions', flags.partitions, {min: 1, max: 10_000})
+  if (flags.acks !== undefined) o.acks = oneOf('acks', flags.acks, ['all', 'leader', 'none'] as const)
   if (o.count !== undefined && o.durationMs !== undefined) throw new UsageError('--count and --duration cannot be used together')
   if (o.arrivals === 'poisson' && o.rate === undefined) throw new UsageError('--arrivals poisson needs --rate (open loop)')
   const options = defaultBenchOptions(o)
@@ -237,6 +256,11 @@ function validate(options: BenchOptions): void {
   if (options.producers < options.queues) {
     throw new UsageError(`--producers must be at least --queues (${options.queues}), got "${options.producers}"`)
   }
+}
+
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T
+  throw new UsageError(`--${flag} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, got "${raw}"`)
 }
 
 function positiveDuration(flag: string, raw: string): number {

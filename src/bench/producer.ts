@@ -6,7 +6,7 @@ import {DeliveryError} from '../errors.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
-import {type BenchOptions, keyOf, type RateStep} from './options.js'
+import {ACKS_CODES, type BenchOptions, keyOf, type RateStep} from './options.js'
 import {nowNs} from './clock.js'
 import type {PayloadSource} from './payload.js'
 import {writeStamp} from './stamp.js'
@@ -145,6 +145,7 @@ export class Producer {
     writeStamp(body, s.producerId, sequence, intendedNs, sendNs, s.queueIndex, keyed?.index)
     const message: OutgoingMessage = {body, persistent: o.persistent}
     if (o.priority !== undefined) message.priority = o.priority
+    if (o.acks !== undefined) message.acks = ACKS_CODES[o.acks]
     if (keyed !== undefined) message.key = keyed.key
     this.outstanding++
     s.integrity.sent++

@@ -26,8 +26,16 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
   const w = result.workload
   const size = w.maxSizeBytes === w.sizeBytes ? formatBytes(w.sizeBytes) : `${formatBytes(w.sizeBytes)}–${formatBytes(w.maxSizeBytes)}`
   const mode = w.rate ? `open loop ${w.rate.map((s) => `${s.perSecond}/s${s.durationMs ? ` for ${formatMillis(s.durationMs)}` : ''}`).join(', ')} (${w.arrivals})` : `closed loop, confirm window ${w.confirmWindow}`
+  const knobs = [
+    w.queueType && `${w.queueType} queue`,
+    w.partitions && `${w.partitions} partitions`,
+    w.keys && `${w.keys} keys`,
+    w.acks && `acks ${w.acks}`,
+    w.persistent && 'persistent',
+    w.multiAck && `multi-ack ${w.multiAck}`,
+  ].filter(Boolean)
   sections.push(
-    `${bold('mqkit bench')} ${result.meta.url} · ${w.producers} producer(s), ${w.consumers} consumer(s), ${w.queues} queue(s) · ${size} · ${mode} · measured ${formatMillis(result.meta.measuredMs)}${result.meta.interrupted ? ' · INTERRUPTED' : ''}`,
+    `${bold('mqkit bench')} ${result.meta.url} · ${w.producers} producer(s), ${w.consumers} consumer(s), ${w.queues} queue(s)${knobs.map((k) => `, ${k}`).join('')} · ${size} · ${mode} · measured ${formatMillis(result.meta.measuredMs)}${result.meta.interrupted ? ' · INTERRUPTED' : ''}`,
   )
 
   const tp = table(['Throughput', 'messages', 'msg/s', 'MB/s'])

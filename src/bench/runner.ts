@@ -6,10 +6,11 @@ import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {monitorEventLoopDelay} from 'node:perf_hooks'
 import {createDriver} from '../drivers/index.js'
-import type {Driver} from '../drivers/types.js'
+import type {ConsumeOptions, Driver, QueueSpec} from '../drivers/types.js'
 import {UnsupportedError} from '../errors.js'
 import {warmUpHistograms} from '../metrics/histogram.js'
 import {QueueLengthSampler} from '../metrics/queue-length.js'
+import {backlog, benchGroup} from './backlog.js'
 import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
 import {nowNs} from './clock.js'
 import {IntegrityTracker} from './integrity.js'
@@ -85,13 +86,9 @@ export class BenchRunner extends EventEmitter {
     let declared = false
     try {
       admin = await connect('admin', 0)
-      if (o.priority !== undefined && !admin.features.priority) {
-        throw new UnsupportedError(`--priority: the ${admin.backend} backend does not support message priority`)
-      }
+      refuseUnsupportedKnobs(o, admin)
       if (!this.env.worker) {
-        for (const name of names) {
-          await admin.declare({name, durable: o.persistent || undefined, maxPriority: o.priority})
-        }
+        for (const name of names) await admin.declare(benchQueueSpec(o, name))
         declared = true
       }
       const [producerDrivers, consumerDrivers] = await Promise.all([
@@ -126,7 +123,7 @@ export class BenchRunner extends EventEmitter {
     intervalLoopDelay.enable()
     const cpuStart = process.cpuUsage()
     const sampler = new QueueLengthSampler(
-      async () => (await admin.inspect(names)).queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0),
+      () => backlog(admin, names),
       o.sampleIntervalMs,
       clockMs,
     )
@@ -136,7 +133,7 @@ export class BenchRunner extends EventEmitter {
 
     const subscriptions = await Promise.all(
       consumerDrivers.map((driver, i) =>
-        driver.consume(names[(consumerBase + i) % names.length], {prefetch: o.prefetch}, makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters)),
+        driver.consume(names[(consumerBase + i) % names.length], consumeOptions(o, names[(consumerBase + i) % names.length]), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters)),
       ),
     )
     const payload = o.payloadFile !== undefined ? new PayloadSource(readPayloadFile(o.payloadFile), o.sizeBytes, o.maxSizeBytes) : PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
@@ -200,10 +197,7 @@ export class BenchRunner extends EventEmitter {
     await sampler.stop()
     await Promise.all(subscriptions.map((s) => s.cancel().catch(() => {})))
     while (counters.active > 0 && !this.fatal) await new Promise((r) => setTimeout(r, 5))
-    const leftInQueue = await admin
-      .inspect(names)
-      .then((r) => r.queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0))
-      .catch(() => 0)
+    const leftInQueue = await backlog(admin, names).catch(() => 0)
     signal?.removeEventListener('abort', onAbort)
     loopDelay.disable()
     intervalLoopDelay.disable()
@@ -263,10 +257,7 @@ export class BenchRunner extends EventEmitter {
         quietSince = performance.now()
       } else if (performance.now() - quietSince > 250) {
         // Nothing arriving: finished if the broker holds nothing either (lost messages).
-        const inQueue = await admin
-          .inspect(names)
-          .then((r) => r.queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0))
-          .catch(() => 1)
+        const inQueue = await backlog(admin, names).catch(() => 1)
         if (inQueue === 0) return
         quietSince = performance.now()
       }
@@ -284,6 +275,38 @@ export class BenchRunner extends EventEmitter {
     if (this.fatal === undefined) this.fatal = error
     this.stopping = true
     for (const p of producers) p.interrupt()
+  }
+}
+
+/** The bench queue's declaration: quorum and stream queues exist only durable. */
+export function benchQueueSpec(o: BenchOptions, name: string): QueueSpec {
+  const spec: QueueSpec = {name}
+  if (o.persistent || o.queueType === 'quorum' || o.queueType === 'stream') spec.durable = true
+  if (o.priority !== undefined) spec.maxPriority = o.priority
+  if (o.queueType !== undefined) spec.queueType = o.queueType
+  if (o.partitions !== undefined) spec.partitions = o.partitions
+  return spec
+}
+
+function consumeOptions(o: BenchOptions, queue: string): ConsumeOptions {
+  const options: ConsumeOptions = {prefetch: o.prefetch, group: benchGroup(queue)}
+  if (o.multiAck !== undefined) options.ackEvery = o.multiAck
+  return options
+}
+
+/**
+ * Knobs that only mean something on some backends are refused elsewhere rather than silently
+ * ignored (queue type and partitions are refused by the drivers' declare).
+ */
+function refuseUnsupportedKnobs(o: BenchOptions, admin: Driver): void {
+  if (o.priority !== undefined && !admin.features.priority) {
+    throw new UnsupportedError(`--priority: the ${admin.backend} backend does not support message priority`)
+  }
+  if (o.multiAck !== undefined && admin.backend !== 'amqp') {
+    throw new UnsupportedError(`--multi-ack: only RabbitMQ (amqp://) acknowledges several messages at once; the ${admin.backend} backend settles each`)
+  }
+  if (o.acks !== undefined && admin.backend !== 'kafka') {
+    throw new UnsupportedError(`--acks: a Kafka producer setting; the ${admin.backend} backend confirms every publish`)
   }
 }
 

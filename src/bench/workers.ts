@@ -17,7 +17,8 @@ import {mergeResults} from '../report/merge.js'
 import {mergeIntegrity, type IntegritySnapshot} from './integrity.js'
 import type {BenchOptions} from './options.js'
 import type {BenchResult} from './result.js'
-import {queueNames, type BenchEnvironment} from './runner.js'
+import {backlog} from './backlog.js'
+import {benchQueueSpec, queueNames, type BenchEnvironment} from './runner.js'
 import type {WorkerSetup} from './worker-main.js'
 
 export type ToWorker = {type: 'drained'} | {type: 'stop'}
@@ -58,7 +59,7 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
   await admin.connect()
   const workers: Worker[] = []
   try {
-    for (const name of names) await admin.declare({name, durable: o.persistent || undefined, maxPriority: o.priority})
+    for (const name of names) await admin.declare(benchQueueSpec(o, name))
     const producerShares = shares(o.producers, o.workers)
     const consumerShares = shares(o.consumers, o.workers)
     const results: Array<{result: BenchResult; integrity: IntegritySnapshot}> = []
@@ -112,10 +113,7 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }
-    const leftInQueue = await admin
-      .inspect(names)
-      .then((r) => r.queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0))
-      .catch(() => 0)
+    const leftInQueue = await backlog(admin, names).catch(() => 0)
     const merged = mergeResults(
       results.map((r) => r.result),
       results.map((_, i) => `worker ${i + 1}`),
@@ -138,10 +136,7 @@ async function drainAll(admin: Driver, names: string[], timeoutMs: number): Prom
   const deadline = performance.now() + timeoutMs
   let emptyInARow = 0
   while (performance.now() < deadline && emptyInARow < 2) {
-    const inQueue = await admin
-      .inspect(names)
-      .then((r) => r.queues.reduce((sum, q) => sum + q.ready + q.inFlight, 0))
-      .catch(() => 1)
+    const inQueue = await backlog(admin, names).catch(() => 1)
     emptyInARow = inQueue === 0 ? emptyInARow + 1 : 0
     await new Promise((r) => setTimeout(r, 250))
   }

@@ -6,6 +6,7 @@ import {attachProgress} from '../bench/progress.js'
 import {renderResult} from '../bench/render.js'
 import type {BenchResult} from '../bench/result.js'
 import {BenchRunner} from '../bench/runner.js'
+import {applyClientKnobs} from '../bench/client-knobs.js'
 import {assertWorkersUsable, runWithWorkers} from '../bench/workers.js'
 import {parseUrl} from '../url.js'
 import type {IntervalStats} from '../bench/measurements.js'
@@ -72,10 +73,17 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     persistent: Flags.boolean({summary: 'Persistent messages on durable queues.', helpGroup: WORKLOAD}),
     priority: Flags.string({summary: 'Message priority (queues are declared with this max priority).', helpGroup: WORKLOAD}),
     keep: Flags.boolean({summary: 'Keep the queues after the run.', helpGroup: WORKLOAD}),
+    'queue-type': Flags.string({summary: 'RabbitMQ queue type of the bench queues (quorum and stream are durable). Default: classic.', options: ['classic', 'quorum', 'stream'], helpGroup: WORKLOAD}),
+    partitions: Flags.string({summary: 'Kafka: partitions per bench topic. Default: the broker default.', helpGroup: WORKLOAD}),
     rate: Flags.string({char: 'r', summary: 'Open loop: total msg/s, or steps 1000:30s,5000:30s.', helpGroup: LOAD}),
     arrivals: Flags.string({summary: 'Open-loop arrivals.', options: ['uniform', 'poisson'], helpGroup: LOAD}),
     'confirm-window': Flags.string({summary: `Unconfirmed publishes per producer. Default: ${BENCH_DEFAULTS.confirmWindow}.`, helpGroup: LOAD}),
     prefetch: Flags.string({summary: `Unacked deliveries per consumer. Default: ${BENCH_DEFAULTS.prefetch}.`, helpGroup: LOAD}),
+    'multi-ack': Flags.string({summary: 'RabbitMQ: acknowledge every N messages at once (multiple=true). Default: each message.', helpValue: 'N', helpGroup: LOAD}),
+    acks: Flags.string({summary: 'Kafka: acknowledgements per publish. Default: all.', options: ['all', 'leader', 'none'], helpGroup: LOAD}),
+    compression: Flags.string({summary: 'Kafka: producer compression (none or gzip). Default: none.', helpGroup: LOAD}),
+    'batch-size': Flags.string({summary: 'Kafka: most messages per produce request. Default: 1000.', helpValue: 'N', helpGroup: LOAD}),
+    linger: Flags.string({summary: 'Kafka: how long a publish waits for others to join its batch, e.g. 5ms. Default: 0 (next event-loop turn).', helpGroup: LOAD}),
     'drain-timeout': Flags.string({summary: 'After producing, wait at most this long for consumers. Default: 10s.', helpGroup: LOAD}),
     interval: Flags.string({summary: 'Progress / --ndjson / series period. Default: 1s.', helpGroup: OUTPUT}),
     'sample-interval': Flags.string({summary: 'Queue-length sampling period. Default: 100ms.', helpGroup: OUTPUT}),
@@ -97,10 +105,12 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     const json = this.jsonEnabled()
     // Before a long run, not after it: a report that cannot be written is a usage error now.
     if (flags.html !== undefined) assertHtmlWritable(flags.html)
-    assertWorkersUsable(options, parseUrl(this.url).scheme)
+    const scheme = parseUrl(this.url).scheme
+    assertWorkersUsable(options, scheme)
+    const url = applyClientKnobs(this.url, scheme, flags)
     const context = driverContext(this.clientName(), flags['connect-timeout'])
     const runner = new BenchRunner(options, {
-      url: this.url,
+      url,
       clientName: context.clientName,
       connectTimeoutMs: context.connectTimeoutMs,
       mqkitVersion: this.config.version,

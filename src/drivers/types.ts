@@ -48,6 +48,12 @@ export interface Features {
    * the key of a message published to a queue is the queue name). @default true
    */
   keyPreserved?: boolean
+  /**
+   * The backend has an end of log: ConsumeOptions.exitAtEnd is honoured, and the subscription
+   * ends with {kind: 'end'} once every assigned partition has been read up to its end. Queue
+   * brokers have no such point (a queue is never "read to the end"). @default false
+   */
+  endOfLog?: boolean
 }
 
 export type Overflow = 'drop-head' | 'reject-publish'
@@ -181,18 +187,30 @@ export interface ConsumeOptions {
    * contiguous run of settled delivery tags; other backends settle each message individually.
    */
   ackEvery?: number
+  /**
+   * features.endOfLog only: end the subscription with {kind: 'end'} once every partition assigned
+   * to it has been read up to its end (the high-water mark when the partition was assigned; kcat
+   * -e) and every delivery was settled and its commit confirmed. @default false
+   */
+  exitAtEnd?: boolean
 }
 
 export type EndReason =
   | {kind: 'cancelled'} // we cancelled it
   | {kind: 'deleted'; message: string} // the queue went away
   | {kind: 'connection-lost'; message: string}
+  | {kind: 'end'} // exitAtEnd: everything assigned was read, settled and committed
 
 export interface Subscription {
   /** Stop deliveries. Unacked deliveries stay pending until acked/nacked or the connection closes. */
   cancel(): Promise<void>
   /** Resolves when the subscription ends for any reason. */
   readonly ended: Promise<EndReason>
+  /**
+   * Acknowledged deliveries whose acknowledgement the broker has not confirmed (Kafka: offsets
+   * not yet committed), so they may be delivered again. Absent where acks cannot go missing.
+   */
+  uncommitted?(): number
 }
 
 export type MessageHandler = (delivery: Delivery) => void | Promise<void>

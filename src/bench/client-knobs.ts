@@ -1,0 +1,33 @@
+// Kafka producer knobs given as bench flags (--compression, --batch-size, --linger) are the
+// driver's URL settings (?compression= ?batchSize= ?lingerMs=): the flags write them into the
+// URL, so every producer connection (and every worker thread) gets the same client config.
+import {UnsupportedError, UsageError} from '../errors.js'
+import {parseDurationMs, parseInteger} from '../options/parse.js'
+
+export interface ClientKnobFlags {
+  compression?: string
+  'batch-size'?: string
+  linger?: string
+}
+
+export function applyClientKnobs(url: string, scheme: string, flags: ClientKnobFlags): string {
+  const query: Array<[string, string]> = []
+  if (flags.compression !== undefined) {
+    if (flags.compression !== 'none' && flags.compression !== 'gzip') {
+      throw new UsageError(`--compression must be none or gzip, got "${flags.compression}" (kafkajs has no built-in snappy/lz4/zstd)`)
+    }
+    query.push(['compression', flags.compression])
+  }
+  if (flags['batch-size'] !== undefined) query.push(['batchSize', String(parseInteger('batch-size', flags['batch-size'], {min: 1, max: 1_000_000}))])
+  if (flags.linger !== undefined) query.push(['lingerMs', String(Math.round(parseDurationMs('linger', flags.linger, 'ms')))])
+  if (query.length === 0) return url
+  if (scheme !== 'kafka') {
+    const names = (['compression', 'batch-size', 'linger'] as const).filter((name) => flags[name] !== undefined)
+    throw new UnsupportedError(`--${names.join(', --')}: Kafka producer settings; not for ${scheme}://`)
+  }
+  // Not `new URL()`: a multi-host kafka://a:9092,b:9092 is no WHATWG URL.
+  const at = url.indexOf('?')
+  const params = new URLSearchParams(at === -1 ? '' : url.slice(at + 1))
+  for (const [key, value] of query) params.set(key, value)
+  return `${at === -1 ? url : url.slice(0, at)}?${params.toString()}`
+}
