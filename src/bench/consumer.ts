@@ -54,7 +54,10 @@ export function makeConsumerHandler(
     const actualNs = stampActualNs(body)
     const intendedNs = stampIntendedNs(body)
     measurements.onReceive(receiveNs - actualNs, intendedNs === 0 ? Number.NaN : receiveNs - intendedNs, body.length, receiveNs)
-    integrity.onReceive(stampProducerId(body), stampSequence(body), delivery.redelivered, stampKeyIndex(body))
+    // Order lane: the key when there is one, else the partition (Kafka spreads unkeyed messages
+    // over partitions, and only order within a partition is promised), else the whole queue.
+    const keyIndex = stampKeyIndex(body)
+    integrity.onReceive(stampProducerId(body), stampSequence(body), delivery.redelivered, keyIndex >= 0 ? keyIndex : (delivery.partition ?? -1))
     counters.active++
     const workMs = sampleWorkMs(work)
     if (workMs <= 0) {

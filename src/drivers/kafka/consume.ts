@@ -55,7 +55,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
   if (!Number.isInteger(prefetch) || prefetch < 1) throw new UsageError(`prefetch must be an integer ≥ 1, got ${prefetch}`)
   const info = await requireTopic(deps.admin, topic, 'consume')
   const groupId = options.group ?? ephemeralGroup()
-  const start = await deps.withAdmin(topic, (admin) => resolveStart(admin, topic, options.from ?? {kind: 'default'}, options.group !== undefined))
+  const start = await deps.withAdmin(topic, (admin) => resolveStart(admin, topic, options.from ?? {kind: 'default'}, options.group))
   const autoAck = options.autoAck ?? false
   const permits = new Permits(prefetch)
 

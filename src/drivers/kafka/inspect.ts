@@ -25,8 +25,10 @@ export async function inspectTopics(admin: Admin, names: string[], options: Insp
   const queues: QueueStats[] = []
   for (const name of topics) {
     const info = await requireTopic(admin, name, 'inspect')
-    const offsets = await partitionOffsets(admin, name)
+    // Commits first, end offsets second: a commit can only point at an offset that existed, so read
+    // in this order lag never goes negative while consumers commit between the two requests.
     const committed = group === undefined ? undefined : await committedOffsets(admin, group, name)
+    const offsets = await partitionOffsets(admin, name)
     let retained = 0
     let lag = 0
     const partitions = offsets.map((o) => {
@@ -34,7 +36,7 @@ export async function inspectTopics(admin: Admin, names: string[], options: Insp
       if (committed === undefined) return {partition: o.partition, earliest: o.earliest, latest: o.latest}
       const position = committed.get(o.partition)
       // No commit yet: everything retained is still to be read (a reset to "latest" would say 0).
-      const partitionLag = o.latest - Math.max(position ?? o.earliest, o.earliest)
+      const partitionLag = Math.max(0, o.latest - Math.max(position ?? o.earliest, o.earliest))
       lag += partitionLag
       return {partition: o.partition, earliest: o.earliest, latest: o.latest, committed: position ?? null, lag: partitionLag}
     })

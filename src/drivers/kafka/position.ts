@@ -16,16 +16,19 @@ export interface ResolvedStart {
 
 /**
  * Named groups keep their committed offsets for beginning/end/default (those act as the reset
- * policy, as in Kafka's own clients); offset and timestamp are explicit seeks. An ephemeral group
- * has no commits, so every position is an explicit seek.
+ * policy, as in Kafka's own clients); offset and timestamp are explicit seeks. Partitions WITHOUT
+ * a committed offset (every partition of an ephemeral group, or of a named group's first run) get
+ * an explicit seek too: left to the reset policy, "end" would be resolved at the first fetch, after
+ * the group join, and messages published in between would be skipped.
  * 'default' = 'end' (kcat and kafka-console-consumer start at the end for a new group).
  */
-export async function resolveStart(admin: Admin, topic: string, position: StartPosition, namedGroup: boolean): Promise<ResolvedStart> {
+export async function resolveStart(admin: Admin, topic: string, position: StartPosition, namedGroup?: string): Promise<ResolvedStart> {
   const fromBeginning = position.kind === 'beginning'
   const seeks = new Map<number, string>()
-  const explicit = position.kind === 'offset' || position.kind === 'timestamp' || !namedGroup
-  if (!explicit) return {fromBeginning, seeks}
-  const offsets = await partitionOffsets(admin, topic)
+  const explicit = position.kind === 'offset' || position.kind === 'timestamp'
+  const committed = explicit || namedGroup === undefined ? new Set<number>() : await partitionsWithCommits(admin, namedGroup, topic)
+  const offsets = (await partitionOffsets(admin, topic)).filter((o) => explicit || !committed.has(o.partition))
+  if (offsets.length === 0) return {fromBeginning, seeks}
   switch (position.kind) {
     case 'beginning':
       for (const o of offsets) seeks.set(o.partition, String(o.earliest))
@@ -60,4 +63,16 @@ export async function resolveStart(admin: Admin, topic: string, position: StartP
     }
   }
   return {fromBeginning, seeks}
+}
+
+/** Partitions of `topic` where `group` has committed an offset. */
+async function partitionsWithCommits(admin: Admin, groupId: string, topic: string): Promise<Set<number>> {
+  let response: Awaited<ReturnType<Admin['fetchOffsets']>>
+  try {
+    response = await admin.fetchOffsets({groupId, topics: [topic]})
+  } catch (error) {
+    throw toMqkitError(error, {action: `fetch committed offsets of group "${groupId}" for topic "${topic}"`, topic})
+  }
+  const partitions = response.find((t) => t.topic === topic)?.partitions ?? []
+  return new Set(partitions.filter((p) => Number(p.offset) >= 0).map((p) => p.partition))
 }

@@ -1,0 +1,101 @@
+// Backend-specific bench knobs through the real CLI: RabbitMQ queue type and multi-ack, Kafka
+// partitions, acks, compression and batching; each refused (exit 7) where it has no meaning.
+import {describe, expect, it} from 'vitest'
+import {runCli} from '../helpers/cli.js'
+import {AMQP_URL, KAFKA_URL, amqpAvailable, kafkaAvailable, uniqueName} from '../helpers/brokers.js'
+
+const amqp = await amqpAvailable()
+const kafka = await kafkaAvailable()
+
+async function benchJson(url: string, queue: string, args: string[]) {
+  const r = await runCli(['bench', '--url', url, '--queue', queue, '--keep', '--json', ...args], {timeoutMs: 60_000})
+  expect(r.stderr).toBe('')
+  expect(r.code).toBe(0)
+  return JSON.parse(r.stdout)
+}
+
+async function inspectQueue(url: string, queue: string) {
+  const r = await runCli(['inspect', queue, '--url', url, '--json'])
+  expect(r.code).toBe(0)
+  return JSON.parse(r.stdout).queues[0]
+}
+
+describe.concurrent('bench knobs', () => {
+  it.skipIf(!amqp)('RabbitMQ: --queue-type quorum with --multi-ack delivers everything once and leaves nothing unacked', async () => {
+    const queue = uniqueName('bench-quorum')
+    try {
+      const result = await benchJson(AMQP_URL, queue, ['--queue-type', 'quorum', '--multi-ack', '25', '--prefetch', '200', '--count', '3000'])
+      expect(result.workload).toMatchObject({queueType: 'quorum', multiAck: 25})
+      expect(result.integrity).toMatchObject({sent: 3000, confirmed: 3000, received: 3000, lost: 0, duplicates: 0, leftInQueue: 0})
+      const stats = await inspectQueue(AMQP_URL, queue)
+      expect(stats.extras.type).toBe('quorum')
+      expect(stats.extras.durable).toBe(true)
+      expect(stats.ready + stats.inFlight).toBe(0)
+    } finally {
+      await runCli(['delete', queue, '--url', AMQP_URL, '--if-exists'])
+    }
+  })
+
+  it.skipIf(!amqp)('RabbitMQ: --queue-type stream runs end to end on a stream queue', async () => {
+    const queue = uniqueName('bench-stream')
+    try {
+      const result = await benchJson(AMQP_URL, queue, ['--queue-type', 'stream', '--count', '2000'])
+      expect(result.integrity).toMatchObject({sent: 2000, received: 2000, lost: 0, duplicates: 0, outOfOrder: 0})
+      expect((await inspectQueue(AMQP_URL, queue)).extras.type).toBe('stream')
+    } finally {
+      await runCli(['delete', queue, '--url', AMQP_URL, '--if-exists'])
+    }
+  })
+
+  it.skipIf(!kafka)('Kafka: --partitions, --keys, --acks, --compression, --batch-size, --linger', async () => {
+    const topic = uniqueName('bench-knobs')
+    try {
+      const args = ['--partitions', '3', '--keys', '6', '--acks', 'leader', '--compression', 'gzip', '--batch-size', '100', '--linger', '1ms', '--count', '3000']
+      const result = await benchJson(KAFKA_URL, topic, args)
+      expect(result.meta.url).toContain('compression=gzip')
+      expect(result.meta.url).toContain('batchSize=100')
+      expect(result.meta.url).toContain('lingerMs=1')
+      expect(result.workload).toMatchObject({partitions: 3, keys: 6, acks: 'leader'})
+      // Order is judged per key: six keys over three partitions, none out of order.
+      expect(result.integrity).toMatchObject({sent: 3000, received: 3000, lost: 0, duplicates: 0, outOfOrder: 0})
+      expect((await inspectQueue(KAFKA_URL, topic)).extras.partitions).toHaveLength(3)
+    } finally {
+      await runCli(['delete', topic, '--url', KAFKA_URL, '--if-exists'])
+    }
+  })
+
+  it.skipIf(!kafka)('Kafka: consumers share one group per topic, the backlog is its lag (never negative), order holds per partition', async () => {
+    const topic = uniqueName('bench-group')
+    try {
+      const result = await benchJson(KAFKA_URL, topic, ['--partitions', '4', '--consumers', '2', '--count', '6000', '--sample-interval', '20ms'])
+      // Two consumers in one group split the partitions: each message once, none left behind.
+      expect(result.integrity).toMatchObject({sent: 6000, received: 6000, unique: 6000, duplicates: 0, lost: 0, outOfOrder: 0, leftInQueue: 0})
+      expect(result.queueLength.samples).toBeGreaterThan(0)
+      for (const [, length] of result.queueLength.series) expect(length).toBeGreaterThanOrEqual(0)
+      const inspected = await runCli(['inspect', topic, '--url', KAFKA_URL, '--group', `${topic}-consumers`, '--json'])
+      expect(JSON.parse(inspected.stdout).queues[0].lag).toBe(0)
+    } finally {
+      await runCli(['delete', topic, '--url', KAFKA_URL, '--if-exists'])
+    }
+  })
+
+  it('knobs a backend does not have are refused with exit 7, bad values with exit 2', async () => {
+    const cases: Array<[string[], number, string]> = [
+      [['--multi-ack', '10'], 7, '--multi-ack: only RabbitMQ'],
+      [['--acks', 'all'], 7, '--acks: a Kafka producer setting'],
+      [['--compression', 'gzip', '--linger', '5ms'], 7, '--compression, --linger: Kafka producer settings; not for memory://'],
+      [['--queue-type', 'quorum'], 7, 'quorum'],
+      [['--partitions', '3'], 7, 'partitions'],
+      [['--acks', 'some'], 2, '--acks'],
+      [['--multi-ack', '0'], 2, '--multi-ack'],
+    ]
+    await Promise.all(
+      cases.map(async ([args, code, text]) => {
+        const r = await runCli(['bench', '--count', '10', '--quiet', ...args])
+        expect({args, code: r.code}).toEqual({args, code})
+        expect(r.stderr).toContain(text)
+        expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      }),
+    )
+  })
+})
