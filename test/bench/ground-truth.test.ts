@@ -62,11 +62,13 @@ describe('bench ground truth on memory://', () => {
     // Every message spins exactly to its 5 ms deadline: the typical one reports 5.00x ms.
     expect(result.handling.min).toBeGreaterThanOrEqual(5)
     expect(Math.abs(result.handling.p50 - 5) / 5).toBeLessThan(0.02)
-    // The mean is ΣTᵢ/n of wall time. A spin the OS preempts across its deadline really does
-    // take longer (measured on this 2-core machine at load 4–7: +1.6 % to +12 %), so the mean
-    // is checked against what an independent observer saw, not against a bare 5 ms.
+    // The mean is ΣTᵢ/n of wall time: within 2 % of 5 ms, and within 2 % of what an independent
+    // observer saw. A spin the OS preempts across its deadline really does take longer (measured
+    // on this 2-core machine at load 4–7: +1.6 % to +12 %), which is why this file runs alone
+    // (vitest.config.ts) before the other test files load both cores.
     const observedMeanMs = observedSumMs / observedCount
     expect(result.handling.mean).toBeGreaterThanOrEqual(5)
+    expect(Math.abs(result.handling.mean - 5) / 5).toBeLessThan(0.02)
     expect(Math.abs(result.handling.mean - observedMeanMs) / observedMeanMs).toBeLessThan(0.02)
     expect(result.integrity).toMatchObject({lost: 0, duplicates: 0, received: 150})
   })
