@@ -2,6 +2,7 @@
 // ordinary BenchRunner (own connections, own histograms), lets the coordinator decide when the
 // queues are drained, and posts back its result and integrity bitsets for the exact merge.
 import {parentPort, workerData} from 'node:worker_threads'
+import type {IntervalStats} from './measurements.js'
 import type {BenchOptions} from './options.js'
 import {BenchRunner} from './runner.js'
 import type {FromWorker, ToWorker} from './workers.js'
@@ -44,6 +45,7 @@ const runner = new BenchRunner(setup.options, {
   },
 })
 
+runner.on('tick', (stats: IntervalStats) => post({type: 'tick', stats}))
 try {
   const result = await runner.run(interrupt.signal)
   post({type: 'result', result, integrity: runner.integrity!.snapshot()})

@@ -18,12 +18,16 @@ import {mergeIntegrity, type IntegritySnapshot} from './integrity.js'
 import type {BenchOptions} from './options.js'
 import type {BenchResult} from './result.js'
 import {backlog} from './backlog.js'
-import {benchQueueSpec, queueNames, type BenchEnvironment} from './runner.js'
+import {benchQueueSpec, queueNames, type BenchEnvironment, type BenchStart} from './runner.js'
+import type {IntervalStats} from './measurements.js'
+import {TickMerger} from './merge-ticks.js'
+import type {EventEmitter} from 'node:events'
 import type {WorkerSetup} from './worker-main.js'
 
 export type ToWorker = {type: 'drained'} | {type: 'stop'}
 export type FromWorker =
   | {type: 'produced'}
+  | {type: 'tick'; stats: IntervalStats}
   | {type: 'result'; result: BenchResult; integrity: IntegritySnapshot}
   | {type: 'error'; name: string; message: string; exitCode?: number}
 
@@ -52,7 +56,11 @@ function rehydrate(message: {name: string; message: string; exitCode?: number}):
   return Type ? new Type(message.message) : new MqkitError(message.message)
 }
 
-export async function runWithWorkers(options: BenchOptions, env: BenchEnvironment, signal?: AbortSignal): Promise<BenchResult> {
+/**
+ * Runs the bench over `options.workers` threads. `events` (the command's runner, which progress
+ * and --ndjson listen to) receives `start` and one merged `tick` per interval of all workers.
+ */
+export async function runWithWorkers(options: BenchOptions, env: BenchEnvironment, signal?: AbortSignal, events?: EventEmitter): Promise<BenchResult> {
   const o = options
   const names = queueNames(o)
   const admin: Driver = await createDriver(env.url, {clientName: `${env.clientName} admin`, connectTimeoutMs: env.connectTimeoutMs})
@@ -67,6 +75,8 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
     let producerBase = 0
     let consumerBase = 0
     const finished = o.workers
+    const ticks = new TickMerger(o.workers, (merged) => events?.emit('tick', merged))
+    events?.emit('start', {queues: names, backend: admin.backend, url: admin.displayUrl, options: o, plannedMs: o.durationMs} satisfies BenchStart)
     const done = new Promise<void>((resolve, reject) => {
       for (let w = 0; w < o.workers; w++) {
         const p = producerShares[w]
@@ -96,7 +106,8 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
         const worker = new Worker(new URL('./worker-main.js', import.meta.url), {workerData: setup})
         workers.push(worker)
         worker.on('message', (message: FromWorker) => {
-          if (message.type === 'produced') {
+          if (message.type === 'tick') ticks.add(w, message.stats)
+          else if (message.type === 'produced') {
             if (++produced === o.workers) void drainAll(admin, names, o.drainTimeoutMs).then(() => workers.forEach((x) => x.postMessage({type: 'drained'} satisfies ToWorker)))
           } else if (message.type === 'result') {
             results.push(message)

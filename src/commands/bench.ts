@@ -119,8 +119,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     if (flags.ndjson) runner.on('tick', (stats: IntervalStats) => process.stdout.write(`${JSON.stringify({type: 'interval', ...stats})}\n`))
     let result: BenchResult
     try {
-      // --workers: no live progress (the threads report only at the end).
-      result = options.workers > 1 ? await runWithWorkers(options, runner.env, this.interrupt.signal) : await runner.run(this.interrupt.signal)
+      // --workers: the coordinator re-emits the workers' merged ticks on `runner` for progress.
+      result = options.workers > 1 ? await runWithWorkers(options, runner.env, this.interrupt.signal, runner) : await runner.run(this.interrupt.signal)
     } finally {
       endProgress()
     }

@@ -40,3 +40,21 @@ describe.skipIf(!available)('mqkit bench --workers 2 on amqp://', () => {
     expect(sources.reduce((sum: number, s: {consumed: number}) => sum + s.consumed, 0)).toBe(6001)
   })
 })
+
+describe.skipIf(!available)('mqkit bench --workers live progress', () => {
+  it('prints one merged progress line per interval on stderr (plain lines when not a TTY), totals adding up', async () => {
+    const r = await runCli(['bench', '--url', AMQP_URL, '--workers', '2', '--producers', '2', '--consumers', '2', '--rate', '1000', '--duration', '2.5s', '--interval', '500ms', '--queue', uniqueName('bench-workers-progress')])
+    expect(r.code).toBe(0)
+    const lines = r.stderr.trim().split('\n')
+    expect(lines[0]).toMatch(/^bench: amqp amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672, queue mqkit-test-bench-workers-progress/)
+    const progress = lines.filter((line) => /^\d+\.\ds\/3s {2}pub /.test(line))
+    expect(progress.length).toBeGreaterThanOrEqual(4)
+    // Both threads' producers count: the merged rate is the total 1000 msg/s, not one worker's 500.
+    const steady = progress.filter((line) => ['1.0', '1.5', '2.0'].some((s) => line.startsWith(`${s}s/`)))
+    expect(steady.length).toBeGreaterThanOrEqual(2)
+    const rates = steady.map((line) => /pub ([\d.]+) ?(k)? ?\/s/.exec(line)).map((m) => Number(m![1]) * (m![2] ? 1000 : 1))
+    for (const rate of rates) expect(rate).toBeGreaterThan(800)
+    const totals = /total ([\d,]+)\/([\d,]+)/.exec(progress.at(-1)!)!
+    expect(Number(totals[1].replace(/,/g, ''))).toBeGreaterThan(1800)
+  })
+})
