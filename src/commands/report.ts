@@ -31,6 +31,9 @@ One file: prints its tables again. Several files (--merge, the default): merges 
 
   static override strict = false
 
+  // Reads files only: no broker, so no --url / --connect-timeout.
+  static override baseFlags = {verbose: BaseCommand.baseFlags.verbose}
+
   static override flags = {
     merge: Flags.boolean({summary: 'Merge the results into one (default with more than one file).', exclusive: ['compare']}),
     compare: Flags.boolean({summary: 'Compare exactly two results: the first is the baseline.', exclusive: ['merge']}),
