@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {consumeFailure, consumeMessages, DEFAULT_PREFETCH, type ConsumeResult, type SettleMode} from '../core/consume.js'
+import {consumeFailure, consumeMessages, DEFAULT_PREFETCH, uncommittedNote, type ConsumeResult, type SettleMode} from '../core/consume.js'
 import {driverContext, parseStartPosition} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
 import type {Delivery} from '../drivers/types.js'
@@ -23,7 +23,11 @@ A message is acknowledged only after its line has been handed to stdout, so an i
 
 Modes: --ack (default) acknowledges after writing; --requeue peeks: writes messages, holds them and returns them all at the end (at most --prefetch messages can be seen this way; with --count N the prefetch defaults to N); --reject rejects them after writing (to the dead-letter target); --no-ack lets the broker settle on delivery (fastest; messages delivered after --count is reached or on Ctrl-C are lost).
 
-Without --count or --idle-timeout, consume runs until Ctrl-C. With both, fewer than N messages before the idle timeout is exit 4, after writing what arrived.`
+Without --count, --idle-timeout or --exit-at-end, consume runs until Ctrl-C. With both --count and --idle-timeout, fewer than N messages before the idle timeout is exit 4, after writing what arrived.
+
+--exit-at-end (-e, like kcat -e; Kafka only) stops once every partition assigned to this consumer has been read up to its end (its high-water mark when it was assigned) and the written messages' offsets are committed: exit 0, ended "end of log reached". An empty topic ends at once. With --count, whichever comes first. Queue brokers have no end of log and refuse it (exit 7): use --idle-timeout there.
+
+If the broker goes away, Kafka consumers keep retrying for the --connect-timeout; after that consume exits 3 and says how many written messages could not be committed (they are delivered again to the group).`
 
   static override examples = [
     {description: 'Take exactly 10 messages from a RabbitMQ queue; the rest stay queued:', command: '<%= config.bin %> <%= command.id %> orders --url amqp://guest:guest@localhost:5672 --count 10'},
@@ -33,6 +37,7 @@ Without --count or --idle-timeout, consume runs until Ctrl-C. With both, fewer t
       description: 'Read a Kafka topic from the beginning with a named consumer group, keys shown (key<TAB>body):',
       command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --group audit --from beginning --key-delimiter "\\t" --idle-timeout 5s',
     },
+    {description: 'Read a Kafka topic to its current end and exit (kcat -e):', command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --from beginning --exit-at-end'},
     {description: 'On the in-process broker (same process only, so useful mainly for trying flags):', command: '<%= config.bin %> <%= command.id %> orders --url memory:// --idle-timeout 100ms'},
   ]
 
@@ -43,6 +48,7 @@ Without --count or --idle-timeout, consume runs until Ctrl-C. With both, fewer t
   static override flags = {
     count: Flags.string({char: 'c', summary: 'Stop after N messages (exactly N are acknowledged).', helpGroup: STOP}),
     'idle-timeout': Flags.string({char: 't', summary: 'Stop when nothing arrives for this long, e.g. 2s, 500ms (bare number: seconds).', helpGroup: STOP}),
+    'exit-at-end': Flags.boolean({char: 'e', summary: 'Stop once every assigned partition is read to its end and committed (Kafka; kcat -e).', helpGroup: STOP}),
     prefetch: Flags.string({summary: `Most unacknowledged messages in flight. Default: ${DEFAULT_PREFETCH}, or --count when smaller.`, helpGroup: SETTLE}),
     ack: Flags.boolean({allowNo: true, summary: 'Acknowledge after writing (default); --no-ack: the broker settles on delivery.', helpGroup: SETTLE}),
     requeue: Flags.boolean({summary: 'Peek: write, then return every message to the queue at the end.', helpGroup: SETTLE}),
@@ -81,13 +87,15 @@ Without --count or --idle-timeout, consume runs until Ctrl-C. With both, fewer t
     let result: ConsumeResult
     try {
       result = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) =>
-        consumeMessages({driver, queue: args.name, count, idleTimeoutMs, prefetch, mode, group: flags.group, from, signal: this.interrupt.signal, write}),
+        consumeMessages({driver, queue: args.name, count, idleTimeoutMs, prefetch, mode, group: flags.group, from, exitAtEnd: flags['exit-at-end'], signal: this.interrupt.signal, write}),
       )
     } finally {
       output.off('error', onOutputError)
     }
     this.diag(consumeSummary(result, args.name))
     const failure = result.ended === 'interrupted' ? new InterruptedError('interrupted; unwritten messages were returned to the queue') : consumeFailure(result, {queue: args.name, count, idleTimeoutMs})
+    // The connection-lost failure says it itself; on any other ending it is a warning.
+    if (result.uncommitted && result.ended !== 'connection-lost') this.diag(`mqkit: warning: ${uncommittedNote(result).slice(2)}`)
     if (failure) throw failure
     // --json output is the NDJSON lines already written: returning nothing stops a second document.
     return json ? undefined : result

@@ -3,8 +3,10 @@
 // So an interrupted consume loses nothing: every message is either written or returned to the
 // queue (at worst a message is written and also returned, i.e. at-least-once).
 // With `count`, exactly `count` messages are written and settled; extra prefetched ones are
-// returned with nack(requeue). The loop never prints; the caller's `write` does the output.
-import {ConnectionError, NotFoundError, TimeoutError} from '../errors.js'
+// returned with nack(requeue). With `exitAtEnd` (log backends, kcat -e) the loop ends when the
+// subscription says every assigned partition was read to its end, after writing what it holds.
+// The loop never prints; the caller's `write` does the output.
+import {ConnectionError, NotFoundError, TimeoutError, UnsupportedError, UsageError} from '../errors.js'
 import type {Delivery, Driver, StartPosition, Subscription} from '../drivers/types.js'
 
 /**
@@ -15,7 +17,7 @@ import type {Delivery, Driver, StartPosition, Subscription} from '../drivers/typ
  */
 export type SettleMode = 'ack' | 'requeue' | 'reject' | 'auto'
 
-export type ConsumeEnd = 'count' | 'idle' | 'interrupted' | 'output-closed' | 'deleted' | 'connection-lost' | 'cancelled'
+export type ConsumeEnd = 'count' | 'idle' | 'end' | 'interrupted' | 'output-closed' | 'deleted' | 'connection-lost' | 'cancelled'
 
 export interface ConsumeResult {
   /** Messages written to the output (and settled per the mode). */
@@ -31,6 +33,12 @@ export interface ConsumeResult {
   ended: ConsumeEnd
   /** Broker's explanation when the subscription ended by itself. */
   endMessage?: string
+  /**
+   * Written (and acknowledged) messages whose acknowledgement the broker never confirmed, so
+   * they may be delivered again (Kafka: offsets not committed, e.g. the broker went away).
+   * Present only when not 0.
+   */
+  uncommitted?: number
 }
 
 /** @default 100 — the prefetch when neither --prefetch nor --count says otherwise. */
@@ -48,6 +56,8 @@ export interface ConsumeLoopOptions {
   group?: string
   from?: StartPosition
   signal?: AbortSignal
+  /** Stop once every assigned partition was read to its end (features.endOfLog). */
+  exitAtEnd?: boolean
   /** Resolves once the output has taken the message's line; rejects when the output is gone. */
   write: (delivery: Delivery) => Promise<void>
   interruptGraceMs?: number
@@ -69,6 +79,7 @@ interface Entry {
 export async function consumeMessages(options: ConsumeLoopOptions): Promise<ConsumeResult> {
   const {driver, queue, count, mode, signal} = options
   const graceMs = options.interruptGraceMs ?? INTERRUPT_GRACE_MS
+  if (options.exitAtEnd) refuseExitAtEnd(driver, mode)
   const buffer: Entry[] = []
   const held: Delivery[] = [] // requeue mode: written, returned at the end
   let handled = 0
@@ -85,6 +96,8 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
   let resolveStopped!: () => void
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve))
   let resolveIdleWorker: (() => void) | undefined
+  /** The subscription reached the end of the log: stop once the buffer is written. */
+  let atEnd = false
 
   const giveBack = (delivery: Delivery) => {
     returned++
@@ -149,6 +162,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
       stop('connection-lost', error instanceof Error ? error.message : String(error))
     } finally {
       working = false
+      if (atEnd && buffer.length === 0) stop('end')
       resolveIdleWorker?.()
     }
   }
@@ -184,7 +198,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
   try {
     subscription = await driver.consume(
       queue,
-      {prefetch: effectivePrefetch(options.prefetch, count, mode), autoAck: mode === 'auto', group: options.group, from: options.from},
+      {prefetch: effectivePrefetch(options.prefetch, count, mode), autoAck: mode === 'auto', group: options.group, from: options.from, exitAtEnd: options.exitAtEnd},
       (delivery) => {
         if (stopping) {
           if (mode !== 'auto') giveBack(delivery)
@@ -200,8 +214,11 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     armIdle()
     subscription.ended.then(
       (reason) => {
-        if (reason.kind !== 'cancelled') stop(reason.kind, reason.message)
-        else stop('cancelled')
+        if (reason.kind === 'cancelled') return stop('cancelled')
+        if (reason.kind !== 'end') return stop(reason.kind, reason.message)
+        // Everything delivered was settled; with --no-ack some may still wait to be written.
+        atEnd = true
+        if (!working && buffer.length === 0) stop('end')
       },
       (error: unknown) => stop('connection-lost', error instanceof Error ? error.message : String(error)),
     )
@@ -221,6 +238,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     }
   }
   if (fatal !== undefined) throw fatal
+  const uncommitted = subscription?.uncommitted?.() ?? 0
 
   const result: ConsumeResult = {
     count: handled,
@@ -234,6 +252,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     ended: ended ?? 'cancelled',
   }
   if (endMessage !== undefined) result.endMessage = endMessage
+  if (uncommitted > 0) result.uncommitted = uncommitted
   return result
 
   function emptyResult(reason: ConsumeEnd): ConsumeResult {
@@ -254,10 +273,25 @@ export function consumeFailure(result: ConsumeResult, options: {queue: string; c
     case 'deleted':
       return new NotFoundError(`queue "${options.queue}" went away while consuming${result.endMessage ? `: ${result.endMessage}` : ''}`)
     case 'connection-lost':
-      return new ConnectionError(`connection lost while consuming "${options.queue}"${result.endMessage ? `: ${result.endMessage}` : ''}`)
+      return new ConnectionError(`connection lost while consuming "${options.queue}"${result.endMessage ? `: ${result.endMessage}` : ''}${uncommittedNote(result)}`)
     default:
       return undefined
   }
+}
+
+/** "; N written messages could not be committed ..." when the broker did not confirm some acks. */
+export function uncommittedNote(result: ConsumeResult): string {
+  const n = result.uncommitted ?? 0
+  if (n === 0) return ''
+  return `; ${n} written message${n === 1 ? '' : 's'} could not be committed and may be delivered again`
+}
+
+/** --exit-at-end needs a log with an end, and acknowledged messages to know what was read. */
+function refuseExitAtEnd(driver: Driver, mode: SettleMode): void {
+  if (!driver.features.endOfLog) {
+    throw new UnsupportedError(`--exit-at-end is not supported on ${driver.backend}:// (a queue has no end of log to reach); use --idle-timeout to stop when nothing arrives`)
+  }
+  if (mode === 'requeue') throw new UsageError('--exit-at-end cannot be combined with --requeue: peeked messages are never acknowledged, so the end is never reached')
 }
 
 function round(value: number, digits: number): number {

@@ -17,6 +17,7 @@ export function publishSummary(result: PublishResult, target: string): string {
 const ENDINGS: Record<ConsumeResult['ended'], string> = {
   count: 'count reached',
   idle: 'idle timeout',
+  end: 'end of log reached',
   interrupted: 'interrupted',
   'output-closed': 'output closed',
   deleted: 'queue deleted',

@@ -1,17 +1,21 @@
 // One kafkajs consumer (and one group member) per subscription. Manual commits only: ack() marks
 // a message done and the partition's position is committed once every earlier delivery on it is
-// acked too (offsets.ts). kafkajs has no prefetch credit, so eachMessage waits for a permit
-// (heartbeating meanwhile) before handing over a delivery: at most `prefetch` unacked at once.
+// acked too (offsets.ts, committer.ts). kafkajs has no prefetch credit, so eachMessage waits for a
+// permit (heartbeating meanwhile) before handing over a delivery: at most `prefetch` unacked.
 import {randomBytes} from 'node:crypto'
 import type {Admin, Consumer, EachMessagePayload, Kafka} from 'kafkajs'
 import {TimeoutError, UnsupportedError, UsageError} from '../../errors.js'
 import type {ConsumeOptions, Delivery, EndReason, MessageHandler, Subscription} from '../types.js'
 import {withDeadline} from '../deadline.js'
-import {describeTopic, requireTopic} from './admin.js'
+import {describeTopic, partitionOffsets, requireTopic} from './admin.js'
 import type {AdminRunner} from './clients.js'
+import {Committer} from './committer.js'
 import {RETRY} from './config.js'
+import {EndOfLog} from './end-of-log.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
 import {headersFromRecord} from './headers.js'
+import {committedOffsets} from './inspect.js'
+import {CommitLedger} from './ledger.js'
 import {AssignmentAcks} from './offsets.js'
 import {resolveStart} from './position.js'
 import {Permits} from './permits.js'
@@ -25,10 +29,13 @@ export const GROUP_TIMINGS = {sessionTimeout: 10_000, rebalanceTimeout: 10_000, 
 
 /** @default 100 (DriverContract ConsumeOptions.prefetch) */
 const DEFAULT_PREFETCH = 100
-/** Consecutive crashes (without a successful join between them) before we give up. */
-const MAX_RESTARTS = 5
-/** Commit errors meaning "this assignment is gone": the messages will be redelivered, not lost. */
-const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'FENCED_INSTANCE_ID'])
+/**
+ * @default 5000 — longest a refetched message waits for its first delivery (still with the
+ * handler) to settle; a handler that holds it longer gets it again, marked redelivered.
+ */
+const REDELIVERY_WAIT_MS = 5000
+/** @default 5000 — longest wait for the broker while closing (leave group) or checking a topic during a crash. */
+const CLOSE_TIMEOUT_MS = 5000
 
 export interface ConsumeDeps {
   kafka: Kafka
@@ -36,6 +43,11 @@ export interface ConsumeDeps {
   withAdmin: AdminRunner
   brokers: string
   joinTimeoutMs: number
+  /**
+   * How long a crashed consumer keeps restarting (a broker restart, a leader move) before the
+   * subscription ends with connection-lost. Counted from the first crash since the last join.
+   */
+  reconnectWindowMs: number
 }
 
 /** A live subscription as the driver sees it: for inspect's inFlight figure. */
@@ -45,6 +57,8 @@ export interface LocalSubscription extends Subscription {
   /** Deliveries handed to the handler and not yet acked/nacked. */
   unsettled(): number
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
 export function ephemeralGroup(): string {
   return `mqkit-${process.pid}-${randomBytes(4).toString('hex')}`
@@ -60,11 +74,14 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
   const permits = new Permits(prefetch)
 
   let acks = new AssignmentAcks()
+  const ledger = new CommitLedger()
   const positioned = new Set<number>()
   /** Highest offset handed out per partition by this subscription: seeing it again = redelivery. */
   const highestDelivered = new Map<number, number>()
   let cancelled = false
-  let restarts = 0
+  /** Joined, and not crashed or stopped since. */
+  let live = false
+  let crashStreakStartMs: number | undefined
   let unsettled = 0
   let endResolve!: (reason: EndReason) => void
   const ended = new Promise<EndReason>((resolve) => (endResolve = resolve))
@@ -73,6 +90,8 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     if (endedWith) return
     endedWith = reason
     permits.close()
+    committer.close()
+    endOfLog?.close()
     endResolve(reason)
   }
 
@@ -82,72 +101,79 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     allowAutoTopicCreation: false,
     retry: {
       ...RETRY,
-      // kafkajs restarts a crashed consumer forever by default; we restart a few times (a
-      // broker restart, a leader move) and otherwise end the subscription with the reason.
+      // kafkajs restarts a crashed consumer forever by default; we keep restarting for a bounded
+      // window (a broker restart, a leader move) and then end the subscription with the reason.
       restartOnFailure: async (error) => {
         if (cancelled) return false
         if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION' && !(await topicExists())) return false
-        return ++restarts <= MAX_RESTARTS
+        crashStreakStartMs ??= Date.now()
+        return Date.now() - crashStreakStartMs <= deps.reconnectWindowMs
       },
     },
   })
 
   const topicExists = async () => {
     try {
-      return (await describeTopic(deps.admin, topic)) !== undefined
+      const described = await withDeadline(describeTopic(deps.admin, topic), CLOSE_TIMEOUT_MS, () => new TimeoutError('describe topic'))
+      return described !== undefined
     } catch {
       return true // cannot tell: not "deleted"
     }
   }
 
-  // ---- commits: coalesced per event-loop turn; each ack() settles with the commit after it
-  let commitScheduled = false
-  let waiting: Array<{resolve: () => void; reject: (error: Error) => void}> = []
-  const scheduleCommit = (): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      waiting.push({resolve, reject})
-      if (commitScheduled) return
-      commitScheduled = true
-      setImmediate(() => void commitNow())
-    })
-  const commitNow = async () => {
-    commitScheduled = false
-    const settling = waiting
-    waiting = []
-    const tracker = acks
-    const due = tracker.due()
-    try {
-      if (due.length > 0) {
-        await consumer.commitOffsets(due.map(([partition, position]) => ({topic, partition, offset: String(position)})))
-        tracker.markCommitted(due)
-      }
-      for (const w of settling) w.resolve()
-    } catch (error) {
-      if (REBALANCE_ERRORS.has(kafkaErrorType(error) ?? '')) {
-        // The assignment moved on; these messages will be delivered again (redelivered=true).
-        for (const w of settling) w.resolve()
-        return
-      }
-      const mapped = toMqkitError(error, {action: `commit offsets of topic "${topic}" for group "${groupId}"`, topic, brokers: deps.brokers})
-      for (const w of settling) w.reject(mapped)
-    }
+  const committer = new Committer({
+    consumer,
+    topic,
+    groupId,
+    brokers: deps.brokers,
+    ledger,
+    tracker: () => acks,
+    live: () => live,
+    afterCommit: () => maybeEnd(),
+  })
+
+  // ---- exitAtEnd: end once everything assigned is read, settled and its commit confirmed
+  const endOfLog = options.exitAtEnd
+    ? new EndOfLog(
+        {
+          endOffsets: () => deps.withAdmin(topic, (admin) => partitionOffsets(admin, topic)),
+          committed: () => deps.withAdmin(topic, (admin) => committedOffsets(admin, groupId, topic)),
+          fromBeginning: start.fromBeginning,
+        },
+        () => maybeEnd(),
+      )
+    : undefined
+  const maybeEnd = () => {
+    if (!endOfLog || endedWith || cancelled || unsettled > 0 || committer.busy) return
+    if (!endOfLog.reached((partition) => ledger.confirmed(partition))) return
+    if (ledger.uncommitted(endOfLog.partitions) > 0) return
+    end({kind: 'end'})
+    void cancel() // an ended subscription holds no group membership
   }
 
   // ---- positions and assignment generations
   const joined = new Promise<void>((resolve) => {
     consumer.on(consumer.events.GROUP_JOIN, ({payload}) => {
-      restarts = 0
+      live = true
+      crashStreakStartMs = undefined
       acks = new AssignmentAcks() // a new generation: earlier deliveries can no longer commit
-      for (const partition of payload.memberAssignment[topic] ?? []) {
+      const assigned = payload.memberAssignment[topic] ?? []
+      const seeked = new Map<number, number>()
+      for (const partition of assigned) {
         if (positioned.has(partition)) continue
         positioned.add(partition)
         const offset = start.seeks.get(partition)
-        if (offset !== undefined) consumer.seek({topic, partition, offset})
+        if (offset === undefined) continue
+        consumer.seek({topic, partition, offset})
+        seeked.set(partition, Number(offset))
       }
+      endOfLog?.assigned(assigned, seeked)
       resolve()
     })
   })
+  consumer.on(consumer.events.STOP, () => (live = false))
   consumer.on(consumer.events.CRASH, ({payload}) => {
+    live = false
     if (payload.restart) return
     if (cancelled) return end({kind: 'cancelled'})
     void (async () => {
@@ -157,7 +183,36 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     })()
   })
 
+  /** Deliveries handed to the handler and not settled yet, by "partition:offset": resolve on settle. */
+  const inFlight = new Map<string, Promise<void>>()
+  /** Wait for `settledSignal` up to `limitMs`, heartbeating meanwhile; false when the subscription ends first. */
+  const awaitSettled = async (settledSignal: Promise<void>, limitMs: number, heartbeat: () => Promise<void>): Promise<boolean> => {
+    const deadline = Date.now() + limitMs
+    for (;;) {
+      const done = await Promise.race([settledSignal.then(() => true), delay(GROUP_TIMINGS.heartbeatInterval).then(() => false)])
+      if (done) return true
+      if (cancelled || endedWith) return false
+      if (Date.now() >= deadline) return true
+      await heartbeat()
+    }
+  }
+
   const eachMessage = async ({partition, message, heartbeat}: EachMessagePayload): Promise<void> => {
+    if (cancelled || endedWith) return
+    const offset = Number(message.offset)
+    const original = inFlight.get(`${partition}:${offset}`)
+    // Refetched after a rejoin while the first delivery is still with the handler (written but
+    // not yet acked): wait for it, so that an acked one is not handed out a second time.
+    if (original && !(await awaitSettled(original, REDELIVERY_WAIT_MS, heartbeat))) return
+    if (ledger.alreadySettled(partition, offset)) {
+      // Redelivered after a rejoin because its commit did not get through (a broker restart): it
+      // was written and acked here already, so it is settled again without a second delivery.
+      const tracker = acks
+      tracker.partition(partition).deliver(offset)
+      tracker.partition(partition).ack(offset)
+      void committer.schedule().catch(() => {})
+      return
+    }
     if (!autoAck) {
       // Heartbeat while waiting so a slow handler does not get this member evicted. A heartbeat
       // that reports a rebalance throws, and kafkajs rejoins: the message is fetched again.
@@ -170,7 +225,6 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
         return
       }
     }
-    const offset = Number(message.offset)
     const previous = highestDelivered.get(partition)
     const redelivered = previous !== undefined && offset <= previous
     if (!redelivered) highestDelivered.set(partition, offset)
@@ -178,13 +232,24 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     tracker.partition(partition).deliver(offset)
     let settled = false
     unsettled++
+    const key = `${partition}:${offset}`
+    let signalSettled: (() => void) | undefined
+    if (!autoAck && !inFlight.has(key)) inFlight.set(key, new Promise<void>((resolve) => (signalSettled = resolve)))
     const settle = (): Promise<void> => {
       if (settled) return Promise.resolve()
       settled = true
       unsettled--
+      if (signalSettled) {
+        inFlight.delete(key)
+        signalSettled()
+      }
       if (!autoAck) permits.release()
-      tracker.partition(partition).ack(offset)
-      return tracker === acks ? scheduleCommit() : Promise.resolve()
+      const acked = tracker.partition(partition)
+      acked.ack(offset)
+      ledger.acked(partition, offset)
+      if (acked.committable !== undefined) ledger.settledUpTo(partition, acked.committable)
+      if (tracker !== acks) return Promise.resolve() // revoked: left to whoever gets the partition
+      return committer.schedule()
     }
     const received = headersFromRecord(message.headers)
     const delivery: Delivery = {
@@ -208,7 +273,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
         return settle()
       },
     }
-    if (autoAck) void settle()
+    if (autoAck) void settle().catch(() => {})
     try {
       // Not awaited: the handler may ack later; prefetch bounds how many are outstanding.
       void Promise.resolve(handler(delivery)).catch(() => {})
@@ -228,6 +293,8 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     )
   } catch (error) {
     cancelled = true
+    endOfLog?.close()
+    committer.close()
     await consumer.disconnect().catch(() => {})
     throw toMqkitError(error, {action: `consume from topic "${topic}"`, topic, brokers: deps.brokers})
   }
@@ -237,10 +304,13 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     (cancelling ??= (async () => {
       cancelled = true
       permits.close() // unblock eachMessage so kafkajs can stop
-      if (!endedWith) await commitNow().catch(() => {}) // acked-but-uncommitted positions first
-      await consumer.disconnect().catch(() => {})
+      await committer.flush() // acked-but-uncommitted positions first (deferred if the consumer is down)
+      committer.close()
+      endOfLog?.close()
+      // Leaving the group needs the broker; a dead one must not hold up the caller.
+      await withDeadline(consumer.disconnect(), CLOSE_TIMEOUT_MS, () => new TimeoutError('disconnect')).catch(() => {})
       end({kind: 'cancelled'})
     })())
 
-  return {cancel, ended, topic, groupId, unsettled: () => unsettled}
+  return {cancel, ended, topic, groupId, unsettled: () => unsettled, uncommitted: () => ledger.uncommitted()}
 }

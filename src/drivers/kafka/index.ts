@@ -34,6 +34,7 @@ export const KAFKA_FEATURES: Features = {
   exchanges: false,
   redeliverOnClose: true,
   crossProcess: true,
+  endOfLog: true,
 }
 
 export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Driver {
@@ -113,7 +114,13 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
     publish: (queue, message) => (connected ? publisher.publish(queue, message) : Promise.reject(new UsageError('kafka driver used before connect()'))),
 
     async consume(queue, consumeOptions, handler) {
-      const subscription = await startSubscription({kafka, admin: requireAdmin(), withAdmin, brokers, joinTimeoutMs: options.connectTimeoutMs + 20_000}, queue, consumeOptions, handler)
+      const subscription = await startSubscription(
+        // A crashed consumer keeps trying to reach the brokers for as long as connect() would.
+        {kafka, admin: requireAdmin(), withAdmin, brokers, joinTimeoutMs: options.connectTimeoutMs + 20_000, reconnectWindowMs: options.connectTimeoutMs},
+        queue,
+        consumeOptions,
+        handler,
+      )
       subscriptions.add(subscription)
       void subscription.ended.then(() => subscriptions.delete(subscription))
       return subscription

@@ -67,7 +67,8 @@ async function listUserTopics(admin: Admin): Promise<string[]> {
   }
 }
 
-async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
+/** The group's committed positions for `topic` (partitions without a commit absent). */
+export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
   try {
     const response = await admin.fetchOffsets({groupId, topics: [topic]})
     const out = new Map<number, number>()
