@@ -20,7 +20,8 @@ import {LatencyHistogram} from '../dist/metrics/histogram.js'
 export const SIZE = 1024
 const DEFAULTS = defaultBenchOptions({sizeBytes: SIZE})
 
-/** Publish `count` messages through memory:// and consume them; returns consumed msg/s. */
+/** Publish `count` messages through memory:// and consume them: consumed msg/s from the first
+ *  publish to the last receipt. */
 export async function rawDriverBaseline(count) {
   const connect = async (role) => {
     const driver = await createDriver('memory://', {clientName: `mqkit perf raw ${role}`})
@@ -68,17 +69,20 @@ export async function rawDriverBaseline(count) {
     const elapsedMs = performance.now() - startMs
     if (failure !== undefined) throw failure
     await subscription.cancel()
-    return (count * 1000) / elapsedMs
+    return {perSecond: (count * 1000) / elapsedMs, count}
   } finally {
     await admin.delete(queue).catch(() => {})
     for (const driver of [producer, consumer, admin]) await driver.close()
   }
 }
 
-/** rawDriverBaseline for about `durationMs`, its message count sized from a short calibration run. */
+/** rawDriverBaseline for about `durationMs`, its message count sized from a short calibration
+ *  run (probeCount messages, not part of perSecond). */
 export async function timedRawDriverBaseline(durationMs) {
-  const probe = await rawDriverBaseline(200_000)
-  return rawDriverBaseline(Math.max(200_000, Math.round((probe * durationMs) / 1000)))
+  const probeCount = 200_000
+  const probe = await rawDriverBaseline(probeCount)
+  const run = await rawDriverBaseline(Math.max(probeCount, Math.round((probe.perSecond * durationMs) / 1000)))
+  return {...run, probeCount}
 }
 
 /** Information only: the measuring primitives (1 KiB body from PayloadSource, stamp, clock, HDR)
