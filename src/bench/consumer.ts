@@ -2,7 +2,8 @@
 // body, records end-to-end latency (and, open loop, latency from the intended send time),
 // tracks integrity, simulates the handling work, then acks. No object, closure or promise
 // chain per message on the no-work path: it returns nothing, so the driver adds no
-// continuation either.
+// continuation either. After the ack the body goes back to `release` (memory:// runs recycle
+// the bodies their producers published; see payload.ts).
 import type {Delivery, MessageHandler} from '../drivers/types.js'
 import {nowNs} from './clock.js'
 import type {IntegrityTracker} from './integrity.js'
@@ -24,6 +25,7 @@ export function makeConsumerHandler(
   work: WorkSpec,
   workMode: WorkMode,
   counters: ConsumerCounters,
+  release?: (body: Buffer) => void,
 ): MessageHandler {
   const onAckError = (error: unknown) => {
     counters.ackErrors++
@@ -34,6 +36,7 @@ export function makeConsumerHandler(
   let watchedAck: Promise<void> | undefined
   const ack = (delivery: Delivery): void => {
     const settled = delivery.ack()
+    release?.(delivery.body)
     if (settled === watchedAck) return
     watchedAck = settled
     settled.then(undefined, onAckError)

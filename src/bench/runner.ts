@@ -131,12 +131,15 @@ export class BenchRunner extends EventEmitter {
     signal?.addEventListener('abort', onAbort)
     if (signal?.aborted) this.stop()
 
+    const payload = o.payloadFile !== undefined ? new PayloadSource(readPayloadFile(o.payloadFile), o.sizeBytes, o.maxSizeBytes) : PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
+    // memory:// consumers get the published Buffer itself: reuse it once acked (payload.ts).
+    payload.recycle = admin.backend === 'memory'
+    const release = (body: Buffer) => payload.release(body)
     const subscriptions = await Promise.all(
       consumerDrivers.map((driver, i) =>
-        driver.consume(names[(consumerBase + i) % names.length], consumeOptions(o, names[(consumerBase + i) % names.length]), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters)),
+        driver.consume(names[(consumerBase + i) % names.length], consumeOptions(o, names[(consumerBase + i) % names.length]), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release)),
       ),
     )
-    const payload = o.payloadFile !== undefined ? new PayloadSource(readPayloadFile(o.payloadFile), o.sizeBytes, o.maxSizeBytes) : PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
     const warmupNs = Math.round(o.warmupMs * 1e6)
     const endNs = o.durationMs !== undefined ? startNs + warmupNs + Math.round(o.durationMs * 1e6) : undefined
     const producers = producerDrivers.map(

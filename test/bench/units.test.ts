@@ -4,6 +4,9 @@ import {parseBenchOptions, parseRateSteps, parseWork} from '../../src/bench/opti
 import type {BenchResult} from '../../src/bench/result.js'
 import {hasStamp, readStamp, STAMP_BYTES, writeStamp} from '../../src/bench/stamp.js'
 import {IntegrityTracker} from '../../src/bench/integrity.js'
+import {PayloadSource} from '../../src/bench/payload.js'
+import {defaultBenchOptions} from '../../src/bench/options.js'
+import {BenchRunner} from '../../src/bench/runner.js'
 import {UsageError} from '../../src/errors.js'
 
 describe('stamp', () => {
@@ -121,5 +124,50 @@ describe('--payload, --key, --keys', () => {
     t.onReceive(0, 10, false, 0) // key 0: 10 after 11
     expect(t.outOfOrder).toBe(1)
     expect(t.duplicates).toBe(1)
+  })
+})
+
+describe('recycled bodies (memory://)', () => {
+  it('reuses a body only once it came back from this source while out; payload bytes stay intact', () => {
+    const payload = new PayloadSource(Buffer.from('abc'), 64, 64)
+    payload.recycle = true
+    const a = payload.next()
+    const b = payload.next()
+    expect(a).not.toBe(b)
+    expect(a.subarray(STAMP_BYTES, STAMP_BYTES + 6).toString()).toBe('abcabc')
+    writeStamp(a, 1, 2, 0, 3, 0)
+    payload.release(a)
+    payload.release(a) // a second release of the same hand-out is ignored
+    payload.release(Buffer.alloc(64)) // not ours
+    const other = new PayloadSource(Buffer.from('x'), 64, 64)
+    other.recycle = true
+    payload.release(other.next()) // another source's
+    expect(payload.next()).toBe(a) // reused...
+    expect(payload.next()).not.toBe(a) // ...once only
+    expect(a.subarray(STAMP_BYTES, STAMP_BYTES + 6).toString()).toBe('abcabc')
+    payload.release(b)
+    payload.recycle = false
+    expect(payload.next()).not.toBe(b) // off: fresh bodies, released ones dropped
+    const varying = new PayloadSource(Buffer.from('v'), 64, 128)
+    varying.recycle = true // variable sizes are never recycled
+    const first = varying.next()
+    varying.release(first)
+    expect(varying.next()).not.toBe(first)
+  })
+
+  it('keeps every figure exact with bodies recycled across producers and consumers', async () => {
+    const count = 60_000
+    const runner = new BenchRunner(defaultBenchOptions({count, producers: 3, consumers: 2, prefetch: 10, confirmWindow: 200, intervalMs: 100}), {
+      url: 'memory://',
+      clientName: 'test',
+      mqkitVersion: 'test',
+    })
+    const result = await runner.run()
+    expect(result.integrity).toMatchObject({sent: count, confirmed: count, received: count, unique: count, duplicates: 0, outOfOrder: 0, lost: 0, foreign: 0})
+    expect(result.latency.endToEnd.count).toBe(count)
+    expect(result.latency.publish.count).toBe(count)
+    // A body overwritten while still queued would show as a latency far outside the run.
+    expect(result.latency.endToEnd.max).toBeLessThan(result.meta.elapsedMs)
+    expect(result.handling.count).toBe(count)
   })
 })
