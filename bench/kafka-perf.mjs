@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// npm run perf:kafka — prints, never asserts. Needs `npm run build` and Kafka on 127.0.0.1:9092.
+// mqkit's `bench` on kafka:// against two references IN THE SAME RUN, in alternating rounds, each
+// on a fresh 1-partition topic (created before, deleted after):
+//   publish side, N records of 1 KiB, same acks:
+//     tool     Kafka's own org.apache.kafka.tools.ProducerPerformance (kafka-tools, Java client
+//              defaults: batch.size 16 KiB, linger.ms 5, 5 requests in flight) via scripts/kafka.sh
+//     raw      a kafkajs loop doing the bench's work: at most WINDOW (1000) records unacknowledged,
+//              produce requests of up to BATCH records, one in flight (the order-keeping rule the
+//              driver follows; kafkajs reorders concurrent sendBatch calls)
+//     raw-2    the same with two half-size requests in flight (does NOT keep order; shows what the
+//              ordering rule costs)
+//     bench    BenchRunner publish-only: producers 1, consumers 0, confirm window 1000
+//   consume side (PERF_CONSUME=0 skips): one producer and one consumer at once, consumed msg/s
+//   from the first publish to the last receipt:
+//     raw      kafkajs consumer (the driver's group timings), eachMessage, offsets committed once
+//              per event-loop turn as the driver does, fed by the raw producer loop
+//     bench    BenchRunner with consumers 1, prefetch 1000 (its span also covers the group join)
+// Usage: node bench/kafka-perf.mjs [records=100000] [rounds=3]
+// Env: PERF_ACKS=leader|all|none (default leader = acks 1), PERF_KAFKA_QUERY (driver knobs for
+//      bench, e.g. "batchSize=500&lingerMs=1"; raw uses the same batchSize), PERF_TOOL=0 (skip
+//      the Java tool), PERF_CONSUME=0, PERF_DIST (another build's dist/), MQKIT_TEST_KAFKA_URL.
+import {spawn} from 'node:child_process'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import kafkajs from 'kafkajs'
+import {fmt, intArg, loadAverage, loadBench, median, mqkitVersion, seconds, spread} from './perf-common.mjs'
+
+const {Kafka, logLevel} = kafkajs
+const COUNT = intArg(2, 100_000)
+const ROUNDS = intArg(3, 3)
+const ACKS = process.env.PERF_ACKS ?? 'leader'
+const ACKS_CODE = {all: -1, leader: 1, none: 0}[ACKS]
+if (ACKS_CODE === undefined) throw new Error(`PERF_ACKS must be all, leader or none, got "${ACKS}"`)
+const JAVA_ACKS = {all: 'all', leader: '1', none: '0'}[ACKS]
+const BASE_URL = process.env.MQKIT_TEST_KAFKA_URL ?? 'kafka://127.0.0.1:9092'
+const BROKER = new URL(BASE_URL).host
+const QUERY = process.env.PERF_KAFKA_QUERY ?? ''
+const BENCH_URL = QUERY ? `${BASE_URL}?${QUERY}` : BASE_URL
+const WINDOW = 1000
+const BATCH = Number(new URLSearchParams(QUERY).get('batchSize') ?? 1000)
+const SIZE = 1024
+const GROUP_TIMINGS = {sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100}
+const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+const {BenchRunner, defaultBenchOptions} = await loadBench()
+const kafka = new Kafka({clientId: 'mqkit-perf-raw', brokers: [BROKER], logLevel: logLevel.NOTHING})
+const admin = kafka.admin()
+await admin.connect()
+let topicSerial = 0
+
+async function withTopic(label, work) {
+  const topic = `mqkit-perf-${label}-${process.pid}-${topicSerial++}`
+  await admin.createTopics({topics: [{topic, numPartitions: 1}], waitForLeaders: true})
+  try {
+    return await work(topic)
+  } finally {
+    await admin.deleteTopics({topics: [topic]}).catch(() => {})
+  }
+}
+
+/** Produce COUNT records: `inFlight` sendBatch calls at once, WINDOW records unacknowledged at most. */
+async function rawProduce(producer, topic, inFlight, onFirstSend) {
+  const body = Buffer.alloc(SIZE, 'x')
+  const perRequest = Math.max(1, Math.floor(Math.min(BATCH, WINDOW) / inFlight))
+  let next = 0
+  const lane = async () => {
+    while (next < COUNT) {
+      const n = Math.min(perRequest, COUNT - next)
+      next += n
+      const messages = new Array(n)
+      for (let i = 0; i < n; i++) messages[i] = {value: body}
+      await producer.sendBatch({acks: ACKS_CODE, topicMessages: [{topic, messages}]})
+    }
+  }
+  onFirstSend?.()
+  await Promise.all(Array.from({length: inFlight}, lane))
+}
+
+async function rawPublish(inFlight) {
+  return withTopic('raw', async (topic) => {
+    const producer = kafka.producer({allowAutoTopicCreation: false})
+    await producer.connect()
+    try {
+      const start = process.hrtime.bigint()
+      await rawProduce(producer, topic, inFlight)
+      return COUNT / seconds(start, process.hrtime.bigint())
+    } finally {
+      await producer.disconnect()
+    }
+  })
+}
+
+async function benchRun(consumers) {
+  const options = defaultBenchOptions({count: COUNT, sizeBytes: SIZE, maxSizeBytes: SIZE, producers: 1, consumers, partitions: 1, acks: ACKS, confirmWindow: WINDOW, prefetch: 1000})
+  const runner = new BenchRunner(options, {url: BENCH_URL, clientName: 'mqkit perf', mqkitVersion: mqkitVersion()})
+  const result = await runner.run()
+  const i = result.integrity
+  if (i.confirmed !== COUNT || (consumers > 0 && (i.lost !== 0 || i.outOfOrder !== 0 || i.unique !== COUNT))) {
+    console.log(`  bench integrity problem: ${JSON.stringify(i)}`)
+  }
+  return consumers === 0 ? result.throughput.published.perSecond : result.throughput.consumed.perSecond
+}
+
+function producerPerformance() {
+  return withTopic('tool', (topic) => {
+    const args = ['scripts/kafka.sh', 'run', 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(COUNT), '--record-size', String(SIZE), '--throughput', '-1', '--producer-props', `bootstrap.servers=${BROKER}`, `acks=${JAVA_ACKS}`]
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', args, {cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']})
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (chunk) => (out += chunk))
+      child.stderr.on('data', (chunk) => (err += chunk))
+      child.on('error', reject)
+      child.on('close', (code) => {
+        const match = [...out.matchAll(/^(\d+) records sent, ([\d.]+) records\/sec .*$/gm)].at(-1)
+        if (code !== 0 || !match || Number(match[1]) !== COUNT) reject(new Error(`ProducerPerformance exited ${code}: ${(out + err).trim().split('\n').slice(-3).join(' | ')}`))
+        else resolve({perSecond: Number(match[2]), line: match[0]})
+      })
+    })
+  })
+}
+
+/** Consumer and producer at once; msg/s from the first publish to the last receipt. */
+async function rawConsume() {
+  return withTopic('rawc', async (topic) => {
+    const consumer = kafka.consumer({groupId: `mqkit-perf-${process.pid}-${topicSerial}`, ...GROUP_TIMINGS, allowAutoTopicCreation: false})
+    const producer = kafka.producer({allowAutoTopicCreation: false})
+    await Promise.all([consumer.connect(), producer.connect()])
+    try {
+      const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve))
+      let received = 0
+      let lastNs = 0n
+      let done
+      const finished = new Promise((resolve) => (done = resolve))
+      let commitAt = -1
+      let commitScheduled = false
+      const commit = () => {
+        commitScheduled = false
+        void consumer.commitOffsets([{topic, partition: 0, offset: String(commitAt + 1)}]).catch(() => {})
+      }
+      await consumer.subscribe({topics: [topic], fromBeginning: true})
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({message}) => {
+          commitAt = Number(message.offset)
+          if (!commitScheduled) {
+            commitScheduled = true
+            setImmediate(commit)
+          }
+          if (++received === COUNT) {
+            lastNs = process.hrtime.bigint()
+            done()
+          }
+        },
+      })
+      await joined
+      let start = 0n
+      await rawProduce(producer, topic, 1, () => (start = process.hrtime.bigint()))
+      await finished
+      return COUNT / seconds(start, lastNs)
+    } finally {
+      await Promise.all([consumer.disconnect(), producer.disconnect()])
+    }
+  })
+}
+
+const publishSide = {
+  ...(process.env.PERF_TOOL === '0' ? {} : {tool: async () => (await producerPerformance()).perSecond}),
+  raw: () => rawPublish(1),
+  'raw-2': () => rawPublish(2),
+  bench: () => benchRun(0),
+}
+const consumeSide = process.env.PERF_CONSUME === '0' ? {} : {'raw consume': rawConsume, 'bench consume': () => benchRun(1)}
+const jobs = Object.entries({...publishSide, ...consumeSide})
+const results = Object.fromEntries(jobs.map(([name]) => [name, []]))
+/** This process's CPU time per message (µs), set-up included: less sensitive to machine load than msg/s. */
+const cpuPerMessage = Object.fromEntries(jobs.map(([name]) => [name, []]))
+
+console.log(`kafka perf: ${fmt(COUNT)} records of ${SIZE} B, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, batch ${BATCH}, bench url ${BENCH_URL}, ${ROUNDS} rounds, dist ${path.relative(repoRoot, (await import('./perf-common.mjs')).DIST) || '.'}`)
+for (let round = 0; round < ROUNDS; round++) {
+  // Rotate the order each round so no contender always runs first (JIT, page cache, broker GC).
+  const order = jobs.map((_, i) => jobs[(i + round) % jobs.length])
+  for (const [name, job] of order) {
+    const cpuBefore = process.cpuUsage()
+    results[name].push(await job())
+    const cpu = process.cpuUsage(cpuBefore)
+    cpuPerMessage[name].push((cpu.user + cpu.system) / COUNT)
+  }
+  const cpu = (name) => (name === 'tool' ? '' : ` (${cpuPerMessage[name][round].toFixed(1)})`)
+  const line = jobs.map(([name]) => `${name} ${fmt(results[name][round])}${cpu(name)}`).join(' | ')
+  console.log(`round ${round + 1} (load ${await loadAverage()}): ${line}  msg/s (this process's CPU µs/msg)`)
+}
+
+const ratios = (a, b) => results[a].map((x, i) => x / results[b][i])
+const report = (label, a, b, target) => {
+  if (!results[a] || !results[b]) return
+  const r = ratios(a, b)
+  console.log(`${label}: median ${median(r).toFixed(3)}x (rounds ${spread(r)})${target ? `  target ${target}` : ''}`)
+}
+report('bench / ProducerPerformance (publish msg/s)', 'bench', 'tool', 'match it (1.0x)')
+report('bench / raw kafkajs, one request in flight (publish msg/s)', 'bench', 'raw', '≥ 0.95x')
+report('bench / raw kafkajs, two requests in flight, unordered (publish msg/s)', 'bench', 'raw-2')
+report('raw kafkajs / ProducerPerformance (publish msg/s)', 'raw', 'tool')
+report('bench / raw kafkajs (consumed msg/s, produce and consume at once)', 'bench consume', 'raw consume', '≥ 0.95x')
+const nodeJobs = jobs.filter(([name]) => name !== 'tool')
+console.log(`CPU µs/msg in this process, median: ${nodeJobs.map(([name]) => `${name} ${median(cpuPerMessage[name]).toFixed(1)}`).join(' | ')}`)
+await admin.disconnect()

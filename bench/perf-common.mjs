@@ -1,0 +1,52 @@
+// Shared bits of the broker perf scripts (amqp-perf.mjs, kafka-perf.mjs): loading mqkit's built
+// bench from dist/ (or PERF_DIST, to compare two builds), rounds, medians and the printed lines.
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+/** dist/ of this checkout, or PERF_DIST (another build of mqkit, for before/after figures). */
+export const DIST = path.resolve(process.env.PERF_DIST ?? path.join(here, '..', 'dist'))
+
+export async function loadBench() {
+  const {BenchRunner} = await import(pathToFileURL(path.join(DIST, 'bench', 'runner.js')).href)
+  const {defaultBenchOptions} = await import(pathToFileURL(path.join(DIST, 'bench', 'options.js')).href)
+  return {BenchRunner, defaultBenchOptions}
+}
+
+export function mqkitVersion() {
+  return JSON.parse(readFileSync(path.join(here, '..', 'package.json'), 'utf8')).version
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+export const fmt = (n) => Math.round(n).toLocaleString('en-US')
+
+/** "min–max" spread of ratios, to show the noise beside the median. */
+export function spread(values) {
+  return `${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`
+}
+
+export function intArg(index, fallback) {
+  const raw = process.argv[index]
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`expected a positive integer, got "${raw}"`)
+    process.exit(2)
+  }
+  return value
+}
+
+/** Seconds between two process.hrtime.bigint() readings. */
+export const seconds = (fromNs, toNs) => Number(toNs - fromNs) / 1e9
+
+/** Machine load, printed with the figures: on a 2-core machine shared with test runs it matters. */
+export async function loadAverage() {
+  const os = await import('node:os')
+  return os.loadavg().map((x) => x.toFixed(2)).join(' ')
+}
