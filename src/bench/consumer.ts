@@ -9,7 +9,7 @@ import {nowNs} from './clock.js'
 import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
 import type {WorkMode, WorkSpec} from './options.js'
-import {hasStamp, stampActualNs, stampIntendedNs, stampKeyIndex, stampProducerId, stampSequence} from './stamp.js'
+import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIELD_SEQUENCE, readStampFields} from './stamp.js'
 import {preciseSleep, sampleWorkMs, spinUntil} from './work.js'
 
 export interface ConsumerCounters {
@@ -46,21 +46,23 @@ export function makeConsumerHandler(
     counters.active--
     ack(delivery)
   }
+  // The stamp's fields, read once per message into one reused array.
+  const stamp = new Float64Array(5)
   return (delivery: Delivery) => {
     const receiveNs = nowNs()
     const body = delivery.body
-    if (!hasStamp(body)) {
+    if (!readStampFields(body, stamp)) {
       integrity.foreign++
       ack(delivery)
       return
     }
-    const actualNs = stampActualNs(body)
-    const intendedNs = stampIntendedNs(body)
+    const actualNs = stamp[FIELD_ACTUAL_NS]
+    const intendedNs = stamp[FIELD_INTENDED_NS]
     measurements.onReceive(receiveNs - actualNs, intendedNs === 0 ? Number.NaN : receiveNs - intendedNs, body.length, receiveNs)
     // Order lane: the key when there is one, else the partition (Kafka spreads unkeyed messages
     // over partitions, and only order within a partition is promised), else the whole queue.
-    const keyIndex = stampKeyIndex(body)
-    integrity.onReceive(stampProducerId(body), stampSequence(body), delivery.redelivered, keyIndex >= 0 ? keyIndex : (delivery.partition ?? -1))
+    const keyIndex = stamp[FIELD_KEY_INDEX]
+    integrity.onReceive(stamp[FIELD_PRODUCER], stamp[FIELD_SEQUENCE], delivery.redelivered, keyIndex >= 0 ? keyIndex : (delivery.partition ?? -1))
     counters.active++
     const workMs = sampleWorkMs(work)
     if (workMs <= 0) {

@@ -10,9 +10,10 @@
 // change), which spares memory:// runs 1 KiB of allocation, copying and garbage per message (at
 // ~1 M msg/s that garbage was the largest single cost of a run). A body is reused only after it
 // came back through release() while out from this source: handed out once, taken back at most
-// once. Which source a body is from and whether it is out are two private fields on the Buffer
-// itself (a hidden-class property load, where a Set/WeakSet costs two hash operations).
+// once. Which source a body is from and whether it is out are private fields on the Buffer
+// itself (body-tag.ts: a property load, where a Set/WeakSet costs two hash operations).
 import {randomBytes} from 'node:crypto'
+import {BodyTag} from './body-tag.js'
 import {STAMP_BYTES} from './stamp.js'
 
 /** Bodies per slab at most, and its size cap: big enough to amortise, small enough to free soon. */
@@ -82,7 +83,7 @@ export class PayloadSource {
   /** A body of the next size, its own bytes; [0, STAMP_BYTES) are left for the stamp. */
   next(): Buffer {
     if (this.recycling) {
-      const body = this.free.pop() ?? BodyTag.tag(this.carve(this.minBytes), this)
+      const body = this.free.pop() ?? BodyTag.tag(this.carve(this.minBytes), this, STAMP_BYTES / 4)
       BodyTag.handOut(body)
       return body
     }
@@ -101,38 +102,3 @@ export class PayloadSource {
   }
 }
 
-/** Lets a class constructor return an existing object, so subclass private fields land on it. */
-class Adopt {
-  constructor(target: object) {
-    return target
-  }
-}
-
-/** Private fields stamped onto recycled bodies: their source and whether they are out. */
-class BodyTag extends Adopt {
-  #source: PayloadSource
-  #out = false
-
-  private constructor(body: Buffer, source: PayloadSource) {
-    super(body)
-    this.#source = source
-  }
-
-  static tag(body: Buffer, source: PayloadSource): Buffer {
-    new BodyTag(body, source)
-    return body
-  }
-
-  static handOut(body: Buffer): void {
-    ;(body as unknown as BodyTag).#out = true
-  }
-
-  /** True (and no longer out) when `body` is out from `source`. */
-  static takeBack(body: Buffer, source: PayloadSource): boolean {
-    if (!(#source in body)) return false
-    const tagged = body as unknown as BodyTag
-    if (tagged.#source !== source || !tagged.#out) return false
-    tagged.#out = false
-    return true
-  }
-}
