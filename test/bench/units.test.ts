@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {evaluateAssertions, parseAssertion} from '../../src/bench/assert.js'
 import {parseBenchOptions, parseRateSteps, parseWork} from '../../src/bench/options.js'
 import type {BenchResult} from '../../src/bench/result.js'
-import {hasStamp, readStamp, STAMP_BYTES, writeStamp} from '../../src/bench/stamp.js'
+import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIELD_SEQUENCE, hasStamp, readStamp, readStampFields, STAMP_BYTES, writeStamp} from '../../src/bench/stamp.js'
 import {IntegrityTracker} from '../../src/bench/integrity.js'
 import {PayloadSource} from '../../src/bench/payload.js'
 import {defaultBenchOptions} from '../../src/bench/options.js'
@@ -153,6 +153,26 @@ describe('recycled bodies (memory://)', () => {
     const first = varying.next()
     varying.release(first)
     expect(varying.next()).not.toBe(first)
+  })
+
+  it('writes and reads the stamp of a recycled body (word view) with the same bytes as any other body', () => {
+    const payload = new PayloadSource(Buffer.from('p'), 64, 64)
+    payload.recycle = true
+    const recycled = payload.next()
+    const plain = Buffer.alloc(64, 0x70)
+    for (const [sequence, intended, actual, key] of [[2 ** 40 + 12345, 123_456_789_012_345, 2 ** 53 - 1, 4], [0, 0, 1, -1], [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 0]]) {
+      writeStamp(recycled, 7, sequence, intended, actual, 3, key)
+      writeStamp(plain, 7, sequence, intended, actual, 3, key)
+      expect(recycled.equals(plain)).toBe(true)
+      for (const body of [recycled, plain]) {
+        const fields = new Float64Array(5)
+        expect(readStampFields(body, fields)).toBe(true)
+        expect([fields[FIELD_PRODUCER], fields[FIELD_SEQUENCE], fields[FIELD_INTENDED_NS], fields[FIELD_ACTUAL_NS], fields[FIELD_KEY_INDEX]]).toEqual([7, sequence, intended, actual, key])
+      }
+    }
+    recycled.fill(0, 0, 4) // no magic: not a stamp
+    expect(readStampFields(recycled, new Float64Array(5))).toBe(false)
+    expect(readStampFields(Buffer.from('short'), new Float64Array(5))).toBe(false)
   })
 
   it('keeps every figure exact with bodies recycled across producers and consumers', async () => {
