@@ -15,7 +15,7 @@ import type {CommitLedger} from './ledger.js'
 import type {AssignmentAcks} from './offsets.js'
 
 /** Commit errors meaning "this assignment is gone": the messages will be redelivered, not lost. */
-const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'FENCED_INSTANCE_ID', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS'])
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS'])
 /** @default 1000 — how soon a commit deferred by a transient error is tried again while the consumer is live. */
 const RETRY_DEFERRED_MS = 1000
 

@@ -6,6 +6,7 @@ import type {Admin} from 'kafkajs'
 import type {InspectOptions, InspectResult, QueueStats} from '../types.js'
 import {partitionOffsets, requireTopic} from './admin.js'
 import {toMqkitError} from './errors.js'
+import {committedOffsets} from './group-offsets.js'
 
 const {AssignerProtocol} = kafkajs
 
@@ -64,21 +65,6 @@ async function listUserTopics(admin: Admin): Promise<string[]> {
     return (await admin.listTopics()).filter((name) => !name.startsWith('__')).sort()
   } catch (error) {
     throw toMqkitError(error, {action: 'list topics'})
-  }
-}
-
-/** The group's committed positions for `topic` (partitions without a commit absent). */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
-  try {
-    const response = await admin.fetchOffsets({groupId, topics: [topic]})
-    const out = new Map<number, number>()
-    for (const p of response.find((t) => t.topic === topic)?.partitions ?? []) {
-      const offset = Number(p.offset)
-      if (offset >= 0) out.set(p.partition, offset)
-    }
-    return out
-  } catch (error) {
-    throw toMqkitError(error, {action: `read offsets of group "${groupId}"`, topic})
   }
 }
 

@@ -6,6 +6,7 @@ import {UsageError} from '../../errors.js'
 import type {StartPosition} from '../types.js'
 import {partitionOffsets} from './admin.js'
 import {toMqkitError} from './errors.js'
+import {committedOffsets} from './group-offsets.js'
 
 export interface ResolvedStart {
   /** auto.offset.reset for partitions without a committed offset (and out-of-range positions). */
@@ -67,12 +68,5 @@ export async function resolveStart(admin: Admin, topic: string, position: StartP
 
 /** Partitions of `topic` where `group` has committed an offset. */
 async function partitionsWithCommits(admin: Admin, groupId: string, topic: string): Promise<Set<number>> {
-  let response: Awaited<ReturnType<Admin['fetchOffsets']>>
-  try {
-    response = await admin.fetchOffsets({groupId, topics: [topic]})
-  } catch (error) {
-    throw toMqkitError(error, {action: `fetch committed offsets of group "${groupId}" for topic "${topic}"`, topic})
-  }
-  const partitions = response.find((t) => t.topic === topic)?.partitions ?? []
-  return new Set(partitions.filter((p) => Number(p.offset) >= 0).map((p) => p.partition))
+  return new Set((await committedOffsets(admin, groupId, topic)).keys())
 }

@@ -1,0 +1,82 @@
+// A private Kafka broker for tests that stop or restart one (the shared broker on 9092 is never
+// touched): scripts/kafka.sh with its own port, controller port and KAFKA_HOME_DIR (a temporary
+// directory: data, config, log, pid file), reusing the shared instance's jars via KAFKA_LIB_DIR.
+import {execFile} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import {ROOT} from '../helpers/cli.js'
+
+const SCRIPT = path.join(ROOT, 'scripts', 'kafka.sh')
+
+export interface PrivateKafka {
+  readonly port: number
+  readonly url: string
+  readonly homeDir: string
+  start(): Promise<void>
+  /** SIGTERM (a clean broker shutdown), waiting until the process is gone. */
+  stop(): Promise<void>
+  /** Stop and delete the directory. Safe to call twice. */
+  destroy(): Promise<void>
+  /** The last lines of the broker's log, for a failing test's message. */
+  logTail(lines?: number): string
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function script(args: string[], env: Record<string, string>, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [SCRIPT, ...args], {env: {...process.env, ...env}, timeout: timeoutMs}, (error, stdout, stderr) => {
+      if (error) reject(new Error(`scripts/kafka.sh ${args.join(' ')} failed: ${error.message}\n${stderr}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+/** `extraEnv`: e.g. KAFKA_SASL_PORT for a broker with a SASL listener. */
+export async function privateKafka(extraEnv: Record<string, string> = {}): Promise<PrivateKafka> {
+  const classpath = (await script(['classpath'], {}, 600_000)).trim()
+  const port = await freePort()
+  const controllerPort = await freePort()
+  const homeDir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-kafka-'))
+  const env = {
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(controllerPort),
+    KAFKA_HOME_DIR: homeDir,
+    KAFKA_LIB_DIR: path.dirname(classpath),
+    KAFKA_HEAP: '-Xmx384m -Xms384m',
+    KAFKA_STOP_TIMEOUT: '20',
+    ...extraEnv,
+  }
+  let destroyed = false
+  return {
+    port,
+    url: `kafka://127.0.0.1:${port}`,
+    homeDir,
+    start: async () => void (await script(['start'], env, 150_000)),
+    stop: async () => void (await script(['stop'], env, 60_000)),
+    async destroy() {
+      if (destroyed) return
+      destroyed = true
+      await script(['stop'], env, 60_000).catch(() => '')
+      rmSync(homeDir, {recursive: true, force: true})
+    },
+    logTail(lines = 30) {
+      try {
+        return readFileSync(path.join(homeDir, `kafka-${port}.log`), 'utf8').split('\n').slice(-lines).join('\n')
+      } catch {
+        return '(no log)'
+      }
+    },
+  }
+}
