@@ -14,6 +14,7 @@ import {kafkaErrorType, toMqkitError} from './errors.js'
 import {inspectTopics} from './inspect.js'
 import {TopicCache} from './metadata.js'
 import {Publisher} from './publish.js'
+import {serverInfo} from './server-info.js'
 
 const {Kafka: KafkaClient, Partitioners} = kafkajs
 
@@ -125,6 +126,8 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
       void subscription.ended.then(() => subscriptions.delete(subscription))
       return subscription
     },
+
+    serverInfo: async () => serverInfo(requireAdmin(), brokers),
 
     inspect: (names, inspectOptions) => withAdmin(names.length === 1 ? names[0] : undefined, (admin) => inspectTopics(admin, names, inspectOptions, localInFlight)),
   }
