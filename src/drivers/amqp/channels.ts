@@ -11,31 +11,40 @@ export type ConnectionLostListener = (message: string) => void
 export class Connection {
   private lostListeners = new Set<ConnectionLostListener>()
   private closingHooks = new Set<() => void>()
-  private lostMessage: string | undefined
+  private lost: string | undefined
   private closing = false
 
   constructor(
     readonly model: ChannelModel,
     readonly hostPort: string,
   ) {
-    // Without an 'error' listener an emitted connection error would be thrown from amqplib.
-    model.on('error', () => {})
-    model.on('close', (error?: Error) => {
-      const message = this.closing ? 'connection closed' : `connection to ${hostPort} lost${error ? `: ${error.message.split('\n')[0]}` : ''}`
-      this.lostMessage = message
+    // amqplib emits 'error' only just before it closes the connection (a close frame from the
+    // broker, a socket error, a missed heartbeat), and closes the channels before it emits
+    // 'close': taking the loss from 'error' lets every channel's owner see why it went.
+    const lost = (error?: Error) => {
+      if (this.lost !== undefined) return
+      const message = this.closing ? 'connection closed' : `connection to ${hostPort} lost${error ? `: ${closeReason(error)}` : ''}`
+      this.lost = message
       for (const listener of this.lostListeners) listener(message)
       this.lostListeners.clear()
-    })
+    }
+    model.on('error', lost)
+    model.on('close', lost)
   }
 
   get isOpen(): boolean {
-    return this.lostMessage === undefined
+    return this.lost === undefined
+  }
+
+  /** Why the connection ended ('connection open' while it has not). */
+  get lostMessage(): string {
+    return this.lost ?? 'connection open'
   }
 
   /** Called once when the connection closes for any reason (immediately if it already has). */
   onLost(listener: ConnectionLostListener): () => void {
-    if (this.lostMessage !== undefined) {
-      listener(this.lostMessage)
+    if (this.lost !== undefined) {
+      listener(this.lost)
       return () => {}
     }
     this.lostListeners.add(listener)
@@ -63,7 +72,7 @@ export class Connection {
   }
 
   private assertOpen(facts: OperationFacts): void {
-    if (this.lostMessage !== undefined) throw new ConnectionError(`${facts.operation}: ${this.lostMessage}`)
+    if (this.lost !== undefined) throw new ConnectionError(`${facts.operation}: ${this.lost}`)
   }
 
   async openChannel(facts: OperationFacts): Promise<Channel> {
@@ -103,6 +112,21 @@ export class Connection {
       if (!closedByBroker) await channel.close().catch(() => {})
     }
   }
+}
+
+/**
+ * Why the broker (or the network) ended a connection or channel, in a few words: the broker's
+ * own reply text for a close frame ("CONNECTION_FORCED - broker forced connection closure with
+ * reason 'shutdown'" when it stops), the socket error otherwise.
+ */
+export function closeReason(error: Error): string {
+  const text = error.message
+  const replied = /with message "(.*)"\s*$/.exec(text)
+  if (replied) return replied[1]
+  const code = (error as {code?: unknown}).code
+  if (text === 'Unexpected close') return 'the broker closed the socket without a goodbye (stopped or crashed?)'
+  const line = text.split('\n')[0]
+  return typeof code === 'string' && !line.includes(code) ? `${line} (${code})` : line
 }
 
 /** amqplib emits 'error' on a channel the broker closed; unheard, that would throw. We learn of

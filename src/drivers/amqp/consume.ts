@@ -5,7 +5,7 @@ import type {Channel, ConsumeMessage, Options} from 'amqplib'
 import {ConnectionError, PreconditionError, UsageError} from '../../errors.js'
 import type {ConsumeOptions, Delivery, EndReason, Headers, MessageHandler, StartPosition, Subscription} from '../types.js'
 import {AckBatcher} from './acks.js'
-import type {Connection} from './channels.js'
+import {closeReason, type Connection} from './channels.js'
 import {brokerError} from './errors.js'
 
 /** @default 100 */
@@ -102,12 +102,20 @@ async function start(
   // A deliberate close of the driver sends the acks still batched (they are lost otherwise and
   // the messages come back: duplicates, not losses, but avoidable ones).
   const stopFlushingOnClose = connection.beforeClose(() => settler.flush())
+  let channelError: Error | undefined
+  channel.on('error', (error: Error) => (channelError = error))
   channel.on('close', () => {
     channelOpen = false
     stopFlushingOnClose()
     settler.dispose()
-    end({kind: 'connection-lost', message: connection.isOpen ? 'channel closed' : 'connection to the broker lost'})
+    // When the connection goes, amqplib closes its channels first and announces the connection's
+    // close right after, in the same tick: wait for it, so the message says why.
+    queueMicrotask(() => end({kind: 'connection-lost', message: lostMessage()}))
   })
+  const lostMessage = () => {
+    if (!connection.isOpen) return connection.lostMessage
+    return `channel closed by the broker${channelError ? `: ${closeReason(channelError)}` : ''}`
+  }
 
   // Sequential hand-off keeps arrival order even when the handler is async.
   let chain: Promise<void> = Promise.resolve()
@@ -124,7 +132,7 @@ async function start(
         .catch(() => {})
       return
     }
-    const delivery = toDelivery(queue, message, settler, autoAck, () => channelOpen)
+    const delivery = toDelivery(queue, message, settler, autoAck, () => (channelOpen ? undefined : lostMessage()))
     chain = chain.then(() => handler(delivery)).catch(() => {
       // A throwing handler leaves its message unsettled; it returns to the queue when the
       // subscription's channel closes. Swallowed here so the next delivery still runs.
@@ -186,21 +194,26 @@ function settlerFor(channel: Channel, autoAck: boolean, ackEvery: number, prefet
   return batcher
 }
 
-function toDelivery(queue: string, message: ConsumeMessage, settler: Settler, autoAck: boolean, channelOpen: () => boolean): Delivery {
+/** `whyClosed` is undefined while the channel is open, else why it closed. */
+function toDelivery(queue: string, message: ConsumeMessage, settler: Settler, autoAck: boolean, whyClosed: () => string | undefined): Delivery {
   const {properties, fields} = message
   let settled = autoAck
   const settle = (how: (m: ConsumeMessage) => void) => {
     if (settled) return Promise.resolve()
     settled = true
-    try {
-      // A batched ack is only recorded; check here so it does not claim success on a dead channel.
-      if (!channelOpen()) throw new Error('channel closed')
-      how(message)
-      return Promise.resolve()
-    } catch (error) {
-      // The channel is gone; the broker requeues the message itself.
-      return Promise.reject(new ConnectionError(`cannot settle a message from queue "${queue}": channel closed; it will be redelivered`, {cause: error}))
+    // A batched ack is only recorded; check first so it does not claim success on a dead channel.
+    let error: unknown = whyClosed()
+    if (error === undefined) {
+      try {
+        how(message)
+        return Promise.resolve()
+      } catch (thrown) {
+        error = thrown
+      }
     }
+    // The channel is gone; the broker requeues the message itself.
+    const why = whyClosed() ?? 'channel closed'
+    return Promise.reject(new ConnectionError(`${why}; a message from queue "${queue}" was not settled and will be redelivered`, {cause: error}))
   }
   const timestampSeconds: unknown = properties.timestamp
   return {

@@ -21,13 +21,19 @@ export interface ManagementEndpoint {
   explicit: boolean
 }
 
+/** AMQP ports next to which the management API's default port 15672 is a fair guess. */
+const STANDARD_AMQP_PORTS = new Set([5671, 5672])
+
 /**
  * `?mgmt=http://host:15672` or the context's managementUrl picks the API; `?mgmt=off` disables it;
- * otherwise http://<amqp host>:15672 is tried with the AMQP credentials.
+ * otherwise, for a broker on the standard AMQP port, http://<amqp host>:15672 is tried with the
+ * AMQP credentials. A broker on another port is another node (or a proxy): 15672 on that host
+ * may belong to a different broker, whose figures must not be reported as this one's.
  */
 export function managementEndpoint(target: AmqpTarget, query: URLSearchParams, fromContext?: string): ManagementEndpoint | undefined {
   const given = query.get('mgmt') ?? fromContext
   if (given !== undefined && /^(off|false|no|none|0)$/i.test(given)) return undefined
+  if (given === undefined && !STANDARD_AMQP_PORTS.has(target.connect.port ?? 5672)) return undefined
   const raw = given ?? `http://${target.connect.hostname?.includes(':') ? `[${target.connect.hostname}]` : target.connect.hostname}:15672`
   let url: URL
   try {
