@@ -19,7 +19,8 @@
 // Usage: node bench/kafka-perf.mjs [records=100000] [rounds=3]
 // Env: PERF_ACKS=leader|all|none (default leader = acks 1), PERF_KAFKA_QUERY (driver knobs for
 //      bench, e.g. "batchSize=500&lingerMs=1"; raw uses the same batchSize), PERF_TOOL=0 (skip
-//      the Java tool), PERF_CONSUME=0, PERF_DIST (another build's dist/), MQKIT_TEST_KAFKA_URL.
+//      the Java tool), PERF_CONSUME=0, PERF_CONTENDERS (comma list of the names above, e.g.
+//      "raw,bench"), PERF_DIST (another build's dist/), MQKIT_TEST_KAFKA_URL.
 import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -172,7 +173,8 @@ const publishSide = {
   bench: () => benchRun(0),
 }
 const consumeSide = process.env.PERF_CONSUME === '0' ? {} : {'raw consume': rawConsume, 'bench consume': () => benchRun(1)}
-const jobs = Object.entries({...publishSide, ...consumeSide})
+const only = process.env.PERF_CONTENDERS?.split(',')
+const jobs = Object.entries({...publishSide, ...consumeSide}).filter(([name]) => !only || only.includes(name))
 const results = Object.fromEntries(jobs.map(([name]) => [name, []]))
 /** This process's CPU time per message (µs), set-up included: less sensitive to machine load than msg/s. */
 const cpuPerMessage = Object.fromEntries(jobs.map(([name]) => [name, []]))
