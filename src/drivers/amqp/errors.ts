@@ -24,6 +24,8 @@ export function connectionError(error: unknown, facts: ConnectionFacts): Connect
   const text = messageOf(error)
   const where = `amqp ${facts.hostPort} vhost "${facts.vhost}"`
   const code = (error as {code?: unknown})?.code
+  const tls = tlsProblem(text, code)
+  if (tls !== undefined) return new ConnectionError(`cannot connect to ${facts.hostPort}: ${tls}`, {cause: error, retriable: false})
   if (typeof code === 'string' && SOCKET_CODES[code]) {
     return new ConnectionError(`cannot connect to ${facts.hostPort}: ${SOCKET_CODES[code]} (${code})`, {cause: error})
   }
@@ -39,9 +41,38 @@ export function connectionError(error: unknown, facts: ConnectionFacts): Connect
     return new ConnectionError(`${where}: vhost not found or user "${facts.user}" has no access to it`, {cause: error, retriable: false})
   }
   if (/Frame size|Handshake|Unexpected|protocol/i.test(text)) {
-    return new ConnectionError(`cannot connect to ${facts.hostPort}: not an AMQP 0-9-1 broker? (${firstLine(text)})`, {cause: error})
+    return new ConnectionError(`cannot connect to ${facts.hostPort}: not an AMQP 0-9-1 broker, or a TLS port (use amqps://)? (${firstLine(text)})`, {cause: error})
   }
   return new ConnectionError(`cannot connect to ${facts.hostPort}: ${firstLine(text)}`, {cause: error})
+}
+
+/** Node's codes for a broker certificate that did not verify. */
+const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/
+
+/**
+ * TLS failures in words a user can act on, naming the URL option to change; undefined when the
+ * error is not about TLS. OpenSSL's own text ("80FC…:error:0A00045C:SSL routines:…:tlsv13 alert
+ * certificate required:../deps/…") is cut down to its reason.
+ */
+export function tlsProblem(text: string, code: unknown): string | undefined {
+  const codeText = typeof code === 'string' ? code : ''
+  if (codeText === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `TLS: the broker's certificate is not for this host name (${firstLine(text)}); connect with a name the certificate lists`
+  }
+  if (CERT_CODES.test(codeText) && !codeText.startsWith('ERR_SSL_')) {
+    return `TLS: the broker's certificate could not be verified: ${firstLine(text)} (${codeText}); give the CA that signed it with ?cafile=ca.pem, or skip verification with ?insecure=true`
+  }
+  const reason = /SSL routines:[^:]*:([^:]+)/.exec(text)?.[1] ?? (/^ERR_SSL_|^ERR_OSSL_/.test(codeText) ? firstLine(text).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '') : undefined)
+  if (reason === undefined) return undefined
+  if (/bad decrypt/i.test(reason)) return 'TLS: cannot decrypt the client key (?keyfile=): wrong or missing ?passphrase='
+  if (/wrong version number|packet length too long|record layer failure/i.test(reason)) {
+    return `TLS: the port does not speak TLS (${reason}); is it a plain AMQP port? (use amqp://)`
+  }
+  if (/alert certificate required/i.test(reason)) return `TLS: the broker requires a client certificate (${reason}); give ?certfile= and ?keyfile=`
+  if (/alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate)/i.test(reason)) {
+    return `TLS: the broker rejected the client certificate (${reason})`
+  }
+  return `TLS: ${reason}`
 }
 
 /** What the failed operation was about, so that messages can name it. */

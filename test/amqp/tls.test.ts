@@ -1,0 +1,107 @@
+// amqps:// through the real CLI: a TLS-terminating proxy in front of the shared RabbitMQ
+// (tls-proxy.ts) with certificates made for the test. Verification with ?cafile, client
+// certificates with ?certfile/?keyfile/?passphrase, ?insecure, and each failure as exit 3 with
+// one line that names the certificate problem and never the passphrase.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {amqpAvailable, uniqueName} from '../helpers/brokers.js'
+import {runCli} from '../helpers/cli.js'
+import {createdNames} from './helpers.js'
+import {makePki, startTlsProxy, type Pki, type TlsProxy} from './tls-proxy.js'
+
+const available = await amqpAvailable()
+
+/** One `mqkit:` line on stderr, no stack trace. */
+function oneLine(stderr: string): string {
+  const lines = stderr.split('\n').filter((line) => line.startsWith('mqkit:'))
+  expect(lines, stderr).toHaveLength(1)
+  expect(stderr).not.toMatch(/^\s+at /m)
+  return lines[0]
+}
+
+describe.skipIf(!available)('amqps:// through a TLS proxy', () => {
+  let pki: Pki
+  let proxy: TlsProxy
+  let mutual: TlsProxy
+  const names = createdNames()
+  beforeAll(async () => {
+    pki = makePki()
+    proxy = await startTlsProxy(pki)
+    mutual = await startTlsProxy(pki, {requireClientCert: true})
+  })
+  afterAll(async () => {
+    await proxy?.close()
+    await mutual?.close()
+    pki?.cleanup()
+    await names.cleanup()
+  })
+
+  const cli = (args: string[], url: string, input?: string) => runCli([...args, '--url', url, '--connect-timeout', '5s'], {input, timeoutMs: 30_000})
+
+  /** declare, publish one message, consume it back: all over `url`. */
+  async function roundTrip(url: string, body: string) {
+    const queue = names.queue('tls')
+    const declared = await cli(['declare', queue], url)
+    expect(declared.code, declared.stderr).toBe(0)
+    const published = await cli(['publish', queue, body], url)
+    expect(published.code, published.stderr).toBe(0)
+    const consumed = await cli(['consume', queue, '--count', '1'], url)
+    expect(consumed.code, consumed.stderr).toBe(0)
+    expect(consumed.stdout).toBe(`${body}\n`)
+  }
+
+  it('verifies the broker with ?cafile and round-trips a message (by IP and by host name)', async () => {
+    const before = proxy.accepted
+    await roundTrip(`amqps://guest:guest@127.0.0.1:${proxy.port}?cafile=${pki.caFile}`, 'over tls by ip')
+    await roundTrip(`amqps://guest:guest@localhost:${proxy.port}?cafile=${pki.caFile}`, 'over tls by name')
+    expect(proxy.accepted - before).toBeGreaterThanOrEqual(6) // every command went through TLS
+  })
+
+  it('a broker requiring client certificates: works with ?certfile&keyfile&passphrase, refuses without', async () => {
+    const base = `amqps://guest:guest@127.0.0.1:${mutual.port}?cafile=${pki.caFile}`
+    await roundTrip(`${base}&certfile=${pki.clientCert}&keyfile=${pki.clientKey}&passphrase=${pki.clientKeyPassphrase}`, 'mutual tls')
+
+    const without = await cli(['publish', uniqueName('never'), 'x'], base)
+    expect(without.code).toBe(3)
+    expect(oneLine(without.stderr)).toMatch(/requires a client certificate.*\?certfile= and \?keyfile=/)
+  })
+
+  it('a wrong passphrase is named as such and never printed', async () => {
+    const url = `amqps://guest:guest@127.0.0.1:${mutual.port}?cafile=${pki.caFile}&certfile=${pki.clientCert}&keyfile=${pki.clientKey}&passphrase=Wr0ng-s3cret-PASS`
+    const result = await cli(['inspect', 'anything'], url)
+    expect(result.code).toBe(3)
+    expect(oneLine(result.stderr)).toMatch(/cannot decrypt the client key.*passphrase/)
+    expect(result.stderr + result.stdout).not.toContain('Wr0ng-s3cret-PASS')
+    expect(result.stderr + result.stdout).not.toContain(pki.clientKeyPassphrase)
+  })
+
+  it('a CA that did not sign the broker certificate: exit 3, one line naming the certificate problem', async () => {
+    const result = await cli(['publish', uniqueName('never'), 'x'], `amqps://guest:guest@127.0.0.1:${proxy.port}?cafile=${pki.otherCaFile}`)
+    expect(result.code).toBe(3)
+    expect(oneLine(result.stderr)).toMatch(/^mqkit: cannot connect to 127\.0\.0\.1:\d+: TLS: the broker's certificate could not be verified: .*certificate.*\?cafile=/)
+  })
+
+  it('no CA at all is the same failure; ?insecure=true skips verification', async () => {
+    const refused = await cli(['publish', uniqueName('never'), 'x'], `amqps://guest:guest@127.0.0.1:${proxy.port}`)
+    expect(refused.code).toBe(3)
+    expect(oneLine(refused.stderr)).toMatch(/certificate could not be verified/)
+    await roundTrip(`amqps://guest:guest@127.0.0.1:${proxy.port}?insecure=true`, 'unverified')
+  })
+
+  it('a certificate for another host name is refused with that reason', async () => {
+    // 127.0.0.2 is loopback too, but not in the certificate's names (127.0.0.1, localhost).
+    const elsewhere = await startTlsProxy(pki, {host: '127.0.0.2'})
+    try {
+      const result = await cli(['publish', uniqueName('never'), 'x'], `amqps://guest:guest@127.0.0.2:${elsewhere.port}?cafile=${pki.caFile}`)
+      expect(result.code).toBe(3)
+      expect(oneLine(result.stderr)).toMatch(/certificate is not for this host name/)
+    } finally {
+      await elsewhere.close()
+    }
+  })
+
+  it('amqps:// to a plain AMQP port says the port does not speak TLS', async () => {
+    const result = await cli(['publish', uniqueName('never'), 'x'], 'amqps://guest:guest@127.0.0.1:5672?insecure=true')
+    expect(result.code).toBe(3)
+    expect(oneLine(result.stderr)).toMatch(/does not speak TLS.*amqp:\/\//)
+  })
+})
