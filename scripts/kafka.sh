@@ -20,6 +20,14 @@
 #   KAFKA_HOST             listener host (default 127.0.0.1)
 #   KAFKA_PORT             client (PLAINTEXT) port (default 9092)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port (default KAFKA_PORT+1)
+#   KAFKA_SASL_PORT        SASL_PLAINTEXT listener port (default KAFKA_PORT+2; "off" for none), with
+#                          PLAIN and SCRAM-SHA-256/512 for one user:
+#   KAFKA_SASL_USER        (default mqkit)
+#   KAFKA_SASL_PASSWORD    (default mqkit-secret)  e.g. kafka://mqkit:mqkit-secret@127.0.0.1:9094?sasl=plain
+#                          PLAIN users live in server.properties (JAAS); SCRAM credentials are
+#                          written into the metadata log when storage is formatted (--add-scram),
+#                          or, for storage formatted before (by an older version of this script),
+#                          added through the admin API after start.
 #   KAFKA_HOME_DIR         scratch dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/mqkit/kafka-<version>)
 #                          holds lib/ (jars, shared by all ports) and, per port P:
 #                          data-P/, server-P.properties, kafka-P.log, kafka-P.pid
@@ -48,6 +56,9 @@ KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
 KAFKA_HOST="${KAFKA_HOST:-127.0.0.1}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}"
+KAFKA_SASL_USER="${KAFKA_SASL_USER:-mqkit}"
+KAFKA_SASL_PASSWORD="${KAFKA_SASL_PASSWORD:-mqkit-secret}"
 KAFKA_HOME_DIR="${KAFKA_HOME_DIR:-${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/mqkit/kafka-${KAFKA_VERSION}}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xmx512m -Xms512m}"
 KAFKA_TOOL_HEAP="${KAFKA_TOOL_HEAP:--Xmx512m}"
@@ -75,6 +86,17 @@ LOCK_FILE="$KAFKA_HOME_DIR/.lock-$KAFKA_PORT"
 BROKER_LOG_CONFIG="$KAFKA_HOME_DIR/broker-log.$([[ $LOGGING == log4j2 ]] && echo xml || echo properties)"
 TOOLS_LOG_CONFIG="$KAFKA_HOME_DIR/tools-log.$([[ $LOGGING == log4j2 ]] && echo xml || echo properties)"
 BOOTSTRAP="$KAFKA_HOST:$KAFKA_PORT"
+
+if [[ "$KAFKA_SASL_PORT" == off ]]; then KAFKA_SASL_PORT=""; fi
+if [[ -n "$KAFKA_SASL_PORT" && ! "$KAFKA_SASL_PORT" =~ ^[0-9]+$ ]]; then
+  echo "kafka: KAFKA_SASL_PORT '$KAFKA_SASL_PORT' is not a port number (or off)" >&2
+  exit 64
+fi
+# The user and password go into JAAS strings and SCRAM specs unquoted-safe only when simple.
+if [[ ! "$KAFKA_SASL_USER" =~ ^[A-Za-z0-9._-]+$ || ! "$KAFKA_SASL_PASSWORD" =~ ^[A-Za-z0-9._-]+$ ]]; then
+  echo "kafka: KAFKA_SASL_USER and KAFKA_SASL_PASSWORD may only use letters, digits, '.', '_' and '-'" >&2
+  exit 64
+fi
 
 log() { echo "kafka: $*" >&2; }
 die() { echo "kafka: ERROR: $*" >&2; exit 1; }
@@ -192,9 +214,20 @@ write_server_config() {
     # Static quorum: works on 3.9 and 4.x alike, and keeps the controller port a pure config
     # setting (a dynamic quorum formatted with --standalone records the endpoint in the log).
     echo "controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT"
-    echo "listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT"
-    echo "advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT"
-    echo "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    if [[ -n "$KAFKA_SASL_PORT" ]]; then
+      echo "listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT"
+      echo "advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT"
+      echo "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
+      # SASL for clients only: brokers and the controller keep talking PLAINTEXT.
+      echo "listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
+      echo "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER=\"$KAFKA_SASL_PASSWORD\";"
+      echo "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+      echo "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    else
+      echo "listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT"
+      echo "advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT"
+      echo "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    fi
     echo "inter.broker.listener.name=PLAINTEXT"
     echo "controller.listener.names=CONTROLLER"
     echo "log.dirs=$DATA_DIR"
@@ -254,12 +287,47 @@ format_storage() {
   mkdir -p "$DATA_DIR"
   log "formatting KRaft storage in $DATA_DIR (cluster id $cid)"
   local out
+  local -a scram=()
+  if [[ -n "$KAFKA_SASL_PORT" ]]; then
+    scram=(--add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]"
+      --add-scram "SCRAM-SHA-512=[name=$KAFKA_SASL_USER,password=$KAFKA_SASL_PASSWORD]")
+  fi
   # shellcheck disable=SC2086  # KAFKA_TOOL_HEAP is a flag list
   if ! out="$(java $KAFKA_TOOL_HEAP "$(tool_log_flags)" -cp "$(classpath)" kafka.tools.StorageTool \
-    format -t "$cid" -c "$CONFIG" --ignore-formatted 2>&1)"; then
+    format -t "$cid" -c "$CONFIG" --ignore-formatted "${scram[@]}" 2>&1)"; then
     echo "$out" >&2
     die "kafka.tools.StorageTool format failed"
   fi
+  [[ -n "$KAFKA_SASL_PORT" ]] && scram_marker_write
+  return 0
+}
+
+# SCRAM credentials live in the metadata log, so they belong to the storage: a marker in the data
+# dir records for which user they were written.
+SCRAM_MARKER="$DATA_DIR/.mqkit-scram-users"
+scram_marker_write() { echo "$KAFKA_SASL_USER:$(echo -n "$KAFKA_SASL_PASSWORD" | sha256sum | cut -c1-16)" >"$SCRAM_MARKER"; }
+scram_marker_ok() { [[ -f "$SCRAM_MARKER" && "$(cat "$SCRAM_MARKER")" == "$KAFKA_SASL_USER:$(echo -n "$KAFKA_SASL_PASSWORD" | sha256sum | cut -c1-16)" ]]; }
+
+# Storage formatted without these SCRAM users (an older script, other credentials): add them
+# through the admin API (AlterUserScramCredentials, KRaft ≥ 3.5) over the PLAINTEXT listener.
+ensure_scram_users() {
+  [[ -n "$KAFKA_SASL_PORT" ]] || return 0
+  scram_marker_ok && return 0
+  local cls=org.apache.kafka.tools.ConfigCommand
+  ((KAFKA_MAJOR >= 4)) || cls=kafka.admin.ConfigCommand
+  log "adding SCRAM-SHA-256/512 credentials for user $KAFKA_SASL_USER (storage formatted without them)"
+  local out mechanism
+  # One mechanism per request: the broker refuses to alter one user twice in a request.
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+    # shellcheck disable=SC2086  # KAFKA_TOOL_HEAP is a flag list
+    if ! out="$(timeout 60 java $KAFKA_TOOL_HEAP "$(tool_log_flags)" -cp "$(classpath)" "$cls" \
+      --bootstrap-server "$BOOTSTRAP" --command-config "$CLIENT_CONFIG" --alter --entity-type users \
+      --entity-name "$KAFKA_SASL_USER" --add-config "$mechanism=[password=$KAFKA_SASL_PASSWORD]" 2>&1)"; then
+      echo "$out" >&2
+      die "could not add the $mechanism credentials for $KAFKA_SASL_USER"
+    fi
+  done
+  scram_marker_write
 }
 
 # ---------------------------------------------------------------- process helpers
@@ -333,6 +401,13 @@ cmd_start() {
     log "Kafka $KAFKA_VERSION already running (pid $pid); checking it answers on $BOOTSTRAP"
     ensure_jars
     wait_ready "$pid"
+    if [[ -n "$KAFKA_SASL_PORT" ]]; then
+      if grep -q "^listeners=.*SASL_PLAINTEXT://" "$CONFIG" 2>/dev/null && port_open "$KAFKA_HOST" "$KAFKA_SASL_PORT"; then
+        ensure_scram_users
+      else
+        log "note: this broker runs without the SASL listener (started by an older scripts/kafka.sh); 'restart' adds it on :$KAFKA_SASL_PORT"
+      fi
+    fi
     return 0
   fi
   if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
@@ -341,6 +416,9 @@ cmd_start() {
   if port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT"; then
     die "controller port $KAFKA_HOST:$KAFKA_CONTROLLER_PORT is already in use (set KAFKA_CONTROLLER_PORT)"
   fi
+  if [[ -n "$KAFKA_SASL_PORT" ]] && port_open "$KAFKA_HOST" "$KAFKA_SASL_PORT"; then
+    die "SASL port $KAFKA_HOST:$KAFKA_SASL_PORT is already in use (set KAFKA_SASL_PORT, or KAFKA_SASL_PORT=off)"
+  fi
   ensure_jars
   log "writing $CONFIG"
   write_log_configs
@@ -348,7 +426,7 @@ cmd_start() {
   format_storage
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   rm -f "$PID_FILE"
-  log "launching Kafka $KAFKA_VERSION on $BOOTSTRAP (controller :$KAFKA_CONTROLLER_PORT, log $LOG_FILE)"
+  log "launching Kafka $KAFKA_VERSION on $BOOTSTRAP (controller :$KAFKA_CONTROLLER_PORT${KAFKA_SASL_PORT:+, SASL :$KAFKA_SASL_PORT}, log $LOG_FILE)"
   local broker_log_flag
   if [[ $LOGGING == log4j2 ]]; then
     broker_log_flag="-Dlog4j2.configurationFile=$BROKER_LOG_CONFIG"
@@ -374,6 +452,7 @@ cmd_start() {
   [[ -n "$pid" ]] || die "broker did not write $PID_FILE; see $LOG_FILE"
   log "broker pid $pid; waiting up to ${KAFKA_START_TIMEOUT}s for it to answer"
   wait_ready "$pid"
+  ensure_scram_users
 }
 
 cmd_stop() {

@@ -12,6 +12,8 @@ const SCRIPT = path.join(ROOT, 'scripts', 'kafka.sh')
 
 export interface PrivateKafka {
   readonly port: number
+  /** The SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256/512 for SASL_USER / SASL_PASSWORD), 0 when off. */
+  readonly saslPort: number
   readonly url: string
   readonly homeDir: string
   start(): Promise<void>
@@ -43,11 +45,19 @@ function script(args: string[], env: Record<string, string>, timeoutMs: number):
   })
 }
 
-/** `extraEnv`: e.g. KAFKA_SASL_PORT for a broker with a SASL listener. */
-export async function privateKafka(extraEnv: Record<string, string> = {}): Promise<PrivateKafka> {
+/** The script's default SASL user (KAFKA_SASL_USER / KAFKA_SASL_PASSWORD). */
+export const SASL_USER = 'mqkit'
+export const SASL_PASSWORD = 'mqkit-secret'
+
+/**
+ * `options.sasl: false` starts it as an older scripts/kafka.sh did (no SASL listener, storage
+ * formatted without SCRAM users); `enableSasl()` makes the next start add the listener (and the SCRAM users).
+ */
+export async function privateKafka(options: {sasl?: boolean} = {}): Promise<PrivateKafka & {enableSasl(): void}> {
   const classpath = (await script(['classpath'], {}, 600_000)).trim()
   const port = await freePort()
   const controllerPort = await freePort()
+  const saslPort = await freePort()
   const homeDir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-kafka-'))
   const env = {
     KAFKA_PORT: String(port),
@@ -56,11 +66,15 @@ export async function privateKafka(extraEnv: Record<string, string> = {}): Promi
     KAFKA_LIB_DIR: path.dirname(classpath),
     KAFKA_HEAP: '-Xmx384m -Xms384m',
     KAFKA_STOP_TIMEOUT: '20',
-    ...extraEnv,
+    KAFKA_SASL_PORT: options.sasl === false ? 'off' : String(saslPort),
   }
   let destroyed = false
   return {
     port,
+    get saslPort() {
+      return env.KAFKA_SASL_PORT === 'off' ? 0 : saslPort
+    },
+    enableSasl: () => void (env.KAFKA_SASL_PORT = String(saslPort)),
     url: `kafka://127.0.0.1:${port}`,
     homeDir,
     start: async () => void (await script(['start'], env, 150_000)),
