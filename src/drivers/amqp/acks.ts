@@ -8,6 +8,8 @@
 // Sent: a run from `base` once it is `every` long, or when it cannot grow (the next tag was
 // settled on its own), or on flush (timer, cancel, close). Acked tags above a gap (a delivery
 // the application still holds) can never join a multiple ack; a flush sends them one by one.
+// settlerFor (at the end) picks per subscription: one frame per settlement, or this batcher.
+import type {Channel, ConsumeMessage} from 'amqplib'
 
 /** @default 50 — the longest an acked delivery waits for its batch before it is sent anyway. */
 export const ACK_FLUSH_AFTER_MS = 50
@@ -138,4 +140,29 @@ export class AckBatcher<M> {
     }, this.flushAfterMs)
     this.timer.unref()
   }
+}
+
+/** How a subscription's deliveries are settled: one frame each, or batched (ackEvery > 1). */
+export interface Settler {
+  ack(message: ConsumeMessage): void
+  nack(message: ConsumeMessage, requeue: boolean): void
+  /** Send whatever is batched (before cancel/close). */
+  flush(): void
+  /** The channel is gone; forget what is batched. */
+  dispose(): void
+}
+
+export function settlerFor(channel: Channel, autoAck: boolean, ackEvery: number, prefetch: number): Settler {
+  if (autoAck || ackEvery <= 1) {
+    return {ack: (m) => channel.ack(m), nack: (m, requeue) => channel.nack(m, false, requeue), flush() {}, dispose() {}}
+  }
+  // With at most `prefetch` deliveries unacked a longer run can never form: it would wait for
+  // the flush timer every time (prefetch 0 means unlimited).
+  const every = prefetch > 0 ? Math.min(ackEvery, prefetch) : ackEvery
+  const batcher = new AckBatcher<ConsumeMessage>(every, {
+    tagOf: (m) => m.fields.deliveryTag,
+    ack: (m, multiple) => channel.ack(m, multiple),
+    nack: (m, requeue) => channel.nack(m, false, requeue),
+  })
+  return batcher
 }

@@ -2,9 +2,9 @@
 // one subscription must not touch the others). Deliveries are handed to the handler one after
 // another, in arrival order; settling is the handler's job unless autoAck.
 import type {Channel, ConsumeMessage, Options} from 'amqplib'
-import {ConnectionError, PreconditionError, UsageError} from '../../errors.js'
+import {ConnectionError, type MqkitError, PreconditionError, UnsupportedError, UsageError} from '../../errors.js'
 import type {ConsumeOptions, Delivery, EndReason, Headers, MessageHandler, StartPosition, Subscription} from '../types.js'
-import {AckBatcher} from './acks.js'
+import {settlerFor, type Settler} from './acks.js'
 import {closeReason, type Connection} from './channels.js'
 import {brokerError} from './errors.js'
 
@@ -140,6 +140,7 @@ async function start(
   }
 
   try {
+    // Not for no-ack: see streamRefusal.
     if (!autoAck) await channel.prefetch(prefetch)
     const consumeOptions: Options.Consume = {noAck: autoAck}
     if (offset !== undefined) consumeOptions.arguments = {'x-stream-offset': offset}
@@ -165,33 +166,22 @@ async function start(
     stopListening()
     stopFlushingOnClose()
     await channel.close().catch(() => {})
-    throw brokerError(error, facts)
+    throw streamRefusal(brokerError(error, facts), queue, autoAck)
   }
 }
 
-/** How a subscription's deliveries are settled: one frame each, or batched (ackEvery > 1). */
-interface Settler {
-  ack(message: ConsumeMessage): void
-  nack(message: ConsumeMessage, requeue: boolean): void
-  /** Send whatever is batched (before cancel/close). */
-  flush(): void
-  /** The channel is gone; forget what is batched. */
-  dispose(): void
-}
-
-function settlerFor(channel: Channel, autoAck: boolean, ackEvery: number, prefetch: number): Settler {
-  if (autoAck || ackEvery <= 1) {
-    return {ack: (m) => channel.ack(m), nack: (m, requeue) => channel.nack(m, false, requeue), flush() {}, dispose() {}}
+/**
+ * Stream queues hand out messages on credit that acks replenish, so they refuse a consumer
+ * without a prefetch (406, on the channel). A no-ack consumer gets no prefetch (basic.qos is
+ * skipped), so that same 406 is what keeps a no-ack consume away from a stream: RabbitMQ answers
+ * no-ack itself with a connection-level 540 that would take every channel of the driver down.
+ */
+function streamRefusal(error: MqkitError, queue: string, autoAck: boolean): MqkitError {
+  if (!(error instanceof PreconditionError) || !/prefetch count is not set/.test(error.message)) return error
+  if (autoAck) {
+    return new UnsupportedError(`queue "${queue}" is a stream: streams need acknowledgements (--no-ack is not supported); consume with --ack`, {cause: error})
   }
-  // With at most `prefetch` deliveries unacked a longer run can never form: it would wait for
-  // the flush timer every time (prefetch 0 means unlimited).
-  const every = prefetch > 0 ? Math.min(ackEvery, prefetch) : ackEvery
-  const batcher = new AckBatcher<ConsumeMessage>(every, {
-    tagOf: (m) => m.fields.deliveryTag,
-    ack: (m, multiple) => channel.ack(m, multiple),
-    nack: (m, requeue) => channel.nack(m, false, requeue),
-  })
-  return batcher
+  return new UsageError(`queue "${queue}" is a stream: streams need a prefetch of 1..65535 (0, unlimited, is refused)`, {cause: error})
 }
 
 /** `whyClosed` is undefined while the channel is open, else why it closed. */
