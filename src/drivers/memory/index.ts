@@ -41,6 +41,9 @@ export const MEMORY_FEATURES: Features = Object.freeze({
   keyPreserved: true,
 })
 
+/** What every successful publish returns. */
+const PUBLISHED: Promise<void> = Promise.resolve()
+
 /** @default 100 unacked deliveries per consumer */
 const DEFAULT_PREFETCH = 100
 
@@ -100,32 +103,40 @@ class MemoryDriver implements Driver {
     return this.connected().get(name).queue.purge()
   }
 
-  async publish(queueName: string, message: OutgoingMessage): Promise<void> {
-    const dispatcher = this.connected().get(queueName)
-    if (message.exchange !== undefined) throw new UnsupportedError('memory:// has no exchanges; publish to a queue')
-    if (message.partition !== undefined) throw new UnsupportedError('memory:// queues have no partitions')
-    if (!Buffer.isBuffer(message.body)) throw new UsageError('message body must be a Buffer')
-    const {expirationMs} = message
-    if (expirationMs !== undefined && !(expirationMs >= 0)) {
-      throw new UsageError(`message expiration must be ≥ 0 ms, got ${expirationMs}`)
+  // Not an async function: a publish to memory:// is settled when it returns, so every
+  // successful one answers with the same resolved promise (no promise and async frame per
+  // message); failures are returned as rejections, as an async function would.
+  publish(queueName: string, message: OutgoingMessage): Promise<void> {
+    try {
+      const dispatcher = this.connected().get(queueName)
+      if (message.exchange !== undefined) throw new UnsupportedError('memory:// has no exchanges; publish to a queue')
+      if (message.partition !== undefined) throw new UnsupportedError('memory:// queues have no partitions')
+      if (!Buffer.isBuffer(message.body)) throw new UsageError('message body must be a Buffer')
+      const {expirationMs} = message
+      if (expirationMs !== undefined && !(expirationMs >= 0)) {
+        throw new UsageError(`message expiration must be ≥ 0 ms, got ${expirationMs}`)
+      }
+      const queue = dispatcher.queue
+      const nowMs = Date.now()
+      const stored: StoredMessage = {
+        body: message.body,
+        key: message.key,
+        headers: message.headers ?? {},
+        priority: message.priority,
+        messageId: message.messageId,
+        correlationId: message.correlationId,
+        contentType: message.contentType,
+        timestampMs: nowMs,
+        expiresAtMs: queue.expiryFor(nowMs, expirationMs),
+        deliveryCount: 0,
+        deadLetteredFrom: undefined,
+      }
+      queue.enqueue(stored) // throws DeliveryError('rejected') when full under reject-publish
+      dispatcher.schedule()
+    } catch (error) {
+      return Promise.reject(error)
     }
-    const queue = dispatcher.queue
-    const nowMs = Date.now()
-    const stored: StoredMessage = {
-      body: message.body,
-      key: message.key,
-      headers: message.headers ?? {},
-      priority: message.priority,
-      messageId: message.messageId,
-      correlationId: message.correlationId,
-      contentType: message.contentType,
-      timestampMs: nowMs,
-      expiresAtMs: queue.expiryFor(nowMs, expirationMs),
-      deliveryCount: 0,
-      deadLetteredFrom: undefined,
-    }
-    queue.enqueue(stored) // throws DeliveryError('rejected') when full under reject-publish
-    dispatcher.schedule()
+    return PUBLISHED
   }
 
   async consume(queueName: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription> {
