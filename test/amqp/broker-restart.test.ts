@@ -28,7 +28,7 @@ interface Running {
 }
 
 /**
- * Run the CLI, reading its stdout slowly (~400 KB/s, ~400 lines/s of 1 KB): a slow reader
+ * Run the CLI, reading its stdout slowly (~200 KB/s, ~200 lines/s of 1 KB): a slow reader
  * downstream, so the broker can be stopped mid-way. The child is held up for a few ms at a time,
  * so it stays responsive to what the broker sends. (Flowing mode with pause/resume: data still
  * buffered in a paused-mode reader is dropped when the child's pipe closes.)
@@ -43,7 +43,7 @@ function runSlowly(args: string[]): Running {
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8')
     child.stdout.pause()
-    setTimeout(() => child.stdout.resume(), Math.ceil(chunk.length / 400))
+    setTimeout(() => child.stdout.resume(), Math.ceil(chunk.length / 200))
   })
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
   return {child, stdout: () => out, stderr: () => err, exited}
