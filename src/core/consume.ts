@@ -237,8 +237,12 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
       }
     }
   }
-  if (fatal !== undefined) throw fatal
   const uncommitted = subscription?.uncommitted?.() ?? 0
+  if (fatal !== undefined) {
+    // The one line the user sees must still say what the broker never confirmed.
+    if (uncommitted > 0 && fatal instanceof Error) fatal.message += uncommittedNote({uncommitted} as ConsumeResult)
+    throw fatal
+  }
 
   const result: ConsumeResult = {
     count: handled,

@@ -10,7 +10,7 @@
 // first, they are what Subscription.uncommitted() reports.
 import type {Consumer} from 'kafkajs'
 import {ConnectionError, TimeoutError} from '../../errors.js'
-import {kafkaErrorType, toMqkitError} from './errors.js'
+import {kafkaErrorType, rootKafkaError, toMqkitError} from './errors.js'
 import type {CommitLedger} from './ledger.js'
 import type {AssignmentAcks} from './offsets.js'
 
@@ -116,6 +116,8 @@ export class Committer {
   private fatal(error: unknown): Error | undefined {
     const {topic, groupId, brokers} = this.options
     if (!this.options.live() || REBALANCE_ERRORS.has(kafkaErrorType(error) ?? '')) return undefined
+    // Retriable broker codes (a leader election after a restart, a coordinator moving) pass.
+    if ((rootKafkaError(error) as {retriable?: unknown}).retriable === true) return undefined
     const mapped = toMqkitError(error, {action: `commit offsets of topic "${topic}" for group "${groupId}"`, topic, brokers})
     if (mapped instanceof ConnectionError || mapped instanceof TimeoutError || mapped.retriable) return undefined
     return mapped
