@@ -152,8 +152,22 @@ export async function startPrivateBroker(label = 'restart'): Promise<PrivateBrok
       }
       await ctl('stop', pidFile)
       rmSync(dir, {recursive: true, force: true})
+      try {
+        if (watcher.pid !== undefined) process.kill(watcher.pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
     },
   }
+  // If the test process dies without afterAll (a timeout, a killed worker), the node must not
+  // outlive it: a detached watcher kills the node once this process is gone. ('exit' handlers
+  // do not run when the test runner kills its worker.)
+  const watcher = spawn(
+    'sh',
+    ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; [ -f "$2" ] && kill -9 "$(cat "$2")" 2>/dev/null; rm -rf "$3"', 'mqkit-broker-watch', String(process.pid), pidFile, dir],
+    {detached: true, stdio: 'ignore'},
+  )
+  watcher.unref()
   try {
     await boot()
   } catch (error) {
