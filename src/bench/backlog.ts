@@ -12,12 +12,17 @@ export function benchGroup(queue: string): string {
   return `${queue}-consumers`
 }
 
-/** Sum of ready + in-flight (Kafka: lag of each topic's bench group) over the bench queues. */
-export async function backlog(admin: Driver, names: string[]): Promise<number> {
+/**
+ * Sum of ready + in-flight (Kafka: lag of each topic's bench group) over the bench queues.
+ * `readyOnly` once the consumers are closed: what they held unacked is back among the ready
+ * messages, and an in-flight figure from a sampled source (RabbitMQ's management API refreshes
+ * every 5 s) could still show deliveries that were acked seconds ago.
+ */
+export async function backlog(admin: Driver, names: string[], {readyOnly = false} = {}): Promise<number> {
   // Only a log's length depends on the group; a queue broker answers for all queues at once.
   const perGroup = admin.features.ordering === 'partition'
   const results = perGroup ? await Promise.all(names.map((name) => admin.inspect([name], {group: benchGroup(name)}))) : [await admin.inspect(names)]
   let sum = 0
-  for (const result of results) for (const q of result.queues) sum += q.ready + q.inFlight
+  for (const result of results) for (const q of result.queues) sum += readyOnly ? q.ready : q.ready + q.inFlight
   return sum
 }

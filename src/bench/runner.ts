@@ -7,7 +7,7 @@ import {EventEmitter} from 'node:events'
 import {monitorEventLoopDelay} from 'node:perf_hooks'
 import {createDriver} from '../drivers/index.js'
 import type {ConsumeOptions, Driver, QueueSpec} from '../drivers/types.js'
-import {UnsupportedError} from '../errors.js'
+import {ConnectionError, NotFoundError, UnsupportedError} from '../errors.js'
 import {warmUpHistograms} from '../metrics/histogram.js'
 import {QueueLengthSampler} from '../metrics/queue-length.js'
 import {backlog, benchGroup} from './backlog.js'
@@ -161,6 +161,16 @@ export class BenchRunner extends EventEmitter {
           fail: (error) => this.fail(error, producers),
         }),
     )
+    // A subscription ending by itself (connection lost, queue deleted) ends the run now, rather
+    // than after the drain timeout with the rest reported as lost.
+    let cancelling = false
+    subscriptions.forEach((subscription, i) => {
+      void subscription.ended.then((reason) => {
+        if (cancelling || reason.kind === 'cancelled' || reason.kind === 'end') return
+        const what = `consumer ${consumerBase + i + 1} on "${names[(consumerBase + i) % names.length]}"`
+        this.fail(reason.kind === 'deleted' ? new NotFoundError(`${what}: ${reason.message}`) : new ConnectionError(`${what}: ${reason.message}`), producers)
+      })
+    })
     this.emit('start', {queues: names, backend: admin.backend, url: admin.displayUrl, options: o, plannedMs: o.durationMs} satisfies BenchStart)
 
     let inWarmup = o.warmupMs > 0
@@ -198,9 +208,13 @@ export class BenchRunner extends EventEmitter {
     roll(inWarmup)
     const measureEndMs = clockMs()
     await sampler.stop()
+    cancelling = true
     await Promise.all(subscriptions.map((s) => s.cancel().catch(() => {})))
     while (counters.active > 0 && !this.fatal) await new Promise((r) => setTimeout(r, 5))
-    const leftInQueue = await backlog(admin, names).catch(() => 0)
+    // Closing the consumers settles their acks and returns anything unacked to the queue, so the
+    // count that follows is exact (see backlog.ts).
+    await Promise.all(consumerDrivers.map((d) => d.close().catch(() => {})))
+    const leftInQueue = await backlog(admin, names, {readyOnly: true}).catch(() => 0)
     signal?.removeEventListener('abort', onAbort)
     loopDelay.disable()
     intervalLoopDelay.disable()

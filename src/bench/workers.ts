@@ -124,7 +124,8 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }
-    const leftInQueue = await backlog(admin, names).catch(() => 0)
+    // The workers have closed their consumers: ready is exact (backlog.ts).
+    const leftInQueue = await backlog(admin, names, {readyOnly: true}).catch(() => 0)
     const merged = mergeResults(
       results.map((r) => r.result),
       results.map((_, i) => `worker ${i + 1}`),

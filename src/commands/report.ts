@@ -31,8 +31,9 @@ One file: prints its tables again. Several files (--merge, the default): merges 
 
   static override strict = false
 
-  // Reads files only: no broker, so no --url / --connect-timeout.
-  static override baseFlags = {verbose: BaseCommand.baseFlags.verbose}
+  // Reads files only: no broker, so no --url / --connect-timeout. (Typed as the base's flags
+  // because oclif types a subclass's baseFlags by its parent's; this command never reads them.)
+  static override baseFlags = {verbose: BaseCommand.baseFlags.verbose} as unknown as typeof BaseCommand.baseFlags
 
   static override flags = {
     merge: Flags.boolean({summary: 'Merge the results into one (default with more than one file).', exclusive: ['compare']}),
