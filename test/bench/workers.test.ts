@@ -53,7 +53,8 @@ describe.skipIf(!available)('mqkit bench --workers live progress', () => {
     const steady = progress.filter((line) => ['1.0', '1.5', '2.0'].some((s) => line.startsWith(`${s}s/`)))
     expect(steady.length).toBeGreaterThanOrEqual(2)
     const rates = steady.map((line) => /pub ([\d.]+) ?(k)? ?\/s/.exec(line)).map((m) => Number(m![1]) * (m![2] ? 1000 : 1))
-    for (const rate of rates) expect(rate).toBeGreaterThan(800)
+    // Each thread sends 500/s: well above that means both threads' ticks were added up.
+    for (const rate of rates) expect(rate).toBeGreaterThan(650)
     const totals = /total ([\d,]+)\/([\d,]+)/.exec(progress.at(-1)!)!
     expect(Number(totals[1].replace(/,/g, ''))).toBeGreaterThan(1800)
   })
