@@ -24,6 +24,7 @@ interface Running {
   stderr: () => string
   pauseOutput: () => void
   resumeOutput: () => void
+  kill: () => void
   exited: Promise<{code: number | null; stderr: string}>
 }
 
@@ -43,11 +44,13 @@ function startCli(args: string[], timeoutMs: number): Running {
       resolve({code, stderr})
     })
   })
+  exited.catch(() => {}) // observed by whoever awaits it; never an unhandled rejection
   return {
     lines: () => stdout.split('\n').filter(Boolean),
     stderr: () => stderr,
     pauseOutput: () => child.stdout.pause(),
     resumeOutput: () => child.stdout.resume(),
+    kill: () => child.kill('SIGKILL'),
     exited,
   }
 }
@@ -82,7 +85,8 @@ describe.runIf(available)('kafka: broker stopped and restarted during consume (p
     driver = undefined
 
     const first = startCli(['consume', topic, '--url', broker.url, '--group', group, '--from', 'beginning', '-e', '--connect-timeout', connectTimeout], 150_000)
-    await waitFor('the first run to write 100 lines', () => first.lines().length >= 100, 30_000).catch((error: Error) => {
+    await waitFor('the first run to write 100 lines', () => first.lines().length >= 100, 60_000).catch((error: Error) => {
+      first.kill()
       throw new Error(`${error.message}; its stderr so far:\n${first.stderr()}`)
     })
     first.pauseOutput() // the run blocks on a full pipe, deliveries still in hand
