@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {consumeFailure, consumeMessages, DEFAULT_PREFETCH, uncommittedNote, type ConsumeResult, type SettleMode} from '../core/consume.js'
+import {consumeMessages, DEFAULT_PREFETCH, type ConsumeResult, type SettleMode} from '../core/consume.js'
+import {consumeFailure, uncommittedNote} from '../core/consume-end.js'
 import {driverContext, parseStartPosition} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
 import type {Delivery} from '../drivers/types.js'

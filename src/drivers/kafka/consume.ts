@@ -4,8 +4,8 @@
 // permit (heartbeating meanwhile) before handing over a delivery: at most `prefetch` unacked.
 import {randomBytes} from 'node:crypto'
 import type {Admin, Consumer, EachMessagePayload, Kafka} from 'kafkajs'
-import {TimeoutError, UnsupportedError, UsageError} from '../../errors.js'
-import type {ConsumeOptions, Delivery, EndReason, MessageHandler, Subscription} from '../types.js'
+import {TimeoutError, UsageError} from '../../errors.js'
+import type {ConsumeOptions, EndReason, MessageHandler, Subscription} from '../types.js'
 import {withDeadline} from '../deadline.js'
 import {describeTopic, partitionOffsets, requireTopic} from './admin.js'
 import type {AdminRunner} from './clients.js'
@@ -13,7 +13,7 @@ import {Committer} from './committer.js'
 import {RETRY} from './config.js'
 import {EndOfLog} from './end-of-log.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
-import {headersFromRecord} from './headers.js'
+import {deliveryFrom} from './delivery.js'
 import {committedOffsets} from './group-offsets.js'
 import {CommitLedger} from './ledger.js'
 import {AssignmentAcks} from './offsets.js'
@@ -251,28 +251,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
       if (tracker !== acks) return Promise.resolve() // revoked: left to whoever gets the partition
       return committer.schedule()
     }
-    const received = headersFromRecord(message.headers)
-    const delivery: Delivery = {
-      queue: topic,
-      body: message.value ?? Buffer.alloc(0),
-      key: message.key === null ? undefined : message.key.toString(),
-      headers: received.headers,
-      messageId: received.messageId,
-      correlationId: received.correlationId,
-      contentType: received.contentType,
-      redelivered,
-      deliveryCount: redelivered ? 2 : 1,
-      timestampMs: Number(message.timestamp) || 0,
-      partition,
-      offset: message.offset,
-      ack: () => (autoAck ? Promise.resolve() : settle()),
-      nack: (requeue: boolean) => {
-        if (autoAck || settled) return Promise.resolve()
-        // Kafka cannot put one message back; dropping it (requeue=false) = moving past it.
-        if (requeue) return Promise.reject(new UnsupportedError('nack with requeue is not supported on kafka:// (a log cannot put one message back)'))
-        return settle()
-      },
-    }
+    const delivery = deliveryFrom(topic, partition, message, redelivered, {autoAck, settled: () => settled, settle})
     if (autoAck) void settle().catch(() => {})
     try {
       // Not awaited: the handler may ack later; prefetch bounds how many are outstanding.
