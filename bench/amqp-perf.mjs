@@ -6,13 +6,14 @@
 // unconfirmed, one consumer with prefetch 1000 acking each message, producer and consumer on their
 // own connections with TCP_NODELAY. Figure: consumed msg/s from the first publish to the last
 // receipt (bench: throughput.consumed.perSecond, whose span is the same).
-//   raw     amqplib directly (sendToQueue; PERF_RAW_MANDATORY=1 publishes mandatory, as the driver
-//           does for queue targets so that a missing queue is an error)
+//   raw     amqplib directly (sendToQueue, no publish flags)
+//   raw-mandatory  the same, published mandatory, as the driver does for every queue target (a
+//           missing queue is then an error instead of a silent drop): shows the broker's cost of it
 //   driver  the same loop through mqkit's amqp driver (publish()/consume()), no bench measurements
 //   bench   BenchRunner {count N, 1 KiB, producers 1, consumers 1, confirmWindow 1000, prefetch 1000}
 // Usage: node bench/amqp-perf.mjs [messages=100000] [rounds=3]
-// Env: PERF_CONTENDERS (comma list, default raw,driver,bench), PERF_DIST (another build's dist/),
-//      MQKIT_TEST_AMQP_URL.
+// Env: PERF_CONTENDERS (comma list, default raw,raw-mandatory,driver,bench), PERF_DIST (another
+//      build's dist/), MQKIT_TEST_AMQP_URL.
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import amqp from 'amqplib'
@@ -25,8 +26,7 @@ const WINDOW = 1000
 const PREFETCH = 1000
 const SIZE = 1024
 const BODY = Buffer.alloc(SIZE, 'x')
-const RAW_OPTIONS = process.env.PERF_RAW_MANDATORY === '1' ? {mandatory: true} : {}
-const CONTENDERS = (process.env.PERF_CONTENDERS ?? 'raw,driver,bench').split(',')
+const CONTENDERS = (process.env.PERF_CONTENDERS ?? 'raw,raw-mandatory,driver,bench').split(',')
 
 const {BenchRunner, defaultBenchOptions} = await loadBench()
 const {createDriver} = await import(pathToFileURL(path.join(DIST, 'drivers', 'index.js')).href)
@@ -71,7 +71,7 @@ async function publishWindowed(publishOne) {
   }
 }
 
-async function raw() {
+async function raw(options) {
   const queue = queueName('raw')
   const [producerConnection, consumerConnection] = await Promise.all([amqp.connect(URL, {noDelay: true}), amqp.connect(URL, {noDelay: true})])
   try {
@@ -87,7 +87,7 @@ async function raw() {
     const producer = await producerConnection.createConfirmChannel()
     const start = process.hrtime.bigint()
     await publishWindowed((confirmed) => {
-      const writable = producer.sendToQueue(queue, BODY, RAW_OPTIONS, (error) => {
+      const writable = producer.sendToQueue(queue, BODY, options, (error) => {
         if (error) throw new Error(`raw: nacked: ${error}`)
         confirmed()
       })
@@ -139,15 +139,15 @@ async function bench() {
   return result.throughput.consumed.perSecond
 }
 
-const all = {raw, driver: viaDriver, bench}
+const all = {raw: () => raw({}), 'raw-mandatory': () => raw({mandatory: true}), driver: viaDriver, bench}
 const jobs = CONTENDERS.map((name) => {
-  if (!all[name]) throw new Error(`PERF_CONTENDERS: unknown "${name}" (raw, driver, bench)`)
+  if (!all[name]) throw new Error(`PERF_CONTENDERS: unknown "${name}" (${Object.keys(all).join(', ')})`)
   return [name, all[name]]
 })
 const results = Object.fromEntries(jobs.map(([name]) => [name, []]))
 /** This process's CPU time per message (µs), set-up included: less sensitive to machine load than msg/s. */
 const cpuPerMessage = Object.fromEntries(jobs.map(([name]) => [name, []]))
-console.log(`amqp perf: ${fmt(COUNT)} messages of ${SIZE} B, confirm window ${WINDOW}, prefetch ${PREFETCH}, ${ROUNDS} rounds, raw mandatory ${RAW_OPTIONS.mandatory === true}, dist ${path.relative(process.cwd(), DIST) || '.'}`)
+console.log(`amqp perf: ${fmt(COUNT)} messages of ${SIZE} B, confirm window ${WINDOW}, prefetch ${PREFETCH}, ${ROUNDS} rounds, dist ${path.relative(process.cwd(), DIST) || '.'}`)
 for (let round = 0; round < ROUNDS; round++) {
   // Rotate the order each round so no contender always runs first.
   const order = jobs.map((_, i) => jobs[(i + round) % jobs.length])
@@ -166,6 +166,9 @@ const report = (a, b, target) => {
   console.log(`${a} / ${b}: median ${median(r).toFixed(3)}x (rounds ${spread(r)})${target ? `  target ${target}` : ''}`)
 }
 report('bench', 'raw', '≥ 0.95x')
+report('bench', 'raw-mandatory')
+report('raw-mandatory', 'raw')
 report('driver', 'raw')
+report('driver', 'raw-mandatory')
 report('bench', 'driver')
 console.log(`CPU µs/msg in this process, median: ${jobs.map(([name]) => `${name} ${median(cpuPerMessage[name]).toFixed(1)}`).join(' | ')}`)

@@ -2,7 +2,11 @@
 // once, split into many small produce requests, must land on each partition in publish order.
 // Kafka's own producer promises this (idempotence or max.in.flight=1); kafkajs does not when
 // several sendBatch() calls run at once, so the driver's Publisher must keep the order itself.
+import type {Producer, ProducerBatch} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import type {TopicInfo} from '../../src/drivers/kafka/admin.js'
+import type {TopicCache} from '../../src/drivers/kafka/metadata.js'
+import {Publisher} from '../../src/drivers/kafka/publish.js'
 import type {Driver} from '../../src/drivers/types.js'
 import {KAFKA_URL, kafkaAvailable} from '../helpers/brokers.js'
 import {collector, kafkaDriver, topicName} from './helpers.js'
@@ -23,6 +27,88 @@ function outOfOrderPerKey(received: Array<{key: string | undefined; body: Buffer
   }
   return outOfOrder
 }
+
+/** A producer whose sendBatch takes 0-2 ms; records what it was sent and how many calls overlapped. */
+function fakeProducer() {
+  const sent: string[] = []
+  let inFlight = 0
+  let maxInFlight = 0
+  const producer = {
+    async sendBatch(batch: ProducerBatch) {
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      for (const {messages} of batch.topicMessages ?? []) for (const m of messages) sent.push(String(m.value))
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)))
+      inFlight--
+      return []
+    },
+  } as unknown as Producer
+  return {producer, sent, maxInFlight: () => maxInFlight}
+}
+
+function fakePublisher(producer: Producer, topics: Pick<TopicCache, 'peek' | 'get' | 'forget'>, batchSize = 7): Publisher {
+  return new Publisher({
+    producer: async () => producer,
+    renewProducer: async () => producer,
+    topicExists: async () => true,
+    topics: topics as TopicCache,
+    compression: 'none',
+    lingerMs: 0,
+    batchSize,
+    brokers: 'fake:9092',
+  })
+}
+
+const ONE_PARTITION: TopicInfo = {name: 't', partitions: [0], replication: 1}
+
+describe('kafka Publisher order (fake producer)', () => {
+  it('one produce request at a time, records in publish order, drain waits for all of them', async () => {
+    const fake = fakeProducer()
+    const publisher = fakePublisher(fake.producer, {peek: () => ONE_PARTITION, get: async () => ONE_PARTITION, forget: () => {}})
+    const settled: string[] = []
+    const expected: string[] = []
+    for (let i = 0; i < 300; i++) {
+      expected.push(String(i))
+      void publisher.publish('t', {body: Buffer.from(String(i))}).then(() => settled.push(String(i)))
+      if (i % 40 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    await publisher.drain()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(fake.maxInFlight()).toBe(1)
+    expect(fake.sent).toEqual(expected)
+    expect(settled).toEqual(expected)
+  })
+
+  it('a publish made while the topic metadata arrives queues behind the publishes that waited for it', async () => {
+    const fake = fakeProducer()
+    let known: TopicInfo | undefined
+    let lookup: Promise<TopicInfo> | undefined
+    let publishMeanwhile = () => {}
+    const publisher = fakePublisher(fake.producer, {
+      peek: () => known,
+      // Like TopicCache: one shared lookup, then hits. The cache learns the topic before the
+      // waiting callers hear of it, and someone publishes in between: that publish must not
+      // overtake the ones still waiting.
+      get: () =>
+        known !== undefined
+          ? Promise.resolve(known)
+          : (lookup ??= new Promise<TopicInfo>((resolve) =>
+              setTimeout(() => {
+                known = ONE_PARTITION
+                publishMeanwhile()
+                resolve(ONE_PARTITION)
+              }, 5),
+            )),
+      forget: () => {},
+    })
+    const first = ['a', 'b', 'c'].map((body) => publisher.publish('t', {body: Buffer.from(body)}))
+    let late: Promise<void> | undefined
+    publishMeanwhile = () => (late = publisher.publish('t', {body: Buffer.from('d')}))
+    await Promise.all(first)
+    await late
+    expect(fake.sent).toEqual(['a', 'b', 'c', 'd'])
+  })
+})
 
 describe.runIf(available)('kafka publish order (real broker)', () => {
   const drivers: Driver[] = []
