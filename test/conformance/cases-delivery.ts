@@ -185,4 +185,17 @@ export const deliveryCases: ConformanceCase[] = [
       expect(cancelled.deliveries).toHaveLength(0)
     },
   },
+  {
+    name: "exitAtEnd: the subscription ends with kind 'end' once everything published was delivered and acked",
+    when: (f) => f.endOfLog === true,
+    async run(t) {
+      await t.declare()
+      const bodies = range(25)
+      await t.publishAll(t.queue, bodies, {key: 'end'})
+      const collector = await t.consume(t.queue, {exitAtEnd: true, prefetch: 10})
+      const reason = await endedWithin(collector.subscription, 20_000)
+      expect(reason.kind).toBe('end')
+      expect(collector.bodies()).toEqual(bodies)
+    },
+  },
 ]
