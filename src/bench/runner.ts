@@ -218,7 +218,14 @@ export class BenchRunner extends EventEmitter {
     signal?.removeEventListener('abort', onAbort)
     loopDelay.disable()
     intervalLoopDelay.disable()
-    if (this.fatal) throw this.fatal
+    if (this.fatal) {
+      // What the run had done when it failed: in particular how many publishes were never confirmed.
+      if (this.fatal instanceof Error) {
+        const unconfirmed = integrity.sent - integrity.confirmed - integrity.publishErrors
+        this.fatal.message += `; before that: ${integrity.sent} sent, ${integrity.confirmed} confirmed, ${integrity.received} received${unconfirmed > 0 ? ` (${unconfirmed} never confirmed: the broker may or may not have them)` : ''}`
+      }
+      throw this.fatal
+    }
 
     const elapsedMs = clockMs()
     const cpu = process.cpuUsage(cpuStart)
