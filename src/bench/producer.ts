@@ -91,7 +91,9 @@ export class Producer {
       if (this.outstanding >= window) {
         await this.slot(this.lowWater)
         if (this.interrupted) return
-        lastYieldNs = this.lastNowNs = nowNs()
+        // Not a yield: on memory:// confirms are microtasks, so this wait never lets timers run
+        // (the interval ticker, the queue-length sampler). Only the setImmediate below does.
+        this.lastNowNs = nowNs()
         continue
       }
       this.send(0)

@@ -7,6 +7,9 @@ import {IntegrityTracker} from '../../src/bench/integrity.js'
 import {PayloadSource} from '../../src/bench/payload.js'
 import {defaultBenchOptions} from '../../src/bench/options.js'
 import {BenchRunner} from '../../src/bench/runner.js'
+import {Producer} from '../../src/bench/producer.js'
+import {Measurements} from '../../src/bench/measurements.js'
+import type {Driver} from '../../src/drivers/types.js'
 import {UsageError} from '../../src/errors.js'
 
 describe('stamp', () => {
@@ -189,5 +192,45 @@ describe('recycled bodies (memory://)', () => {
     // A body overwritten while still queued would show as a latency far outside the run.
     expect(result.latency.endToEnd.max).toBeLessThan(result.meta.elapsedMs)
     expect(result.handling.count).toBe(count)
+  })
+})
+
+describe('closed-loop producer', () => {
+  it('yields to the event loop about every millisecond even when every confirm is a microtask', async () => {
+    // memory:// confirms are microtasks, so waiting for confirm-window room never lets timers
+    // run: without its own yields the producer would starve the interval ticker and the
+    // queue-length sampler for the whole run.
+    const driver = {publish: () => Promise.resolve()} as unknown as Driver
+    const producer = new Producer({
+      driver,
+      producerId: 0,
+      producers: 1,
+      queue: 'q',
+      queueIndex: 0,
+      options: defaultBenchOptions({count: 300_000}),
+      measurements: new Measurements(0, false),
+      integrity: new IntegrityTracker(),
+      quota: 300_000,
+      startNs: 0,
+      payload: PayloadSource.random(64, 64),
+      stopped: () => false,
+      fail: (error) => {
+        throw error
+      },
+    })
+    let turns = 0
+    let beating = true
+    const beat = () => {
+      turns++
+      if (beating) setImmediate(beat)
+    }
+    setImmediate(beat)
+    const startMs = performance.now()
+    await producer.run()
+    const elapsedMs = performance.now() - startMs
+    beating = false
+    expect(producer.sequence).toBe(300_000)
+    expect(elapsedMs).toBeGreaterThan(20) // long enough for the count below to mean something
+    expect(turns).toBeGreaterThan(elapsedMs / 5)
   })
 })
