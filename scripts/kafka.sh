@@ -28,6 +28,16 @@
 #                          written into the metadata log when storage is formatted (--add-scram),
 #                          or, for storage formatted before (by an older version of this script),
 #                          added through the admin API after start.
+#   KAFKA_SSL_PORT         SSL listener port (default off): TLS, no client certificate asked for.
+#   KAFKA_MTLS_PORT        SSL listener port (default off) that requires a client certificate
+#                          signed by a CA in KAFKA_SSL_TRUSTSTORE (ssl.client.auth=required).
+#                          Either port needs, as PEM files (Kafka's ssl.*.type=PEM):
+#   KAFKA_SSL_KEYSTORE     the broker's encrypted PKCS#8 private key followed by its certificate
+#                          chain (a PEM keystore file is read only with a key password), and
+#   KAFKA_SSL_KEY_PASSWORD that key's password (letters, digits, '.', '_', '-');
+#   KAFKA_SSL_TRUSTSTORE   CA certificates trusted for client certificates (needed for MTLS).
+#                          Only the client listeners use TLS: brokers and the controller keep
+#                          talking PLAINTEXT. e.g. kafka://127.0.0.1:9095?ssl=true&cafile=ca.pem
 #   KAFKA_HOME_DIR         scratch dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/mqkit/kafka-<version>)
 #                          holds lib/ (jars, shared by all ports) and, per port P:
 #                          data-P/, server-P.properties, kafka-P.log, kafka-P.pid
@@ -59,6 +69,11 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}"
 KAFKA_SASL_USER="${KAFKA_SASL_USER:-mqkit}"
 KAFKA_SASL_PASSWORD="${KAFKA_SASL_PASSWORD:-mqkit-secret}"
+KAFKA_SSL_PORT="${KAFKA_SSL_PORT:-off}"
+KAFKA_MTLS_PORT="${KAFKA_MTLS_PORT:-off}"
+KAFKA_SSL_KEYSTORE="${KAFKA_SSL_KEYSTORE:-}"
+KAFKA_SSL_KEY_PASSWORD="${KAFKA_SSL_KEY_PASSWORD:-}"
+KAFKA_SSL_TRUSTSTORE="${KAFKA_SSL_TRUSTSTORE:-}"
 KAFKA_HOME_DIR="${KAFKA_HOME_DIR:-${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/mqkit/kafka-${KAFKA_VERSION}}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xmx512m -Xms512m}"
 KAFKA_TOOL_HEAP="${KAFKA_TOOL_HEAP:--Xmx512m}"
@@ -91,6 +106,23 @@ if [[ "$KAFKA_SASL_PORT" == off ]]; then KAFKA_SASL_PORT=""; fi
 if [[ -n "$KAFKA_SASL_PORT" && ! "$KAFKA_SASL_PORT" =~ ^[0-9]+$ ]]; then
   echo "kafka: KAFKA_SASL_PORT '$KAFKA_SASL_PORT' is not a port number (or off)" >&2
   exit 64
+fi
+for var in KAFKA_SSL_PORT KAFKA_MTLS_PORT; do
+  if [[ "${!var}" == off ]]; then printf -v "$var" ''; fi
+  if [[ -n "${!var}" && ! "${!var}" =~ ^[0-9]+$ ]]; then
+    echo "kafka: $var '${!var}' is not a port number (or off)" >&2
+    exit 64
+  fi
+done
+if [[ -n "$KAFKA_SSL_PORT$KAFKA_MTLS_PORT" ]]; then
+  if [[ ! -r "$KAFKA_SSL_KEYSTORE" || ! "$KAFKA_SSL_KEY_PASSWORD" =~ ^[A-Za-z0-9._-]+$ ]]; then
+    echo "kafka: an SSL listener needs KAFKA_SSL_KEYSTORE (a readable PEM file) and KAFKA_SSL_KEY_PASSWORD (letters, digits, '.', '_', '-')" >&2
+    exit 64
+  fi
+  if [[ -n "$KAFKA_MTLS_PORT" && ! -r "$KAFKA_SSL_TRUSTSTORE" ]]; then
+    echo "kafka: KAFKA_MTLS_PORT needs KAFKA_SSL_TRUSTSTORE (a readable PEM file of CA certificates)" >&2
+    exit 64
+  fi
 fi
 # The user and password go into JAAS strings and SCRAM specs unquoted-safe only when simple.
 if [[ ! "$KAFKA_SASL_USER" =~ ^[A-Za-z0-9._-]+$ || ! "$KAFKA_SASL_PASSWORD" =~ ^[A-Za-z0-9._-]+$ ]]; then
@@ -214,19 +246,46 @@ write_server_config() {
     # Static quorum: works on 3.9 and 4.x alike, and keeps the controller port a pure config
     # setting (a dynamic quorum formatted with --standalone records the endpoint in the log).
     echo "controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT"
+    # Extra client listeners (SASL, SSL, MTLS) are appended; brokers and the controller keep
+    # talking PLAINTEXT.
+    local listeners="PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT"
+    local advertised="PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT"
+    local protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
     if [[ -n "$KAFKA_SASL_PORT" ]]; then
-      echo "listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT"
-      echo "advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT"
-      echo "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
-      # SASL for clients only: brokers and the controller keep talking PLAINTEXT.
+      listeners+=",SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT"
+      advertised+=",SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT"
+      protocols+=",SASL_PLAINTEXT:SASL_PLAINTEXT"
+    fi
+    if [[ -n "$KAFKA_SSL_PORT" ]]; then
+      listeners+=",SSL://$KAFKA_HOST:$KAFKA_SSL_PORT"
+      advertised+=",SSL://$KAFKA_HOST:$KAFKA_SSL_PORT"
+      protocols+=",SSL:SSL"
+    fi
+    if [[ -n "$KAFKA_MTLS_PORT" ]]; then
+      listeners+=",MTLS://$KAFKA_HOST:$KAFKA_MTLS_PORT"
+      advertised+=",MTLS://$KAFKA_HOST:$KAFKA_MTLS_PORT"
+      protocols+=",MTLS:SSL"
+    fi
+    echo "listeners=$listeners"
+    echo "advertised.listeners=$advertised"
+    echo "listener.security.protocol.map=$protocols"
+    if [[ -n "$KAFKA_SASL_PORT" ]]; then
       echo "listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
       echo "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER=\"$KAFKA_SASL_PASSWORD\";"
       echo "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
       echo "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
-    else
-      echo "listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT"
-      echo "advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT"
-      echo "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    fi
+    if [[ -n "$KAFKA_SSL_PORT$KAFKA_MTLS_PORT" ]]; then
+      # PEM stores (Kafka ≥ 2.7): no JKS/keytool step. Both TLS listeners share the keystore.
+      echo "ssl.keystore.type=PEM"
+      echo "ssl.keystore.location=$KAFKA_SSL_KEYSTORE"
+      echo "ssl.key.password=$KAFKA_SSL_KEY_PASSWORD"
+      if [[ -n "$KAFKA_SSL_TRUSTSTORE" ]]; then
+        echo "ssl.truststore.type=PEM"
+        echo "ssl.truststore.location=$KAFKA_SSL_TRUSTSTORE"
+      fi
+      [[ -n "$KAFKA_SSL_PORT" ]] && echo "listener.name.ssl.ssl.client.auth=none"
+      [[ -n "$KAFKA_MTLS_PORT" ]] && echo "listener.name.mtls.ssl.client.auth=required"
     fi
     echo "inter.broker.listener.name=PLAINTEXT"
     echo "controller.listener.names=CONTROLLER"
@@ -408,6 +467,12 @@ cmd_start() {
         log "note: this broker runs without the SASL listener (started by an older scripts/kafka.sh); 'restart' adds it on :$KAFKA_SASL_PORT"
       fi
     fi
+    local tls_port
+    for tls_port in $KAFKA_SSL_PORT $KAFKA_MTLS_PORT; do
+      if ! grep -Eq "^listeners=.*://$KAFKA_HOST:$tls_port(,|\$)" "$CONFIG" 2>/dev/null; then
+        log "note: this broker runs without a listener on :$tls_port (started with other settings); 'restart' adds it"
+      fi
+    done
     return 0
   fi
   if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
@@ -419,6 +484,12 @@ cmd_start() {
   if [[ -n "$KAFKA_SASL_PORT" ]] && port_open "$KAFKA_HOST" "$KAFKA_SASL_PORT"; then
     die "SASL port $KAFKA_HOST:$KAFKA_SASL_PORT is already in use (set KAFKA_SASL_PORT, or KAFKA_SASL_PORT=off)"
   fi
+  local var
+  for var in KAFKA_SSL_PORT KAFKA_MTLS_PORT; do
+    if [[ -n "${!var}" ]] && port_open "$KAFKA_HOST" "${!var}"; then
+      die "$var $KAFKA_HOST:${!var} is already in use"
+    fi
+  done
   ensure_jars
   log "writing $CONFIG"
   write_log_configs
@@ -426,7 +497,7 @@ cmd_start() {
   format_storage
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   rm -f "$PID_FILE"
-  log "launching Kafka $KAFKA_VERSION on $BOOTSTRAP (controller :$KAFKA_CONTROLLER_PORT${KAFKA_SASL_PORT:+, SASL :$KAFKA_SASL_PORT}, log $LOG_FILE)"
+  log "launching Kafka $KAFKA_VERSION on $BOOTSTRAP (controller :$KAFKA_CONTROLLER_PORT${KAFKA_SASL_PORT:+, SASL :$KAFKA_SASL_PORT}${KAFKA_SSL_PORT:+, SSL :$KAFKA_SSL_PORT}${KAFKA_MTLS_PORT:+, mTLS :$KAFKA_MTLS_PORT}, log $LOG_FILE)"
   local broker_log_flag
   if [[ $LOGGING == log4j2 ]]; then
     broker_log_flag="-Dlog4j2.configurationFile=$BROKER_LOG_CONFIG"

@@ -1,15 +1,14 @@
 // kafka:// URL → kafkajs client configuration, plus the driver's own knobs. Everything a user
 // can set on a Kafka connection lives in the URL query so that every command (and bench) gets it
-// for free: ?clientId= ?ssl=true&cafile=&certfile=&keyfile=&insecure=true
+// for free: ?clientId= ?ssl=true&cafile=&certfile=&keyfile=&passphrase=&insecure=true (tls-options.ts)
 // ?sasl=plain|scram-sha-256|scram-sha-512 (user:password from the URL) ?compression=gzip
 // ?lingerMs= ?batchSize=.
-import {readFileSync} from 'node:fs'
-import type {ConnectionOptions} from 'node:tls'
 import kafkajs from 'kafkajs'
 import type {KafkaConfig, SASLOptions} from 'kafkajs'
 import {UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {DriverContext} from '../types.js'
+import {sslOptions, TLS_QUERY_KEYS} from './tls-options.js'
 
 const {logLevel, CompressionTypes} = kafkajs
 
@@ -40,7 +39,7 @@ export interface KafkaDriverOptions {
   batchSize: number
 }
 
-const KNOWN_QUERY_KEYS = ['clientId', 'ssl', 'cafile', 'certfile', 'keyfile', 'insecure', 'sasl', 'compression', 'lingerMs', 'batchSize']
+const KNOWN_QUERY_KEYS: readonly string[] = ['clientId', ...TLS_QUERY_KEYS, 'sasl', 'compression', 'lingerMs', 'batchSize']
 
 export function kafkaOptionsFromUrl(url: ParsedUrl, context: DriverContext): KafkaDriverOptions {
   const query = url.query
@@ -95,40 +94,6 @@ function intOption(query: URLSearchParams, key: string, fallback: number, min: n
   const value = Number(raw)
   if (!Number.isInteger(value) || value < min) throw new UsageError(`--url ?${key} must be an integer ≥ ${min}, got "${raw}"`)
   return value
-}
-
-function flag(query: URLSearchParams, key: string): boolean {
-  const raw = query.get(key)
-  if (raw === null) return false
-  if (['true', '1', 'yes', ''].includes(raw)) return true
-  if (['false', '0', 'no'].includes(raw)) return false
-  throw new UsageError(`--url ?${key} must be true or false, got "${raw}"`)
-}
-
-function readPem(query: URLSearchParams, key: string): Buffer | undefined {
-  const file = query.get(key)
-  if (file === null) return undefined
-  try {
-    return readFileSync(file)
-  } catch (error) {
-    throw new UsageError(`--url ?${key}: cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-  }
-}
-
-function sslOptions(query: URLSearchParams): ConnectionOptions | boolean | undefined {
-  const ca = readPem(query, 'cafile')
-  const cert = readPem(query, 'certfile')
-  const key = readPem(query, 'keyfile')
-  const insecure = flag(query, 'insecure')
-  const wanted = flag(query, 'ssl') || ca !== undefined || cert !== undefined || key !== undefined || insecure
-  if (!wanted) return undefined
-  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--url ?certfile and ?keyfile must be given together')
-  const options: ConnectionOptions = {}
-  if (ca) options.ca = [ca]
-  if (cert) options.cert = cert
-  if (key) options.key = key
-  if (insecure) options.rejectUnauthorized = false
-  return Object.keys(options).length === 0 ? true : options
 }
 
 function saslOptions(url: ParsedUrl): SASLOptions | undefined {

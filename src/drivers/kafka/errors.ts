@@ -10,6 +10,7 @@ import {
   TimeoutError,
   UsageError,
 } from '../../errors.js'
+import {tlsProblem} from './tls-errors.js'
 
 interface KafkaJsLikeError {
   name?: string
@@ -107,8 +108,16 @@ export function toMqkitError(error: unknown, context: ErrorContext): MqkitError 
   if (name === 'KafkaJSSASLAuthenticationError') {
     return new ConnectionError(`Kafka authentication failed at ${context.brokers ?? 'the broker'}: ${detail}`, {...options, retriable: false})
   }
+  const where = context.brokers ?? root.broker ?? 'the bootstrap servers'
+  // A failed handshake or an untrusted certificate fails the same way on every retry.
+  const tls = name.startsWith('KafkaJSConnection') ? tlsProblem(root.message ?? '', typeof root.code === 'string' ? root.code : undefined) : undefined
+  if (tls !== undefined) return new ConnectionError(`cannot connect to Kafka at ${where}: ${tls}`, {...options, retriable: false})
+  if (name === 'KafkaJSConnectionClosedError' && context.action === 'connect') {
+    // What a TLS or SASL listener does with a plain client's first request.
+    return new ConnectionError(`cannot reach Kafka at ${where}: the broker closed the connection at once (${detail}); if this is an SSL listener add ?ssl=true, if SASL ?sasl=`, options)
+  }
   if (name.startsWith('KafkaJSConnection') || name === 'KafkaJSNoBrokerAvailableError' || name === 'KafkaJSBrokerNotFound' || root.code === 'ECONNREFUSED') {
-    return new ConnectionError(`cannot reach Kafka at ${context.brokers ?? root.broker ?? 'the bootstrap servers'}: ${detail}`, options)
+    return new ConnectionError(`cannot reach Kafka at ${where}: ${detail}`, options)
   }
   if (name === 'KafkaJSRequestTimeoutError' || name === 'KafkaJSTimeout') {
     return new TimeoutError(`Kafka request timed out (${context.action}): ${detail}`, options)

@@ -1,0 +1,89 @@
+// kafka:// TLS options → node:tls options for kafkajs: ?ssl=true&cafile=&certfile=&keyfile=
+// &passphrase=&insecure=true. Any of cafile/certfile/keyfile/insecure implies ssl. The files are
+// read and checked here, while parsing the URL, so that a wrong file is a usage error naming the
+// option (exit 2) rather than a connection failure after retries.
+import {readFileSync} from 'node:fs'
+import {createSecureContext, type ConnectionOptions} from 'node:tls'
+import {UsageError} from '../../errors.js'
+
+export const TLS_QUERY_KEYS = ['ssl', 'cafile', 'certfile', 'keyfile', 'passphrase', 'insecure'] as const
+
+/** undefined: plain TCP; true: TLS verified against Node's default CAs; else the options. */
+export function sslOptions(query: URLSearchParams): ConnectionOptions | true | undefined {
+  const ca = readPem(query, 'cafile')
+  const cert = readPem(query, 'certfile')
+  const key = readPem(query, 'keyfile')
+  const passphrase = query.get('passphrase') ?? undefined
+  const insecure = flag(query, 'insecure')
+  const wanted = flag(query, 'ssl') || ca !== undefined || cert !== undefined || key !== undefined || insecure
+  if (!wanted) return undefined
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--url ?certfile and ?keyfile must be given together')
+  if (passphrase !== undefined && key === undefined) throw new UsageError('--url ?passphrase is for an encrypted ?keyfile, and there is none')
+  const options: ConnectionOptions = {}
+  if (ca) {
+    // Node silently ignores a CA file without a certificate in it: every broker would then fail
+    // verification with a message that never mentions the file.
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+      throw new UsageError(`--url ?cafile: "${query.get('cafile')}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`)
+    }
+    options.ca = [ca]
+  }
+  if (cert && key) {
+    checkClientCertificate(query, cert, key, passphrase)
+    options.cert = cert
+    options.key = key
+    if (passphrase !== undefined) options.passphrase = passphrase
+  }
+  if (insecure) options.rejectUnauthorized = false
+  return Object.keys(options).length === 0 ? true : options
+}
+
+/** The checks Node makes at connect time, made now, each failure naming the URL option concerned. */
+function checkClientCertificate(query: URLSearchParams, cert: Buffer, key: Buffer, passphrase: string | undefined): void {
+  const attempt = (option: string, secure: Parameters<typeof createSecureContext>[0]) => {
+    try {
+      createSecureContext(secure)
+    } catch (error) {
+      throw new UsageError(`--url ?${option}: ${pemProblem(error, query.get(option) ?? '')}`)
+    }
+  }
+  attempt('certfile', {cert})
+  attempt('keyfile', {key, passphrase})
+  attempt('keyfile', {cert, key, passphrase})
+}
+
+function pemProblem(error: unknown, file: string): string {
+  const code = String((error as NodeJS.ErrnoException).code ?? '')
+  switch (code) {
+    case 'ERR_OSSL_X509_KEY_VALUES_MISMATCH':
+      return `"${file}" is not the private key of ?certfile (key values mismatch)`
+    case 'ERR_OSSL_BAD_DECRYPT':
+      return `cannot decrypt "${file}": wrong or missing ?passphrase (the key is encrypted)`
+    case 'ERR_OSSL_PEM_NO_START_LINE':
+      return `"${file}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`
+    case 'ERR_OSSL_UNSUPPORTED':
+      return `"${file}" holds no PEM private key that OpenSSL can read`
+    default: {
+      const reason = ((error as Error).message ?? String(error)).split('\n')[0].replace(/^error:[0-9A-F]+:[^:]*::?/, '')
+      return `cannot use "${file}": ${reason}${code ? ` (${code})` : ''}`
+    }
+  }
+}
+
+function readPem(query: URLSearchParams, key: string): Buffer | undefined {
+  const file = query.get(key)
+  if (file === null) return undefined
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new UsageError(`--url ?${key}: cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}
+
+function flag(query: URLSearchParams, key: string): boolean {
+  const raw = query.get(key)
+  if (raw === null) return false
+  if (['true', '1', 'yes', ''].includes(raw)) return true
+  if (['false', '0', 'no'].includes(raw)) return false
+  throw new UsageError(`--url ?${key} must be true or false, got "${raw}"`)
+}
