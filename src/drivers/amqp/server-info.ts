@@ -1,8 +1,6 @@
 // What the broker says about itself in connection.start (server properties), plus the client
 // library and its version, for result metadata (Driver.serverInfo).
-import {readFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import path from 'node:path'
+import {packageVersion} from '../package-version.js'
 import type {ChannelModel} from 'amqplib'
 
 /** The server properties we report, under their Driver.serverInfo keys. */
@@ -11,24 +9,6 @@ const REPORTED: Record<string, string> = {
   version: 'server.version',
   cluster_name: 'server.cluster_name',
   platform: 'server.platform',
-}
-
-let amqplibVersion: string | undefined
-
-/**
- * amqplib's version from its package.json. The package's `exports` map does not expose
- * package.json, so it is found next to the resolved entry point and read directly.
- */
-export function clientVersion(): string {
-  if (amqplibVersion !== undefined) return amqplibVersion
-  try {
-    const entry = createRequire(import.meta.url).resolve('amqplib')
-    const manifest = JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as {version?: unknown}
-    amqplibVersion = typeof manifest.version === 'string' ? manifest.version : 'unknown'
-  } catch {
-    amqplibVersion = 'unknown'
-  }
-  return amqplibVersion
 }
 
 export function serverInfo(model: ChannelModel): Record<string, string> {
@@ -41,6 +21,6 @@ export function serverInfo(model: ChannelModel): Record<string, string> {
     else if (Buffer.isBuffer(value) && value.length > 0) info[key] = value.toString('utf8')
   }
   info['client.library'] = 'amqplib'
-  info['client.version'] = clientVersion()
+  info['client.version'] = packageVersion('amqplib')
   return info
 }

@@ -3,26 +3,9 @@
 // No server.version: Kafka's protocol never states the broker's release. ApiVersions lists API
 // version ranges, from which only a lower bound could be guessed ("≥ 3.x"), and a guess would
 // read like a fact in a benchmark's metadata.
-import {readFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import path from 'node:path'
+import {packageVersion} from '../package-version.js'
 import type {Admin} from 'kafkajs'
 import {toMqkitError} from './errors.js'
-
-let kafkajsVersion: string | undefined
-
-/** kafkajs's version from its package.json, found next to its resolved entry point. */
-export function clientVersion(): string {
-  if (kafkajsVersion !== undefined) return kafkajsVersion
-  try {
-    const entry = createRequire(import.meta.url).resolve('kafkajs')
-    const manifest = JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as {version?: unknown}
-    kafkajsVersion = typeof manifest.version === 'string' ? manifest.version : 'unknown'
-  } catch {
-    kafkajsVersion = 'unknown'
-  }
-  return kafkajsVersion
-}
 
 export async function serverInfo(admin: Admin, brokers: string): Promise<Record<string, string>> {
   let cluster: Awaited<ReturnType<Admin['describeCluster']>>
@@ -38,6 +21,6 @@ export async function serverInfo(admin: Admin, brokers: string): Promise<Record<
   // controller (clients cannot reach controllers); with combined nodes it is that node's id.
   if (cluster.controller !== null && cluster.controller !== undefined && cluster.controller >= 0) info['server.controller'] = String(cluster.controller)
   info['client.library'] = 'kafkajs'
-  info['client.version'] = clientVersion()
+  info['client.version'] = packageVersion('kafkajs')
   return info
 }
