@@ -17,7 +17,7 @@
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import amqp from 'amqplib'
-import {DIST, fmt, intArg, loadAverage, loadBench, median, mqkitVersion, seconds, spread} from './perf-common.mjs'
+import {DIST, fmt, intArg, loadBench, median, mqkitVersion, runRounds, seconds, spread} from './perf-common.mjs'
 
 const URL = process.env.MQKIT_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 const COUNT = intArg(2, 100_000)
@@ -144,22 +144,8 @@ const jobs = CONTENDERS.map((name) => {
   if (!all[name]) throw new Error(`PERF_CONTENDERS: unknown "${name}" (${Object.keys(all).join(', ')})`)
   return [name, all[name]]
 })
-const results = Object.fromEntries(jobs.map(([name]) => [name, []]))
-/** This process's CPU time per message (µs), set-up included: less sensitive to machine load than msg/s. */
-const cpuPerMessage = Object.fromEntries(jobs.map(([name]) => [name, []]))
 console.log(`amqp perf: ${fmt(COUNT)} messages of ${SIZE} B, confirm window ${WINDOW}, prefetch ${PREFETCH}, ${ROUNDS} rounds, dist ${path.relative(process.cwd(), DIST) || '.'}`)
-for (let round = 0; round < ROUNDS; round++) {
-  // Rotate the order each round so no contender always runs first.
-  const order = jobs.map((_, i) => jobs[(i + round) % jobs.length])
-  for (const [name, job] of order) {
-    const cpuBefore = process.cpuUsage()
-    results[name].push(await job())
-    const cpu = process.cpuUsage(cpuBefore)
-    cpuPerMessage[name].push((cpu.user + cpu.system) / COUNT)
-  }
-  const line = jobs.map(([name]) => `${name} ${fmt(results[name][round])} (${cpuPerMessage[name][round].toFixed(1)})`).join(' | ')
-  console.log(`round ${round + 1} (load ${await loadAverage()}): ${line}  msg/s consumed (this process's CPU µs/msg)`)
-}
+const {results, cpuPerMessage} = await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'msg/s consumed'})
 const report = (a, b, target) => {
   if (!results[a] || !results[b]) return
   const r = results[a].map((x, i) => x / results[b][i])

@@ -25,7 +25,7 @@ import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import kafkajs from 'kafkajs'
-import {fmt, intArg, loadAverage, loadBench, median, mqkitVersion, seconds, spread} from './perf-common.mjs'
+import {DIST, fmt, intArg, loadBench, median, mqkitVersion, runRounds, seconds, spread} from './perf-common.mjs'
 
 const {Kafka, logLevel} = kafkajs
 const COUNT = intArg(2, 100_000)
@@ -175,24 +175,8 @@ const publishSide = {
 const consumeSide = process.env.PERF_CONSUME === '0' ? {} : {'raw consume': rawConsume, 'bench consume': () => benchRun(1)}
 const only = process.env.PERF_CONTENDERS?.split(',')
 const jobs = Object.entries({...publishSide, ...consumeSide}).filter(([name]) => !only || only.includes(name))
-const results = Object.fromEntries(jobs.map(([name]) => [name, []]))
-/** This process's CPU time per message (µs), set-up included: less sensitive to machine load than msg/s. */
-const cpuPerMessage = Object.fromEntries(jobs.map(([name]) => [name, []]))
-
-console.log(`kafka perf: ${fmt(COUNT)} records of ${SIZE} B, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, batch ${BATCH}, bench url ${BENCH_URL}, ${ROUNDS} rounds, dist ${path.relative(repoRoot, (await import('./perf-common.mjs')).DIST) || '.'}`)
-for (let round = 0; round < ROUNDS; round++) {
-  // Rotate the order each round so no contender always runs first (JIT, page cache, broker GC).
-  const order = jobs.map((_, i) => jobs[(i + round) % jobs.length])
-  for (const [name, job] of order) {
-    const cpuBefore = process.cpuUsage()
-    results[name].push(await job())
-    const cpu = process.cpuUsage(cpuBefore)
-    cpuPerMessage[name].push((cpu.user + cpu.system) / COUNT)
-  }
-  const cpu = (name) => (name === 'tool' ? '' : ` (${cpuPerMessage[name][round].toFixed(1)})`)
-  const line = jobs.map(([name]) => `${name} ${fmt(results[name][round])}${cpu(name)}`).join(' | ')
-  console.log(`round ${round + 1} (load ${await loadAverage()}): ${line}  msg/s (this process's CPU µs/msg)`)
-}
+console.log(`kafka perf: ${fmt(COUNT)} records of ${SIZE} B, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, batch ${BATCH}, bench url ${BENCH_URL}, ${ROUNDS} rounds, dist ${path.relative(repoRoot, DIST) || '.'}`)
+const {results, cpuPerMessage} = await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'msg/s', noCpu: ['tool']})
 
 const ratios = (a, b) => results[a].map((x, i) => x / results[b][i])
 const report = (label, a, b, target) => {

@@ -50,3 +50,27 @@ export async function loadAverage() {
   const os = await import('node:os')
   return os.loadavg().map((x) => x.toFixed(2)).join(' ')
 }
+
+/**
+ * Runs every job once per round, rotating the order each round so no contender always runs first
+ * (JIT, page cache, broker GC), and records msg/s and this process's CPU µs per message (set-up
+ * included: less sensitive to machine load than msg/s). `noCpu` names jobs that run in another
+ * process (their CPU is not ours to count). Prints one line per round.
+ */
+export async function runRounds(jobs, {rounds, count, unit, noCpu = []}) {
+  const results = Object.fromEntries(jobs.map(([name]) => [name, []]))
+  const cpuPerMessage = Object.fromEntries(jobs.map(([name]) => [name, []]))
+  for (let round = 0; round < rounds; round++) {
+    const order = jobs.map((_, i) => jobs[(i + round) % jobs.length])
+    for (const [name, job] of order) {
+      const cpuBefore = process.cpuUsage()
+      results[name].push(await job())
+      const cpu = process.cpuUsage(cpuBefore)
+      cpuPerMessage[name].push((cpu.user + cpu.system) / count)
+    }
+    const cpu = (name) => (noCpu.includes(name) ? '' : ` (${cpuPerMessage[name][round].toFixed(1)})`)
+    const line = jobs.map(([name]) => `${name} ${fmt(results[name][round])}${cpu(name)}`).join(' | ')
+    console.log(`round ${round + 1} (load ${await loadAverage()}): ${line}  ${unit} (this process's CPU µs/msg)`)
+  }
+  return {results, cpuPerMessage}
+}

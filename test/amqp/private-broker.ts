@@ -6,10 +6,9 @@
 // environment given here instead.
 import {execFile, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {IN_CI, tcpReachable} from '../helpers/brokers.js'
+import {freePort, IN_CI, tcpReachable} from '../helpers/brokers.js'
 
 const SCRIPTS = process.env.MQKIT_RABBITMQ_SCRIPTS ?? '/usr/lib/rabbitmq/bin'
 
@@ -46,16 +45,6 @@ export function privateBrokerPossible(): boolean {
   return false
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{code: number; output: string}> {
   return new Promise((resolve) => {

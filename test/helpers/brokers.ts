@@ -51,3 +51,15 @@ export async function waitFor<T>(what: string, condition: () => T | Promise<T>, 
     await new Promise((r) => setTimeout(r, everyMs))
   }
 }
+
+/** A TCP port nothing listens on right now (the OS picks it), for private brokers and proxies. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}

@@ -4,9 +4,9 @@
 // With `tls: true` it also gets two TLS client listeners, certificates made in <homeDir>/tls.
 import {execFile} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import {freePort} from '../helpers/brokers.js'
 import {ROOT} from '../helpers/cli.js'
 import {makeTlsFiles, type TlsFiles} from './tls-certs.js'
 
@@ -33,16 +33,6 @@ export interface PrivateKafka {
   logTail(lines?: number): string
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function script(args: string[], env: Record<string, string>, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
