@@ -9,6 +9,7 @@ import type {ParsedUrl} from '../../url.js'
 import type {DriverContext} from '../types.js'
 import {withDeadline} from '../deadline.js'
 import {connectionError} from './errors.js'
+import {batchConnectionWrites} from './write-batching.js'
 
 /** @default 10000 */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
@@ -93,7 +94,10 @@ function tlsOptions(query: URLSearchParams, redacted: string): SocketOptions {
 export async function openConnection(target: AmqpTarget): Promise<ChannelModel> {
   const attempt = amqp.connect(target.connect, target.socket)
   try {
-    return await withDeadline(attempt, target.connectTimeoutMs, () => new Error('connect ETIMEDOUT'))
+    const model = await withDeadline(attempt, target.connectTimeoutMs, () => new Error('connect ETIMEDOUT'))
+    // One socket write per burst of frames instead of one per frame (see write-batching.ts).
+    batchConnectionWrites(model)
+    return model
   } catch (error) {
     // A connection that opens after we gave up must not leak.
     attempt.then((late) => late.close().catch(() => {})).catch(() => {})
