@@ -6,6 +6,9 @@ import type {Channel, ChannelModel, ConfirmChannel} from 'amqplib'
 import {ConnectionError} from '../../errors.js'
 import {brokerError, type OperationFacts} from './errors.js'
 
+/** How long a deliberate close waits for the broker's close-ok before dropping the socket. */
+const CLOSE_OK_WAIT_MS = 2000
+
 export type ConnectionLostListener = (message: string) => void
 
 export class Connection {
@@ -51,6 +54,22 @@ export class Connection {
     return () => this.lostListeners.delete(listener)
   }
 
+  /**
+   * Wait for `work` (a channel close or cancel), but no longer than the connection lives:
+   * amqplib's RPCs never settle when the socket dies under them, and a close that waits forever
+   * on a dead connection would leave Node with nothing to run (exit 13 mid-command).
+   */
+  whileOpen(work: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const stop = this.onLost(() => resolve())
+      const done = () => {
+        stop()
+        resolve()
+      }
+      work.then(done, done)
+    })
+  }
+
   /** Run `hook` just before a deliberate close (e.g. to send batched acks while they still can be). */
   beforeClose(hook: () => void): () => void {
     this.closingHooks.add(hook)
@@ -68,7 +87,21 @@ export class Connection {
     }
     this.closingHooks.clear()
     this.closing = true
-    await this.model.close().catch(() => {})
+    // amqplib's close() waits for the broker's close-ok and never settles when the socket dies
+    // first (a broker crash noticed by a publish before the connection's own 'close'): with
+    // nothing else left running, Node would then exit with 13 mid-command. So the close also
+    // ends when the connection goes, or after CLOSE_OK_WAIT_MS with the socket destroyed.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        ;(this.model.connection as unknown as {stream?: {destroy?: () => void}}).stream?.destroy?.()
+        resolve()
+      }, CLOSE_OK_WAIT_MS)
+      const done = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      void this.whileOpen(this.model.close()).then(done)
+    })
   }
 
   private assertOpen(facts: OperationFacts): void {

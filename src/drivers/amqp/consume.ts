@@ -152,14 +152,14 @@ async function start(
         end({kind: 'cancelled'})
         // Cancel first so nothing new arrives; unacked deliveries stay valid until the channel
         // closes, which returns them to the queue (close() does that).
-        await channel.cancel(consumerTag).catch(() => {})
+        await connection.whileOpen(channel.cancel(consumerTag))
         await chain
         try {
           settler.flush()
         } catch {
           // The channel went meanwhile; the broker returns the unsettled messages itself.
         }
-        await channel.close().catch(() => {})
+        await connection.whileOpen(channel.close())
       },
     }
   } catch (error) {

@@ -59,7 +59,7 @@ export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {manag
     },
 
     async close() {
-      await publisher?.close()
+      if (publisher && connection) await connection.whileOpen(publisher.close())
       await connection?.close()
     },
 
