@@ -179,13 +179,17 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
     await waitFor('bench progress', () => /pub .*con /.test(running.stderr()), 30_000)
     const killedAt = Date.now()
     await broker.kill()
-    const code = await exitWithin(running, EXIT_BOUND_MS)
-    const exitMs = Date.now() - killedAt
-    expect(code, running.stderr()).toBe(3)
-    const line = expectOneClearLine(running.stderr())
-    expect(line).toMatch(/connection .*lost|lost .*connection/)
-    process.stderr.write(`[restart bench crash] exit ${code} ${exitMs} ms after the kill; ${line}\n`)
-    await broker.boot()
+    try {
+      const code = await exitWithin(running, EXIT_BOUND_MS)
+      const exitMs = Date.now() - killedAt
+      expect(code, running.stderr()).toBe(3)
+      const line = expectOneClearLine(running.stderr())
+      expect(line).toMatch(/connection .*lost|lost .*connection/)
+      process.stderr.write(`[restart bench crash] exit ${code} ${exitMs} ms after the kill; ${line}\n`)
+    } finally {
+      // Whatever happened, the next cases need the node back.
+      await broker.boot()
+    }
   }, 120_000)
 
   it('consume: a frozen broker (SIGSTOP) is noticed by the heartbeat (?heartbeat=1): exit 3, one line', async () => {

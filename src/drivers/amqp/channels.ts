@@ -108,10 +108,30 @@ export class Connection {
     if (this.lost !== undefined) throw new ConnectionError(`${facts.operation}: ${this.lost}`)
   }
 
+  /**
+   * `work`, or a ConnectionError as soon as the connection goes: an amqplib RPC on a connection
+   * whose socket died under it never settles (see whileOpen).
+   */
+  orLost<T>(work: Promise<T>, facts: OperationFacts): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const stop = this.onLost((message) => reject(new ConnectionError(`${facts.operation}: ${message}`)))
+      work.then(
+        (value) => {
+          stop()
+          resolve(value)
+        },
+        (error: unknown) => {
+          stop()
+          reject(error)
+        },
+      )
+    })
+  }
+
   async openChannel(facts: OperationFacts): Promise<Channel> {
     this.assertOpen(facts)
     try {
-      const channel = await this.model.createChannel()
+      const channel = await this.orLost(this.model.createChannel(), facts)
       quiet(channel)
       return channel
     } catch (error) {
@@ -122,7 +142,7 @@ export class Connection {
   async openConfirmChannel(facts: OperationFacts): Promise<ConfirmChannel> {
     this.assertOpen(facts)
     try {
-      const channel = await this.model.createConfirmChannel()
+      const channel = await this.orLost(this.model.createConfirmChannel(), facts)
       quiet(channel)
       return channel
     } catch (error) {
@@ -138,11 +158,11 @@ export class Connection {
       closedByBroker = true
     })
     try {
-      return await work(channel)
+      return await this.orLost(work(channel), facts)
     } catch (error) {
       throw brokerError(error, facts)
     } finally {
-      if (!closedByBroker) await channel.close().catch(() => {})
+      if (!closedByBroker) await this.whileOpen(channel.close())
     }
   }
 }
