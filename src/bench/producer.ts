@@ -52,13 +52,11 @@ export class Producer {
   outstanding = 0
   sequence = 0
   private waiter: (() => void) | undefined
-  private lowWater: number
   private lastNowNs = 0
   private readonly pool: PendingPublish[] = []
   private readonly keyed: boolean
 
   constructor(private readonly s: ProducerSetup) {
-    this.lowWater = Math.floor(s.options.confirmWindow / 2)
     this.keyed = s.options.key !== undefined || s.options.keys !== undefined
   }
 
@@ -89,7 +87,10 @@ export class Producer {
     let lastYieldNs = this.lastNowNs
     while (!this.done()) {
       if (this.outstanding >= window) {
-        await this.slot(this.lowWater)
+        // Refill as soon as a confirm frees a slot, as a raw client loop does: the confirms of one
+        // socket read (or one microtask batch on memory://) all land before this wakes, so it
+        // still sends in bursts. (Waiting for half the window measured the same, ±2 %.)
+        await this.slot(window - 1)
         if (this.interrupted) return
         // Not a yield: on memory:// confirms are microtasks, so this wait never lets timers run
         // (the interval ticker, the queue-length sampler). Only the setImmediate below does.
