@@ -39,6 +39,9 @@ export const AMQP_FEATURES: Features = {
 export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {managementUrl?: string}): Driver {
   const target = amqpTarget(url, context)
   let connection: Connection | undefined
+  // One endpoint per driver, so its recent answers can be reused (inspect.ts MANAGEMENT_REUSE_MS).
+  let endpoint: {value: ReturnType<typeof managementEndpoint>} | undefined
+  const management = () => (endpoint ??= {value: managementEndpoint(target, url.query, context.managementUrl)}).value
   let publisher: Publisher | undefined
 
   const live = (): Connection => {
@@ -100,7 +103,7 @@ export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {manag
     bind: (spec) => bind(live(), spec),
     unbind: (spec) => bind(live(), spec, true),
 
-    inspect: (names) => inspectQueues(live(), target, managementEndpoint(target, url.query, context.managementUrl), names),
+    inspect: (names) => inspectQueues(live(), target, management(), names),
 
     serverInfo: async () => serverInfo(live().model),
   }
