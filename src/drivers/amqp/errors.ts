@@ -2,6 +2,7 @@
 // queue, exchange, user or setting involved, and never the password (amqplib messages do not
 // contain it, and we never echo a URL here, only host:port, user and vhost).
 import {ConnectionError, MqkitError, NotFoundError, PreconditionError, UsageError} from '../../errors.js'
+import {CLIENT_CERT_REJECTED, CLIENT_CERT_REQUIRED, NOT_TLS_PORT, sslReason} from '../tls-reason.js'
 
 export interface ConnectionFacts {
   user: string
@@ -51,8 +52,7 @@ const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNA
 
 /**
  * TLS failures in words a user can act on, naming the URL option to change; undefined when the
- * error is not about TLS. OpenSSL's own text ("80FC…:error:0A00045C:SSL routines:…:tlsv13 alert
- * certificate required:../deps/…") is cut down to its reason.
+ * error is not about TLS (what OpenSSL says: ../tls-reason.ts).
  */
 export function tlsProblem(text: string, code: unknown): string | undefined {
   const codeText = typeof code === 'string' ? code : ''
@@ -62,14 +62,14 @@ export function tlsProblem(text: string, code: unknown): string | undefined {
   if (CERT_CODES.test(codeText) && !codeText.startsWith('ERR_SSL_')) {
     return `TLS: the broker's certificate could not be verified: ${firstLine(text)} (${codeText}); give the CA that signed it with ?cafile=ca.pem, or skip verification with ?insecure=true`
   }
-  const reason = /SSL routines:[^:]*:([^:]+)/.exec(text)?.[1] ?? (/^ERR_SSL_|^ERR_OSSL_/.test(codeText) ? firstLine(text).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '') : undefined)
+  const reason = sslReason(text) ?? (/^ERR_SSL_|^ERR_OSSL_/.test(codeText) ? firstLine(text).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '') : undefined)
   if (reason === undefined) return undefined
   if (/bad decrypt/i.test(reason)) return 'TLS: cannot decrypt the client key (?keyfile=): wrong or missing ?passphrase='
-  if (/wrong version number|packet length too long|record layer failure/i.test(reason)) {
+  if (NOT_TLS_PORT.test(reason)) {
     return `TLS: the port does not speak TLS (${reason}); is it a plain AMQP port? (use amqp://)`
   }
-  if (/alert certificate required/i.test(reason)) return `TLS: the broker requires a client certificate (${reason}); give ?certfile= and ?keyfile=`
-  if (/alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate)/i.test(reason)) {
+  if (CLIENT_CERT_REQUIRED.test(reason)) return `TLS: the broker requires a client certificate (${reason}); give ?certfile= and ?keyfile=`
+  if (CLIENT_CERT_REJECTED.test(reason)) {
     return `TLS: the broker rejected the client certificate (${reason})`
   }
   return `TLS: ${reason}`

@@ -1,14 +1,11 @@
 // TLS failures seen by kafkajs, in words a user can act on. kafkajs reports them as
-// KafkaJSConnectionError("Connection error: <node message>", {code: <node/OpenSSL code>}), and
-// OpenSSL's own text for a broker's alert is "80AC…:error:0A000412:SSL routines:ssl3_read_bytes:
-// sslv3 alert bad certificate:../deps/openssl/…:SSL alert number 42": cut down to its reason.
-// (Same wording as the amqps driver's; the hints name Kafka's listeners.)
+// KafkaJSConnectionError("Connection error: <node message>", {code: <node/OpenSSL code>}); what
+// OpenSSL says is read by ../tls-reason.ts, shared with the amqps driver; the hints here name
+// Kafka's listeners and URL options.
+import {CLIENT_CERT_REJECTED, CLIENT_CERT_REQUIRED, NOT_TLS_PORT, sslReason} from '../tls-reason.js'
 
 /** Node's codes for a broker certificate that did not verify (OpenSSL X509_V_ERR_* names). */
 const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|INVALID_CA/
-
-/** The broker refused our certificate (or its absence): alerts it sends during the handshake. */
-const CLIENT_CERT_ALERTS = /alert (bad certificate|unknown ca|certificate unknown|certificate required|certificate expired|certificate revoked|unsupported certificate)/i
 
 /** One line saying what went wrong with TLS, or undefined when `code`/`message` are not about TLS. */
 export function tlsProblem(message: string, code: string | undefined): string | undefined {
@@ -26,12 +23,13 @@ export function tlsProblem(message: string, code: string | undefined): string | 
   if (/before secure TLS connection was established/.test(text)) {
     return `TLS: the broker closed the connection during the TLS handshake; is this a PLAINTEXT or SASL_PLAINTEXT listener? (then drop ?ssl=true)`
   }
-  const reason = /SSL routines:[^:]*:([^:]+)/.exec(text)?.[1] ?? (codeText.startsWith('ERR_SSL_') ? codeText.slice('ERR_SSL_'.length).toLowerCase().replaceAll('_', ' ') : undefined)
+  const reason = sslReason(text) ?? (codeText.startsWith('ERR_SSL_') ? codeText.slice('ERR_SSL_'.length).toLowerCase().replaceAll('_', ' ') : undefined)
   if (reason === undefined) return undefined
-  if (/wrong version number|packet length too long|record layer failure/i.test(reason)) {
+  if (NOT_TLS_PORT.test(reason)) {
     return `TLS: the port does not speak TLS (${reason}); is this a PLAINTEXT listener? (then drop ?ssl=true)`
   }
-  if (CLIENT_CERT_ALERTS.test(reason)) {
+  // Kafka sends the same alert whether the certificate was missing or refused.
+  if (CLIENT_CERT_REQUIRED.test(reason) || CLIENT_CERT_REJECTED.test(reason)) {
     return `TLS: the broker refused the client certificate, or its absence (${reason}); this listener requires one signed by a CA the broker trusts: give ?certfile=cert.pem&keyfile=key.pem`
   }
   return `TLS: ${reason}`
