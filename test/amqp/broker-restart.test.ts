@@ -119,19 +119,41 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
     return {written: written.length, queued: queued.size, duplicates: written.filter((id) => queued.has(id)).length}
   }
 
+  type Running = ReturnType<typeof runSlowly>
+  interface Started {
+    what: string
+    check: (running: Running) => boolean
+    withinMs: number
+  }
+  const LINES_WRITTEN: Started = {what: '300 lines written', check: (r) => r.stdout().split('\n').length > 300, withinMs: 20_000}
+  // A progress line on stderr: producing and consuming are under way.
+  const BENCH_RUNNING: Started = {what: 'bench progress', check: (r) => /pub .*con /.test(r.stderr()), withinMs: 30_000}
+
+  /**
+   * Run `args` until `started` holds, then `breakBroker()`: the command must end with exit 3 and one
+   * clear line within EXIT_BOUND_MS. `afterwards` (the node back up) runs even when that fails, so
+   * one failing case does not take the next ones down with it.
+   */
+  async function breakMidRun(args: string[], started: Started, breakBroker: () => Promise<void>, afterwards: () => Promise<void> = async () => {}) {
+    const running = runSlowly(args)
+    await waitFor(started.what, () => started.check(running), started.withinMs)
+    const brokenAt = Date.now()
+    await breakBroker()
+    try {
+      const code = await exitWithin(running, EXIT_BOUND_MS)
+      const exitMs = Date.now() - brokenAt
+      expect(code, running.stderr()).toBe(3)
+      return {running, code, exitMs, line: expectOneClearLine(running.stderr())}
+    } finally {
+      await afterwards()
+    }
+  }
+
   it('consume: a graceful broker stop (CONNECTION_FORCED) ends with exit 3 and one line; every unwritten message is still queued', async () => {
     const queue = 'restart-graceful'
     await fill(queue)
-    const running = runSlowly(['consume', queue, '--url', broker.url, '--prefetch', '5'])
-    await waitFor('300 lines written', () => running.stdout().split('\n').length > 300, 20_000)
-    const stoppedAt = Date.now()
-    await broker.stopApp()
-    const code = await exitWithin(running, EXIT_BOUND_MS)
-    const exitMs = Date.now() - stoppedAt
-    expect(code, running.stderr()).toBe(3)
-    const line = expectOneClearLine(running.stderr())
+    const {running, code, exitMs, line} = await breakMidRun(['consume', queue, '--url', broker.url, '--prefetch', '5'], LINES_WRITTEN, () => broker.stopApp(), () => broker.startApp())
     expect(line).toMatch(new RegExp(`^mqkit: .*connection to 127\\.0\\.0\\.1:${broker.port} lost: .*(CONNECTION_FORCED|shutdown)`))
-    await broker.startApp()
     const figures = await expectNothingLost(queue, running.stdout())
     expect(figures.written).toBeGreaterThan(300)
     expect(figures.written).toBeLessThan(PUBLISHED)
@@ -144,52 +166,25 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
   it('consume: a broker crash (VM killed) ends with exit 3 and one line; every unwritten message is still queued', async () => {
     const queue = 'restart-crash'
     await fill(queue)
-    const running = runSlowly(['consume', queue, '--url', broker.url, '--prefetch', '5'])
-    await waitFor('300 lines written', () => running.stdout().split('\n').length > 300, 20_000)
-    const killedAt = Date.now()
-    await broker.kill()
-    const code = await exitWithin(running, EXIT_BOUND_MS)
-    const exitMs = Date.now() - killedAt
-    expect(code, running.stderr()).toBe(3)
-    const line = expectOneClearLine(running.stderr())
+    const {running, code, exitMs, line} = await breakMidRun(['consume', queue, '--url', broker.url, '--prefetch', '5'], LINES_WRITTEN, () => broker.kill(), () => broker.boot())
     expect(line).toMatch(new RegExp(`^mqkit: .*connection to 127\\.0\\.0\\.1:${broker.port} lost`))
-    await broker.boot()
     const figures = await expectNothingLost(queue, running.stdout())
     expect(figures.written).toBeGreaterThan(300)
     process.stderr.write(`[restart crash] exit ${code} ${exitMs} ms after the kill; ${JSON.stringify(figures)}; ${line}\n`)
   }, 120_000)
 
   it('bench --persistent: a broker stop mid-run ends with exit 3 and one clear line, no hang', async () => {
-    const running = runSlowly(['bench', '--url', broker.url, '--count', '200000', '--persistent', '--queue', 'restart-bench'])
-    // A progress line on stderr: producing and consuming are under way.
-    await waitFor('bench progress', () => /pub .*con /.test(running.stderr()), 30_000)
-    const stoppedAt = Date.now()
-    await broker.stopApp()
-    const code = await exitWithin(running, EXIT_BOUND_MS)
-    const exitMs = Date.now() - stoppedAt
-    expect(code, running.stderr()).toBe(3)
-    const line = expectOneClearLine(running.stderr())
+    const args = ['bench', '--url', broker.url, '--count', '200000', '--persistent', '--queue', 'restart-bench']
+    const {code, exitMs, line} = await breakMidRun(args, BENCH_RUNNING, () => broker.stopApp(), () => broker.startApp())
     expect(line).toMatch(/connection .*lost|lost .*connection/)
     process.stderr.write(`[restart bench] exit ${code} ${exitMs} ms after stop_app began; ${line}\n`)
-    await broker.startApp()
   }, 120_000)
 
   it('bench: a broker crash mid-run ends with exit 3 and one clear line, no hang', async () => {
-    const running = runSlowly(['bench', '--url', broker.url, '--duration', '60s', '--persistent', '--consumers', '2', '--multi-ack', '10', '--queue', 'restart-bench-crash'])
-    await waitFor('bench progress', () => /pub .*con /.test(running.stderr()), 30_000)
-    const killedAt = Date.now()
-    await broker.kill()
-    try {
-      const code = await exitWithin(running, EXIT_BOUND_MS)
-      const exitMs = Date.now() - killedAt
-      expect(code, running.stderr()).toBe(3)
-      const line = expectOneClearLine(running.stderr())
-      expect(line).toMatch(/connection .*lost|lost .*connection/)
-      process.stderr.write(`[restart bench crash] exit ${code} ${exitMs} ms after the kill; ${line}\n`)
-    } finally {
-      // Whatever happened, the next cases need the node back.
-      await broker.boot()
-    }
+    const args = ['bench', '--url', broker.url, '--duration', '60s', '--persistent', '--consumers', '2', '--multi-ack', '10', '--queue', 'restart-bench-crash']
+    const {code, exitMs, line} = await breakMidRun(args, BENCH_RUNNING, () => broker.kill(), () => broker.boot())
+    expect(line).toMatch(/connection .*lost|lost .*connection/)
+    process.stderr.write(`[restart bench crash] exit ${code} ${exitMs} ms after the kill; ${line}\n`)
   }, 120_000)
 
   it('consume: a frozen broker (SIGSTOP) is noticed by the heartbeat (?heartbeat=1): exit 3, one line', async () => {
