@@ -6,11 +6,12 @@ import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {monitorEventLoopDelay} from 'node:perf_hooks'
 import {createDriver} from '../drivers/index.js'
-import type {ConsumeOptions, Driver, QueueSpec} from '../drivers/types.js'
-import {ConnectionError, NotFoundError, UnsupportedError} from '../errors.js'
+import type {Driver} from '../drivers/types.js'
+import {ConnectionError, NotFoundError} from '../errors.js'
 import {warmUpHistograms} from '../metrics/histogram.js'
 import {QueueLengthSampler} from '../metrics/queue-length.js'
-import {backlog, benchGroup} from './backlog.js'
+import {backlog} from './backlog.js'
+import {benchConsumeOptions, benchQueueSpec, refuseUnsupportedKnobs} from './queue-setup.js'
 import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
 import {nowNs} from './clock.js'
 import {IntegrityTracker} from './integrity.js'
@@ -136,9 +137,10 @@ export class BenchRunner extends EventEmitter {
     payload.recycle = admin.backend === 'memory'
     const release = (body: Buffer) => payload.release(body)
     const subscriptions = await Promise.all(
-      consumerDrivers.map((driver, i) =>
-        driver.consume(names[(consumerBase + i) % names.length], consumeOptions(o, names[(consumerBase + i) % names.length]), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release)),
-      ),
+      consumerDrivers.map((driver, i) => {
+        const queue = names[(consumerBase + i) % names.length]
+        return driver.consume(queue, benchConsumeOptions(o, queue), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release))
+      }),
     )
     const warmupNs = Math.round(o.warmupMs * 1e6)
     const endNs = o.durationMs !== undefined ? startNs + warmupNs + Math.round(o.durationMs * 1e6) : undefined
@@ -299,38 +301,6 @@ export class BenchRunner extends EventEmitter {
     if (this.fatal === undefined) this.fatal = error
     this.stopping = true
     for (const p of producers) p.interrupt()
-  }
-}
-
-/** The bench queue's declaration: quorum and stream queues exist only durable. */
-export function benchQueueSpec(o: BenchOptions, name: string): QueueSpec {
-  const spec: QueueSpec = {name}
-  if (o.persistent || o.queueType === 'quorum' || o.queueType === 'stream') spec.durable = true
-  if (o.priority !== undefined) spec.maxPriority = o.priority
-  if (o.queueType !== undefined) spec.queueType = o.queueType
-  if (o.partitions !== undefined) spec.partitions = o.partitions
-  return spec
-}
-
-function consumeOptions(o: BenchOptions, queue: string): ConsumeOptions {
-  const options: ConsumeOptions = {prefetch: o.prefetch, group: benchGroup(queue)}
-  if (o.multiAck !== undefined) options.ackEvery = o.multiAck
-  return options
-}
-
-/**
- * Knobs that only mean something on some backends are refused elsewhere rather than silently
- * ignored (queue type and partitions are refused by the drivers' declare).
- */
-function refuseUnsupportedKnobs(o: BenchOptions, admin: Driver): void {
-  if (o.priority !== undefined && !admin.features.priority) {
-    throw new UnsupportedError(`--priority: the ${admin.backend} backend does not support message priority`)
-  }
-  if (o.multiAck !== undefined && admin.backend !== 'amqp') {
-    throw new UnsupportedError(`--multi-ack: only RabbitMQ (amqp://) acknowledges several messages at once; the ${admin.backend} backend settles each`)
-  }
-  if (o.acks !== undefined && admin.backend !== 'kafka') {
-    throw new UnsupportedError(`--acks: a Kafka producer setting; the ${admin.backend} backend confirms every publish`)
   }
 }
 

@@ -27,7 +27,8 @@ export async function resolveStart(admin: Admin, topic: string, position: StartP
   const fromBeginning = position.kind === 'beginning'
   const seeks = new Map<number, string>()
   const explicit = position.kind === 'offset' || position.kind === 'timestamp'
-  const committed = explicit || namedGroup === undefined ? new Set<number>() : await partitionsWithCommits(admin, namedGroup, topic)
+  // Partitions where the group has committed an offset keep it (the reset policy applies).
+  const committed = explicit || namedGroup === undefined ? new Map<number, number>() : await committedOffsets(admin, namedGroup, topic)
   const offsets = (await partitionOffsets(admin, topic)).filter((o) => explicit || !committed.has(o.partition))
   if (offsets.length === 0) return {fromBeginning, seeks}
   switch (position.kind) {
@@ -66,7 +67,3 @@ export async function resolveStart(admin: Admin, topic: string, position: StartP
   return {fromBeginning, seeks}
 }
 
-/** Partitions of `topic` where `group` has committed an offset. */
-async function partitionsWithCommits(admin: Admin, groupId: string, topic: string): Promise<Set<number>> {
-  return new Set((await committedOffsets(admin, groupId, topic)).keys())
-}
