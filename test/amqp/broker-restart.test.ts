@@ -153,7 +153,9 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
     const queue = 'restart-graceful'
     await fill(queue)
     const {running, code, exitMs, line} = await breakMidRun(['consume', queue, '--url', broker.url, '--prefetch', '5'], LINES_WRITTEN, () => broker.stopApp(), () => broker.startApp())
-    expect(line).toMatch(new RegExp(`^mqkit: .*connection to 127\\.0\\.0\\.1:${broker.port} lost: .*(CONNECTION_FORCED|shutdown)`))
+    // Usually the broker's reason; when an ack is being written as the broker closes the socket,
+    // the reset reaches the client before the close frame does (seen once under load).
+    expect(line).toMatch(new RegExp(`^mqkit: .*connection to 127\\.0\\.0\\.1:${broker.port} lost: .*(CONNECTION_FORCED|shutdown|ECONNRESET)`))
     const figures = await expectNothingLost(queue, running.stdout())
     expect(figures.written).toBeGreaterThan(300)
     expect(figures.written).toBeLessThan(PUBLISHED)
