@@ -82,7 +82,17 @@ describe('local store across processes', () => {
     await waitFor('both consumers ready', () => logLines(logs.a).length > 0 && logLines(logs.b).length > 0, 15_000)
     const producer = start('producer.mjs', [url, queue, String(TOTAL), '200', logs.producer])
 
-    await waitFor('consumer A midway', () => consumerLog(logs.a).received.length >= TOTAL / 5, 20_000)
+    // Killed midway AND while it holds deliveries unacked: that is the case under test (once, A had
+    // caught up and acked everything at the moment of the kill, and there was nothing to redeliver).
+    await waitFor(
+      'consumer A midway, holding unacked deliveries',
+      () => {
+        const log = consumerLog(logs.a)
+        return log.received.length >= TOTAL / 5 && log.received.length > log.acked.size
+      },
+      20_000,
+      1,
+    )
     consumerA.kill('SIGKILL')
     expect(await exited(consumerA)).toEqual({code: null, signal: 'SIGKILL'})
     expect(await exited(producer)).toEqual({code: 0, signal: null})
