@@ -12,6 +12,13 @@ import type {
   QueueStats,
   Subscription,
 } from '../../src/drivers/types.js'
+
+/**
+ * How long a case waits for inspect to show a change. RabbitMQ's in-flight figures come from the
+ * management API, which RabbitMQ refreshes every 5 s, and later than that on a loaded machine
+ * (a fresh-clone run once saw no change for 10 s).
+ */
+const STATS_WAIT_MS = 30_000
 import {uniqueName, waitFor} from '../helpers/brokers.js'
 
 export interface ConformanceCase {
@@ -114,7 +121,7 @@ export class CaseContext {
   }
 
   /** Wait until inspect reports what `check` wants; the last figures are in the timeout message. */
-  async waitForStats(queue: string, what: string, check: (stats: QueueStats) => boolean, timeoutMs?: number): Promise<QueueStats> {
+  async waitForStats(queue: string, what: string, check: (stats: QueueStats) => boolean, timeoutMs = STATS_WAIT_MS): Promise<QueueStats> {
     let last: QueueStats | undefined
     try {
       return await waitFor(
