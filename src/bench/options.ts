@@ -78,6 +78,10 @@ export interface BenchOptions {
   queueType?: 'classic' | 'quorum' | 'stream'
   /** RabbitMQ: acknowledge with multiple=true every N messages (PerfTest --multi-ack-every). @default each message */
   multiAck?: number
+  /** RabbitMQ: publish mandatory, so a message the broker cannot route comes back and counts as a
+   *  publish error (PerfTest --flag mandatory). Off by default: the bench declared its queues, and
+   *  a message lost anyway shows in the integrity counts. @default false */
+  mandatory?: boolean
   /** Kafka: partitions per bench topic. @default broker default */
   partitions?: number
   /** Kafka: acknowledgements a publish waits for. @default broker/driver default (all) */
@@ -180,6 +184,7 @@ export interface BenchFlagValues {
   keys?: string
   'queue-type'?: string
   'multi-ack'?: string
+  mandatory?: boolean
   partitions?: string
   acks?: string
 }
@@ -240,6 +245,7 @@ export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   if (flags.keys !== undefined) o.keys = parseInteger('keys', flags.keys, {min: 1, max: 1_000_000})
   if (flags['queue-type'] !== undefined) o.queueType = oneOf('queue-type', flags['queue-type'], ['classic', 'quorum', 'stream'] as const)
   if (flags['multi-ack'] !== undefined) o.multiAck = parseInteger('multi-ack', flags['multi-ack'], {min: 1, max: 65_535})
+  if (flags.mandatory === true) o.mandatory = true
   if (flags.partitions !== undefined) o.partitions = parseInteger('partitions', flags.partitions, {min: 1, max: 10_000})
   if (flags.acks !== undefined) o.acks = oneOf('acks', flags.acks, ['all', 'leader', 'none'] as const)
   if (o.count !== undefined && o.durationMs !== undefined) throw new UsageError('--count and --duration cannot be used together')

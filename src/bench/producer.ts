@@ -146,7 +146,8 @@ export class Producer {
     this.lastNowNs = sendNs
     const keyed = this.keyed ? keyOf(o, sequence) : undefined
     writeStamp(body, s.producerId, sequence, intendedNs, sendNs, s.queueIndex, keyed?.index)
-    const message: OutgoingMessage = {body, persistent: o.persistent}
+    // mandatory: false unless asked (options.ts); drivers other than amqp ignore it.
+    const message: OutgoingMessage = {body, persistent: o.persistent, mandatory: o.mandatory === true}
     if (o.priority !== undefined) message.priority = o.priority
     if (o.acks !== undefined) message.acks = ACKS_CODES[o.acks]
     if (keyed !== undefined) message.key = keyed.key

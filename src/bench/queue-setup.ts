@@ -32,6 +32,9 @@ export function refuseUnsupportedKnobs(o: BenchOptions, admin: Driver): void {
   if (o.multiAck !== undefined && admin.backend !== 'amqp') {
     throw new UnsupportedError(`--multi-ack: only RabbitMQ (amqp://) acknowledges several messages at once; the ${admin.backend} backend settles each`)
   }
+  if (o.mandatory === true && admin.backend !== 'amqp') {
+    throw new UnsupportedError(`--mandatory: a RabbitMQ publish flag; the ${admin.backend} backend refuses a message for a missing queue by itself`)
+  }
   if (o.acks !== undefined && admin.backend !== 'kafka') {
     throw new UnsupportedError(`--acks: a Kafka producer setting; the ${admin.backend} backend confirms every publish`)
   }

@@ -33,6 +33,7 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
     w.acks && `acks ${w.acks}`,
     w.persistent && 'persistent',
     w.multiAck && `multi-ack ${w.multiAck}`,
+    w.mandatory && 'mandatory',
   ].filter(Boolean)
   sections.push(
     `${bold('mqkit bench')} ${result.meta.url} · ${w.producers} producer(s), ${w.consumers} consumer(s), ${w.queues} queue(s)${knobs.map((k) => `, ${k}`).join('')} · ${size} · ${mode} · measured ${formatMillis(result.meta.measuredMs)}${result.meta.interrupted ? ' · INTERRUPTED' : ''}`,

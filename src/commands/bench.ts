@@ -80,6 +80,10 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     'confirm-window': Flags.string({summary: `Unconfirmed publishes per producer. Default: ${BENCH_DEFAULTS.confirmWindow}.`, helpGroup: LOAD}),
     prefetch: Flags.string({summary: `Unacked deliveries per consumer. Default: ${BENCH_DEFAULTS.prefetch}.`, helpGroup: LOAD}),
     'multi-ack': Flags.string({summary: 'RabbitMQ: acknowledge every N messages at once (multiple=true). Default: each message.', helpValue: 'N', helpGroup: LOAD}),
+    mandatory: Flags.boolean({
+      summary: 'RabbitMQ: publish mandatory; a message the broker cannot route comes back and counts as a publish error. Default: off (the bench declared its queues; losses show in the integrity counts).',
+      helpGroup: LOAD,
+    }),
     acks: Flags.string({summary: 'Kafka: acknowledgements per publish. Default: all.', options: ['all', 'leader', 'none'], helpGroup: LOAD}),
     compression: Flags.string({summary: 'Kafka: producer compression (none or gzip). Default: none.', helpGroup: LOAD}),
     'batch-size': Flags.string({summary: 'Kafka: most messages per produce request. Default: 1000.', helpValue: 'N', helpGroup: LOAD}),

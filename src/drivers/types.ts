@@ -136,7 +136,13 @@ export interface OutgoingMessage {
   partition?: number
   /** AMQP: publish to this exchange (with `key` as routing key) instead of the queue. */
   exchange?: string
-  /** AMQP: unroutable messages come back and the publish rejects with DeliveryError('unroutable'). */
+  /**
+   * AMQP: unroutable messages come back and the publish rejects with DeliveryError('unroutable').
+   * Queue targets default to true: RabbitMQ drops a message for a missing queue without a word,
+   * and the return is the only news of it (NotFoundError). false skips that check for a caller
+   * that knows the queue exists and would notice a loss itself (bench declares its queues and
+   * counts every message), sparing the broker the mandatory routing work.
+   */
   mandatory?: boolean
   /** Kafka: acks required (-1 all, 1 leader, 0 none). */
   acks?: -1 | 0 | 1

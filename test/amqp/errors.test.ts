@@ -80,6 +80,13 @@ describe.skipIf(!available)('amqp driver: faults', () => {
     expect((error as Error).message).toContain(`queue "${missing}" does not exist`)
   })
 
+  it('publishes to a missing queue without complaint when the caller says mandatory: false (bench: it declared its queues)', async () => {
+    const missing = names.queue('unchecked')
+    await expect(driver.publish(missing, {body: Buffer.from('x'), mandatory: false})).resolves.toBeUndefined()
+    // The same publish with the default is still refused, on the same channel.
+    await expect(driver.publish(missing, {body: Buffer.from('x')})).rejects.toBeInstanceOf(NotFoundError)
+  })
+
   it('rejects an unroutable mandatory publish with DeliveryError(unroutable), others in the same window succeed', async () => {
     const exchange = names.exchange('unroutable')
     const queue = names.queue('routed')

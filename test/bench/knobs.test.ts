@@ -36,6 +36,17 @@ describe.concurrent('bench knobs', () => {
     }
   })
 
+  it.skipIf(!amqp)('RabbitMQ: --mandatory runs clean and is shown in the workload', async () => {
+    const queue = uniqueName('bench-mandatory')
+    try {
+      const result = await benchJson(AMQP_URL, queue, ['--mandatory', '--count', '2000'])
+      expect(result.workload).toMatchObject({mandatory: true})
+      expect(result.integrity).toMatchObject({sent: 2000, confirmed: 2000, received: 2000, lost: 0, publishErrors: 0})
+    } finally {
+      await runCli(['delete', queue, '--url', AMQP_URL, '--if-exists'])
+    }
+  })
+
   it.skipIf(!amqp)('RabbitMQ: --queue-type stream runs end to end on a stream queue', async () => {
     const queue = uniqueName('bench-stream')
     try {
@@ -83,6 +94,7 @@ describe.concurrent('bench knobs', () => {
     const cases: Array<[string[], number, string]> = [
       [['--multi-ack', '10'], 7, '--multi-ack: only RabbitMQ'],
       [['--acks', 'all'], 7, '--acks: a Kafka producer setting'],
+      [['--mandatory'], 7, '--mandatory: a RabbitMQ publish flag'],
       [['--compression', 'gzip', '--linger', '5ms'], 7, '--compression, --linger: Kafka producer settings; not for memory://'],
       [['--queue-type', 'quorum'], 7, 'quorum'],
       [['--partitions', '3'], 7, 'partitions'],

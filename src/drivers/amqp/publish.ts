@@ -9,8 +9,9 @@
 // ever picks the "wrong" one of two identical messages the count of unroutable messages is still
 // right.
 //
-// Queue targets (default exchange, routing key = queue) are always published mandatory: RabbitMQ
-// silently drops a message for a queue that does not exist, and the return is the only news of it.
+// Queue targets (default exchange, routing key = queue) are published mandatory unless the caller
+// says `mandatory: false`: RabbitMQ silently drops a message for a queue that does not exist, and
+// the return is the only news of it.
 import type {ConfirmChannel, Message, Options} from 'amqplib'
 import {ConnectionError, DeliveryError, MqkitError, NotFoundError} from '../../errors.js'
 import type {OutgoingMessage} from '../types.js'
@@ -77,8 +78,9 @@ export class Publisher {
 
   private send(channel: ConfirmChannel, queue: string, message: OutgoingMessage): Promise<void> {
     const route = routeOf(queue, message)
-    const mandatory = route.queueTarget || message.mandatory === true
-    const routeKey = `${route.exchange}\u0000${route.routingKey}`
+    const mandatory = message.mandatory ?? route.queueTarget
+    // Only mandatory publishes are remembered for a return (no per-message key or entry otherwise).
+    const routeKey = mandatory ? `${route.exchange}\u0000${route.routingKey}` : ''
     const pending: PendingMandatory | undefined = mandatory
       ? {body: message.body, messageId: message.messageId, returned: false, settled: false}
       : undefined
