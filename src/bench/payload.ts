@@ -4,11 +4,13 @@
 // message costs a view, not an ArrayBuffer plus a 1 KiB copy. A slab is freed by the GC when
 // its last message is. The timing stamp is written over the first STAMP_BYTES afterwards.
 //
-// Recycling (fixed sizes, recycle=true): an in-process broker hands the consumer the very Buffer
-// the producer published, and once the consumer has acked it nothing references it any more, so
-// it can carry the next message. Only the stamp is rewritten (the payload bytes behind it never
-// change), which spares memory:// runs 1 KiB of allocation, copying and garbage per message (at
-// ~1 M msg/s that garbage was the largest single cost of a run). A body is reused only after it
+// Recycling (fixed sizes, recycle=true): once nothing references a body any more it can carry the
+// next message. An in-process broker hands the consumer the very Buffer the producer published,
+// which gives it back after the ack; every other driver has copied the bytes out when it confirms,
+// so the producer gives it back then (runner.ts). Only the stamp is rewritten (the payload bytes
+// behind it never change), which spares a run 1 KiB of allocation, copying and garbage per message
+// (at ~1 M msg/s on memory:// that garbage was the largest single cost of a run; on kafka:// the
+// working set shrinks to the confirm window's bodies). A body is reused only after it
 // came back through release() while out from this source: handed out once, taken back at most
 // once. Which source a body is from and whether it is out are private fields on the Buffer
 // itself (body-tag.ts: a property load, where a Set/WeakSet costs two hash operations).
@@ -54,10 +56,7 @@ export class PayloadSource {
     this.freeMax = Math.max(1, Math.floor(FREE_MAX_BYTES / this.strideBytes))
   }
 
-  /**
-   * Reuse bodies handed back with release(). For in-process brokers only (memory://), whose
-   * consumers receive the published Buffer itself and drop it on ack; fixed sizes only.
-   */
+  /** Reuse bodies handed back with release(); fixed sizes only. */
   set recycle(on: boolean) {
     this.recycling = on && this.fixed
     if (!this.recycling) this.free.length = 0
@@ -68,8 +67,9 @@ export class PayloadSource {
   }
 
   /**
-   * The consumer is done with this body (acked; nothing else holds it). Bodies that are not
-   * out from this source (another driver's buffers, a duplicate release) are ignored.
+   * Nothing holds this body any more (acked by an in-process consumer, or confirmed by a driver
+   * that copied it out). Bodies that are not out from this source (another driver's buffers, a
+   * duplicate release) are ignored.
    */
   release(body: Buffer): void {
     if (this.recycling && BodyTag.takeBack(body, this) && this.free.length < this.freeMax) this.free.push(body)

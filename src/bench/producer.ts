@@ -31,6 +31,8 @@ export interface ProducerSetup {
   /** Stop producing at this time (duration mode / timed rate steps). */
   endNs?: number
   payload: PayloadSource
+  /** Give each body back to `payload` once confirmed: the driver no longer holds it (runner.ts). */
+  releaseOnConfirm: boolean
   stopped: () => boolean
   fail: (error: unknown) => void
 }
@@ -43,6 +45,7 @@ class PendingPublish {
   sendNs = 0
   sequence = 0
   bytes = 0
+  body: Buffer | undefined
   readonly confirmed = () => this.producer.confirmed(this)
   readonly failed = (error: unknown) => this.producer.failed(this, error)
   constructor(private readonly producer: Producer) {}
@@ -157,6 +160,7 @@ export class Producer {
     pending.sendNs = sendNs
     pending.sequence = sequence
     pending.bytes = body.length
+    pending.body = body
     s.driver.publish(s.queue, message).then(pending.confirmed, pending.failed)
     return sendNs
   }
@@ -167,6 +171,8 @@ export class Producer {
     const confirmNs = nowNs()
     s.measurements.onConfirm(confirmNs - pending.sendNs, pending.bytes, confirmNs)
     s.integrity.onConfirm(s.producerId, pending.sequence)
+    if (s.releaseOnConfirm) s.payload.release(pending.body!)
+    pending.body = undefined
     this.pool.push(pending)
     this.release()
   }
@@ -175,6 +181,8 @@ export class Producer {
   failed(pending: PendingPublish, error: unknown): void {
     const s = this.s
     s.integrity.publishErrors++
+    // Not reused: a driver that failed a publish may still hold its body (a write queued on a dead socket).
+    pending.body = undefined
     this.pool.push(pending)
     // A refused message is a finding; anything else (connection lost…) ends the run.
     if (!(error instanceof DeliveryError)) s.fail(error)

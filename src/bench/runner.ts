@@ -133,9 +133,13 @@ export class BenchRunner extends EventEmitter {
     if (signal?.aborted) this.stop()
 
     const payload = o.payloadFile !== undefined ? new PayloadSource(readPayloadFile(o.payloadFile), o.sizeBytes, o.maxSizeBytes) : PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
-    // memory:// consumers get the published Buffer itself: reuse it once acked (payload.ts).
-    payload.recycle = admin.backend === 'memory'
-    const release = (body: Buffer) => payload.release(body)
+    // Bodies are reused once nothing holds them (payload.ts). memory:// hands its consumers the
+    // published Buffer itself and drops it on ack: the consumer gives it back. Every other driver
+    // has copied the bytes out (onto the wire, into SQLite) by the time it confirms: the
+    // producer gives it back on the confirm.
+    payload.recycle = true
+    const releaseOnAck = admin.backend === 'memory'
+    const release = releaseOnAck ? (body: Buffer) => payload.release(body) : undefined
     const subscriptions = await Promise.all(
       consumerDrivers.map((driver, i) => {
         const queue = names[(consumerBase + i) % names.length]
@@ -159,6 +163,7 @@ export class BenchRunner extends EventEmitter {
           startNs,
           endNs,
           payload,
+          releaseOnConfirm: !releaseOnAck,
           stopped: () => this.stopping,
           fail: (error) => this.fail(error, producers),
         }),

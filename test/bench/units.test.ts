@@ -10,7 +10,7 @@ import {BenchRunner} from '../../src/bench/runner.js'
 import {Producer} from '../../src/bench/producer.js'
 import {Measurements} from '../../src/bench/measurements.js'
 import type {Driver} from '../../src/drivers/types.js'
-import {UsageError} from '../../src/errors.js'
+import {DeliveryError, UsageError} from '../../src/errors.js'
 
 describe('stamp', () => {
   it('round-trips producer, sequence beyond 32 bits, intended and actual ns (u64 little-endian)', () => {
@@ -213,6 +213,7 @@ describe('closed-loop producer', () => {
       quota: 300_000,
       startNs: 0,
       payload: PayloadSource.random(64, 64),
+      releaseOnConfirm: false,
       stopped: () => false,
       fail: (error) => {
         throw error
@@ -232,5 +233,67 @@ describe('closed-loop producer', () => {
     expect(producer.sequence).toBe(300_000)
     expect(elapsedMs).toBeGreaterThan(20) // long enough for the count below to mean something
     expect(turns).toBeGreaterThan(elapsedMs / 5)
+  })
+})
+
+describe('bodies given back on confirm (network drivers)', () => {
+  it('reuses a body only after its publish was confirmed, never one still in flight, and not after a failure', async () => {
+    const inFlight = new Set<Buffer>()
+    const seen = new Set<Buffer>()
+    const failed = new Set<Buffer>()
+    const settle: Array<() => void> = []
+    let publishes = 0
+    let reusedInFlight = 0
+    let reusedFailed = 0
+    // Confirms arrive in bursts a turn later, as from a socket; every 97th publish fails.
+    const driver = {
+      publish: (_queue: string, message: {body: Buffer}) => {
+        const body = message.body
+        if (inFlight.has(body)) reusedInFlight++
+        if (failed.has(body)) reusedFailed++
+        inFlight.add(body)
+        seen.add(body)
+        const fail = ++publishes % 97 === 0
+        return new Promise<void>((resolve, reject) => {
+          settle.push(() => {
+            inFlight.delete(body)
+            if (fail) {
+              failed.add(body)
+              reject(new DeliveryError('nacked', {reason: 'nacked'}))
+            } else resolve()
+          })
+          if (settle.length === 1) setImmediate(() => settle.splice(0).forEach((run) => run()))
+        })
+      },
+    } as unknown as Driver
+    const window = 50
+    const integrity = new IntegrityTracker()
+    const payload = PayloadSource.random(64, 64)
+    payload.recycle = true // as the runner sets it
+    const producer = new Producer({
+      driver,
+      producerId: 0,
+      producers: 1,
+      queue: 'q',
+      queueIndex: 0,
+      options: defaultBenchOptions({count: 5000, confirmWindow: window}),
+      measurements: new Measurements(0, false),
+      integrity,
+      quota: 5000,
+      startNs: 0,
+      payload,
+      releaseOnConfirm: true,
+      stopped: () => false,
+      fail: (error) => {
+        throw error
+      },
+    })
+    await producer.run()
+    expect(publishes).toBe(5000)
+    expect(integrity.publishErrors).toBe(Math.floor(5000 / 97))
+    expect(reusedInFlight).toBe(0)
+    expect(reusedFailed).toBe(0)
+    // Reused: about one confirm window of bodies (plus the failed ones, which are not), not 5000.
+    expect(seen.size).toBeLessThanOrEqual(window + failed.size + 1)
   })
 })
