@@ -33,14 +33,26 @@ export interface CommitterOptions {
   afterCommit: () => void
 }
 
-interface Waiter {
+/** The acks of one event-loop turn: they all settle with the same commit, so they share one promise. */
+interface Turn {
+  promise: Promise<void>
   resolve: () => void
   reject: (error: Error) => void
 }
 
+function newTurn(): Turn {
+  const turn = {} as Turn
+  turn.promise = new Promise<void>((resolve, reject) => {
+    turn.resolve = resolve
+    turn.reject = reject
+  })
+  return turn
+}
+
 export class Committer {
   private scheduled = false
-  private waiting: Waiter[] = []
+  /** The turn whose acks the next commit settles; undefined when none waits. */
+  private waiting: Turn | undefined
   private chain: Promise<void> = Promise.resolve()
   private running = 0
   private retryTimer: NodeJS.Timeout | undefined
@@ -60,17 +72,20 @@ export class Committer {
     return this.running > 0 || this.scheduled
   }
 
-  /** Commit on the next turn; resolves once that commit was attempted. */
+  /**
+   * Commit on the next turn; resolves once that commit was attempted. Calls before that commit
+   * starts get the same promise (one per turn, not one per ack: the consumer's hot path).
+   */
   schedule(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({resolve, reject})
-      if (this.scheduled) return
+    const turn = (this.waiting ??= newTurn())
+    if (!this.scheduled) {
       this.scheduled = true
       setImmediate(() => {
         this.scheduled = false
         void this.flush()
       })
-    })
+    }
+    return turn.promise
   }
 
   /** Commit what is due now, after any commit in flight. Never rejects (waiters may). */
@@ -91,7 +106,7 @@ export class Committer {
   private async commitOnce(): Promise<void> {
     const {consumer, topic, groupId, ledger} = this.options
     const settling = this.waiting
-    this.waiting = []
+    this.waiting = undefined
     const tracker = this.options.tracker()
     const due = tracker.due()
     let failure: Error | undefined
@@ -105,10 +120,10 @@ export class Committer {
     const confirmed = due.filter(([partition, position]) => (ledger.confirmed(partition) ?? -1) >= position)
     tracker.markCommitted(confirmed)
     if (failure) {
-      for (const w of settling) w.reject(failure)
+      settling?.reject(failure)
       return
     }
-    for (const w of settling) w.resolve()
+    settling?.resolve()
     if (confirmed.length < due.length) this.retrySoon()
   }
 

@@ -13,10 +13,10 @@ import {Committer} from './committer.js'
 import {RETRY} from './config.js'
 import {EndOfLog} from './end-of-log.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
-import {deliveryFrom} from './delivery.js'
+import {KafkaDelivery} from './delivery.js'
 import {committedOffsets} from './group-offsets.js'
 import {CommitLedger} from './ledger.js'
-import {AssignmentAcks} from './offsets.js'
+import {AssignmentAcks, type PartitionAcks} from './offsets.js'
 import {resolveStart} from './position.js'
 import {Permits} from './permits.js'
 
@@ -183,13 +183,26 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     })()
   })
 
-  /** Deliveries handed to the handler and not settled yet, by "partition:offset": resolve on settle. */
-  const inFlight = new Map<string, Promise<void>>()
+  /** Deliveries handed to the handler and not settled yet, per partition by offset. */
+  const inFlight = new Map<number, Map<number, KafkaDelivery<PartitionAcks>>>()
+  const inFlightOn = (partition: number) => {
+    let byOffset = inFlight.get(partition)
+    if (!byOffset) inFlight.set(partition, (byOffset = new Map()))
+    return byOffset
+  }
+  /** Who waits for an in-flight delivery to settle (a refetch after a rejoin; rare, so kept apart). */
+  const settleWaiters = new Map<KafkaDelivery<PartitionAcks>, Array<() => void>>()
+  const settledSignal = (original: KafkaDelivery<PartitionAcks>) =>
+    new Promise<void>((resolve) => {
+      const waiting = settleWaiters.get(original)
+      if (waiting) waiting.push(resolve)
+      else settleWaiters.set(original, [resolve])
+    })
   /** Wait for `settledSignal` up to `limitMs`, heartbeating meanwhile; false when the subscription ends first. */
-  const awaitSettled = async (settledSignal: Promise<void>, limitMs: number, heartbeat: () => Promise<void>): Promise<boolean> => {
+  const awaitSettled = async (settled: Promise<void>, limitMs: number, heartbeat: () => Promise<void>): Promise<boolean> => {
     const deadline = Date.now() + limitMs
     for (;;) {
-      const done = await Promise.race([settledSignal.then(() => true), delay(GROUP_TIMINGS.heartbeatInterval).then(() => false)])
+      const done = await Promise.race([settled.then(() => true), delay(GROUP_TIMINGS.heartbeatInterval).then(() => false)])
       if (done) return true
       if (cancelled || endedWith) return false
       if (Date.now() >= deadline) return true
@@ -197,25 +210,51 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     }
   }
 
+  /** A delivery was acked (or dropped): free its permit, advance its partition's position, commit. */
+  const settle = (delivery: KafkaDelivery<PartitionAcks>): Promise<void> => {
+    if (!delivery.markSettled()) return Promise.resolve()
+    unsettled--
+    const partition = delivery.partition
+    const offset = delivery.offsetNumber
+    if (!autoAck) {
+      const byOffset = inFlight.get(partition)
+      if (byOffset?.get(offset) === delivery) byOffset.delete(offset)
+      const waiting = settleWaiters.get(delivery)
+      if (waiting) {
+        settleWaiters.delete(delivery)
+        for (const wake of waiting) wake()
+      }
+      permits.release()
+    }
+    const acked = delivery.context
+    acked.ack(offset)
+    ledger.acked(partition, offset)
+    if (acked.committable !== undefined) ledger.settledUpTo(partition, acked.committable)
+    if (acked.generation !== acks) return Promise.resolve() // revoked: left to whoever gets the partition
+    return committer.schedule()
+  }
+  const ignore = () => {}
+
   const eachMessage = async ({partition, message, heartbeat}: EachMessagePayload): Promise<void> => {
     if (cancelled || endedWith) return
     const offset = Number(message.offset)
-    const original = inFlight.get(`${partition}:${offset}`)
+    const original = autoAck ? undefined : inFlight.get(partition)?.get(offset)
     // Refetched after a rejoin while the first delivery is still with the handler (written but
     // not yet acked): wait for it, so that an acked one is not handed out a second time.
-    if (original && !(await awaitSettled(original, REDELIVERY_WAIT_MS, heartbeat))) return
+    if (original && !(await awaitSettled(settledSignal(original), REDELIVERY_WAIT_MS, heartbeat))) return
     if (ledger.alreadySettled(partition, offset)) {
       // Redelivered after a rejoin because its commit did not get through (a broker restart): it
       // was written and acked here already, so it is settled again without a second delivery.
-      const tracker = acks
-      tracker.partition(partition).deliver(offset)
-      tracker.partition(partition).ack(offset)
-      void committer.schedule().catch(() => {})
+      const tracker = acks.partition(partition)
+      tracker.deliver(offset)
+      tracker.ack(offset)
+      void committer.schedule().catch(ignore)
       return
     }
-    if (!autoAck) {
-      // Heartbeat while waiting so a slow handler does not get this member evicted. A heartbeat
-      // that reports a rebalance throws, and kafkajs rejoins: the message is fetched again.
+    // A free permit is taken at once (the hot path: no promise, no extra turn). Otherwise wait,
+    // heartbeating so a slow handler does not get this member evicted; a heartbeat that reports
+    // a rebalance throws, and kafkajs rejoins: the message is fetched again.
+    if (!autoAck && !permits.tryAcquire()) {
       while (!(await permits.acquire(GROUP_TIMINGS.heartbeatInterval))) {
         if (cancelled || endedWith) return
         await heartbeat()
@@ -228,34 +267,19 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     const previous = highestDelivered.get(partition)
     const redelivered = previous !== undefined && offset <= previous
     if (!redelivered) highestDelivered.set(partition, offset)
-    const tracker = acks
-    tracker.partition(partition).deliver(offset)
-    let settled = false
+    const tracker = acks.partition(partition)
+    tracker.deliver(offset)
     unsettled++
-    const key = `${partition}:${offset}`
-    let signalSettled: (() => void) | undefined
-    if (!autoAck && !inFlight.has(key)) inFlight.set(key, new Promise<void>((resolve) => (signalSettled = resolve)))
-    const settle = (): Promise<void> => {
-      if (settled) return Promise.resolve()
-      settled = true
-      unsettled--
-      if (signalSettled) {
-        inFlight.delete(key)
-        signalSettled()
-      }
-      if (!autoAck) permits.release()
-      const acked = tracker.partition(partition)
-      acked.ack(offset)
-      ledger.acked(partition, offset)
-      if (acked.committable !== undefined) ledger.settledUpTo(partition, acked.committable)
-      if (tracker !== acks) return Promise.resolve() // revoked: left to whoever gets the partition
-      return committer.schedule()
+    const delivery = new KafkaDelivery(topic, partition, offset, message, redelivered, autoAck, tracker, settle)
+    if (autoAck) void settle(delivery).catch(ignore)
+    else {
+      const byOffset = inFlightOn(partition)
+      if (!byOffset.has(offset)) byOffset.set(offset, delivery)
     }
-    const delivery = deliveryFrom(topic, partition, message, redelivered, {autoAck, settled: () => settled, settle})
-    if (autoAck) void settle().catch(() => {})
     try {
       // Not awaited: the handler may ack later; prefetch bounds how many are outstanding.
-      void Promise.resolve(handler(delivery)).catch(() => {})
+      const handled = handler(delivery)
+      if (handled !== undefined) void handled.then(undefined, ignore)
     } catch {
       // a throwing handler leaves the message unacked: it is redelivered to the next member
     }

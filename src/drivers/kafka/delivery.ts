@@ -1,37 +1,87 @@
-// A fetched Kafka record as the contract's Delivery. ack/nack both end in `settle` (the commit
-// bookkeeping stays with the subscription); nack(requeue) is refused: a log cannot put one
+// A fetched Kafka record as the contract's Delivery. ack/nack both end in the subscription's
+// settle (the commit bookkeeping stays with it); nack(requeue) is refused: a log cannot put one
 // message back, and dropping it (requeue=false) means moving past it.
+//
+// A class with its per-delivery state in private fields and ack/nack on the prototype: one object
+// per record on the consumer's hot path, where closures for ack, nack and the settled check were
+// four more.
 import type {KafkaMessage} from 'kafkajs'
 import {UnsupportedError} from '../../errors.js'
-import type {Delivery} from '../types.js'
+import type {Delivery, Headers} from '../types.js'
 import {headersFromRecord} from './headers.js'
 
-export interface DeliverySettlement {
-  autoAck: boolean
-  settled: () => boolean
-  settle: () => Promise<void>
-}
+const SETTLED = Promise.resolve()
 
-export function deliveryFrom(topic: string, partition: number, message: KafkaMessage, redelivered: boolean, s: DeliverySettlement): Delivery {
-  const received = headersFromRecord(message.headers)
-  return {
-    queue: topic,
-    body: message.value ?? Buffer.alloc(0),
-    key: message.key === null || message.key === undefined ? undefined : message.key.toString(),
-    headers: received.headers,
-    messageId: received.messageId,
-    correlationId: received.correlationId,
-    contentType: received.contentType,
-    redelivered,
-    deliveryCount: redelivered ? 2 : 1,
-    timestampMs: Number(message.timestamp) || 0,
-    partition,
-    offset: message.offset,
-    ack: () => (s.autoAck ? Promise.resolve() : s.settle()),
-    nack: (requeue: boolean) => {
-      if (s.autoAck || s.settled()) return Promise.resolve()
-      if (requeue) return Promise.reject(new UnsupportedError('nack with requeue is not supported on kafka:// (a log cannot put one message back)'))
-      return s.settle()
-    },
+/** What the subscription does when a delivery is acked or dropped (at most once per delivery: see markSettled). */
+export type Settle<C> = (delivery: KafkaDelivery<C>) => Promise<void>
+
+/** `context`: the subscription's own per-delivery datum (its partition's ack tracker of the generation that fetched it). */
+export class KafkaDelivery<C> implements Delivery {
+  readonly queue: string
+  readonly body: Buffer
+  readonly key: string | undefined
+  readonly headers: Headers
+  readonly messageId: string | undefined
+  readonly correlationId: string | undefined
+  readonly contentType: string | undefined
+  readonly redelivered: boolean
+  readonly deliveryCount: number
+  readonly timestampMs: number
+  readonly partition: number
+  readonly offset: string
+  /** The offset as a number (the bookkeeping's key). */
+  readonly #offset: number
+  readonly #autoAck: boolean
+  readonly #context: C
+  readonly #settle: Settle<C>
+  #settled = false
+
+  constructor(topic: string, partition: number, offset: number, message: KafkaMessage, redelivered: boolean, autoAck: boolean, context: C, settle: Settle<C>) {
+    const received = headersFromRecord(message.headers)
+    this.queue = topic
+    this.body = message.value ?? Buffer.alloc(0)
+    this.key = message.key === null || message.key === undefined ? undefined : message.key.toString()
+    this.headers = received.headers
+    this.messageId = received.messageId
+    this.correlationId = received.correlationId
+    this.contentType = received.contentType
+    this.redelivered = redelivered
+    this.deliveryCount = redelivered ? 2 : 1
+    this.timestampMs = Number(message.timestamp) || 0
+    this.partition = partition
+    this.offset = message.offset
+    this.#offset = offset
+    this.#autoAck = autoAck
+    this.#context = context
+    this.#settle = settle
+  }
+
+  get context(): C {
+    return this.#context
+  }
+
+  get offsetNumber(): number {
+    return this.#offset
+  }
+
+  get settled(): boolean {
+    return this.#settled
+  }
+
+  /** Mark settled; false when it was already (later ack/nack calls are ignored). */
+  markSettled(): boolean {
+    if (this.#settled) return false
+    this.#settled = true
+    return true
+  }
+
+  ack(): Promise<void> {
+    return this.#autoAck ? SETTLED : this.#settle(this)
+  }
+
+  nack(requeue: boolean): Promise<void> {
+    if (this.#autoAck || this.#settled) return SETTLED
+    if (requeue) return Promise.reject(new UnsupportedError('nack with requeue is not supported on kafka:// (a log cannot put one message back)'))
+    return this.#settle(this)
   }
 }

@@ -3,6 +3,9 @@
 // partition's committable position only advances over a run of acked offsets with no gap.
 
 export class PartitionAcks {
+  /** @param generation the AssignmentAcks this belongs to (a delivery's tracker tells whether its generation is still current) */
+  constructor(readonly generation?: AssignmentAcks) {}
+
   /** Delivered offsets in delivery order (ascending within one assignment). */
   private readonly delivered: number[] = []
   private head = 0
@@ -18,9 +21,14 @@ export class PartitionAcks {
 
   /** Mark `offset` done; returns true when the committable position moved. */
   ack(offset: number): boolean {
-    this.acked.add(offset)
     let moved = false
-    while (this.head < this.delivered.length && this.acked.has(this.delivered[this.head])) {
+    if (this.head < this.delivered.length && this.delivered[this.head] === offset) {
+      // The oldest outstanding one (acks mostly come in order): no set entry needed.
+      this.head++
+      this.committable = offset + 1
+      moved = true
+    } else this.acked.add(offset)
+    while (this.acked.size > 0 && this.head < this.delivered.length && this.acked.has(this.delivered[this.head])) {
       const done = this.delivered[this.head++]
       this.acked.delete(done)
       this.committable = done + 1
@@ -50,7 +58,7 @@ export class AssignmentAcks {
 
   partition(id: number): PartitionAcks {
     let tracker = this.partitions.get(id)
-    if (!tracker) this.partitions.set(id, (tracker = new PartitionAcks()))
+    if (!tracker) this.partitions.set(id, (tracker = new PartitionAcks(this)))
     return tracker
   }
 

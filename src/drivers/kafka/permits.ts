@@ -9,6 +9,13 @@ export class Permits {
     this.available = count
   }
 
+  /** A permit now, without waiting (the hot path: no promise when one is free); false if none or closed. */
+  tryAcquire(): boolean {
+    if (this.closed || this.available <= 0) return false
+    this.available--
+    return true
+  }
+
   acquire(waitMs: number): Promise<boolean> {
     if (this.closed) return Promise.resolve(false)
     if (this.available > 0) {
