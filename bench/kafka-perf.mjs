@@ -15,7 +15,7 @@
 //   from the first publish to the last receipt:
 //     raw      kafkajs consumer (the driver's group timings), eachMessage, offsets committed once
 //              per event-loop turn as the driver does, fed by the raw producer loop
-//     bench    BenchRunner with consumers 1, prefetch 1000 (its span also covers the group join)
+//     bench    BenchRunner with consumers 1, prefetch 1000 (its clock starts once its consumer has joined)
 // Usage: node bench/kafka-perf.mjs [records=100000] [rounds=3]
 // Env: PERF_ACKS=leader|all|none (default leader = acks 1), PERF_KAFKA_QUERY (driver knobs for
 //      bench, e.g. "batchSize=500&lingerMs=1"; raw uses the same batchSize), PERF_TOOL=0 (skip

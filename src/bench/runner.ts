@@ -110,7 +110,10 @@ export class BenchRunner extends EventEmitter {
     const openLoop = o.rate !== undefined
     warmUpHistograms()
     const startedAt = new Date()
-    const startNs = nowNs()
+    // Restarted below once the consumers are subscribed: the run's clock (throughput spans,
+    // --duration, warmup, intervals) starts with production, not with a consumer group's join
+    // (Kafka: up to seconds, which would dilute every rate).
+    let startNs = nowNs()
     const clockMs = () => (nowNs() - startNs) / 1e6
     const measurements = new Measurements(0, openLoop)
     const integrity = new IntegrityTracker()
@@ -122,7 +125,6 @@ export class BenchRunner extends EventEmitter {
     const intervalLoopDelay = monitorEventLoopDelay({resolution: 10})
     loopDelay.enable()
     intervalLoopDelay.enable()
-    const cpuStart = process.cpuUsage()
     const sampler = new QueueLengthSampler(
       () => backlog(admin, names),
       o.sampleIntervalMs,
@@ -146,6 +148,8 @@ export class BenchRunner extends EventEmitter {
         return driver.consume(queue, benchConsumeOptions(o, queue), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release))
       }),
     )
+    startNs = nowNs()
+    const cpuStart = process.cpuUsage()
     const warmupNs = Math.round(o.warmupMs * 1e6)
     const endNs = o.durationMs !== undefined ? startNs + warmupNs + Math.round(o.durationMs * 1e6) : undefined
     const producers = producerDrivers.map(

@@ -85,6 +85,29 @@ describe('bench ground truth on memory://', () => {
     expect(result.latency.publishDelay!.count).toBe(result.throughput.published.count)
   })
 
+  it('the clock starts when the consumers are subscribed: a 1 s join (as a Kafka group\'s) dilutes no rate', async () => {
+    const slowJoin = (driver: Driver, role: string): Driver => {
+      if (role !== 'consumer') return driver
+      return new Proxy(driver, {
+        get(target, property, receiver) {
+          if (property !== 'consume') return Reflect.get(target, property, receiver)
+          return async (queue: string, options: ConsumeOptions, handler: MessageHandler) => {
+            await new Promise((resolve) => setTimeout(resolve, 1000))
+            return target.consume(queue, options, handler)
+          }
+        },
+      })
+    }
+    const result = await run({rate: [{perSecond: 2000}], count: 2000}, slowJoin)
+    // 2000 messages at 2000/s: one second of production. With the schedule counted from before
+    // the join, the first second's messages would leave in one late burst (a publish delay of up
+    // to 1 s) and the rates would be off.
+    expect(result.integrity).toMatchObject({received: 2000, lost: 0})
+    expect(result.latency.publishDelay!.max).toBeLessThan(200)
+    expect(Math.abs(result.throughput.published.perSecond - 2000) / 2000).toBeLessThan(0.03)
+    expect(Math.abs(result.throughput.consumed.perSecond - 2000) / 2000).toBeLessThan(0.03)
+  })
+
   it("Little's law holds within 5 % on a steady run", async () => {
     // Poisson arrivals at λ = 2000/s, W ≈ 20 ms of handling → L ≈ 40 messages in the system.
     const result = await run({
