@@ -19,6 +19,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {defaultBenchOptions} from '../dist/bench/options.js'
 import {BenchRunner} from '../dist/bench/runner.js'
+import {nowNs} from '../dist/bench/clock.js'
 import {naiveLoop, primitivesLoop, SIZE, timedRawDriverBaseline} from './baselines.js'
 
 const DURATION_MS = Number(process.env.PERF_DURATION_MS ?? 3000)
@@ -50,6 +51,7 @@ async function cpuPerMessage(run, messages) {
 }
 const ratios = []
 const cpuRatios = []
+const rawCpuNs = []
 for (let round = 1; round <= ROUNDS; round++) {
   const raw = await cpuPerMessage(() => timedRawDriverBaseline(DURATION_MS), (r) => r.count + r.probeCount)
   const baseline = raw.value.perSecond
@@ -59,6 +61,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   const naive = await naiveLoop(DURATION_MS)
   const bench = result.throughput.consumed.perSecond
   ratios.push(bench / baseline)
+  rawCpuNs.push(raw.cpuNsPerMessage)
   cpuRatios.push(raw.cpuNsPerMessage / measured.cpuNsPerMessage)
   console.log(
     `round ${round}: raw memory:// baseline ${fmt(baseline)} msg/s (${fmt(raw.cpuNsPerMessage)} ns CPU/msg) | ` +
@@ -70,6 +73,27 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 console.log(`median ratio bench/raw baseline over ${ROUNDS} rounds: ${median(ratios).toFixed(3)}x msg/s  (target ≥ 0.7x; each pair ran back to back under the same load)`)
 console.log(`median ratio of CPU time per message, raw/bench: ${median(cpuRatios).toFixed(3)}x  (the msg/s ratio an otherwise idle core would give)`)
+
+// The ceiling the clock alone sets. Every bench message needs at least three distinct clock
+// readings (sent, confirmed, received: publish and end-to-end latency), four with the handled
+// time; the raw baseline reads none. Even with nothing else added, bench's CPU per message is
+// at least raw + 3 readings, so its ratio can be at most raw / (raw + 3 × reading).
+function clockReadNs() {
+  const reads = 2_000_000
+  let sink = 0
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < reads; i++) sink += nowNs()
+  const ns = Number(process.hrtime.bigint() - start) / reads
+  return sink > 0 ? ns : ns
+}
+clockReadNs() // warm-up
+const readNs = median([clockReadNs(), clockReadNs(), clockReadNs()])
+const rawNs = median(rawCpuNs)
+console.log(
+  `clock: one reading ${readNs.toFixed(1)} ns here; bench needs ≥ 3 per message (4 with handling time) → ` +
+    `ceiling with nothing else measured: ${fmt(rawNs)} / (${fmt(rawNs)} + 3 × ${readNs.toFixed(0)}) = ${(rawNs / (rawNs + 3 * readNs)).toFixed(3)}x, ` +
+    `with 4: ${(rawNs / (rawNs + 4 * readNs)).toFixed(3)}x (raw CPU/msg median of the rounds above)`,
+)
 
 const LOCAL_COUNT = Number(process.env.PERF_LOCAL_COUNT ?? 100_000)
 if (LOCAL_COUNT > 0) {
