@@ -1,7 +1,8 @@
 // amqps:// through the real CLI: a TLS-terminating proxy in front of the shared RabbitMQ
 // (tls-proxy.ts) with certificates made for the test. Verification with ?cafile, client
-// certificates with ?certfile/?keyfile/?passphrase, ?insecure, and each failure as exit 3 with
-// one line that names the certificate problem and never the passphrase.
+// certificates with ?certfile/?keyfile/?passphrase, ?insecure. A file or passphrase that cannot
+// work is exit 2 before connecting (src/drivers/tls-options.ts, shared with kafka://); what only
+// the handshake shows is exit 3. Each is one line naming the problem, never the passphrase.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {amqpAvailable, uniqueName} from '../helpers/brokers.js'
 import {runCli} from '../helpers/cli.js'
@@ -65,13 +66,28 @@ describe.skipIf(!available)('amqps:// through a TLS proxy', () => {
     expect(oneLine(without.stderr)).toMatch(/requires a client certificate.*\?certfile= and \?keyfile=/)
   })
 
-  it('a wrong passphrase is named as such and never printed', async () => {
+  it('a wrong passphrase is named as such and never printed (a usage error, found before connecting)', async () => {
     const url = `amqps://guest:guest@127.0.0.1:${mutual.port}?cafile=${pki.caFile}&certfile=${pki.clientCert}&keyfile=${pki.clientKey}&passphrase=Wr0ng-s3cret-PASS`
     const result = await cli(['inspect', 'anything'], url)
-    expect(result.code).toBe(3)
-    expect(oneLine(result.stderr)).toMatch(/cannot decrypt the client key.*passphrase/)
+    expect(result.code).toBe(2)
+    expect(oneLine(result.stderr)).toMatch(/\?keyfile: cannot decrypt .*wrong or missing \?passphrase/)
     expect(result.stderr + result.stdout).not.toContain('Wr0ng-s3cret-PASS')
     expect(result.stderr + result.stdout).not.toContain(pki.clientKeyPassphrase)
+  })
+
+  it('unreadable or unusable files are usage errors naming the option, before any connection', async () => {
+    const base = `amqps://guest:guest@127.0.0.1:${proxy.port}`
+    const cases: Array<[string, RegExp]> = [
+      [`${base}?cafile=/nonexistent/ca.pem`, /^mqkit: --url \?cafile: cannot read "\/nonexistent\/ca\.pem": ENOENT$/],
+      [`${base}?cafile=${pki.clientKey}`, /^mqkit: --url \?cafile: .* holds no PEM certificate/],
+      [`${base}?cafile=${pki.caFile}&certfile=${pki.clientCert}`, /^mqkit: --url \?certfile and \?keyfile must be given together$/],
+      [`${base}?insecure=maybe`, /^mqkit: --url \?insecure must be true or false, got "maybe"$/],
+    ]
+    for (const [url, message] of cases) {
+      const result = await cli(['inspect', 'anything'], url)
+      expect({url, code: result.code}).toEqual({url, code: 2})
+      expect(oneLine(result.stderr)).toMatch(message)
+    }
   })
 
   it('a CA that did not sign the broker certificate: exit 3, one line naming the certificate problem', async () => {

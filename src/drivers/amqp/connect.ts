@@ -2,12 +2,12 @@
 // Everything a user can tune lives in the URL so that `--url` alone reproduces a setup:
 //   amqp://user:pass@host:port/vhost?heartbeat=10&frameMax=131072
 //   amqps://host/vhost?cafile=ca.pem&certfile=cert.pem&keyfile=key.pem&passphrase=x&insecure=true
-import {readFileSync} from 'node:fs'
 import amqp, {type ChannelModel, type Options, type SocketOptions} from 'amqplib'
 import {UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {DriverContext} from '../types.js'
 import {withDeadline} from '../deadline.js'
+import {tlsFileOptions} from '../tls-options.js'
 import {connectionError} from './errors.js'
 import {batchConnectionWrites} from './write-batching.js'
 
@@ -52,7 +52,7 @@ export function amqpTarget(url: ParsedUrl, context: DriverContext): AmqpTarget {
     timeout: connectTimeoutMs,
     clientProperties: {connection_name: context.clientName},
   }
-  if (tls) Object.assign(socket, tlsOptions(query, url.redacted))
+  if (tls) Object.assign(socket, tlsFileOptions(query))
   return {connect, socket, user, vhost, hostPort: `${connect.hostname}:${port}`, connectTimeoutMs}
 }
 
@@ -61,30 +61,6 @@ function optionalInt(query: URLSearchParams, key: string, redacted: string): num
   if (raw === null) return undefined
   if (!/^\d+$/.test(raw)) throw new UsageError(`--url query parameter ${key} must be a whole number, got "${raw}" in "${redacted}"`)
   return Number(raw)
-}
-
-function tlsOptions(query: URLSearchParams, redacted: string): SocketOptions {
-  const read = (key: string): Buffer | undefined => {
-    const file = query.get(key)
-    if (file === null) return undefined
-    try {
-      return readFileSync(file)
-    } catch (error) {
-      throw new UsageError(`--url ${key}=${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)} (in "${redacted}")`)
-    }
-  }
-  const options: SocketOptions = {}
-  const ca = read('cafile')
-  const cert = read('certfile')
-  const key = read('keyfile')
-  if (ca) options.ca = [ca]
-  if (cert) options.cert = cert
-  if (key) options.key = key
-  const passphrase = query.get('passphrase')
-  if (passphrase !== null) options.passphrase = passphrase
-  const insecure = query.get('insecure')
-  if (insecure === 'true' || insecure === '1') options.rejectUnauthorized = false
-  return options
 }
 
 /**

@@ -64,7 +64,6 @@ export function tlsProblem(text: string, code: unknown): string | undefined {
   }
   const reason = sslReason(text) ?? (/^ERR_SSL_|^ERR_OSSL_/.test(codeText) ? firstLine(text).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '') : undefined)
   if (reason === undefined) return undefined
-  if (/bad decrypt/i.test(reason)) return 'TLS: cannot decrypt the client key (?keyfile=): wrong or missing ?passphrase='
   if (NOT_TLS_PORT.test(reason)) {
     return `TLS: the port does not speak TLS (${reason}); is it a plain AMQP port? (use amqp://)`
   }

@@ -8,7 +8,7 @@ import type {KafkaConfig, SASLOptions} from 'kafkajs'
 import {UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {DriverContext} from '../types.js'
-import {sslOptions, TLS_QUERY_KEYS} from './tls-options.js'
+import {sslOptions, TLS_QUERY_KEYS} from '../tls-options.js'
 
 const {logLevel, CompressionTypes} = kafkajs
 

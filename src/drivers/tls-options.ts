@@ -1,22 +1,29 @@
-// kafka:// TLS options → node:tls options for kafkajs: ?ssl=true&cafile=&certfile=&keyfile=
-// &passphrase=&insecure=true. Any of cafile/certfile/keyfile/insecure implies ssl. The files are
-// read and checked here, while parsing the URL, so that a wrong file is a usage error naming the
-// option (exit 2) rather than a connection failure after retries.
+// TLS options in a URL's query → node:tls options: ?cafile=&certfile=&keyfile=&passphrase=
+// &insecure=true, for amqps:// (TLS by scheme) and kafka:// (?ssl=true, or implied by any of
+// cafile/certfile/keyfile/insecure). The files are read and checked here, while parsing the URL,
+// so that a wrong file or passphrase is a usage error naming the option (exit 2) rather than a
+// connection failure (after retries, on Kafka) that never mentions the file.
 import {readFileSync} from 'node:fs'
 import {createSecureContext, type ConnectionOptions} from 'node:tls'
-import {UsageError} from '../../errors.js'
+import {UsageError} from '../errors.js'
 
 export const TLS_QUERY_KEYS = ['ssl', 'cafile', 'certfile', 'keyfile', 'passphrase', 'insecure'] as const
 
-/** undefined: plain TCP; true: TLS verified against Node's default CAs; else the options. */
+/** kafka://: undefined: plain TCP; true: TLS verified against Node's default CAs; else the options. */
 export function sslOptions(query: URLSearchParams): ConnectionOptions | true | undefined {
+  const wanted = flag(query, 'ssl') || ['cafile', 'certfile', 'keyfile'].some((key) => query.has(key)) || flag(query, 'insecure')
+  if (!wanted) return undefined
+  const options = tlsFileOptions(query)
+  return Object.keys(options).length === 0 ? true : options
+}
+
+/** The TLS options the query gives (none: verify against Node's default CAs), files read and checked. */
+export function tlsFileOptions(query: URLSearchParams): ConnectionOptions {
   const ca = readPem(query, 'cafile')
   const cert = readPem(query, 'certfile')
   const key = readPem(query, 'keyfile')
   const passphrase = query.get('passphrase') ?? undefined
   const insecure = flag(query, 'insecure')
-  const wanted = flag(query, 'ssl') || ca !== undefined || cert !== undefined || key !== undefined || insecure
-  if (!wanted) return undefined
   if ((cert === undefined) !== (key === undefined)) throw new UsageError('--url ?certfile and ?keyfile must be given together')
   if (passphrase !== undefined && key === undefined) throw new UsageError('--url ?passphrase is for an encrypted ?keyfile, and there is none')
   const options: ConnectionOptions = {}
@@ -35,7 +42,7 @@ export function sslOptions(query: URLSearchParams): ConnectionOptions | true | u
     if (passphrase !== undefined) options.passphrase = passphrase
   }
   if (insecure) options.rejectUnauthorized = false
-  return Object.keys(options).length === 0 ? true : options
+  return options
 }
 
 /** The checks Node makes at connect time, made now, each failure naming the URL option concerned. */
