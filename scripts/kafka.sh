@@ -54,6 +54,9 @@
 #   KAFKA_START_TIMEOUT    seconds to wait for the broker to answer (default 90)
 #   KAFKA_STOP_TIMEOUT     seconds between SIGTERM and SIGKILL (default 30)
 #   KAFKA_MVN_ARGS         extra arguments for the Maven call that fetches the jars
+#   KAFKA_STOP_WITH_PID    on a fresh start, also launch a watcher that runs 'stop' once the
+#                          process with this pid is gone (a test run that was killed must not
+#                          leave its broker behind). Its lines go to kafka-P.log.watch.
 #
 # Progress goes to stderr, one line per step. Jars and data never live in the repo.
 set -euo pipefail
@@ -524,6 +527,21 @@ cmd_start() {
   log "broker pid $pid; waiting up to ${KAFKA_START_TIMEOUT}s for it to answer"
   wait_ready "$pid"
   ensure_scram_users
+  if [[ -n "${KAFKA_STOP_WITH_PID:-}" ]]; then start_watcher "$KAFKA_STOP_WITH_PID" "$pid"; fi
+}
+
+# Stop the broker (pid $2) once process $1 is gone. Own session, so it outlives this shell; fd 9
+# (the lock) closed, or its 'stop' would wait for itself. Ends by itself when the broker does.
+start_watcher() {
+  local owner="$1" broker="$2"
+  [[ "$owner" =~ ^[0-9]+$ ]] || die "KAFKA_STOP_WITH_PID must be a process id, got '$owner'"
+  log "the broker stops when process $owner exits (watcher log $LOG_FILE.watch)"
+  # shellcheck disable=SC2016  # expanded by the watcher's bash
+  KAFKA_VERSION="$KAFKA_VERSION" KAFKA_PORT="$KAFKA_PORT" KAFKA_HOME_DIR="$KAFKA_HOME_DIR" KAFKA_LIB_DIR="$LIB_DIR" \
+    KAFKA_STOP_WITH_PID='' setsid nohup bash -c '
+      while kill -0 "$1" 2>/dev/null && [[ -d "/proc/$2" ]]; do sleep 1; done
+      if [[ -d "/proc/$2" ]]; then echo "process $1 is gone: stopping the broker"; exec bash "$0" stop; fi
+    ' "$SCRIPT_DIR/kafka.sh" "$owner" "$broker" </dev/null >>"$LOG_FILE.watch" 2>&1 9>&- &
 }
 
 cmd_stop() {

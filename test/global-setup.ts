@@ -54,7 +54,9 @@ async function ensureKafka(): Promise<void> {
   }
   log('Kafka is not running: starting it with scripts/kafka.sh start (first run downloads the jars)')
   try {
-    execFileSync('bash', [path.join(ROOT, 'scripts', 'kafka.sh'), 'start'], {stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000})
+    // Stopped by teardown; should this run be killed before that, by the script's watcher.
+    const env = process.env.MQKIT_KEEP_KAFKA ? process.env : {...process.env, KAFKA_STOP_WITH_PID: String(process.pid)}
+    execFileSync('bash', [path.join(ROOT, 'scripts', 'kafka.sh'), 'start'], {stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000, env})
     startedKafka = true
   } catch (error) {
     log(`Kafka did not start: ${(error as Error).message.split('\n')[0]}`)

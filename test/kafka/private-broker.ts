@@ -52,7 +52,7 @@ export const SASL_PASSWORD = 'mqkit-secret'
  * formatted without SCRAM users); `enableSasl()` makes the next start add the listener (and the SCRAM users).
  * `options.tls: true` adds an SSL listener and a mutual-TLS one (scripts/kafka.sh KAFKA_SSL_PORT, KAFKA_MTLS_PORT).
  */
-export async function privateKafka(options: {sasl?: boolean; tls?: boolean} = {}): Promise<PrivateKafka & {enableSasl(): void}> {
+export async function privateKafka(options: {sasl?: boolean; tls?: boolean; stopWithPid?: number} = {}): Promise<PrivateKafka & {enableSasl(): void}> {
   const classpath = (await script(['classpath'], {}, 600_000)).trim()
   const port = await freePort()
   const controllerPort = await freePort()
@@ -86,6 +86,8 @@ export async function privateKafka(options: {sasl?: boolean; tls?: boolean} = {}
     KAFKA_HEAP: '-Xmx384m -Xms384m',
     KAFKA_STOP_TIMEOUT: '20',
     KAFKA_SASL_PORT: options.sasl === false ? 'off' : String(saslPort),
+    // A test process killed mid-run must not leave its broker behind (scripts/kafka.sh watcher).
+    KAFKA_STOP_WITH_PID: String(options.stopWithPid ?? process.pid),
     ...tlsEnv,
   }
   let destroyed = false
