@@ -4,17 +4,25 @@
 // on a fresh 1-partition topic (created before, deleted after):
 //   publish side, N records of 1 KiB, same acks:
 //     tool     Kafka's own org.apache.kafka.tools.ProducerPerformance (kafka-tools, Java client
-//              defaults: batch.size 16 KiB, linger.ms 5, 5 requests in flight) via scripts/kafka.sh
-//     raw      a kafkajs loop doing the bench's work: at most WINDOW (1000) records unacknowledged,
-//              produce requests of up to BATCH records, one in flight (the order-keeping rule the
-//              driver follows; kafkajs reorders concurrent sendBatch calls)
-//     raw-2    the same with two half-size requests in flight (does NOT keep order; shows what the
+//              defaults: batch.size 16 KiB, linger.ms 5, 5 requests in flight) via scripts/kafka.sh;
+//              its records have no header
+//     raw      a kafkajs loop doing the bench's work: the same records (the 1 KiB value, one buffer
+//              for all, and a mqkit-stamp header made per record from a clock reading), at most
+//              WINDOW (1000) records unacknowledged, produce requests of up to BATCH records and the
+//              driver's byte limit, one in flight (the order-keeping rule the driver follows;
+//              kafkajs reorders concurrent sendBatch calls)
+//     raw-bare the same without the header: what kafkajs does for a bare 1 KiB record
+//     raw-2    raw with two half-size requests in flight (does NOT keep order; shows what the
 //              ordering rule costs)
-//     bench    BenchRunner publish-only: producers 1, consumers 0, confirm window 1000
+//     bench    BenchRunner publish-only: producers 1, consumers 0, confirm window 1000 (the stamp in
+//              a header, the Kafka default)
+//     bench-body  the same with --stamp body (the stamp in the value's first 40 bytes, no header):
+//              compare with raw-bare
 //   consume side (PERF_CONSUME=0 skips): one producer and one consumer at once, consumed msg/s
 //   from the first publish to the last receipt:
-//     raw      kafkajs consumer (the driver's group timings), eachMessage, offsets committed once
-//              per event-loop turn as the driver does, fed by the raw producer loop
+//     raw      kafkajs consumer (the driver's group timings), eachMessage reading the stamp header,
+//              offsets committed once per event-loop turn as the driver does, fed by the raw
+//              producer loop
 //     bench    BenchRunner with consumers 1, prefetch 1000 (its clock starts once its consumer has joined)
 // Usage: node bench/kafka-perf.mjs [records=100000] [rounds=3]
 // Env: PERF_ACKS=leader|all|none (default leader = acks 1), PERF_KAFKA_QUERY (driver knobs for
@@ -23,7 +31,7 @@
 //      "raw,bench"), PERF_DIST (another build's dist/), MQKIT_TEST_KAFKA_URL.
 import {spawn} from 'node:child_process'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import kafkajs from 'kafkajs'
 import {DIST, fmt, intArg, loadBench, median, mqkitVersion, runRounds, seconds, spread} from './perf-common.mjs'
 
@@ -45,6 +53,9 @@ const GROUP_TIMINGS = {sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbe
 const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const {BenchRunner, defaultBenchOptions} = await loadBench()
+const {formatStampHeader, readStampHeader, STAMP_HEADER} = await import(pathToFileURL(path.join(DIST, 'bench', 'stamp-header.js')).href)
+const {nowNs} = await import(pathToFileURL(path.join(DIST, 'bench', 'clock.js')).href)
+const {MAX_REQUEST_RECORD_BYTES, recordBytes} = await import(pathToFileURL(path.join(DIST, 'drivers', 'kafka', 'publish.js')).href)
 const kafka = new Kafka({clientId: 'mqkit-perf-raw', brokers: [BROKER], logLevel: logLevel.NOTHING})
 const admin = kafka.admin()
 await admin.connect()
@@ -61,16 +72,20 @@ async function withTopic(label, work) {
 }
 
 /** Produce COUNT records: `inFlight` sendBatch calls at once, WINDOW records unacknowledged at most. */
-async function rawProduce(producer, topic, inFlight, onFirstSend) {
+async function rawProduce(producer, topic, inFlight, onFirstSend, stamped = true) {
   const body = Buffer.alloc(SIZE, 'x')
-  const perRequest = Math.max(1, Math.floor(Math.min(BATCH, WINDOW) / inFlight))
+  const record = (sequence) => (stamped ? {value: body, headers: {[STAMP_HEADER]: formatStampHeader(0, sequence, 0, nowNs(), 0)}} : {value: body})
+  // As many records per request as the driver sends: BATCH, and its byte limit.
+  const perRecord = recordBytes(record(COUNT))
+  const perRequest = Math.max(1, Math.floor(Math.min(BATCH, WINDOW, Math.floor(MAX_REQUEST_RECORD_BYTES / perRecord)) / inFlight))
   let next = 0
   const lane = async () => {
     while (next < COUNT) {
       const n = Math.min(perRequest, COUNT - next)
+      const first = next
       next += n
       const messages = new Array(n)
-      for (let i = 0; i < n; i++) messages[i] = {value: body}
+      for (let i = 0; i < n; i++) messages[i] = record(first + i)
       await producer.sendBatch({acks: ACKS_CODE, topicMessages: [{topic, messages}]})
     }
   }
@@ -78,13 +93,13 @@ async function rawProduce(producer, topic, inFlight, onFirstSend) {
   await Promise.all(Array.from({length: inFlight}, lane))
 }
 
-async function rawPublish(inFlight) {
+async function rawPublish(inFlight, stamped = true) {
   return withTopic('raw', async (topic) => {
     const producer = kafka.producer({allowAutoTopicCreation: false})
     await producer.connect()
     try {
       const start = process.hrtime.bigint()
-      await rawProduce(producer, topic, inFlight)
+      await rawProduce(producer, topic, inFlight, undefined, stamped)
       return COUNT / seconds(start, process.hrtime.bigint())
     } finally {
       await producer.disconnect()
@@ -92,8 +107,8 @@ async function rawPublish(inFlight) {
   })
 }
 
-async function benchRun(consumers) {
-  const options = defaultBenchOptions({count: COUNT, sizeBytes: SIZE, maxSizeBytes: SIZE, producers: 1, consumers, partitions: 1, acks: ACKS, confirmWindow: WINDOW, prefetch: 1000})
+async function benchRun(consumers, stamp = undefined) {
+  const options = defaultBenchOptions({count: COUNT, sizeBytes: SIZE, maxSizeBytes: SIZE, producers: 1, consumers, partitions: 1, acks: ACKS, confirmWindow: WINDOW, prefetch: 1000, stamp})
   const runner = new BenchRunner(options, {url: BENCH_URL, clientName: 'mqkit perf', mqkitVersion: mqkitVersion()})
   const result = await runner.run()
   const i = result.integrity
@@ -141,9 +156,11 @@ async function rawConsume() {
         void consumer.commitOffsets([{topic, partition: 0, offset: String(commitAt + 1)}]).catch(() => {})
       }
       await consumer.subscribe({topics: [topic], fromBeginning: true})
+      const fields = new Float64Array(5)
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({message}) => {
+          if (!readStampHeader(message.headers[STAMP_HEADER]?.toString(), fields)) throw new Error('raw consume: a record without its stamp')
           commitAt = Number(message.offset)
           if (!commitScheduled) {
             commitScheduled = true
@@ -169,8 +186,10 @@ async function rawConsume() {
 const publishSide = {
   ...(process.env.PERF_TOOL === '0' ? {} : {tool: async () => (await producerPerformance()).perSecond}),
   raw: () => rawPublish(1),
+  'raw-bare': () => rawPublish(1, false),
   'raw-2': () => rawPublish(2),
   bench: () => benchRun(0),
+  'bench-body': () => benchRun(0, 'body'),
 }
 const consumeSide = process.env.PERF_CONSUME === '0' ? {} : {'raw consume': rawConsume, 'bench consume': () => benchRun(1)}
 const only = process.env.PERF_CONTENDERS?.split(',')
@@ -185,9 +204,12 @@ const report = (label, a, b, target) => {
   console.log(`${label}: median ${median(r).toFixed(3)}x (rounds ${spread(r)})${target ? `  target ${target}` : ''}`)
 }
 report('bench / ProducerPerformance (publish msg/s)', 'bench', 'tool', 'match it (1.0x)')
-report('bench / raw kafkajs, one request in flight (publish msg/s)', 'bench', 'raw', '≥ 0.95x')
+report('bench / raw kafkajs, one request in flight, same records (publish msg/s)', 'bench', 'raw', '≥ 0.95x')
+report('bench --stamp body / raw kafkajs without a header (publish msg/s)', 'bench-body', 'raw-bare', '≥ 0.95x')
+report('bench --stamp body / ProducerPerformance (publish msg/s)', 'bench-body', 'tool')
+report('raw kafkajs with the stamp header / without (publish msg/s: what the header costs kafkajs)', 'raw', 'raw-bare')
 report('bench / raw kafkajs, two requests in flight, unordered (publish msg/s)', 'bench', 'raw-2')
-report('raw kafkajs / ProducerPerformance (publish msg/s)', 'raw', 'tool')
+report('raw kafkajs without a header / ProducerPerformance (publish msg/s)', 'raw-bare', 'tool')
 report('bench / raw kafkajs (consumed msg/s, produce and consume at once)', 'bench consume', 'raw consume', '≥ 0.95x')
 const nodeJobs = jobs.filter(([name]) => name !== 'tool')
 console.log(`CPU µs/msg in this process, median: ${nodeJobs.map(([name]) => `${name} ${median(cpuPerMessage[name]).toFixed(1)}`).join(' | ')}`)

@@ -1,5 +1,5 @@
 // One consumer's message handler: timestamps the receipt first thing, reads the stamp from the
-// body, records end-to-end latency (and, open loop, latency from the intended send time),
+// body (or its header: stamp-header.ts), records end-to-end latency (and, open loop, latency from the intended send time),
 // tracks integrity, simulates the handling work, then acks. No object, closure or promise
 // chain per message on the no-work path: it returns nothing, so the driver adds no
 // continuation either. After the ack the body goes back to `release` (memory:// runs recycle
@@ -10,6 +10,7 @@ import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
 import type {WorkMode, WorkSpec} from './options.js'
 import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIELD_SEQUENCE, readStampFields} from './stamp.js'
+import {readStampHeader, STAMP_HEADER} from './stamp-header.js'
 import {preciseSleep, sampleWorkMs, spinUntil} from './work.js'
 
 export interface ConsumerCounters {
@@ -26,6 +27,7 @@ export function makeConsumerHandler(
   workMode: WorkMode,
   counters: ConsumerCounters,
   release?: (body: Buffer) => void,
+  stampInHeader = false,
 ): MessageHandler {
   const onAckError = (error: unknown) => {
     counters.ackErrors++
@@ -51,7 +53,7 @@ export function makeConsumerHandler(
   return (delivery: Delivery) => {
     const receiveNs = nowNs()
     const body = delivery.body
-    if (!readStampFields(body, stamp)) {
+    if (!(stampInHeader ? readStampHeader(delivery.headers[STAMP_HEADER], stamp) : readStampFields(body, stamp))) {
       integrity.foreign++
       ack(delivery)
       return

@@ -70,6 +70,11 @@ export interface BenchOptions {
   queueName?: string
   /** Payload bytes from this file, behind the 40-byte stamp (sizeBytes = 40 + file size). @default random bytes */
   payloadFile?: string
+  /**
+   * Where the timing stamp travels: the body's first 40 bytes, or a `mqkit-stamp` header with the
+   * body left to the payload alone (stamp-header.ts). @default header on kafka://, body elsewhere
+   */
+  stamp?: 'body' | 'header'
   /** One record key for every message (Kafka: one partition). */
   key?: string
   /** Keys `key-0` … `key-(N−1)` in turn per producer (Kafka: spread over partitions); order is judged per key. */
@@ -183,6 +188,7 @@ export interface BenchFlagValues {
   key?: string
   keys?: string
   'queue-type'?: string
+  stamp?: string
   'multi-ack'?: string
   mandatory?: boolean
   partitions?: string
@@ -243,6 +249,7 @@ export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   if (flags.key !== undefined && flags.keys !== undefined) throw new UsageError('--key and --keys cannot be used together')
   if (flags.key !== undefined) o.key = flags.key
   if (flags.keys !== undefined) o.keys = parseInteger('keys', flags.keys, {min: 1, max: 1_000_000})
+  if (flags.stamp !== undefined) o.stamp = oneOf('stamp', flags.stamp, ['body', 'header'] as const)
   if (flags['queue-type'] !== undefined) o.queueType = oneOf('queue-type', flags['queue-type'], ['classic', 'quorum', 'stream'] as const)
   if (flags['multi-ack'] !== undefined) o.multiAck = parseInteger('multi-ack', flags['multi-ack'], {min: 1, max: 65_535})
   if (flags.mandatory === true) o.mandatory = true

@@ -24,7 +24,15 @@ const SLAB_MAX_MESSAGES = 1024
 /** Bytes of released bodies kept for reuse at most; more go to the GC. */
 const FREE_MAX_BYTES = 16 * 1024 * 1024
 
-export class PayloadSource {
+/** Where a producer gets its message bodies. */
+export interface BodySource {
+  /** The next message's body. */
+  next(): Buffer
+  /** Nothing holds `body` any more (see PayloadSource.release). */
+  release(body: Buffer): void
+}
+
+export class PayloadSource implements BodySource {
   private readonly fixed: boolean
   /** One stride per body: maxBytes rounded up to 8 so stamps stay aligned. */
   private readonly strideBytes: number

@@ -8,8 +8,9 @@ import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
 import {ACKS_CODES, type BenchOptions, keyOf, type RateStep} from './options.js'
 import {nowNs} from './clock.js'
-import type {PayloadSource} from './payload.js'
+import type {BodySource} from './payload.js'
 import {writeStamp} from './stamp.js'
+import {formatStampHeader, STAMP_HEADER} from './stamp-header.js'
 import {waitUntil} from './work.js'
 
 /** Closed loop yields to the event loop at least this often so timers, consumers and I/O run. */
@@ -30,7 +31,9 @@ export interface ProducerSetup {
   startNs: number
   /** Stop producing at this time (duration mode / timed rate steps). */
   endNs?: number
-  payload: PayloadSource
+  payload: BodySource
+  /** The stamp goes in a header (stamp-header.ts), the body is the payload alone; else into the body. */
+  stampInHeader: boolean
   /** Give each body back to `payload` once confirmed: the driver no longer holds it (runner.ts). */
   releaseOnConfirm: boolean
   stopped: () => boolean
@@ -148,9 +151,10 @@ export class Producer {
     const sendNs = nowNs()
     this.lastNowNs = sendNs
     const keyed = this.keyed ? keyOf(o, sequence) : undefined
-    writeStamp(body, s.producerId, sequence, intendedNs, sendNs, s.queueIndex, keyed?.index)
     // mandatory: false unless asked (options.ts); drivers other than amqp ignore it.
     const message: OutgoingMessage = {body, persistent: o.persistent, mandatory: o.mandatory === true}
+    if (s.stampInHeader) message.headers = {[STAMP_HEADER]: formatStampHeader(s.producerId, sequence, intendedNs, sendNs, s.queueIndex, keyed?.index)}
+    else writeStamp(body, s.producerId, sequence, intendedNs, sendNs, s.queueIndex, keyed?.index)
     if (o.priority !== undefined) message.priority = o.priority
     if (o.acks !== undefined) message.acks = ACKS_CODES[o.acks]
     if (keyed !== undefined) message.key = keyed.key

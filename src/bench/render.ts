@@ -28,6 +28,7 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
   const mode = w.rate ? `open loop ${w.rate.map((s) => `${s.perSecond}/s${s.durationMs ? ` for ${formatMillis(s.durationMs)}` : ''}`).join(', ')} (${w.arrivals})` : `closed loop, confirm window ${w.confirmWindow}`
   const knobs = [
     w.queueType && `${w.queueType} queue`,
+    w.stamp === 'header' && 'stamp in a header',
     w.partitions && `${w.partitions} partitions`,
     w.keys && `${w.keys} keys`,
     w.acks && `acks ${w.acks}`,

@@ -16,8 +16,8 @@ import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
 import {nowNs} from './clock.js'
 import {IntegrityTracker} from './integrity.js'
 import {Measurements} from './measurements.js'
-import {PayloadSource} from './payload.js'
-import {type BenchOptions, readPayloadFile} from './options.js'
+import {bodySource} from './body-source.js'
+import type {BenchOptions} from './options.js'
 import {Producer} from './producer.js'
 import {buildResult, type BenchResult, type HealthFigures} from './result.js'
 
@@ -134,18 +134,20 @@ export class BenchRunner extends EventEmitter {
     signal?.addEventListener('abort', onAbort)
     if (signal?.aborted) this.stop()
 
-    const payload = o.payloadFile !== undefined ? new PayloadSource(readPayloadFile(o.payloadFile), o.sizeBytes, o.maxSizeBytes) : PayloadSource.random(o.sizeBytes, o.maxSizeBytes)
-    // Bodies are reused once nothing holds them (payload.ts). memory:// hands its consumers the
-    // published Buffer itself and drops it on ack: the consumer gives it back. Every other driver
-    // has copied the bytes out (onto the wire, into SQLite) by the time it confirms: the
+    // By default a record header on Kafka, whose consumers take a record's value for the payload
+    // (stamp-header.ts); elsewhere the body's first bytes (stamp.ts), which cost no header encoding.
+    const stampInHeader = (o.stamp ?? (admin.backend === 'kafka' ? 'header' : 'body')) === 'header'
+    const payload = bodySource(o, stampInHeader)
+    // Stamped bodies are reused once nothing holds them (payload.ts). memory:// hands its consumers
+    // the published Buffer itself and drops it on ack: the consumer gives it back. Every other
+    // driver has copied the bytes out (onto the wire, into SQLite) by the time it confirms: the
     // producer gives it back on the confirm.
-    payload.recycle = true
     const releaseOnAck = admin.backend === 'memory'
     const release = releaseOnAck ? (body: Buffer) => payload.release(body) : undefined
     const subscriptions = await Promise.all(
       consumerDrivers.map((driver, i) => {
         const queue = names[(consumerBase + i) % names.length]
-        return driver.consume(queue, benchConsumeOptions(o, queue), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release))
+        return driver.consume(queue, benchConsumeOptions(o, queue), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release, stampInHeader))
       }),
     )
     startNs = nowNs()
@@ -167,6 +169,7 @@ export class BenchRunner extends EventEmitter {
           startNs,
           endNs,
           payload,
+          stampInHeader,
           releaseOnConfirm: !releaseOnAck,
           stopped: () => this.stopping,
           fail: (error) => this.fail(error, producers),
@@ -255,7 +258,7 @@ export class BenchRunner extends EventEmitter {
     }
     const server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
     const result = buildResult({
-      options: o,
+      options: {...o, stamp: stampInHeader ? 'header' : 'body'},
       mqkitVersion: this.env.mqkitVersion,
       backend: admin.backend,
       url: admin.displayUrl,

@@ -133,7 +133,8 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
     )
     merged.integrity = mergeIntegrity(results.map((r) => r.integrity)).figures(o.consumers > 0 ? leftInQueue : 0)
     if (o.consumers === 0) merged.integrity.leftInQueue = leftInQueue
-    merged.workload = {...o, mode: o.rate ? 'open-loop' : 'closed-loop'}
+    // The workers' own workload says where they put the stamp (the runner resolves the default).
+    merged.workload = {...o, stamp: results[0]?.result.workload.stamp ?? o.stamp, mode: o.rate ? 'open-loop' : 'closed-loop'}
     merged.meta.queues = names
     merged.meta.server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
     return merged

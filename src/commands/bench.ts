@@ -71,6 +71,11 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     key: Flags.string({summary: 'Record key on every message (Kafka: all to one partition).', helpGroup: WORKLOAD, exclusive: ['keys']}),
     keys: Flags.string({summary: 'Keys key-0 … key-(N-1) in turn (Kafka: spread over partitions); order is then judged per key.', helpValue: 'N', helpGroup: WORKLOAD}),
     persistent: Flags.boolean({summary: 'Persistent messages on durable queues.', helpGroup: WORKLOAD}),
+    stamp: Flags.string({
+      summary: 'Where the timing stamp travels: body (its first 40 bytes) or header (mqkit-stamp; the body is the payload alone). Default: header on kafka://, body elsewhere.',
+      options: ['body', 'header'],
+      helpGroup: WORKLOAD,
+    }),
     priority: Flags.string({summary: 'Message priority (queues are declared with this max priority).', helpGroup: WORKLOAD}),
     keep: Flags.boolean({summary: 'Keep the queues after the run.', helpGroup: WORKLOAD}),
     'queue-type': Flags.string({summary: 'RabbitMQ queue type of the bench queues (quorum and stream are durable). Default: classic.', options: ['classic', 'quorum', 'stream'], helpGroup: WORKLOAD}),

@@ -148,10 +148,14 @@ describe('bench ground truth on memory://', () => {
         },
       })
     }
-    const result = await run({count: 2000, drainTimeoutMs: 3000}, faulty)
-    expect(dropped).toBeGreaterThan(0)
-    expect(duplicated).toBeGreaterThan(0)
-    expect(result.integrity).toMatchObject({sent: 2000, confirmed: 2000, lost: dropped, duplicates: duplicated, leftInQueue: 0, outOfOrder: 0})
+    for (const stamp of ['body', 'header'] as const) {
+      publishes = dropped = duplicated = 0
+      const result = await run({count: 2000, drainTimeoutMs: 3000, stamp}, faulty)
+      expect(dropped).toBeGreaterThan(0)
+      expect(duplicated).toBeGreaterThan(0)
+      expect(result.workload.stamp).toBe(stamp)
+      expect({stamp, ...result.integrity}).toMatchObject({stamp, sent: 2000, confirmed: 2000, lost: dropped, duplicates: duplicated, leftInQueue: 0, outOfOrder: 0})
+    }
   })
 })
 

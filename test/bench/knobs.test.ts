@@ -1,6 +1,13 @@
 // Backend-specific bench knobs through the real CLI: RabbitMQ queue type and multi-ack, Kafka
 // partitions, acks, compression and batching; each refused (exit 7) where it has no meaning.
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {STAMP_HEADER, readStampHeader} from '../../src/bench/stamp-header.js'
+import {hasStamp, STAMP_BYTES} from '../../src/bench/stamp.js'
+import type {Delivery} from '../../src/drivers/types.js'
+import {collector, kafkaDriver} from '../kafka/helpers.js'
 import {runCli} from '../helpers/cli.js'
 import {AMQP_URL, KAFKA_URL, amqpAvailable, kafkaAvailable, uniqueName} from '../helpers/brokers.js'
 
@@ -90,6 +97,45 @@ describe.concurrent('bench knobs', () => {
     }
   })
 
+  it.skipIf(!kafka)('Kafka: the stamp rides in a mqkit-stamp header and the value is the --payload file exactly; --stamp body puts it back in front', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'mqkit-stamp-'))
+    const file = path.join(folder, 'payload.json')
+    writeFileSync(file, '{"order": 42, "items": ["a", "b"]}')
+    const topic = uniqueName('bench-stamp')
+    const bodyTopic = uniqueName('bench-stamp-body')
+    const driver = await kafkaDriver()
+    try {
+      const result = await benchJson(KAFKA_URL, topic, ['--payload', file, '--count', '30'])
+      expect(result.workload.stamp).toBe('header')
+      expect(result.integrity).toMatchObject({sent: 30, received: 30, lost: 0, duplicates: 0})
+      const bodyResult = await benchJson(KAFKA_URL, bodyTopic, ['--payload', file, '--count', '30', '--stamp', 'body'])
+      expect(bodyResult.workload.stamp).toBe('body')
+      expect(bodyResult.integrity).toMatchObject({sent: 30, received: 30, lost: 0, duplicates: 0})
+      // What any other consumer of the topics sees.
+      for (const [name, check] of [
+        [topic, (d: Delivery) => {
+          expect(d.body.equals(readFileSync(file))).toBe(true)
+          expect(readStampHeader(d.headers[STAMP_HEADER], new Float64Array(5))).toBe(true)
+        }],
+        [bodyTopic, (d: Delivery) => {
+          expect(d.body.subarray(STAMP_BYTES).equals(readFileSync(file))).toBe(true)
+          expect(hasStamp(d.body)).toBe(true)
+          expect(d.headers).toEqual({})
+        }],
+      ] as const) {
+        const seen = collector()
+        const subscription = await driver.consume(name, {from: {kind: 'beginning'}}, seen.handler)
+        await seen.waitFor(30)
+        await subscription.cancel()
+        seen.received.forEach(check)
+      }
+    } finally {
+      await driver.close()
+      rmSync(folder, {recursive: true, force: true})
+      for (const name of [topic, bodyTopic]) await runCli(['delete', name, '--url', KAFKA_URL, '--if-exists'])
+    }
+  })
+
   it('knobs a backend does not have are refused with exit 7, bad values with exit 2', async () => {
     const cases: Array<[string[], number, string]> = [
       [['--multi-ack', '10'], 7, '--multi-ack: only RabbitMQ'],
@@ -100,6 +146,7 @@ describe.concurrent('bench knobs', () => {
       [['--partitions', '3'], 7, 'partitions'],
       [['--acks', 'some'], 2, '--acks'],
       [['--multi-ack', '0'], 2, '--multi-ack'],
+      [['--stamp', 'trailer'], 2, '--stamp'],
     ]
     await Promise.all(
       cases.map(async ([args, code, text]) => {

@@ -4,6 +4,7 @@ import {parseBenchOptions, parseRateSteps, parseWork} from '../../src/bench/opti
 import type {BenchResult} from '../../src/bench/result.js'
 import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIELD_SEQUENCE, hasStamp, readStamp, readStampFields, STAMP_BYTES, writeStamp} from '../../src/bench/stamp.js'
 import {IntegrityTracker} from '../../src/bench/integrity.js'
+import {formatStampHeader, readStampHeader} from '../../src/bench/stamp-header.js'
 import {PayloadSource} from '../../src/bench/payload.js'
 import {defaultBenchOptions} from '../../src/bench/options.js'
 import {BenchRunner} from '../../src/bench/runner.js'
@@ -25,6 +26,26 @@ describe('stamp', () => {
     expect(body[STAMP_BYTES]).toBe(0xff) // payload after the stamp untouched
     expect(readStamp(Buffer.from('hello world, not a stamp, long enough to hold one'))).toBeUndefined()
     expect(hasStamp(Buffer.alloc(10))).toBe(false)
+  })
+})
+
+describe('stamp in a header (stamp-header.ts)', () => {
+  it('round-trips every field, numbers up to 2^53 − 1, with and without a key', () => {
+    const into = new Float64Array(5)
+    const text = formatStampHeader(7, 2 ** 53 - 1, 0, 123_456_789_012_345, 3, 11)
+    expect(text).toBe(`1:7:${2 ** 53 - 1}:0:123456789012345:3:12`)
+    expect(readStampHeader(text, into)).toBe(true)
+    expect([...into]).toEqual([7, 2 ** 53 - 1, 0, 123_456_789_012_345, 11])
+    expect(readStampHeader(formatStampHeader(0, 5, 9, 10, 0), into)).toBe(true)
+    expect(into[FIELD_KEY_INDEX]).toBe(-1)
+  })
+
+  it('refuses anything that is not a well-formed version-1 stamp, leaving the output untouched', () => {
+    const into = new Float64Array([1, 2, 3, 4, 5])
+    for (const text of [undefined, '', '1', '2:7:1:0:1:0:0', '1:7:1:0:1:0', '1:7:1:0:1:0:0:9', '1:7::0:1:0:0', '1:7:x:0:1:0:0', '1:7:-1:0:1:0:0', `1:7:${2 ** 53}:0:1:0:0`, '1:7:1:0:1:0:0 ']) {
+      expect({text, ok: readStampHeader(text, into)}).toEqual({text, ok: false})
+    }
+    expect([...into]).toEqual([1, 2, 3, 4, 5])
   })
 })
 

@@ -11,11 +11,21 @@ export const PROPERTY_HEADERS = {
 
 type PropertyName = keyof typeof PROPERTY_HEADERS
 
+/** [property, header] pairs, made once: these run for every record with headers. */
+const PROPERTY_PAIRS = Object.entries(PROPERTY_HEADERS) as Array<[PropertyName, string]>
+
+/** The record headers for a message: `headers` itself when no property is added (kafkajs only reads them), else a copy with them. */
 export function headersForRecord(headers: Headers | undefined, properties: Partial<Record<PropertyName, string>>): Record<string, string> | undefined {
-  let out: Record<string, string> | undefined = headers === undefined ? undefined : {...headers}
-  for (const [property, header] of Object.entries(PROPERTY_HEADERS) as Array<[PropertyName, string]>) {
+  let out: Record<string, string> | undefined = headers
+  let copied = false
+  for (const [property, header] of PROPERTY_PAIRS) {
     const value = properties[property]
-    if (value !== undefined) (out ??= {})[header] = value
+    if (value === undefined) continue
+    if (!copied) {
+      out = {...headers}
+      copied = true
+    }
+    out![header] = value
   }
   return out
 }
@@ -44,7 +54,7 @@ export function headersFromRecord(raw: Record<string, Buffer | string | Array<Bu
   }
   const received: ReceivedHeaders = {headers}
   if (!any) return received
-  for (const [property, header] of Object.entries(PROPERTY_HEADERS) as Array<[PropertyName, string]>) {
+  for (const [property, header] of PROPERTY_PAIRS) {
     if (header in headers) {
       received[property] = headers[header]
       delete headers[header]
