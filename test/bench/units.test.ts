@@ -6,9 +6,9 @@ import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIE
 import {IntegrityTracker} from '../../src/bench/integrity.js'
 import {formatStampHeader, readStampHeader} from '../../src/bench/stamp-header.js'
 import {PayloadSource} from '../../src/bench/payload.js'
-import {defaultBenchOptions} from '../../src/bench/options.js'
+import {defaultBenchOptions, type BenchOptions} from '../../src/bench/options.js'
 import {BenchRunner} from '../../src/bench/runner.js'
-import {Producer} from '../../src/bench/producer.js'
+import {Producer, type ProducerSetup} from '../../src/bench/producer.js'
 import {Measurements} from '../../src/bench/measurements.js'
 import type {Driver} from '../../src/drivers/types.js'
 import {DeliveryError, UsageError} from '../../src/errors.js'
@@ -216,30 +216,35 @@ describe('recycled bodies (memory://)', () => {
   })
 })
 
+/** One producer on `driver` with the rest of its setup made up: the whole count is its quota. */
+function testProducer(driver: Driver, options: BenchOptions, setup: Partial<ProducerSetup> & Pick<ProducerSetup, 'payload' | 'releaseOnConfirm'>): Producer {
+  return new Producer({
+    driver,
+    producerId: 0,
+    producers: 1,
+    queue: 'q',
+    queueIndex: 0,
+    options,
+    measurements: new Measurements(0, false),
+    integrity: new IntegrityTracker(),
+    quota: options.count,
+    startNs: 0,
+    stampInHeader: false,
+    stopped: () => false,
+    fail: (error) => {
+      throw error
+    },
+    ...setup,
+  })
+}
+
 describe('closed-loop producer', () => {
   it('yields to the event loop about every millisecond even when every confirm is a microtask', async () => {
     // memory:// confirms are microtasks, so waiting for confirm-window room never lets timers
     // run: without its own yields the producer would starve the interval ticker and the
     // queue-length sampler for the whole run.
     const driver = {publish: () => Promise.resolve()} as unknown as Driver
-    const producer = new Producer({
-      driver,
-      producerId: 0,
-      producers: 1,
-      queue: 'q',
-      queueIndex: 0,
-      options: defaultBenchOptions({count: 300_000}),
-      measurements: new Measurements(0, false),
-      integrity: new IntegrityTracker(),
-      quota: 300_000,
-      startNs: 0,
-      payload: PayloadSource.random(64, 64),
-      releaseOnConfirm: false,
-      stopped: () => false,
-      fail: (error) => {
-        throw error
-      },
-    })
+    const producer = testProducer(driver, defaultBenchOptions({count: 300_000}), {payload: PayloadSource.random(64, 64), releaseOnConfirm: false})
     let turns = 0
     let beating = true
     const beat = () => {
@@ -291,24 +296,7 @@ describe('bodies given back on confirm (network drivers)', () => {
     const integrity = new IntegrityTracker()
     const payload = PayloadSource.random(64, 64)
     payload.recycle = true // as the runner sets it
-    const producer = new Producer({
-      driver,
-      producerId: 0,
-      producers: 1,
-      queue: 'q',
-      queueIndex: 0,
-      options: defaultBenchOptions({count: 5000, confirmWindow: window}),
-      measurements: new Measurements(0, false),
-      integrity,
-      quota: 5000,
-      startNs: 0,
-      payload,
-      releaseOnConfirm: true,
-      stopped: () => false,
-      fail: (error) => {
-        throw error
-      },
-    })
+    const producer = testProducer(driver, defaultBenchOptions({count: 5000, confirmWindow: window}), {integrity, payload, releaseOnConfirm: true})
     await producer.run()
     expect(publishes).toBe(5000)
     expect(integrity.publishErrors).toBe(Math.floor(5000 / 97))
