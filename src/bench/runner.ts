@@ -336,5 +336,14 @@ export function healthWarnings(result: BenchResult): string[] {
   if (result.latency.negativeClockSamples > 0) {
     warnings.push(`${result.latency.negativeClockSamples} latency samples were negative (clock difference between hosts): counted, not recorded`)
   }
+  const q = result.queueLength
+  const ll = result.littlesLaw
+  if (q.samples >= 5 && q.max === 0 && ll.lambdaW >= 1) {
+    // Seen on memory://, whose broker delivers what a burst published within the same event-loop
+    // turn: the sampler (a timer) only ever runs between turns, when the queue is empty again.
+    warnings.push(
+      `the queue was empty at all ${q.samples} samples while λW says ${ll.lambdaW.toFixed(1)} messages were in the system on average: they came and went between samples${result.meta.backend === 'memory' ? ' (memory:// delivers within one event-loop turn, and the sampler runs between turns)' : ''}, so these samples cannot check Little's law`,
+    )
+  }
   return warnings
 }

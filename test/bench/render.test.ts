@@ -5,6 +5,7 @@ import {Chalk} from 'chalk'
 import {progressLine} from '../../src/bench/progress.js'
 import {renderResult} from '../../src/bench/render.js'
 import type {BenchResult} from '../../src/bench/result.js'
+import {healthWarnings} from '../../src/bench/runner.js'
 
 const fixture = JSON.parse(readFileSync(new URL('fixtures/result.json', import.meta.url), 'utf8')) as BenchResult
 
@@ -30,6 +31,22 @@ describe('renderResult', () => {
     expect(plain).toMatch(/│ lost=0\s+│ 0\s+│ pass\s+│/)
     expect(plain).toMatch(/│ p99<0.001ms\s+│ 1.500\s+│ FAIL\s+│/)
     expect(renderResult(withAssertions, {colour: new Chalk({level: 1})})).toContain('\u001B[31mFAIL')
+  })
+
+  it("warns when the queue was never seen non-empty though λW says messages were in the system (Little's law cannot be checked), and only then", () => {
+    const emptyQueue = (backend: string, max: number, lambdaW: number): BenchResult => ({
+      ...fixture,
+      meta: {...fixture.meta, backend},
+      queueLength: {...fixture.queueLength, samples: 100, mean: max / 2, max},
+      littlesLaw: {...fixture.littlesLaw, lambdaW},
+    })
+    const [memory] = healthWarnings(emptyQueue('memory', 0, 385.6)).filter((w) => w.includes("Little's law"))
+    expect(memory).toBe(
+      "the queue was empty at all 100 samples while λW says 385.6 messages were in the system on average: they came and went between samples (memory:// delivers within one event-loop turn, and the sampler runs between turns), so these samples cannot check Little's law",
+    )
+    expect(healthWarnings(emptyQueue('amqp', 0, 385.6)).filter((w) => w.includes("Little's law"))[0]).not.toContain('memory://')
+    expect(healthWarnings(emptyQueue('memory', 3, 385.6)).filter((w) => w.includes("Little's law"))).toEqual([])
+    expect(healthWarnings(emptyQueue('memory', 0, 0.2)).filter((w) => w.includes("Little's law"))).toEqual([])
   })
 
   it('formats a progress line from an interval', () => {
