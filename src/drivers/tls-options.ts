@@ -47,11 +47,18 @@ export function tlsFileOptions(query: URLSearchParams): ConnectionOptions {
 
 /** The checks Node makes at connect time, made now, each failure naming the URL option concerned. */
 function checkClientCertificate(query: URLSearchParams, cert: Buffer, key: Buffer, passphrase: string | undefined): void {
+  // OpenSSL 3 reports a wrong passphrase as "bad decrypt" or, when the garbage it decrypted happens to
+  // pass the padding check (about 1 in 256 keys), as a decoder failure ("unsupported"): for an
+  // encrypted key file both mean the passphrase.
+  const encryptedKey = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key.toString('latin1'))
   const attempt = (option: string, secure: Parameters<typeof createSecureContext>[0]) => {
     try {
       createSecureContext(secure)
     } catch (error) {
-      throw new UsageError(`--url ?${option}: ${pemProblem(error, query.get(option) ?? '')}`)
+      const code = String((error as NodeJS.ErrnoException).code ?? '')
+      const file = query.get(option) ?? ''
+      const wrongPassphrase = option === 'keyfile' && encryptedKey && (code === 'ERR_OSSL_BAD_DECRYPT' || code === 'ERR_OSSL_UNSUPPORTED')
+      throw new UsageError(`--url ?${option}: ${wrongPassphrase ? `cannot decrypt "${file}": wrong or missing ?passphrase (the key is encrypted)` : pemProblem(error, file)}`)
     }
   }
   attempt('certfile', {cert})
@@ -64,8 +71,6 @@ function pemProblem(error: unknown, file: string): string {
   switch (code) {
     case 'ERR_OSSL_X509_KEY_VALUES_MISMATCH':
       return `"${file}" is not the private key of ?certfile (key values mismatch)`
-    case 'ERR_OSSL_BAD_DECRYPT':
-      return `cannot decrypt "${file}": wrong or missing ?passphrase (the key is encrypted)`
     case 'ERR_OSSL_PEM_NO_START_LINE':
       return `"${file}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`
     case 'ERR_OSSL_UNSUPPORTED':
