@@ -1,5 +1,5 @@
 // The real CLI (bin/run.js over dist/; `npm run build` first).
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, onTestFinished} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 
 describe('mqkit bench (CLI)', () => {
@@ -40,10 +40,11 @@ describe('mqkit bench (CLI)', () => {
 
 describe('mqkit bench --html (CLI)', () => {
   it('writes a self-contained HTML report beside the normal output; an unwritable target fails before the run', async () => {
-    const {mkdtempSync, readFileSync} = await import('node:fs')
+    const {mkdtempSync, readFileSync, rmSync} = await import('node:fs')
     const {tmpdir} = await import('node:os')
     const path = await import('node:path')
     const dir = mkdtempSync(path.join(tmpdir(), 'mqkit-bench-html-'))
+    onTestFinished(() => rmSync(dir, {recursive: true, force: true}))
     const file = path.join(dir, 'report.html')
     const r = await runCli(['bench', '--count', '2000', '--html', file, '--quiet'])
     expect(r.code).toBe(0)

@@ -1,5 +1,5 @@
 // Known ground truth on memory://: the bench must report what was set up.
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, onTestFinished} from 'vitest'
 import {createDriver} from '../../src/drivers/index.js'
 import type {ConsumeOptions, Driver, MessageHandler} from '../../src/drivers/types.js'
 import {defaultBenchOptions, type BenchOptions} from '../../src/bench/options.js'
@@ -161,10 +161,12 @@ describe('bench ground truth on memory://', () => {
 
 describe('payload file, keys and server metadata on memory://', () => {
   it('sends the file bytes behind the stamp with keys in turn; the result names the broker', async () => {
-    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {mkdtempSync, rmSync, writeFileSync} = await import('node:fs')
     const {tmpdir} = await import('node:os')
     const path = await import('node:path')
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mqkit-payload-')), 'p.json')
+    const dir = mkdtempSync(path.join(tmpdir(), 'mqkit-payload-'))
+    onTestFinished(() => rmSync(dir, {recursive: true, force: true}))
+    const file = path.join(dir, 'p.json')
     const payload = '{"order": 42, "items": ["a", "b"]}'
     writeFileSync(file, payload)
     const seen: Array<{tail: string; key?: string}> = []

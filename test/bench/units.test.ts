@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, onTestFinished} from 'vitest'
 import {evaluateAssertions, parseAssertion} from '../../src/bench/assert.js'
 import {parseBenchOptions, parseRateSteps, parseWork} from '../../src/bench/options.js'
 import type {BenchResult} from '../../src/bench/result.js'
@@ -122,10 +122,12 @@ describe('--assert', () => {
 
 describe('--payload, --key, --keys', () => {
   it('takes the payload size from the file, refuses --size with it, and names a missing file', async () => {
-    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {mkdtempSync, rmSync, writeFileSync} = await import('node:fs')
     const {tmpdir} = await import('node:os')
     const path = await import('node:path')
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mqkit-payload-')), 'p.bin')
+    const dir = mkdtempSync(path.join(tmpdir(), 'mqkit-payload-'))
+    onTestFinished(() => rmSync(dir, {recursive: true, force: true}))
+    const file = path.join(dir, 'p.bin')
     writeFileSync(file, Buffer.from('hello payload'))
     expect(parseBenchOptions({payload: file})).toMatchObject({payloadFile: file, sizeBytes: 40 + 13, maxSizeBytes: 40 + 13})
     expect(() => parseBenchOptions({payload: file, size: '1KiB'})).toThrow(/--payload and --size/)

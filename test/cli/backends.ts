@@ -3,7 +3,8 @@
 // run when reachable (under CI=true an unreachable broker fails, see test/helpers/brokers.ts).
 import os from 'node:os'
 import path from 'node:path'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {afterAll} from 'vitest'
 import {AMQP_URL, amqpAvailable, KAFKA_URL, kafkaAvailable} from '../helpers/brokers.js'
 
 export interface CliBackend {
@@ -18,6 +19,9 @@ export interface CliBackend {
 }
 
 const storeDir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-cli-'))
+// Each test file that imports this module gets its own (modules are evaluated per file); the
+// hook lands on that file's suite.
+afterAll(() => rmSync(storeDir, {recursive: true, force: true}))
 
 export const CLI_BACKENDS: CliBackend[] = [
   {

@@ -1,12 +1,13 @@
 // `mqkit report` through the real CLI (bin/run.js over dist/; `npm run build` first).
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 import {CLOSED_LOOP_FILE, fixture, OPEN_LOOP_FILE} from './fixtures.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-report-cli-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
 /** The error line the command printed (oclif may print unrelated warnings around it). */
 function errorLines(stderr: string): string[] {

@@ -1,5 +1,5 @@
 // The HTML report: self-contained (no network), escaped, with the three charts drawn from the data.
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -74,14 +74,18 @@ describe('renderHtmlReport', () => {
 
   it('writes the file, and a failed write is a usage error naming --html', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-html-'))
-    const file = path.join(dir, 'r.html')
-    writeHtmlReport(open, file)
-    expect(readFileSync(file, 'utf8')).toBe(html)
-    expect(() => writeHtmlReport(open, path.join(dir, 'missing', 'r.html'))).toThrow(/^--html .*missing\/r\.html: cannot write \(ENOENT\)$/)
-    // Checked up front (before a long bench run): same cases, clearer words.
-    expect(() => assertHtmlWritable(file)).not.toThrow()
-    expect(() => assertHtmlWritable(path.join(dir, 'missing', 'r.html'))).toThrow(/^--html .*: cannot write \(directory .*missing does not exist\)$/)
-    expect(() => assertHtmlWritable(dir)).toThrow(/cannot write \(it is a directory\)$/)
+    try {
+      const file = path.join(dir, 'r.html')
+      writeHtmlReport(open, file)
+      expect(readFileSync(file, 'utf8')).toBe(html)
+      expect(() => writeHtmlReport(open, path.join(dir, 'missing', 'r.html'))).toThrow(/^--html .*missing\/r\.html: cannot write \(ENOENT\)$/)
+      // Checked up front (before a long bench run): same cases, clearer words.
+      expect(() => assertHtmlWritable(file)).not.toThrow()
+      expect(() => assertHtmlWritable(path.join(dir, 'missing', 'r.html'))).toThrow(/^--html .*: cannot write \(directory .*missing does not exist\)$/)
+      expect(() => assertHtmlWritable(dir)).toThrow(/cannot write \(it is a directory\)$/)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
 

@@ -1,9 +1,9 @@
 // The HTML report renders in a real browser (headless Chromium), offline, without errors.
-import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
-import {beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {renderHtmlReport} from '../../src/report/html.js'
 import {mergeResults} from '../../src/report/merge.js'
 import {chromiumOrSkip, pngSize, runChromium} from './chromium.js'
@@ -21,6 +21,7 @@ describe.skipIf(!chromium)('HTML report in headless Chromium', () => {
     page = path.join(dir, 'report.html')
     writeFileSync(page, renderHtmlReport([mergeResults([open, open], ['gen1.json', 'gen2.json'])]))
   })
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
   it('loads with the three charts in the DOM and no console error', async () => {
     const {stdout, stderr} = await runChromium(chromium!, pathToFileURL(page).href, ['--dump-dom'])
