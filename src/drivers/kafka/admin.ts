@@ -5,6 +5,7 @@ import type {Admin, ITopicConfig} from 'kafkajs'
 import {NotFoundError, PreconditionError, UnsupportedError, UsageError} from '../../errors.js'
 import type {DeclareResult, QueueSpec} from '../types.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
+import {awaitLeaders, failedAwaitingLeaders, retryWhileLeadersSettle} from './settling.js'
 
 const {ConfigResourceTypes} = kafkajs
 
@@ -93,7 +94,14 @@ export async function declareTopic(admin: Admin, spec: QueueSpec): Promise<Decla
   try {
     created = await admin.createTopics({topics: [topic], waitForLeaders: true})
   } catch (error) {
-    throw toMqkitError(error, {action: `declare topic "${spec.name}"`, topic: spec.name})
+    if (!failedAwaitingLeaders(error)) throw toMqkitError(error, {action: `declare topic "${spec.name}"`, topic: spec.name})
+    // Created; its leaders took longer than the client's retries (settling.ts).
+    try {
+      await awaitLeaders(admin, spec.name)
+    } catch (waitError) {
+      throw toMqkitError(waitError, {action: `declare topic "${spec.name}"`, topic: spec.name})
+    }
+    created = true
   }
   if (!created) await verifyExisting(admin, spec, configs)
   return {created}
@@ -145,7 +153,7 @@ export interface PartitionOffsets {
 
 export async function partitionOffsets(admin: Admin, name: string): Promise<PartitionOffsets[]> {
   try {
-    const offsets = await admin.fetchTopicOffsets(name)
+    const offsets = await retryWhileLeadersSettle(() => admin.fetchTopicOffsets(name))
     return offsets
       .map((o) => ({partition: o.partition, earliest: Number(o.low), latest: Number(o.high)}))
       .sort((a, b) => a.partition - b.partition)
