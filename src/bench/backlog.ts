@@ -19,8 +19,8 @@ export function benchGroup(queue: string): string {
  * every 5 s) could still show deliveries that were acked seconds ago.
  */
 export async function backlog(admin: Driver, names: string[], {readyOnly = false} = {}): Promise<number> {
-  // Only a log's length depends on the group; a queue broker answers for all queues at once.
-  const perGroup = admin.features.ordering === 'partition'
+  // Only a log's backlog depends on the group; a queue broker answers for all queues at once.
+  const perGroup = admin.features.backlogIsGroupLag === true
   const results = perGroup ? await Promise.all(names.map((name) => admin.inspect([name], {group: benchGroup(name)}))) : [await admin.inspect(names)]
   let sum = 0
   for (const result of results) for (const q of result.queues) sum += readyOnly ? q.ready : q.ready + q.inFlight

@@ -54,6 +54,12 @@ export interface Features {
    * brokers have no such point (a queue is never "read to the end"). @default false
    */
   endOfLog?: boolean
+  /**
+   * Consuming does not remove messages (a log): what a consumer group still has to read is its
+   * lag, which inspect() reports per group (InspectOptions.group). Queue brokers count one backlog
+   * per queue, whoever consumes it. @default false
+   */
+  backlogIsGroupLag?: boolean
 }
 
 export type Overflow = 'drop-head' | 'reject-publish'

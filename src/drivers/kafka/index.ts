@@ -36,6 +36,7 @@ export const KAFKA_FEATURES: Features = {
   redeliverOnClose: true,
   crossProcess: true,
   endOfLog: true,
+  backlogIsGroupLag: true,
 }
 
 export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Driver {
