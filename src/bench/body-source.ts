@@ -4,6 +4,15 @@ import {readPayloadFile, type BenchOptions} from './options.js'
 import {PayloadSource, type BodySource} from './payload.js'
 import {SharedPayload} from './shared-payload.js'
 
+/**
+ * Where a run's timing stamp travels: as the workload says, else a record header on Kafka, whose
+ * consumers take a record's value for the payload (stamp-header.ts), and the body's first bytes
+ * elsewhere (stamp.ts), which cost no header encoding.
+ */
+export function stampPlacement(o: BenchOptions, backend: string): 'body' | 'header' {
+  return o.stamp ?? (backend === 'kafka' ? 'header' : 'body')
+}
+
 export function bodySource(o: BenchOptions, stampInHeader: boolean): BodySource {
   const file = o.payloadFile !== undefined ? readPayloadFile(o.payloadFile) : undefined
   if (stampInHeader) {

@@ -16,7 +16,7 @@ import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
 import {nowNs} from './clock.js'
 import {IntegrityTracker} from './integrity.js'
 import {Measurements} from './measurements.js'
-import {bodySource} from './body-source.js'
+import {bodySource, stampPlacement} from './body-source.js'
 import type {BenchOptions} from './options.js'
 import {Producer} from './producer.js'
 import {buildResult, type BenchResult, type HealthFigures} from './result.js'
@@ -134,9 +134,8 @@ export class BenchRunner extends EventEmitter {
     signal?.addEventListener('abort', onAbort)
     if (signal?.aborted) this.stop()
 
-    // By default a record header on Kafka, whose consumers take a record's value for the payload
-    // (stamp-header.ts); elsewhere the body's first bytes (stamp.ts), which cost no header encoding.
-    const stampInHeader = (o.stamp ?? (admin.backend === 'kafka' ? 'header' : 'body')) === 'header'
+    const stamp = stampPlacement(o, admin.backend)
+    const stampInHeader = stamp === 'header'
     const payload = bodySource(o, stampInHeader)
     // Stamped bodies are reused once nothing holds them (payload.ts). memory:// hands its consumers
     // the published Buffer itself and drops it on ack: the consumer gives it back. Every other
@@ -258,7 +257,7 @@ export class BenchRunner extends EventEmitter {
     }
     const server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
     const result = buildResult({
-      options: {...o, stamp: stampInHeader ? 'header' : 'body'},
+      options: {...o, stamp},
       mqkitVersion: this.env.mqkitVersion,
       backend: admin.backend,
       url: admin.displayUrl,

@@ -18,6 +18,7 @@ import {mergeIntegrity, type IntegritySnapshot} from './integrity.js'
 import type {BenchOptions} from './options.js'
 import type {BenchResult} from './result.js'
 import {backlog} from './backlog.js'
+import {stampPlacement} from './body-source.js'
 import {benchQueueSpec} from './queue-setup.js'
 import {queueNames, type BenchEnvironment, type BenchStart} from './runner.js'
 import type {IntervalStats} from './measurements.js'
@@ -133,8 +134,7 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
     )
     merged.integrity = mergeIntegrity(results.map((r) => r.integrity)).figures(o.consumers > 0 ? leftInQueue : 0)
     if (o.consumers === 0) merged.integrity.leftInQueue = leftInQueue
-    // The workers' own workload says where they put the stamp (the runner resolves the default).
-    merged.workload = {...o, stamp: results[0]?.result.workload.stamp ?? o.stamp, mode: o.rate ? 'open-loop' : 'closed-loop'}
+    merged.workload = {...o, stamp: stampPlacement(o, admin.backend), mode: o.rate ? 'open-loop' : 'closed-loop'}
     merged.meta.queues = names
     merged.meta.server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
     return merged

@@ -16,7 +16,7 @@ import {kafkaErrorType, toMqkitError} from './errors.js'
 import {KafkaDelivery} from './delivery.js'
 import {committedOffsets} from './group-offsets.js'
 import {CommitLedger} from './ledger.js'
-import {AssignmentAcks, type PartitionAcks} from './offsets.js'
+import {AssignmentAcks} from './offsets.js'
 import {resolveStart} from './position.js'
 import {Permits} from './permits.js'
 
@@ -184,15 +184,15 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
   })
 
   /** Deliveries handed to the handler and not settled yet, per partition by offset. */
-  const inFlight = new Map<number, Map<number, KafkaDelivery<PartitionAcks>>>()
+  const inFlight = new Map<number, Map<number, KafkaDelivery>>()
   const inFlightOn = (partition: number) => {
     let byOffset = inFlight.get(partition)
     if (!byOffset) inFlight.set(partition, (byOffset = new Map()))
     return byOffset
   }
   /** Who waits for an in-flight delivery to settle (a refetch after a rejoin; rare, so kept apart). */
-  const settleWaiters = new Map<KafkaDelivery<PartitionAcks>, Array<() => void>>()
-  const settledSignal = (original: KafkaDelivery<PartitionAcks>) =>
+  const settleWaiters = new Map<KafkaDelivery, Array<() => void>>()
+  const settledSignal = (original: KafkaDelivery) =>
     new Promise<void>((resolve) => {
       const waiting = settleWaiters.get(original)
       if (waiting) waiting.push(resolve)
@@ -211,7 +211,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
   }
 
   /** A delivery was acked (or dropped): free its permit, advance its partition's position, commit. */
-  const settle = (delivery: KafkaDelivery<PartitionAcks>): Promise<void> => {
+  const settle = (delivery: KafkaDelivery): Promise<void> => {
     if (!delivery.markSettled()) return Promise.resolve()
     unsettled--
     const partition = delivery.partition
@@ -226,7 +226,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
       }
       permits.release()
     }
-    const acked = delivery.context
+    const acked = delivery.tracker
     acked.ack(offset)
     ledger.acked(partition, offset)
     if (acked.committable !== undefined) ledger.settledUpTo(partition, acked.committable)

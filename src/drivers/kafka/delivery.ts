@@ -9,14 +9,14 @@ import type {KafkaMessage} from 'kafkajs'
 import {UnsupportedError} from '../../errors.js'
 import type {Delivery, Headers} from '../types.js'
 import {headersFromRecord} from './headers.js'
+import type {PartitionAcks} from './offsets.js'
 
 const SETTLED = Promise.resolve()
 
 /** What the subscription does when a delivery is acked or dropped (at most once per delivery: see markSettled). */
-export type Settle<C> = (delivery: KafkaDelivery<C>) => Promise<void>
+export type Settle = (delivery: KafkaDelivery) => Promise<void>
 
-/** `context`: the subscription's own per-delivery datum (its partition's ack tracker of the generation that fetched it). */
-export class KafkaDelivery<C> implements Delivery {
+export class KafkaDelivery implements Delivery {
   readonly queue: string
   readonly body: Buffer
   readonly key: string | undefined
@@ -32,11 +32,11 @@ export class KafkaDelivery<C> implements Delivery {
   /** The offset as a number (the bookkeeping's key). */
   readonly #offset: number
   readonly #autoAck: boolean
-  readonly #context: C
-  readonly #settle: Settle<C>
+  readonly #tracker: PartitionAcks
+  readonly #settle: Settle
   #settled = false
 
-  constructor(topic: string, partition: number, offset: number, message: KafkaMessage, redelivered: boolean, autoAck: boolean, context: C, settle: Settle<C>) {
+  constructor(topic: string, partition: number, offset: number, message: KafkaMessage, redelivered: boolean, autoAck: boolean, tracker: PartitionAcks, settle: Settle) {
     const received = headersFromRecord(message.headers)
     this.queue = topic
     this.body = message.value ?? Buffer.alloc(0)
@@ -52,20 +52,17 @@ export class KafkaDelivery<C> implements Delivery {
     this.offset = message.offset
     this.#offset = offset
     this.#autoAck = autoAck
-    this.#context = context
+    this.#tracker = tracker
     this.#settle = settle
   }
 
-  get context(): C {
-    return this.#context
+  /** Its partition's ack tracker, of the group generation that fetched it. */
+  get tracker(): PartitionAcks {
+    return this.#tracker
   }
 
   get offsetNumber(): number {
     return this.#offset
-  }
-
-  get settled(): boolean {
-    return this.#settled
   }
 
   /** Mark settled; false when it was already (later ack/nack calls are ignored). */

@@ -20,17 +20,30 @@ function settling(error: unknown, unknownTopicToo: boolean): boolean {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** run(), again after a growing pause while it fails with a leader election error, until SETTLE_WAIT_MS. */
-export async function retryWhileLeadersSettle<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * attempt() until it gives a value, again after a growing pause while it gives undefined or
+ * fails with a leader election error, for SETTLE_WAIT_MS at most; then `timedOut()` (or the
+ * last error) is thrown.
+ */
+async function untilSettled<T>(attempt: () => Promise<T | undefined>, unknownTopicToo: boolean, timedOut: () => Error): Promise<T> {
   const deadline = Date.now() + SETTLE_WAIT_MS
   for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 1000)) {
+    let failure: unknown
     try {
-      return await run()
+      const value = await attempt()
+      if (value !== undefined) return value
     } catch (error) {
-      if (!settling(error, false) || Date.now() + pauseMs > deadline) throw error
+      if (!settling(error, unknownTopicToo)) throw error
+      failure = error
     }
+    if (Date.now() + pauseMs > deadline) throw failure ?? timedOut()
     await sleep(pauseMs)
   }
+}
+
+/** run(), again while it fails with a leader election error, until SETTLE_WAIT_MS. */
+export function retryWhileLeadersSettle<T>(run: () => Promise<T>): Promise<T> {
+  return untilSettled(run, false, () => new TimeoutError('leader election did not settle'))
 }
 
 /** True when createTopics failed only while waiting for the leaders of the topic it created. */
@@ -40,18 +53,13 @@ export function failedAwaitingLeaders(error: unknown): boolean {
 
 /** Wait until every partition of `topic` (just created) has a leader. */
 export async function awaitLeaders(admin: Admin, topic: string): Promise<void> {
-  const deadline = Date.now() + SETTLE_WAIT_MS
-  for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 1000)) {
-    try {
+  await untilSettled(
+    async () => {
       const {topics} = await admin.fetchTopicMetadata({topics: [topic]})
       const partitions = topics.find((t) => t.name === topic)?.partitions ?? []
-      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return
-    } catch (error) {
-      if (!settling(error, true)) throw error
-    }
-    if (Date.now() + pauseMs > deadline) {
-      throw new TimeoutError(`topic "${topic}" was created, but its partitions had no leader after ${SETTLE_WAIT_MS} ms`)
-    }
-    await sleep(pauseMs)
-  }
+      return partitions.length > 0 && partitions.every((p) => p.leader >= 0) ? true : undefined
+    },
+    true,
+    () => new TimeoutError(`topic "${topic}" was created, but its partitions had no leader after ${SETTLE_WAIT_MS} ms`),
+  )
 }
