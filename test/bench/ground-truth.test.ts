@@ -62,14 +62,17 @@ describe('bench ground truth on memory://', () => {
     // Every message spins exactly to its 5 ms deadline: the typical one reports 5.00x ms.
     expect(result.handling.min).toBeGreaterThanOrEqual(5)
     expect(Math.abs(result.handling.p50 - 5) / 5).toBeLessThan(0.02)
-    // The mean is ΣTᵢ/n of wall time: within 2 % of 5 ms, and within 2 % of what an independent
-    // observer saw. A spin the OS preempts across its deadline really does take longer (measured
-    // on this 2-core machine at load 4–7: +1.6 % to +12 %), which is why this file runs alone
-    // (vitest.config.ts) before the other test files load both cores.
+    // The typical spin stops within 2 % of its deadline; the OS may preempt a few spins across it
+    // (the CI machine also runs Kafka, RabbitMQ and four other services), so p90, not max.
+    expect(Math.abs(result.handling.p90 - 5) / 5).toBeLessThan(0.02)
+    // The mean is ΣTᵢ/n of wall time, so a preempted spin counts at what it really took: the
+    // truth to compare with is the independent observer's mean, within 2 %. The absolute bound is
+    // loose on purpose: one 20 ms stall in 150 spins is +2.7 % (seen once in CI), and a measured
+    // stall is the right answer, not an error. 15 % still fails an overhead of ~0.75 ms a message.
     const observedMeanMs = observedSumMs / observedCount
-    expect(result.handling.mean).toBeGreaterThanOrEqual(5)
-    expect(Math.abs(result.handling.mean - 5) / 5).toBeLessThan(0.02)
     expect(Math.abs(result.handling.mean - observedMeanMs) / observedMeanMs).toBeLessThan(0.02)
+    expect(result.handling.mean).toBeGreaterThanOrEqual(5)
+    expect(result.handling.mean).toBeLessThan(5 * 1.15)
     expect(result.integrity).toMatchObject({lost: 0, duplicates: 0, received: 150})
   })
 
