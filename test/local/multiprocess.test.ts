@@ -77,7 +77,9 @@ describe('local store across processes', () => {
     const driver = await connected(url)
     await driver.declare({name: queue})
     const logs = {a: path.join(folder, 'a.log'), b: path.join(folder, 'b.log'), producer: path.join(folder, 'p.log')}
-    const consumerA = start('consumer.mjs', [url, queue, '50', logs.a])
+    // A acks its first TOTAL/5 and then holds what it gets: when the kill comes, it holds deliveries
+    // unacked (a race otherwise: A could ack its last ones between the check below and the kill).
+    const consumerA = start('consumer.mjs', [url, queue, '50', logs.a, String(TOTAL / 5)])
     const consumerB = start('consumer.mjs', [url, queue, '50', logs.b])
     await waitFor('both consumers ready', () => logLines(logs.a).length > 0 && logLines(logs.b).length > 0, 15_000)
     const producer = start('producer.mjs', [url, queue, String(TOTAL), '200', logs.producer])
