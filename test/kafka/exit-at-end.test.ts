@@ -9,8 +9,10 @@ import {collector, kafkaDriver, topicName} from './helpers.js'
 
 const available = await kafkaAvailable()
 
-/** Well under any idle timeout: -e must not wait for one. */
-const PROMPT_MS = 15_000
+// No wall-clock bound on how soon -e ends: on a loaded 2-core CI machine (private brokers starting
+// beside these tests) a 1.5 s run once took 16 s with everything else right. What -e must not do is
+// wait for some timer instead of seeing the end: the summary's "(end of log reached)" says which
+// way it ended, and consumeCli's 45 s limit fails a run that never ends (there is no idle timeout).
 
 describe('--exit-at-end on a backend without an end of log', () => {
   it('memory:// refuses it with exit 7 and points to --idle-timeout', async () => {
@@ -51,18 +53,15 @@ describe.runIf(available)('--exit-at-end on kafka:// (real broker)', () => {
     await driver?.close()
   })
 
-  it('3 partitions × 10 messages → exactly 30 lines, exit 0, promptly; the group has lag 0 afterwards', async () => {
+  it('3 partitions × 10 messages → exactly 30 lines, exit 0 at the end of the log; the group has lag 0 afterwards', async () => {
     const topic = await declare('e30', 3, 10)
     const group = topicName('g')
-    const started = Date.now()
     const result = await consumeCli([topic, '--group', group, '--from', 'beginning', '-e'])
-    const elapsedMs = Date.now() - started
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.split('\n').filter(Boolean)
     expect(lines).toHaveLength(30)
     expect(new Set(lines).size).toBe(30)
     expect(result.stderr).toMatch(/30 messages.*\(end of log reached\)/)
-    expect(elapsedMs).toBeLessThan(PROMPT_MS)
     const stats = await driver.inspect([topic], {group})
     expect(stats.queues[0]).toMatchObject({lag: 0, ready: 0})
     // A second run of the same group is at the end at once.
@@ -71,14 +70,12 @@ describe.runIf(available)('--exit-at-end on kafka:// (real broker)', () => {
     expect(again.stdout).toBe('')
   })
 
-  it('an empty topic ends promptly with 0 lines', async () => {
+  it('an empty topic ends at once with 0 lines (end of log reached, no timeout)', async () => {
     const topic = await declare('empty', 2, 0)
-    const started = Date.now()
     const result = await consumeCli([topic, '--from', 'beginning', '--exit-at-end', '--json'])
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toBe('')
     expect(result.stderr).toMatch(/0 messages.*\(end of log reached\)/)
-    expect(Date.now() - started).toBeLessThan(PROMPT_MS)
   })
 
   it('start positions: --from end → 0 lines; --from 3 → offsets 3 and 4 of each partition; a timestamp', async () => {
