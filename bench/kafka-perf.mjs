@@ -14,6 +14,8 @@
 //     raw-bare the same without the header: what kafkajs does for a bare 1 KiB record
 //     raw-2    raw with two half-size requests in flight (does NOT keep order; shows what the
 //              ordering rule costs)
+//     driver   the raw loop's records published one by one through mqkit's Kafka driver (publish()
+//              promises, at most WINDOW unconfirmed): the driver's own cost, apart from bench's
 //     bench    BenchRunner publish-only: producers 1, consumers 0, confirm window 1000 (the stamp in
 //              a header, the Kafka default)
 //     bench-body  the same with --stamp body (the stamp in the value's first 40 bytes, no header):
@@ -23,6 +25,9 @@
 //     raw      kafkajs consumer (the driver's group timings), eachMessage reading the stamp header,
 //              offsets committed once per event-loop turn as the driver does, fed by the raw
 //              producer loop
+//     driver consume  the raw producer loop feeding a consumer through mqkit's Kafka driver
+//              (prefetch 1000, the handler reads the stamp header and acks): what the driver's
+//              commit-after-ack bookkeeping costs, apart from bench's measuring
 //     bench    BenchRunner with consumers 1, prefetch 1000 (its clock starts once its consumer has joined)
 // Usage: node bench/kafka-perf.mjs [records=100000] [rounds=3]
 // Env: PERF_ACKS=leader|all|none (default leader = acks 1), PERF_KAFKA_QUERY (driver knobs for
@@ -55,6 +60,7 @@ const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const {BenchRunner, defaultBenchOptions} = await loadBench()
 const {formatStampHeader, readStampHeader, STAMP_HEADER} = await import(pathToFileURL(path.join(DIST, 'bench', 'stamp-header.js')).href)
 const {nowNs} = await import(pathToFileURL(path.join(DIST, 'bench', 'clock.js')).href)
+const {createDriver} = await import(pathToFileURL(path.join(DIST, 'drivers', 'index.js')).href)
 const {MAX_REQUEST_RECORD_BYTES, recordBytes} = await import(pathToFileURL(path.join(DIST, 'drivers', 'kafka', 'publish.js')).href)
 const kafka = new Kafka({clientId: 'mqkit-perf-raw', brokers: [BROKER], logLevel: logLevel.NOTHING})
 const admin = kafka.admin()
@@ -105,6 +111,88 @@ async function rawPublish(inFlight, stamped = true) {
       await producer.disconnect()
     }
   })
+}
+
+/** A connected mqkit driver on BENCH_URL, closed after `work`. */
+async function withDriver(work) {
+  const driver = await createDriver(BENCH_URL, {clientName: 'mqkit perf driver'})
+  await driver.connect()
+  try {
+    return await work(driver)
+  } finally {
+    await driver.close().catch(() => {})
+  }
+}
+
+
+/** The raw loop's records through driver.publish(), at most WINDOW unconfirmed. */
+function driverPublish() {
+  return withTopic('driver', (topic) =>
+    withDriver(async (driver) => {
+      const body = Buffer.alloc(SIZE, 'x')
+      let sent = 0
+      let confirmed = 0
+      let failure
+      let wake
+      const onConfirm = () => {
+        confirmed++
+        wake?.()
+      }
+      const onFail = (error) => {
+        failure ??= error
+        confirmed++
+        wake?.()
+      }
+      const start = process.hrtime.bigint()
+      while (sent < COUNT) {
+        if (sent - confirmed >= WINDOW) {
+          await new Promise((resolve) => (wake = resolve))
+          wake = undefined
+          continue
+        }
+        const sequence = sent++
+        driver.publish(topic, {body, acks: ACKS_CODE, headers: {[STAMP_HEADER]: formatStampHeader(0, sequence, 0, nowNs(), 0)}}).then(onConfirm, onFail)
+      }
+      while (confirmed < COUNT) {
+        await new Promise((resolve) => (wake = resolve))
+        wake = undefined
+      }
+      if (failure) throw failure
+      return COUNT / seconds(start, process.hrtime.bigint())
+    }),
+  )
+}
+
+/** The raw producer loop feeding a consumer through the driver; msg/s from the first publish to the last receipt. */
+function driverConsume() {
+  return withTopic('driverc', (topic) =>
+    withDriver(async (driver) => {
+      const producer = kafka.producer({allowAutoTopicCreation: false})
+      await producer.connect()
+      try {
+        let received = 0
+        let lastNs = 0n
+        let done
+        const finished = new Promise((resolve) => (done = resolve))
+        const fields = new Float64Array(5)
+        const subscription = await driver.consume(topic, {from: {kind: 'beginning'}, prefetch: 1000}, (delivery) => {
+          if (!readStampHeader(delivery.headers[STAMP_HEADER], fields)) throw new Error('driver consume: a record without its stamp')
+          void delivery.ack()
+          if (++received === COUNT) {
+            lastNs = process.hrtime.bigint()
+            done()
+          }
+        })
+        let start = 0n
+        await rawProduce(producer, topic, 1, () => (start = process.hrtime.bigint()))
+        await finished
+        await subscription.cancel()
+        return COUNT / seconds(start, lastNs)
+      } finally {
+        await producer.disconnect()
+      }
+    }),
+  )
 }
 
 async function benchRun(consumers, stamp = undefined) {
@@ -188,10 +276,11 @@ const publishSide = {
   raw: () => rawPublish(1),
   'raw-bare': () => rawPublish(1, false),
   'raw-2': () => rawPublish(2),
+  driver: driverPublish,
   bench: () => benchRun(0),
   'bench-body': () => benchRun(0, 'body'),
 }
-const consumeSide = process.env.PERF_CONSUME === '0' ? {} : {'raw consume': rawConsume, 'bench consume': () => benchRun(1)}
+const consumeSide = process.env.PERF_CONSUME === '0' ? {} : {'raw consume': rawConsume, 'driver consume': driverConsume, 'bench consume': () => benchRun(1)}
 const only = process.env.PERF_CONTENDERS?.split(',')
 const jobs = Object.entries({...publishSide, ...consumeSide}).filter(([name]) => !only || only.includes(name))
 console.log(`kafka perf: ${fmt(COUNT)} records of ${SIZE} B, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, batch ${BATCH}, bench url ${BENCH_URL}, ${ROUNDS} rounds, dist ${path.relative(repoRoot, DIST) || '.'}`)
@@ -205,12 +294,16 @@ const report = (label, a, b, target) => {
 }
 report('bench / ProducerPerformance (publish msg/s)', 'bench', 'tool', 'match it (1.0x)')
 report('bench / raw kafkajs, one request in flight, same records (publish msg/s)', 'bench', 'raw', '≥ 0.95x')
+report('driver / raw kafkajs, same records (publish msg/s: the driver alone, no measuring)', 'driver', 'raw')
+report('bench / driver (publish msg/s: what bench adds to the driver)', 'bench', 'driver')
 report('bench --stamp body / raw kafkajs without a header (publish msg/s)', 'bench-body', 'raw-bare', '≥ 0.95x')
 report('bench --stamp body / ProducerPerformance (publish msg/s)', 'bench-body', 'tool')
 report('raw kafkajs with the stamp header / without (publish msg/s: what the header costs kafkajs)', 'raw', 'raw-bare')
 report('bench / raw kafkajs, two requests in flight, unordered (publish msg/s)', 'bench', 'raw-2')
 report('raw kafkajs without a header / ProducerPerformance (publish msg/s)', 'raw-bare', 'tool')
 report('bench / raw kafkajs (consumed msg/s, produce and consume at once)', 'bench consume', 'raw consume', '≥ 0.95x')
+report('driver / raw kafkajs consumer (consumed msg/s: commit-after-ack through the driver, no measuring)', 'driver consume', 'raw consume')
+report('bench / driver consumer (consumed msg/s: what bench adds, its producer included)', 'bench consume', 'driver consume')
 const nodeJobs = jobs.filter(([name]) => name !== 'tool')
 console.log(`CPU µs/msg in this process, median: ${nodeJobs.map(([name]) => `${name} ${median(cpuPerMessage[name]).toFixed(1)}`).join(' | ')}`)
 await admin.disconnect()
