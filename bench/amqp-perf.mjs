@@ -19,7 +19,7 @@
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import amqp from 'amqplib'
-import {DIST, fmt, intArg, loadBench, median, mqkitVersion, runRounds, seconds, spread} from './perf-common.mjs'
+import {DIST, fmt, intArg, loadBench, median, mqkitVersion, publishWindowed, receipts, runRounds, seconds, spread} from './perf-common.mjs'
 
 const URL = process.env.MQKIT_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 const COUNT = intArg(2, 100_000)
@@ -36,43 +36,6 @@ let queueSerial = 0
 const queueName = (label) => `mqkit-perf-${label}-${process.pid}-${queueSerial++}`
 
 /** Resolves when `count` receipts were seen; `at()` is the time of the last one. */
-function receipts(count) {
-  let received = 0
-  let lastNs = 0n
-  let done
-  const finished = new Promise((resolve) => (done = resolve))
-  return {
-    finished,
-    at: () => lastNs,
-    one() {
-      if (++received === count) {
-        lastNs = process.hrtime.bigint()
-        done()
-      }
-    },
-  }
-}
-
-/** The closed publish loop both hand-written contenders share: at most WINDOW unconfirmed. */
-async function publishWindowed(publishOne) {
-  let outstanding = 0
-  let wake
-  const confirmed = () => {
-    outstanding--
-    if (wake) {
-      const w = wake
-      wake = undefined
-      w()
-    }
-  }
-  for (let i = 0; i < COUNT; i++) {
-    while (outstanding >= WINDOW) await new Promise((resolve) => (wake = resolve))
-    outstanding++
-    const full = publishOne(confirmed) // a promise only when the socket buffer is full
-    if (full) await full
-  }
-}
-
 async function raw(options) {
   const queue = queueName('raw')
   const [producerConnection, consumerConnection] = await Promise.all([amqp.connect(URL, {noDelay: true}), amqp.connect(URL, {noDelay: true})])
@@ -88,7 +51,7 @@ async function raw(options) {
     })
     const producer = await producerConnection.createConfirmChannel()
     const start = process.hrtime.bigint()
-    await publishWindowed((confirmed) => {
+    await publishWindowed(COUNT, WINDOW, (confirmed) => {
       const writable = producer.sendToQueue(queue, BODY, options, (error) => {
         if (error) throw new Error(`raw: nacked: ${error}`)
         confirmed()
@@ -120,7 +83,7 @@ async function viaDriver() {
       console.error(`driver: publish failed: ${error.message}`)
       process.exit(1)
     }
-    await publishWindowed((confirmed) => {
+    await publishWindowed(COUNT, WINDOW, (confirmed) => {
       producer.publish(queue, {body: BODY, mandatory: false}).then(confirmed, failed)
     })
     await seen.finished

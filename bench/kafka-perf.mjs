@@ -38,7 +38,7 @@ import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import kafkajs from 'kafkajs'
-import {DIST, fmt, intArg, loadBench, median, mqkitVersion, runRounds, seconds, spread} from './perf-common.mjs'
+import {DIST, fmt, intArg, loadBench, median, mqkitVersion, publishWindowed, receipts, runRounds, seconds, spread} from './perf-common.mjs'
 
 const {Kafka, logLevel} = kafkajs
 const COUNT = intArg(2, 100_000)
@@ -124,41 +124,30 @@ async function withDriver(work) {
   }
 }
 
+/** Ends the run: a perf contender that lost a message has no figure worth printing. */
+function fail(what, error) {
+  console.error(`${what}: ${error.message ?? error}`)
+  process.exit(1)
+}
 
 /** The raw loop's records through driver.publish(), at most WINDOW unconfirmed. */
 function driverPublish() {
   return withTopic('driver', (topic) =>
     withDriver(async (driver) => {
       const body = Buffer.alloc(SIZE, 'x')
-      let sent = 0
-      let confirmed = 0
-      let failure
-      let wake
-      const onConfirm = () => {
-        confirmed++
-        wake?.()
-      }
-      const onFail = (error) => {
-        failure ??= error
-        confirmed++
-        wake?.()
-      }
+      const confirms = receipts(COUNT)
+      const failed = (error) => fail('driver: publish failed', error)
+      let sequence = 0
       const start = process.hrtime.bigint()
-      while (sent < COUNT) {
-        if (sent - confirmed >= WINDOW) {
-          await new Promise((resolve) => (wake = resolve))
-          wake = undefined
-          continue
-        }
-        const sequence = sent++
-        driver.publish(topic, {body, acks: ACKS_CODE, headers: {[STAMP_HEADER]: formatStampHeader(0, sequence, 0, nowNs(), 0)}}).then(onConfirm, onFail)
-      }
-      while (confirmed < COUNT) {
-        await new Promise((resolve) => (wake = resolve))
-        wake = undefined
-      }
-      if (failure) throw failure
-      return COUNT / seconds(start, process.hrtime.bigint())
+      await publishWindowed(COUNT, WINDOW, (confirmed) => {
+        const headers = {[STAMP_HEADER]: formatStampHeader(0, sequence++, 0, nowNs(), 0)}
+        driver.publish(topic, {body, acks: ACKS_CODE, headers}).then(() => {
+          confirmed()
+          confirms.one()
+        }, failed)
+      })
+      await confirms.finished
+      return COUNT / seconds(start, confirms.at())
     }),
   )
 }
@@ -170,24 +159,18 @@ function driverConsume() {
       const producer = kafka.producer({allowAutoTopicCreation: false})
       await producer.connect()
       try {
-        let received = 0
-        let lastNs = 0n
-        let done
-        const finished = new Promise((resolve) => (done = resolve))
+        const seen = receipts(COUNT)
         const fields = new Float64Array(5)
         const subscription = await driver.consume(topic, {from: {kind: 'beginning'}, prefetch: 1000}, (delivery) => {
-          if (!readStampHeader(delivery.headers[STAMP_HEADER], fields)) throw new Error('driver consume: a record without its stamp')
+          if (!readStampHeader(delivery.headers[STAMP_HEADER], fields)) fail('driver consume', 'a record without its stamp')
           void delivery.ack()
-          if (++received === COUNT) {
-            lastNs = process.hrtime.bigint()
-            done()
-          }
+          seen.one()
         })
         let start = 0n
         await rawProduce(producer, topic, 1, () => (start = process.hrtime.bigint()))
-        await finished
+        await seen.finished
         await subscription.cancel()
-        return COUNT / seconds(start, lastNs)
+        return COUNT / seconds(start, seen.at())
       } finally {
         await producer.disconnect()
       }
@@ -233,10 +216,7 @@ async function rawConsume() {
     await Promise.all([consumer.connect(), producer.connect()])
     try {
       const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve))
-      let received = 0
-      let lastNs = 0n
-      let done
-      const finished = new Promise((resolve) => (done = resolve))
+      const seen = receipts(COUNT)
       let commitAt = -1
       let commitScheduled = false
       const commit = () => {
@@ -254,17 +234,14 @@ async function rawConsume() {
             commitScheduled = true
             setImmediate(commit)
           }
-          if (++received === COUNT) {
-            lastNs = process.hrtime.bigint()
-            done()
-          }
+          seen.one()
         },
       })
       await joined
       let start = 0n
       await rawProduce(producer, topic, 1, () => (start = process.hrtime.bigint()))
-      await finished
-      return COUNT / seconds(start, lastNs)
+      await seen.finished
+      return COUNT / seconds(start, seen.at())
     } finally {
       await Promise.all([consumer.disconnect(), producer.disconnect()])
     }

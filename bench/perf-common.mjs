@@ -42,6 +42,48 @@ export function intArg(index, fallback) {
   return value
 }
 
+/** Counts receipts; `finished` resolves at the `count`-th, whose time `at()` gives (process.hrtime.bigint()). */
+export function receipts(count) {
+  let received = 0
+  let lastNs = 0n
+  let done
+  const finished = new Promise((resolve) => (done = resolve))
+  return {
+    finished,
+    at: () => lastNs,
+    one() {
+      if (++received === count) {
+        lastNs = process.hrtime.bigint()
+        done()
+      }
+    },
+  }
+}
+
+/**
+ * The closed publish loop of the hand-written contenders: `count` calls of publishOne(confirmed),
+ * at most `window` unconfirmed; publishOne may return a promise to wait for (a full socket buffer).
+ * Resolves once all are sent; the caller waits for the last confirms (or receipts) itself.
+ */
+export async function publishWindowed(count, window, publishOne) {
+  let outstanding = 0
+  let wake
+  const confirmed = () => {
+    outstanding--
+    if (wake) {
+      const w = wake
+      wake = undefined
+      w()
+    }
+  }
+  for (let i = 0; i < count; i++) {
+    while (outstanding >= window) await new Promise((resolve) => (wake = resolve))
+    outstanding++
+    const full = publishOne(confirmed)
+    if (full) await full
+  }
+}
+
 /** Seconds between two process.hrtime.bigint() readings. */
 export const seconds = (fromNs, toNs) => Number(toNs - fromNs) / 1e9
 

@@ -2,8 +2,8 @@
 // body (or its header: stamp-header.ts), records end-to-end latency (and, open loop, latency
 // from the intended send time), tracks integrity, simulates the handling work, then acks. No
 // object, closure or promise chain per message on the no-work path: it returns nothing, so the
-// driver adds no continuation either. After the ack the body goes back to `release` (memory:// runs recycle
-// the bodies their producers published; see payload.ts).
+// driver adds no continuation either. After the ack the body goes back to `release` (memory://
+// runs recycle the bodies their producers published; see payload.ts).
 import type {Delivery, MessageHandler} from '../drivers/types.js'
 import {nowNs} from './clock.js'
 import type {IntegrityTracker} from './integrity.js'
