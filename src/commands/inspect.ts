@@ -42,9 +42,11 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
     const intervalMs = flags.watch === undefined ? undefined : parseDurationMs('watch', flags.watch, 's')
     const context = driverContext(this.clientName(), flags['connect-timeout'])
     const json = this.jsonEnabled()
+    // A row per partition for the topics asked about; listing every topic shows counts only.
+    const details = names.length > 0
     if (intervalMs === undefined) {
       const snapshot = await withDriver(this.url, context, (driver) => inspectOnce(driver, names, options))
-      if (!json) this.log(renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0}))
+      if (!json) this.log(renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0, details}))
       return snapshot
     }
 
@@ -53,7 +55,7 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
       watchInspect(driver, names, options, Math.max(intervalMs, 100), this.interrupt.signal, (snapshot) => {
         if (json) return void process.stdout.write(`${JSON.stringify(snapshot)}\n`)
         const stamp = `${new Date(snapshot.atMs).toISOString()}  (every ${flags.watch}; Ctrl-C to stop)`
-        const table = renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0})
+        const table = renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0, details})
         // Cursor home + clear screen: redraw in place rather than scrolling.
         process.stdout.write(redraw ? `\x1b[H\x1b[2J${stamp}\n${table}\n` : `${stamp}\n${table}\n\n`)
       }),

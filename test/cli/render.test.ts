@@ -39,6 +39,40 @@ describe('renderers', () => {
     ])
   })
 
+  it('inspect table: a list of records (Kafka partitions) is counted in its column and gets a table per queue', () => {
+    const snapshot = {
+      atMs: 0,
+      queues: [
+        {name: 'orders', ready: 1, inFlight: 0, consumers: 0, lag: 1, extras: {partitions: [{partition: 0, latest: 2, committed: 2, lag: 0}, {partition: 1, latest: 1, committed: null, lag: 1}], replication: 1}},
+        {name: 'empty', ready: 0, inFlight: 0, consumers: 0, lag: 0, extras: {partitions: [], replication: 1}},
+      ],
+      source: 'Kafka admin API',
+      extras: {brokers: ['a:9092', 'b:9092']},
+    }
+    expect(renderInspectTable(snapshot).split('\n')).toEqual([
+      '┌────────┬───────┬───────────┬───────────┬─────┬────────────┬─────────────┐',
+      '│ queue  │ ready │ in flight │ consumers │ lag │ partitions │ replication │',
+      '├────────┼───────┼───────────┼───────────┼─────┼────────────┼─────────────┤',
+      '│ orders │     1 │         0 │         0 │   1 │ 2          │ 1           │',
+      '├────────┼───────┼───────────┼───────────┼─────┼────────────┼─────────────┤',
+      '│ empty  │     0 │         0 │         0 │   0 │ 0          │ 1           │',
+      '└────────┴───────┴───────────┴───────────┴─────┴────────────┴─────────────┘',
+      'partitions of "orders":',
+      '┌───────────┬────────┬───────────┬─────┐',
+      '│ partition │ latest │ committed │ lag │',
+      '├───────────┼────────┼───────────┼─────┤',
+      '│         0 │      2 │         2 │   0 │',
+      '├───────────┼────────┼───────────┼─────┤',
+      '│         1 │      1 │         - │   1 │',
+      '└───────────┴────────┴───────────┴─────┘',
+      'source: Kafka admin API',
+      'brokers: a:9092, b:9092',
+    ])
+    const counted = renderInspectTable(snapshot, {details: false}).split('\n')
+    expect(counted).not.toContain('partitions of "orders":')
+    expect(counted).toContain('(partitions: a row each when the queue is named, e.g. inspect orders)')
+  })
+
   it('message bodies: bytes unchanged in text, base64 in JSON only when not UTF-8', () => {
     const delivery = {body: Buffer.from([0x61, 0x0d]), key: 'k'} as Delivery
     expect([...textLine(delivery)]).toEqual([0x61, 0x0d, 0x0a])

@@ -4,6 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {PartitionAcks} from '../../src/drivers/kafka/offsets.js'
 import type {Driver} from '../../src/drivers/types.js'
 import {KAFKA_URL, kafkaAvailable, waitFor} from '../helpers/brokers.js'
+import {runCli} from '../helpers/cli.js'
 import {collector, kafkaDriver, publishAll, topicName} from './helpers.js'
 
 const available = await kafkaAvailable()
@@ -123,6 +124,13 @@ describe.runIf(available)('kafka features (real broker)', () => {
     const withGroup = await driver.inspect([topic], {group})
     expect(withGroup.queues[0]).toMatchObject({ready: 4, lag: 4})
     expect(withGroup.source).toMatch(/lag of group/)
+    // The command's table: a partitions count in the row, then a row per partition (not JSON in a cell).
+    const table = await runCli(['inspect', topic, '--url', KAFKA_URL, '--group', group])
+    expect(table.code).toBe(0)
+    const lines = table.stdout.split('\n')
+    expect(table.stdout).not.toContain('{"partition"')
+    expect(lines).toContain(`partitions of "${topic}":`)
+    expect(lines.filter((line) => /^│\s+[01] │\s+0 │\s+2 │\s+- │\s+2 │$/.test(line))).toHaveLength(2)
     const all = await driver.inspect([])
     expect(all.queues.map((q) => q.name)).toContain(topic)
     expect(all.queues.some((q) => q.name.startsWith('__'))).toBe(false)
