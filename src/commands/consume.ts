@@ -7,6 +7,7 @@ import {withDriver} from '../drivers/index.js'
 import type {Delivery} from '../drivers/types.js'
 import {InterruptedError, UsageError} from '../errors.js'
 import {parseDurationMs, parseInteger} from '../options/parse.js'
+import {compileLineFormat, FORMAT_TOKENS} from '../output/line-format.js'
 import {ndjsonLine, textLine} from '../output/messages.js'
 import {consumeSummary} from '../output/summaries.js'
 
@@ -38,6 +39,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
       description: 'Read a Kafka topic from the beginning with a named consumer group, keys shown (key<TAB>body):',
       command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --group audit --from beginning --key-delimiter "\\t" --idle-timeout 5s',
     },
+    {description: 'Topic, partition, offset and key beside each body, as kcat -f does:', command: `<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --from beginning -e -f '%t [%p] @%o %k: %s\\n'`},
     {description: 'Read a Kafka topic to its current end and exit (kcat -e):', command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --from beginning --exit-at-end'},
     {description: 'On the in-process broker (same process only, so useful mainly for trying flags):', command: '<%= config.bin %> <%= command.id %> orders --url memory:// --idle-timeout 100ms'},
   ]
@@ -57,6 +59,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     group: Flags.string({char: 'g', summary: 'Consumer group (Kafka; default: a fresh unique group).', helpGroup: LOG}),
     from: Flags.string({summary: 'Start at: beginning, end, OFFSET, @EPOCH_MS or an ISO date (Kafka, RabbitMQ streams).', helpGroup: LOG}),
     'key-delimiter': Flags.string({char: 'K', summary: 'Text output: write key<DELIM>body (kcat -K).', helpGroup: OUTPUT}),
+    format: Flags.string({char: 'f', summary: "Text output in kcat's -f format, e.g. '%t [%p] @%o %k: %s\\n' (no newline added).", description: `Tokens: ${FORMAT_TOKENS}.`, helpGroup: OUTPUT}),
   }
 
   protected override defaultUrl(): string {
@@ -73,7 +76,10 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     const json = this.jsonEnabled()
     const keyDelimiter = flags['key-delimiter']
     if (json && keyDelimiter !== undefined) throw new UsageError('--key-delimiter applies to text output; --json already has a key field')
-    const format = (delivery: Delivery) => (json ? ndjsonLine(delivery) : textLine(delivery, keyDelimiter))
+    const lineFormat = flags.format
+    if (lineFormat !== undefined && (json || keyDelimiter !== undefined)) throw new UsageError(`--format cannot be combined with ${json ? '--json' : '--key-delimiter'}`)
+    const formatted = lineFormat === undefined ? undefined : compileLineFormat(lineFormat)
+    const format = (delivery: Delivery) => (json ? ndjsonLine(delivery) : formatted ? formatted(delivery) : textLine(delivery, keyDelimiter))
 
     const output = process.stdout
     let outputError: Error | undefined

@@ -1,6 +1,8 @@
 // Renderers are pure: fixed results in, fixed text out.
 import {describe, expect, it} from 'vitest'
 import {renderInspectTable} from '../../src/output/inspect-table.js'
+import {compileLineFormat} from '../../src/output/line-format.js'
+import {UsageError} from '../../src/errors.js'
 import {bodyFields, textLine} from '../../src/output/messages.js'
 import {consumeSummary, publishSummary} from '../../src/output/summaries.js'
 import type {Delivery} from '../../src/drivers/types.js'
@@ -71,6 +73,17 @@ describe('renderers', () => {
     const counted = renderInspectTable(snapshot, {details: false}).split('\n')
     expect(counted).not.toContain('partitions of "orders":')
     expect(counted).toContain('(partitions: a row each when the queue is named, e.g. inspect orders)')
+  })
+
+  it('consume --format: kcat -f tokens and escapes, body bytes unchanged, absent fields empty, bad formats refused', () => {
+    const kafka = {queue: 'events', body: Buffer.from([0x68, 0xff]), key: 'clé', headers: {a: '1', b: 'x'}, partition: 2, offset: '41', timestampMs: 1700000000000} as Delivery
+    const line = compileLineFormat('%t [%p] @%o %k=%s %S/%K %T {%h} 100%%\\t\\\\\\n')(kafka)
+    expect(line.equals(Buffer.concat([Buffer.from('events [2] @41 clé='), Buffer.from([0x68, 0xff]), Buffer.from(' 2/4 1700000000000 {a=1,b=x} 100%\t\\\n')]))).toBe(true)
+    const queued = {queue: 'jobs', body: Buffer.from('x'), headers: {}, timestampMs: 0} as unknown as Delivery
+    expect(compileLineFormat('%t|%p|%o|%k|%K|%h|%s')(queued).toString()).toBe('jobs||||-1||x')
+    expect(compileLineFormat('%s')(queued).toString()).toBe('x') // no newline added
+    for (const bad of ['%x', 'a%', 'a\\', '\\q']) expect(() => compileLineFormat(bad)).toThrow(UsageError)
+    expect(() => compileLineFormat('%x')).toThrow('unknown token "%x"')
   })
 
   it('message bodies: bytes unchanged in text, base64 in JSON only when not UTF-8', () => {

@@ -137,6 +137,20 @@ describe.runIf(available)('kafka features (real broker)', () => {
     await driver.delete(topic)
   })
 
+  it('consume -f: kcat format with topic, partition, offset and key per message, to the end of the log', async () => {
+    const topic = topicName('format')
+    await driver.declare({name: topic, partitions: 2})
+    await driver.publish(topic, {body: Buffer.from('b0'), key: 'k0', partition: 0})
+    await driver.publish(topic, {body: Buffer.from('b1'), key: 'k1', partition: 1, headers: {h: 'v'}})
+    const result = await runCli(['consume', topic, '--url', KAFKA_URL, '--from', 'beginning', '-e', '-f', '%t|%p|%o|%k|%h|%s\\n'])
+    expect(result.code).toBe(0)
+    expect(result.stdout.split('\n').sort()).toEqual(['', `${topic}|0|0|k0||b0`, `${topic}|1|0|k1|h=v|b1`])
+    const refused = await runCli(['consume', topic, '--url', KAFKA_URL, '-e', '-f', '%q'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.trim()).toBe('mqkit: --format: unknown token "%q" (known: %s %S %k %K %t %p %o %T %h %%)')
+    await driver.delete(topic)
+  })
+
   it('a message seen again after a rebalance/restart is marked redelivered', async () => {
     const topic = topicName('redelivered')
     const group = topicName('g')
