@@ -20,16 +20,23 @@ export type LocalInFlight = (topic: string, group: string) => number
  * Deliveries held by OTHER processes cannot be seen from here and count as ready.
  */
 export async function inspectTopics(admin: Admin, names: string[], options: InspectOptions = {}, localInFlight: LocalInFlight = () => 0): Promise<InspectResult> {
-  const topics = names.length > 0 ? names : await listUserTopics(admin)
   const group = options.group
-  const members = group === undefined ? undefined : await groupMembers(admin, group)
+  // The group's members and the cluster facts are independent of the topics: asked for at once,
+  // so a bench queue-length sample costs two round trips, not five.
+  const membersRead = group === undefined ? undefined : groupMembers(admin, group)
+  const factsRead = clusterFacts(admin)
+  // Settled now so that an early throw below leaves no unhandled rejection; awaited at the end.
+  membersRead?.catch(() => {})
+  const topics = names.length > 0 ? names : await listUserTopics(admin)
   const queues: QueueStats[] = []
   for (const name of topics) {
     const info = await requireTopic(admin, name, 'inspect')
-    // Commits first, end offsets second: a commit can only point at an offset that existed, so read
-    // in this order lag never goes negative while consumers commit between the two requests.
-    const committed = group === undefined ? undefined : await committedOffsets(admin, group, name)
-    const offsets = await partitionOffsets(admin, name)
+    // Commits and end offsets read at the same moment (kafkajs reads the end offsets first): read
+    // one after the other, consumers and producers move on in between, and under load (round
+    // trips of 50 ms at 30 k msg/s) the lag came out ~1,500 messages high (a bench run's Little's
+    // law check was 77 % off). A commit seen ahead of the end offset read beside it makes a
+    // partition's lag 0, not negative.
+    const [committed, offsets] = await Promise.all([group === undefined ? undefined : committedOffsets(admin, group, name), partitionOffsets(admin, name)])
     let retained = 0
     let lag = 0
     const partitions = offsets.map((o) => {
@@ -42,6 +49,7 @@ export async function inspectTopics(admin: Admin, names: string[], options: Insp
       return {partition: o.partition, earliest: o.earliest, latest: o.latest, committed: position ?? null, lag: partitionLag}
     })
     const inFlight = group === undefined ? 0 : Math.min(lag, localInFlight(name, group))
+    const members = await membersRead
     const stats: QueueStats = {
       name,
       ready: committed === undefined ? retained : lag - inFlight,
@@ -55,7 +63,7 @@ export async function inspectTopics(admin: Admin, names: string[], options: Insp
   return {
     queues,
     source: group === undefined ? `${INSPECT_SOURCE}; ready = messages retained` : `${INSPECT_SOURCE}; ready = lag of group "${group}" (latest - committed) minus this process's unacked deliveries`,
-    extras: {...(await clusterFacts(admin)), queueLength: group === undefined ? 'retained messages (latest - earliest)' : 'consumer-group lag (latest - committed)'},
+    extras: {...(await factsRead), queueLength: group === undefined ? 'retained messages (latest - earliest)' : 'consumer-group lag (latest - committed)'},
   }
 }
 
