@@ -28,6 +28,8 @@ export function makeConsumerHandler(
   counters: ConsumerCounters,
   release?: (body: Buffer) => void,
   stampInHeader = false,
+  /** This consumer's order lane on a queue (its run-wide index): see below. */
+  consumerLane = 0,
 ): MessageHandler {
   const onAckError = (error: unknown) => {
     counters.ackErrors++
@@ -61,10 +63,14 @@ export function makeConsumerHandler(
     const actualNs = stamp[FIELD_ACTUAL_NS]
     const intendedNs = stamp[FIELD_INTENDED_NS]
     measurements.onReceive(receiveNs - actualNs, intendedNs === 0 ? Number.NaN : receiveNs - intendedNs, body.length, receiveNs)
-    // Order lane: the key when there is one, else the partition (Kafka spreads unkeyed messages
-    // over partitions, and only order within a partition is promised), else the whole queue.
+    // Order lane. On a log (a partition is given): the key when there is one, else the partition
+    // (Kafka spreads unkeyed messages over partitions, and only order within a partition is
+    // promised). On a queue: this consumer. Competing consumers each get their share of the queue
+    // in order, but their handlers interleave, so a queue-wide lane counted most of a two-consumer
+    // RabbitMQ run "out of order" (25,709 of 66,889) with the broker in order throughout.
     const keyIndex = stamp[FIELD_KEY_INDEX]
-    integrity.onReceive(stamp[FIELD_PRODUCER], stamp[FIELD_SEQUENCE], delivery.redelivered, keyIndex >= 0 ? keyIndex : (delivery.partition ?? -1))
+    const lane = delivery.partition === undefined ? consumerLane : keyIndex >= 0 ? keyIndex : delivery.partition
+    integrity.onReceive(stamp[FIELD_PRODUCER], stamp[FIELD_SEQUENCE], delivery.redelivered, lane)
     counters.active++
     const workMs = sampleWorkMs(work)
     if (workMs <= 0) {

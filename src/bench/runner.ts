@@ -147,7 +147,7 @@ export class BenchRunner extends EventEmitter {
     const subscriptions = await Promise.all(
       consumerDrivers.map((driver, i) => {
         const queue = names[(consumerBase + i) % names.length]
-        return driver.consume(queue, benchConsumeOptions(o, queue), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release, stampInHeader))
+        return driver.consume(queue, benchConsumeOptions(o, queue), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release, stampInHeader, consumerBase + i))
       }),
     )
     startNs = nowNs()

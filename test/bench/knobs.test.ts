@@ -54,6 +54,16 @@ describe.concurrent('bench knobs', () => {
     }
   })
 
+  it.skipIf(!amqp)('RabbitMQ: competing consumers are judged in order per consumer (their handlers interleave; each gets its share in queue order)', async () => {
+    const queue = uniqueName('bench-competing')
+    try {
+      const result = await benchJson(AMQP_URL, queue, ['--producers', '2', '--consumers', '2', '--count', '20000'])
+      expect(result.integrity).toMatchObject({sent: 20000, received: 20000, unique: 20000, lost: 0, duplicates: 0, outOfOrder: 0})
+    } finally {
+      await runCli(['delete', queue, '--url', AMQP_URL, '--if-exists'])
+    }
+  })
+
   it.skipIf(!amqp)('RabbitMQ: --queue-type stream runs end to end on a stream queue', async () => {
     const queue = uniqueName('bench-stream')
     try {
