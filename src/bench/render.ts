@@ -59,7 +59,7 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
   row('handling time (receive→ack)', result.handling)
   sections.push(lat.toString())
 
-  const q = table(['Queue length', 'samples', 'mean', 'max', "Little's law L", 'λW', 'error'])
+  const q = table(['Queue length', 'samples', 'mean', 'max', "Little's law L", 'λW (W: confirm→ack)', 'error'])
   const ll = result.littlesLaw
   q.push([
     `every ${formatMillis(result.queueLength.sampleIntervalMs)}`,

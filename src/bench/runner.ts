@@ -346,11 +346,10 @@ export function healthWarnings(result: BenchResult): string[] {
     )
   }
   if (result.meta.backend === 'kafka' && ll.relativeError !== null && Math.abs(ll.relativeError) > 0.2) {
-    // The lag counts a message from its append to the group's commit; W runs from send to ack. The
-    // producer's batching before the append (most of a Kafka publish latency) is in W only, the
-    // commit delay after the ack in L only: on Kafka the two spans differ by design.
+    // The lag also counts a message from its ack until its consumer's next commit lands (one
+    // commit request at a time per consumer): time that is in L and in no latency bench measures.
     warnings.push(
-      `Little's law is off by ${(ll.relativeError * 100).toFixed(0)} %: on kafka:// the queue length is the group's lag, which counts a message from its append to the group's commit, while W (${formatMillis(ll.wMs)}) runs from send to ack and includes the time before the append (publish latency mean ${formatMillis(result.latency.publish.mean)}), not the commit delay`,
+      `Little's law is off by ${(ll.relativeError * 100).toFixed(0)} %: on kafka:// the queue length is the group's lag, which also counts a message from its ack until its consumer's commit lands; that commit delay is in L, not in W (${formatMillis(ll.wMs)}, confirm→ack)`,
     )
   }
   return warnings

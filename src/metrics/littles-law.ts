@@ -7,7 +7,7 @@ export interface LittlesLaw {
   L: number
   /** Throughput, messages per second. */
   lambdaPerSecond: number
-  /** Mean time in system, milliseconds. */
+  /** Mean time in the queue, milliseconds: confirm → ack (bench's timeInQueueMs). */
   wMs: number
   /** λ·W, the number in system the other two figures predict. */
   lambdaW: number

@@ -76,7 +76,7 @@ export function queueTable(result: BenchResult): string {
   const ll = result.littlesLaw
   return htmlTable(
     "Queue length and Little's law",
-    ['sampled', 'samples', 'mean', 'max', 'L (measured)', 'λW (predicted)', 'error'],
+    ['sampled', 'samples', 'mean', 'max', 'L (measured)', 'λW (predicted; W: confirm→ack)', 'error'],
     [[
       `every ${formatMillis(q.sampleIntervalMs)}`,
       formatCount(q.samples),

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {littlesLaw, meanTimeInSystemMs} from '../../src/metrics/littles-law.js'
+import {timeInQueueMs} from '../../src/bench/result.js'
 import {QueueLengthSampler, timeWeightedMean} from '../../src/metrics/queue-length.js'
 import {rate, ThroughputMeter} from '../../src/metrics/throughput.js'
 
@@ -55,5 +56,12 @@ describe("Little's law", () => {
     expect(f.relativeError).toBeCloseTo(0.1, 12)
     expect(littlesLaw(3, 0, 5).relativeError).toBeNull()
     expect(meanTimeInSystemMs(10, 2000)).toBe(5)
+  })
+
+  it('W is the time in the queue: send→ack minus send→confirm (the broker counts a message once it has it), never negative', () => {
+    expect(timeInQueueMs(372.0, 175.6)).toBeCloseTo(196.4, 9)
+    expect(timeInQueueMs(5, 0)).toBe(5) // memory:// confirms at once
+    expect(timeInQueueMs(3, 4)).toBe(0) // delivered before its confirm came back
+    expect(timeInQueueMs(0, 4)).toBe(0) // nothing consumed
   })
 })
