@@ -57,7 +57,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     requeue: Flags.boolean({summary: 'Peek: write, then return every message to the queue at the end.', helpGroup: SETTLE}),
     reject: Flags.boolean({summary: 'Reject after writing: no requeue, to the dead-letter target.', helpGroup: SETTLE}),
     group: Flags.string({char: 'g', summary: 'Consumer group (Kafka; default: a fresh unique group).', helpGroup: LOG}),
-    from: Flags.string({summary: 'Start at: beginning, end, OFFSET, @EPOCH_MS or an ISO date (Kafka, RabbitMQ streams).', helpGroup: LOG}),
+    from: Flags.string({summary: 'Start at: beginning, end, OFFSET, -N (the last N of each partition, Kafka; --from=-10), @EPOCH_MS or an ISO date (Kafka, RabbitMQ streams).', helpGroup: LOG}),
     'key-delimiter': Flags.string({char: 'K', summary: 'Text output: write key<DELIM>body (kcat -K).', helpGroup: OUTPUT}),
     format: Flags.string({char: 'f', summary: "Text output in kcat's -f format, e.g. '%t [%p] @%o %k: %s\\n' (no newline added).", description: `Tokens: ${FORMAT_TOKENS}.`, helpGroup: OUTPUT}),
   }

@@ -15,12 +15,14 @@ export function parseStartPosition(raw: string | undefined): StartPosition {
   if (/^(beginning|earliest|first)$/i.test(text)) return {kind: 'beginning'}
   if (/^(end|latest|last|next)$/i.test(text)) return {kind: 'end'}
   if (/^\d+$/.test(text)) return {kind: 'offset', offset: text}
+  // kcat -o -N: the last N messages of each partition (Kafka).
+  if (/^-\d+$/.test(text)) return {kind: 'offset', offset: text}
   if (/^@\d+$/.test(text)) return {kind: 'timestamp', epochMs: Number(text.slice(1))}
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     const epochMs = Date.parse(text)
     if (Number.isFinite(epochMs)) return {kind: 'timestamp', epochMs}
   }
-  throw new UsageError(`--from must be beginning, end, an offset, @EPOCH_MS or an ISO date, got "${raw}"`)
+  throw new UsageError(`--from must be beginning, end, an offset, -N (the last N of each partition), @EPOCH_MS or an ISO date, got "${raw}"`)
 }
 
 /** --acks all | leader | none → Kafka's -1 | 1 | 0. */

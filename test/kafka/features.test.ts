@@ -145,6 +145,11 @@ describe.runIf(available)('kafka features (real broker)', () => {
     const result = await runCli(['consume', topic, '--url', KAFKA_URL, '--from', 'beginning', '-e', '-f', '%t|%p|%o|%k|%h|%s\\n'])
     expect(result.code).toBe(0)
     expect(result.stdout.split('\n').sort()).toEqual(['', `${topic}|0|0|k0||b0`, `${topic}|1|0|k1|h=v|b1`])
+    await driver.publish(topic, {body: Buffer.from('b2'), key: 'k2', partition: 0})
+    // kcat -o -1: the last message of each partition.
+    const last = await runCli(['consume', topic, '--url', KAFKA_URL, '--from', '-1', '-e', '-f', '%p@%o %s\\n'])
+    expect(last.code).toBe(0)
+    expect(last.stdout.split('\n').sort()).toEqual(['', '0@1 b2', '1@0 b1'])
     const refused = await runCli(['consume', topic, '--url', KAFKA_URL, '-e', '-f', '%q'])
     expect(refused.code).toBe(2)
     expect(refused.stderr.trim()).toBe('mqkit: --format: unknown token "%q" (known: %s %S %k %K %t %p %o %T %h %%)')
