@@ -1,5 +1,6 @@
 // The consume loop. Deliveries are buffered in arrival order and handled one at a time by a
-// single worker: write the line, wait until stdout has taken it, and only then settle the message.
+// single worker: write the line, wait until stdout has taken it, and only then settle the message
+// (the settlement's confirmation is not waited for before the next line; see `unconfirmed`).
 // So an interrupted consume loses nothing: every message is either written or returned to the
 // queue (at worst a message is written and also returned, i.e. at-least-once).
 // With `count`, exactly `count` messages are written and settled; extra prefetched ones are
@@ -117,13 +118,30 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     idleTimer = setTimeout(() => stop('idle'), options.idleTimeoutMs)
   }
 
-  const settle = async (entry: Entry) => {
+  // Settlements sent and not yet confirmed (Kafka: until the commit lands), awaited before the
+  // loop ends. The next message does not wait for them: its line is written while the previous
+  // commit travels. Waiting for each one made a Kafka consume one commit round trip per message
+  // (3,900 msg/s from a broker on the same host; a remote one would give a few hundred).
+  const unconfirmed = new Set<Promise<void>>()
+  const track = (settled: Promise<void>) => {
+    if (unconfirmed.has(settled)) return // Kafka: the acks of one event-loop turn share a commit
+    unconfirmed.add(settled)
+    settled.then(
+      () => unconfirmed.delete(settled),
+      (error: unknown) => {
+        unconfirmed.delete(settled)
+        fatal ??= error
+        stop('connection-lost', error instanceof Error ? error.message : String(error))
+      },
+    )
+  }
+  const settle = (entry: Entry) => {
     switch (mode) {
       case 'ack':
-        await entry.delivery.ack()
+        track(entry.delivery.ack())
         break
       case 'reject':
-        await entry.delivery.nack(false)
+        track(entry.delivery.nack(false))
         break
       case 'requeue':
         held.push(entry.delivery)
@@ -149,7 +167,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
           if (written === 'closed') stop('output-closed')
           break
         }
-        await settle(entry)
+        settle(entry)
         const now = performance.now()
         handled++
         handlingSumMs += now - entry.receivedMs
@@ -228,6 +246,8 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     clearTimeout(idleTimer)
     // Let the message being written finish (or time out) before handing the rest back.
     if (working) await new Promise<void>((resolve) => (resolveIdleWorker = resolve))
+    // Every ack sent is confirmed (or has failed) before the subscription goes.
+    while (unconfirmed.size > 0) await Promise.allSettled([...unconfirmed])
     await subscription?.cancel().catch(() => {})
     if (mode !== 'auto') {
       for (const entry of buffer.splice(0)) giveBack(entry.delivery)

@@ -133,6 +133,48 @@ describe('consume loop', () => {
     await driver.close()
   })
 
+  it('the next line does not wait for the previous ack to be confirmed (Kafka: its commit), but the loop ends only once every ack is', async () => {
+    const {driver, queue} = await filled(3)
+    const log: string[] = []
+    const confirms: Array<() => void> = []
+    // Acks are confirmed only when the test says so, as a Kafka commit lands a round trip later.
+    const wrapped = {
+      consume: (q: string, o: object, handler: (d: Delivery) => void) =>
+        driver.consume(q, o, (d) => {
+          const ack = () => {
+            log.push(`ack ${d.body}`)
+            return new Promise<void>((resolve) => confirms.push(() => void d.ack().then(resolve)))
+          }
+          handler({...d, ack, nack: (requeue: boolean) => d.nack(requeue)})
+        }),
+    } as unknown as Driver
+    let finished = false
+    const run = consumeMessages({driver: wrapped, queue, count: 3, mode: 'ack', write: async (d) => void log.push(`write ${d.body}`)}).then((result) => {
+      finished = true
+      return result
+    })
+    while (log.length < 6) await new Promise((resolve) => setImmediate(resolve))
+    expect(log).toEqual(['write m1', 'ack m1', 'write m2', 'ack m2', 'write m3', 'ack m3'])
+    expect(confirms).toHaveLength(3) // none confirmed yet, all three written
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(finished).toBe(false) // --count reached, but the acks are not confirmed
+    for (const confirm of confirms) confirm()
+    expect(await run).toMatchObject({count: 3, ended: 'count'})
+    const [stats] = (await driver.inspect([queue])).queues
+    expect(stats.ready + stats.inFlight).toBe(0)
+    await driver.close()
+  })
+
+  it('an ack that fails ends the loop with that error', async () => {
+    const {driver, queue} = await filled(5)
+    const wrapped = {
+      consume: (q: string, o: object, handler: (d: Delivery) => void) =>
+        driver.consume(q, o, (d) => handler({...d, ack: () => Promise.reject(new Error('commit refused')), nack: (requeue: boolean) => d.nack(requeue)})),
+    } as unknown as Driver
+    await expect(consumeMessages({driver: wrapped, queue, mode: 'ack', write: async () => {}})).rejects.toThrow('commit refused')
+    await driver.close()
+  })
+
   it('--requeue (peek) returns every written message at the end', async () => {
     const {driver, queue} = await filled(4)
     const written: string[] = []
