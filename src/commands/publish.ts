@@ -82,7 +82,11 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     })
     const template = templateFromFlags(args.name, flags)
     const confirmWindow = flags['confirm-window'] === undefined ? DEFAULT_CONFIRM_WINDOW : parseInteger('confirm-window', flags['confirm-window'], {min: 1})
-    const inputs = await primeInputs(readInputs(source, {keyDelimiter: flags['key-delimiter']}), emptyHint(source))
+    // A pending read must not keep the process alive after an interrupt (stdin may never send a line).
+    const inputs = await primeInputs(readInputs(source, {keyDelimiter: flags['key-delimiter']}), emptyHint(source), this.interrupt.signal).catch((error: unknown) => {
+      if (source.kind === 'stdin') process.stdin.destroy()
+      throw error
+    })
 
     const target = template.exchange === undefined ? args.name : `exchange ${template.exchange}`
     const {result, interrupted} = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) =>

@@ -82,24 +82,29 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
     })
 
   const iterator = options.inputs[Symbol.asyncIterator]()
-  for (;;) {
-    const next = await nextOrAbort(iterator, signal)
-    if (next === undefined || next.done) break
-    const input = next.value
-    if (fatal !== undefined) break
-    if (outstanding >= window) await waitUntil(() => outstanding < window || fatal !== undefined)
-    if (fatal !== undefined || signal?.aborted) break
-    const message: OutgoingMessage = {...template, body: input.body}
-    if (input.key !== undefined) message.key = input.key
-    outstanding++
-    let pending: Promise<void>
-    try {
-      pending = driver.publish(queue, message)
-    } catch (error) {
-      // A driver that throws synchronously is treated like one that rejects.
-      pending = Promise.reject(error)
+  const inputs = abortableNext(iterator, signal)
+  try {
+    for (;;) {
+      const next = await inputs.next()
+      if (next === undefined || next.done) break
+      const input = next.value
+      if (fatal !== undefined) break
+      if (outstanding >= window) await waitUntil(() => outstanding < window || fatal !== undefined)
+      if (fatal !== undefined || signal?.aborted) break
+      const message: OutgoingMessage = {...template, body: input.body}
+      if (input.key !== undefined) message.key = input.key
+      outstanding++
+      let pending: Promise<void>
+      try {
+        pending = driver.publish(queue, message)
+      } catch (error) {
+        // A driver that throws synchronously is treated like one that rejects.
+        pending = Promise.reject(error)
+      }
+      pending.then(onConfirmed, onFailed)
     }
-    pending.then(onConfirmed, onFailed)
+  } finally {
+    inputs.dispose()
   }
   // Close the source (a file stream) without waiting on it: stdin may be blocked on a read.
   void iterator.return?.()?.catch(() => {})
@@ -116,19 +121,25 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
   return {result, interrupted: signal?.aborted === true}
 }
 
-/** The next input, or undefined as soon as `signal` aborts (stdin may never send another line). */
-async function nextOrAbort<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): Promise<IteratorResult<T> | undefined> {
-  if (signal === undefined) return iterator.next()
-  if (signal.aborted) return undefined
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined)
-    signal.addEventListener('abort', onAbort, {once: true})
-  })
-  try {
-    return await Promise.race([iterator.next(), aborted])
-  } finally {
-    signal.removeEventListener('abort', onAbort!)
+/**
+ * The next input, or undefined as soon as `signal` aborts (stdin may never send another line).
+ * One abort listener for the whole loop (adding and removing one per message was ~3 % of a
+ * publish's CPU), handed the current wait.
+ */
+function abortableNext<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): {next: () => Promise<IteratorResult<T> | undefined>; dispose: () => void} {
+  if (signal === undefined) return {next: () => iterator.next(), dispose: () => {}}
+  let abortWait: (() => void) | undefined
+  const onAbort = () => abortWait?.()
+  signal.addEventListener('abort', onAbort, {once: true})
+  return {
+    next: () => {
+      if (signal.aborted) return Promise.resolve(undefined)
+      return new Promise((resolve, reject) => {
+        abortWait = () => resolve(undefined)
+        iterator.next().then(resolve, reject)
+      })
+    },
+    dispose: () => signal.removeEventListener('abort', onAbort),
   }
 }
 

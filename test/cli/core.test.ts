@@ -3,10 +3,10 @@
 import {describe, expect, it} from 'vitest'
 import {consumeMessages} from '../../src/core/consume.js'
 import {publishAll} from '../../src/core/publish.js'
-import {chooseSource, readInputs, splitLines} from '../../src/core/sources.js'
+import {chooseSource, primeInputs, readInputs, splitLines} from '../../src/core/sources.js'
 import {createDriver} from '../../src/drivers/index.js'
 import type {Delivery, Driver, OutgoingMessage} from '../../src/drivers/types.js'
-import {DeliveryError, UsageError} from '../../src/errors.js'
+import {DeliveryError, InterruptedError, UsageError} from '../../src/errors.js'
 import {uniqueName} from '../helpers/brokers.js'
 
 async function* chunks(...parts: Array<string | Buffer>) {
@@ -45,6 +45,18 @@ describe('sources', () => {
     expect(repeated.map((i) => i.body.toString())).toEqual(['a', 'b', 'a', 'b', 'a'])
     const generated = await collect(readInputs(chooseSource({messages: [], count: 3, sizeBytes: 10, stdinIsTTY: false})))
     expect(generated.map((i) => i.body.toString())).toEqual(['1.........', '2.........', '3.........'])
+  })
+
+  it('Ctrl-C while the first line is awaited (stdin silent) ends the wait with InterruptedError (exit 130)', async () => {
+    const silent = (async function* () {
+      await new Promise(() => {}) // a pipe that never sends a line
+      yield {body: Buffer.from('never')}
+    })()
+    const abort = new AbortController()
+    const priming = primeInputs(silent, 'stdin was empty', abort.signal)
+    abort.abort(new InterruptedError('interrupted by SIGINT'))
+    await expect(priming).rejects.toThrow(InterruptedError)
+    await expect(priming).rejects.toMatchObject({exitCode: 130})
   })
 
   it('a terminal stdin with no other source is a usage error, never a wait', () => {
