@@ -24,6 +24,11 @@ function cell(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? formatCount(value) : String(Math.round(value * 100) / 100)
   if (typeof value === 'string') return value
   if (Array.isArray(value) && !value.some((item) => typeof item === 'object' && item !== null)) return value.map(cell).join(', ')
+  // Settings (RabbitMQ's queue arguments): name=value pairs, '-' when there are none.
+  if (isRecord(value) && Object.values(value).every((v) => typeof v !== 'object' || v === null)) {
+    const pairs = Object.entries(value).map(([name, v]) => `${name}=${v === null ? '-' : String(v)}`)
+    return pairs.length > 0 ? pairs.join(', ') : '-'
+  }
   return JSON.stringify(value)
 }
 

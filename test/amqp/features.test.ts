@@ -2,6 +2,7 @@
 // exchange type, quorum delivery counts, stream offsets, broker-side cancel, inspect sources,
 // and byte-for-byte interop with a plain amqplib client.
 import amqp from 'amqplib'
+import {renderInspectTable} from '../../src/output/inspect-table.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Delivery, Driver} from '../../src/drivers/types.js'
 import {AMQP_URL, amqpAvailable, tcpReachable, waitFor} from '../helpers/brokers.js'
@@ -149,11 +150,14 @@ describe.skipIf(!available)('amqp driver: RabbitMQ features', () => {
 
   it.skipIf(!managementOn)('inspects through the management API when it answers', async () => {
     const queue = names.queue('inspect-mgmt')
-    await driver.declare({name: queue, durable: false, queueType: 'classic'})
+    await driver.declare({name: queue, durable: false, queueType: 'classic', maxLength: 10, ttlMs: 60_000})
     await driver.publish(queue, {body: Buffer.from('x')})
     const named = await driver.inspect([queue])
     expect(named.source).toBe('passive declare + management API http://127.0.0.1:15672')
     expect(named.queues[0]).toMatchObject({name: queue, ready: 1, consumers: 0, extras: {inFlightKnown: true, type: 'classic'}})
+    // The queue's arguments, as rabbitmqadmin lists them, and as the table prints them.
+    expect(named.queues[0].extras.arguments).toMatchObject({'x-max-length': 10, 'x-message-ttl': 60000})
+    expect(renderInspectTable(named)).toMatch(/│ x-max-length=10, x-message-ttl=60000(, x-queue-type=classic)?\s+│/)
     const all = await driver.inspect([])
     expect(all.source).toBe('management API http://127.0.0.1:15672')
     expect(all.queues.map((q) => q.name)).toContain(queue)

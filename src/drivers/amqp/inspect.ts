@@ -58,6 +58,8 @@ interface ManagementQueue {
   messages_unacknowledged?: number
   consumers?: number
   memory?: number
+  /** x-arguments the queue was declared with (x-max-length, x-message-ttl, x-dead-letter-exchange…). */
+  arguments?: Record<string, unknown>
   message_stats?: {publish_details?: {rate?: number}; deliver_get_details?: {rate?: number}}
 }
 
@@ -84,6 +86,8 @@ function fromManagement(queue: ManagementQueue): QueueStats {
       memoryBytes: queue.memory,
       publishRatePerSec: queue.message_stats?.publish_details?.rate ?? 0,
       deliverRatePerSec: queue.message_stats?.deliver_get_details?.rate ?? 0,
+      // What rabbitmqadmin's list queues shows as arguments: the settings behind the figures.
+      arguments: queue.arguments ?? {},
     },
   }
 }
@@ -118,7 +122,7 @@ async function managementQueues(endpoint: ManagementEndpoint, vhost: string, nam
 async function askManagement(endpoint: ManagementEndpoint, vhost: string, names: string[]): Promise<Map<string, ManagementQueue> | undefined> {
   const vhostPath = encodeURIComponent(vhost)
   try {
-    const {status, body} = await getJson(endpoint, `/api/queues/${vhostPath}?columns=name,type,state,durable,messages_ready,messages_unacknowledged,consumers,memory,message_stats`)
+    const {status, body} = await getJson(endpoint, `/api/queues/${vhostPath}?columns=name,type,state,durable,messages_ready,messages_unacknowledged,consumers,memory,message_stats,arguments`)
     if (status === 401 || status === 403) throw new ConnectionError(`management API ${endpoint.displayUrl} refused the credentials (HTTP ${status})`)
     if (status === 404) throw new NotFoundError(`vhost "${vhost}" not found by the management API ${endpoint.displayUrl}`)
     if (!Array.isArray(body)) throw new ConnectionError(`management API ${endpoint.displayUrl} answered HTTP ${status}`)
