@@ -82,17 +82,17 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     })
     const template = templateFromFlags(args.name, flags)
     const confirmWindow = flags['confirm-window'] === undefined ? DEFAULT_CONFIRM_WINDOW : parseInteger('confirm-window', flags['confirm-window'], {min: 1})
-    // A pending read must not keep the process alive after an interrupt (stdin may never send a line).
-    const inputs = await primeInputs(readInputs(source, {keyDelimiter: flags['key-delimiter']}), emptyHint(source), this.interrupt.signal).catch((error: unknown) => {
-      if (source.kind === 'stdin') process.stdin.destroy()
-      throw error
-    })
-
     const target = template.exchange === undefined ? args.name : `exchange ${template.exchange}`
-    const {result, interrupted} = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) =>
-      publishAll({driver, queue: args.name, inputs, template, confirmWindow, signal: this.interrupt.signal}),
-    )
-    if (source.kind === 'stdin') process.stdin.destroy() // a pending read must not keep the process alive
+    let outcome: Awaited<ReturnType<typeof publishAll>>
+    try {
+      const inputs = await primeInputs(readInputs(source, {keyDelimiter: flags['key-delimiter']}), emptyHint(source), this.interrupt.signal)
+      outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) =>
+        publishAll({driver, queue: args.name, inputs, template, confirmWindow, signal: this.interrupt.signal}),
+      )
+    } finally {
+      if (source.kind === 'stdin') process.stdin.destroy() // a pending read must not keep the process alive
+    }
+    const {result, interrupted} = outcome
     this.diag(publishSummary(result, target))
     const failure = interrupted ? new InterruptedError('interrupted; the summary above counts what was sent') : deliveryFailure(result)
     if (failure === undefined) return result

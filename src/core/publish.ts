@@ -5,7 +5,7 @@
 // and is rethrown. The loop never prints; the command renders the result.
 import {DeliveryError} from '../errors.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
-import type {RawInput} from './sources.js'
+import {abortableReads, type RawInput} from './sources.js'
 
 /** @default 1000 — most publishes awaiting confirmation at once. */
 export const DEFAULT_CONFIRM_WINDOW = 1000
@@ -82,7 +82,7 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
     })
 
   const iterator = options.inputs[Symbol.asyncIterator]()
-  const inputs = abortableNext(iterator, signal)
+  const inputs = abortableReads(iterator, signal)
   try {
     for (;;) {
       const next = await inputs.next()
@@ -119,28 +119,6 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
     ratePerSec: elapsedMs > 0 ? round((confirmed * 1000) / elapsedMs, 1) : 0,
   }
   return {result, interrupted: signal?.aborted === true}
-}
-
-/**
- * The next input, or undefined as soon as `signal` aborts (stdin may never send another line).
- * One abort listener for the whole loop (adding and removing one per message was ~3 % of a
- * publish's CPU), handed the current wait.
- */
-function abortableNext<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): {next: () => Promise<IteratorResult<T> | undefined>; dispose: () => void} {
-  if (signal === undefined) return {next: () => iterator.next(), dispose: () => {}}
-  let abortWait: (() => void) | undefined
-  const onAbort = () => abortWait?.()
-  signal.addEventListener('abort', onAbort, {once: true})
-  return {
-    next: () => {
-      if (signal.aborted) return Promise.resolve(undefined)
-      return new Promise((resolve, reject) => {
-        abortWait = () => resolve(undefined)
-        iterator.next().then(resolve, reject)
-      })
-    },
-    dispose: () => signal.removeEventListener('abort', onAbort),
-  }
 }
 
 function round(value: number, digits: number): number {

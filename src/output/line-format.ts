@@ -29,8 +29,12 @@ export const FORMAT_TOKENS = `${Object.entries(FIELDS)
 
 /** Compile a kcat-style format; UsageError (exit 2) naming an unknown token or a dangling % or \. */
 export function compileLineFormat(format: string): (delivery: Delivery) => Buffer {
-  const parts: Array<string | Field> = []
+  const parts: Array<Buffer | Field> = []
   let text = ''
+  const endText = () => {
+    if (text) parts.push(Buffer.from(text, 'utf8'))
+    text = ''
+  }
   for (let i = 0; i < format.length; i++) {
     const c = format[i]
     if (c !== '%' && c !== '\\') {
@@ -48,17 +52,15 @@ export function compileLineFormat(format: string): (delivery: Delivery) => Buffe
     } else {
       const token = FIELDS[next]
       if (token === undefined) throw new UsageError(`--format: unknown token "%${next}" (known: ${Object.keys(FIELDS).map((t) => `%${t}`).join(' ')} %%)`)
-      if (text) parts.push(text)
-      text = ''
+      endText()
       parts.push(token.field)
     }
   }
-  if (text) parts.push(text)
-  const constants = parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : undefined))
+  endText()
   return (delivery) =>
     Buffer.concat(
-      parts.map((part, i) => {
-        if (typeof part === 'string') return constants[i]!
+      parts.map((part) => {
+        if (Buffer.isBuffer(part)) return part
         const value = part(delivery)
         return typeof value === 'string' ? Buffer.from(value, 'utf8') : value
       }),

@@ -1,6 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {littlesLaw, meanTimeInSystemMs} from '../../src/metrics/littles-law.js'
-import {timeInQueueMs} from '../../src/bench/result.js'
+import {littlesLaw, meanTimeInSystemMs, timeInQueueMs} from '../../src/metrics/littles-law.js'
 import {QueueLengthSampler, timeWeightedMean} from '../../src/metrics/queue-length.js'
 import {rate, ThroughputMeter} from '../../src/metrics/throughput.js'
 
