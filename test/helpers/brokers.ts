@@ -1,6 +1,7 @@
 // Which brokers a test run can reach. Under CI=true a broker that cannot be reached is a
 // failure (the test throws), never a silent skip; locally the broker's tests are skipped
 // with a note on stderr.
+import {readFileSync} from 'node:fs'
 import net from 'node:net'
 
 export const AMQP_URL = process.env.MQKIT_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
@@ -52,14 +53,38 @@ export async function waitFor<T>(what: string, condition: () => T | Promise<T>, 
   }
 }
 
-/** A TCP port nothing listens on right now (the OS picks it), for private brokers and proxies. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A TCP port for a private broker or proxy to listen on, free now and below the kernel's range
+ * for outgoing connections' source ports. Why: a port the OS picks (listen on 0) is from that
+ * range, and a broker binds it seconds later (a JVM starting); meanwhile the suite's own client
+ * connections take source ports from the same range, and one of them can take it first. A CI run
+ * lost a private Kafka that way: it exited during startup with its port "open after 3s".
+ */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralRange()
+  const floor = Math.max(1024, low - 12_000)
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = floor + Math.floor(Math.random() * (low - floor))
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free port found in ${floor}-${low - 1}`)
+}
+
+/** The kernel's source-port range for outgoing connections (Linux's default when unreadable). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    if (Number.isInteger(low) && Number.isInteger(high) && low > 2048) return [low, high]
+  } catch {
+    // not Linux: use Linux's default
+  }
+  return [32768, 60999]
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
 }
