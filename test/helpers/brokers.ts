@@ -58,7 +58,8 @@ export async function waitFor<T>(what: string, condition: () => T | Promise<T>, 
  * for outgoing connections' source ports. Why: a port the OS picks (listen on 0) is from that
  * range, and a broker binds it seconds later (a JVM starting); meanwhile the suite's own client
  * connections take source ports from the same range, and one of them can take it first. A CI run
- * lost a private Kafka that way: it exited during startup with its port "open after 3s".
+ * lost a private Kafka at startup (its port open after 3 s, then the process exited), most
+ * likely so: its log went with its folder.
  */
 export async function freePort(): Promise<number> {
   const [low] = ephemeralRange()
