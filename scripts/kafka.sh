@@ -422,7 +422,10 @@ wait_ready() {
   local pid="$1" t0=$SECONDS deadline=$((SECONDS + KAFKA_START_TIMEOUT)) said_port=0
   while :; do
     if [[ ! -d "/proc/$pid" ]]; then
-      log "broker process $pid exited during startup; last lines of $LOG_FILE:"
+      # The cause is usually an ERROR line well above the last ones (the shutdown that follows it
+      # fills the tail), and a private broker's folder is removed afterwards: show both.
+      log "broker process $pid exited during startup; its first ERROR lines, then the last lines of $LOG_FILE:"
+      grep -m 5 -A 3 -E ' (ERROR|FATAL) ' "$LOG_FILE" >&2 || true
       tail -n 40 "$LOG_FILE" >&2 || true
       rm -f "$PID_FILE"
       die "Kafka $KAFKA_VERSION failed to start"
