@@ -35,20 +35,37 @@ export function makeConsumerHandler(
     counters.ackErrors++
     counters.lastAckError = error
   }
-  // memory:// answers every ack with one shared settled promise: watching the same promise
-  // object again could only report the same outcome again, so it is watched once.
+  // An ack is settled when the broker is done with the message: on Kafka when the commit after
+  // it lands (the group's lag, bench's queue length on kafka://, counts the message until then),
+  // elsewhere at once. That wait is part of the time in queue (Little's law's W), so it is timed.
+  // Acks settled together share one promise (Kafka: one per commit; memory://: one for all), so a
+  // promise is watched once, for the acks made while it was pending: Σ(settled − ackᵢ) is
+  // count × (settled − ack₁) − Σ(ackᵢ − ack₁) (differences keep the sums exact in a double).
+  // An ack on a promise already settled waited for nothing.
   let watchedAck: Promise<void> | undefined
-  const ack = (delivery: Delivery): void => {
+  let pendingAcks: {count: number; firstNs: number; sumAfterFirstNs: number} | undefined
+  const ack = (delivery: Delivery, ackNs: number): void => {
     const settled = delivery.ack()
     release?.(delivery.body)
-    if (settled === watchedAck) return
+    if (settled === watchedAck) {
+      if (pendingAcks !== undefined) {
+        pendingAcks.count++
+        pendingAcks.sumAfterFirstNs += ackNs - pendingAcks.firstNs
+      }
+      return
+    }
     watchedAck = settled
-    settled.then(undefined, onAckError)
+    const acks = {count: 1, firstNs: ackNs, sumAfterFirstNs: 0}
+    pendingAcks = acks
+    settled.then(() => {
+      if (pendingAcks === acks) pendingAcks = undefined
+      measurements.onAckSettled(acks.count * (nowNs() - acks.firstNs) - acks.sumAfterFirstNs)
+    }, onAckError)
   }
   const finish = (delivery: Delivery, receiveNs: number, actualNs: number, doneNs = nowNs()): void => {
     measurements.onHandled(doneNs - receiveNs, doneNs - actualNs)
     counters.active--
-    ack(delivery)
+    ack(delivery, doneNs)
   }
   // The stamp's fields, read once per message into one reused array.
   const stamp = new Float64Array(5)
@@ -57,7 +74,7 @@ export function makeConsumerHandler(
     const body = delivery.body
     if (!(stampInHeader ? readStampHeader(delivery.headers[STAMP_HEADER], stamp) : readStampFields(body, stamp))) {
       integrity.foreign++
-      ack(delivery)
+      ack(delivery, receiveNs)
       return
     }
     const actualNs = stamp[FIELD_ACTUAL_NS]

@@ -57,6 +57,12 @@ export class Measurements {
   sojournCount = 0
   private intervalSojournSumNs = 0
   private intervalSojournCount = 0
+  /**
+   * Σ(settled − ack) over acked measured messages, ns (Kafka: until the commit after the ack
+   * landed). Divided by sojournCount: acks that settled with nothing to wait for add 0.
+   */
+  ackSettleSumNs = 0
+  private intervalAckSettleSumNs = 0
   /** Clock differences below zero (other host's clock ahead): counted, never recorded or hidden. */
   negativeSamples = 0
   totalPublished = 0
@@ -104,6 +110,16 @@ export class Measurements {
     this.intervalSojournCount++
   }
 
+  /** An ack promise settled: `totalDelayNs` is its wait times the number of acks that shared it. */
+  onAckSettled(totalDelayNs: number): void {
+    this.intervalAckSettleSumNs += totalDelayNs
+  }
+
+  /** Mean wait from ack to settled, ms, over the measured acks. */
+  get ackSettleMeanMs(): number {
+    return this.sojournCount > 0 ? this.ackSettleSumNs / this.sojournCount / 1e6 : 0
+  }
+
   /** Close the interval; roll it into the totals unless it was warmup. */
   roll(nowMs: number, originMs: number, warmup: boolean, extras: {outstanding: number; queueLength: number | null; eventLoopDelayP99Ms: number}): IntervalStats {
     const pub = this.published.closeWindow(nowMs, !warmup)
@@ -139,9 +155,11 @@ export class Measurements {
     if (!warmup) {
       this.sojournSumNs += this.intervalSojournSumNs
       this.sojournCount += this.intervalSojournCount
+      this.ackSettleSumNs += this.intervalAckSettleSumNs
     }
     this.intervalSojournSumNs = 0
     this.intervalSojournCount = 0
+    this.intervalAckSettleSumNs = 0
     this.intervals.push(stats)
     return stats
   }

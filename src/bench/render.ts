@@ -4,7 +4,7 @@
 import type {ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
-import {formatBytes, formatCount, formatMillis, formatRate} from '../output/format.js'
+import {formatBytes, formatCount, formatLambdaW, formatMillis, formatRate} from '../output/format.js'
 import type {BenchResult} from './result.js'
 
 export interface RenderOptions {
@@ -59,7 +59,7 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
   row('handling time (receive→ack)', result.handling)
   sections.push(lat.toString())
 
-  const q = table(['Queue length', 'samples', 'mean', 'max', "Little's law L", 'λW (W: confirm→ack)', 'error'])
+  const q = table(['Queue length', 'samples', 'mean', 'max', "Little's law L", 'λW (W: confirm→ack settled)', 'error'])
   const ll = result.littlesLaw
   q.push([
     `every ${formatMillis(result.queueLength.sampleIntervalMs)}`,
@@ -67,7 +67,7 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
     result.queueLength.mean.toFixed(1),
     formatCount(result.queueLength.max),
     ll.L.toFixed(1),
-    `${ll.lambdaW.toFixed(1)} (${formatRate(ll.lambdaPerSecond)} × ${formatMillis(ll.wMs)})`,
+    formatLambdaW(ll),
     ll.relativeError === null ? '-' : `${(ll.relativeError * 100).toFixed(1)} %`,
   ])
   sections.push(q.toString())

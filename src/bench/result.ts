@@ -83,7 +83,9 @@ export interface BenchResult {
   /** Consumer handling time per message, receipt → ack; mean is the exact ΣTᵢ/n. */
   handling: LatencySummary
   queueLength: {sampleIntervalMs: number; samples: number; mean: number; max: number; series: Array<[tMs: number, length: number]>}
-  littlesLaw: LittlesLaw
+  /** ackSettleMs: the part of W from ack to settled ack (Kafka: until the commit after it landed), mean;
+   *  optional in the type: results saved before it was added lack it. */
+  littlesLaw: LittlesLaw & {ackSettleMs?: number}
   integrity: IntegrityFigures
   health: HealthFigures
   intervals: IntervalStats[]
@@ -126,7 +128,8 @@ export function buildResult(input: ResultInputs): BenchResult {
   const consumedTotals = m.consumed.totals(windowMs(input.measureStartNs, m.lastReceiveNs))
   const queue = input.sampler?.figures(input.measureStartMs, input.measureEndMs) ?? {samples: 0, mean: 0, max: 0}
   const publishLatency = m.total.publish.summary()
-  const wMs = timeInQueueMs(m.sojournCount > 0 ? m.sojournSumNs / m.sojournCount / 1e6 : 0, publishLatency.count > 0 ? publishLatency.mean : 0)
+  const ackSettleMs = m.ackSettleMeanMs
+  const wMs = timeInQueueMs(m.sojournCount > 0 ? m.sojournSumNs / m.sojournCount / 1e6 : 0, publishLatency.count > 0 ? publishLatency.mean : 0, ackSettleMs)
   const target = o.rate && o.rate.length === 1 ? o.rate[0].perSecond : null
   const cpus = os.cpus()
   return {
@@ -174,7 +177,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       max: queue.max,
       series: (input.sampler?.series ?? []).map((p) => [Math.round(p.tMs * 1000) / 1000, p.length]),
     },
-    littlesLaw: littlesLaw(queue.mean, consumedTotals.perSecond, wMs),
+    littlesLaw: {...littlesLaw(queue.mean, consumedTotals.perSecond, wMs), ackSettleMs},
     integrity: input.integrity,
     health: input.health,
     intervals: m.intervals,

@@ -7,7 +7,7 @@ export interface LittlesLaw {
   L: number
   /** Throughput, messages per second. */
   lambdaPerSecond: number
-  /** Mean time in the queue, milliseconds: confirm → ack (timeInQueueMs). */
+  /** Mean time in the queue, milliseconds: confirm → ack settled (timeInQueueMs). */
   wMs: number
   /** λ·W, the number in system the other two figures predict. */
   lambdaW: number
@@ -33,11 +33,14 @@ export function meanTimeInSystemMs(meanInSystem: number, lambdaPerSecond: number
 
 /**
  * W for a bench run: the mean time a message is counted in the sampled queue length. The broker
- * counts it from when it takes it (its confirm) to the ack, so W = mean(send→ack) −
- * mean(send→confirm): the time before the broker has the message (a producer's batching, a full
- * socket) is in no queue the sampler sees. Measured: a 2-producer, 2-consumer RabbitMQ run with
- * 130 ms of publish latency had L 857 against λ·(send→ack) 2652 (−68 %), and λ·(confirm→ack) 865.
+ * counts it from when it takes it (its confirm) until the ack is settled, so W = mean(send→ack) −
+ * mean(send→confirm) + mean(ack→settled): the time before the broker has the message (a
+ * producer's batching, a full socket) is in no queue the sampler sees. Measured: a 2-producer,
+ * 2-consumer RabbitMQ run with 130 ms of publish latency had L 857 against λ·(send→ack) 2652
+ * (−68 %), and λ·(confirm→ack) 865. On Kafka an ack settles when the commit after it lands, and
+ * the group's lag (the queue length there) counts the message until then: without ack→settled
+ * a run measured L 61 % above λW.
  */
-export function timeInQueueMs(sendToAckMs: number, sendToConfirmMs: number): number {
-  return sendToAckMs > 0 ? Math.max(0, sendToAckMs - sendToConfirmMs) : 0
+export function timeInQueueMs(sendToAckMs: number, sendToConfirmMs: number, ackToSettledMs = 0): number {
+  return sendToAckMs > 0 ? Math.max(0, sendToAckMs - sendToConfirmMs) + ackToSettledMs : 0
 }

@@ -25,3 +25,12 @@ export function formatMillis(ms: number): string {
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`
   return `${(ms / 1000).toFixed(2)} s`
 }
+
+/**
+ * Little's law's prediction with its factors: "865.0 (40.1 k/s × 21.6 ms)", and the part of W
+ * spent waiting for acks to settle (Kafka: for the commit) when there is one to speak of.
+ */
+export function formatLambdaW(ll: {lambdaW: number; lambdaPerSecond: number; wMs: number; ackSettleMs?: number}): string {
+  const settle = ll.ackSettleMs !== undefined && ll.ackSettleMs >= 0.05 ? `, ${formatMillis(ll.ackSettleMs)} of it ack→settled` : ''
+  return `${ll.lambdaW.toFixed(1)} (${formatRate(ll.lambdaPerSecond)} × ${formatMillis(ll.wMs)}${settle})`
+}

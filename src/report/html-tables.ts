@@ -2,7 +2,7 @@
 // (src/bench/render.ts). Every value from the result is escaped; numbers use the shared formatters.
 import type {BenchResult} from '../bench/result.js'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
-import {formatBytes, formatCount, formatMillis, formatRate} from '../output/format.js'
+import {formatBytes, formatCount, formatLambdaW, formatMillis, formatRate} from '../output/format.js'
 import {KIND_LABELS} from './charts.js'
 import {type Comparison, formatChange, formatFigure, verdict} from './compare.js'
 import {escapeHtml} from './escape.js'
@@ -76,14 +76,14 @@ export function queueTable(result: BenchResult): string {
   const ll = result.littlesLaw
   return htmlTable(
     "Queue length and Little's law",
-    ['sampled', 'samples', 'mean', 'max', 'L (measured)', 'λW (predicted; W: confirm→ack)', 'error'],
+    ['sampled', 'samples', 'mean', 'max', 'L (measured)', 'λW (predicted; W: confirm→ack settled)', 'error'],
     [[
       `every ${formatMillis(q.sampleIntervalMs)}`,
       formatCount(q.samples),
       q.mean.toFixed(1),
       formatCount(q.max),
       ll.L.toFixed(1),
-      `${ll.lambdaW.toFixed(1)} (${formatRate(ll.lambdaPerSecond)} × ${formatMillis(ll.wMs)})`,
+      formatLambdaW(ll),
       ll.relativeError === null ? '-' : `${(ll.relativeError * 100).toFixed(1)} %`,
     ]],
   )

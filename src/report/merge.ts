@@ -136,6 +136,7 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
   const queueLength = queueLengthOf(results, offsets)
   // W: the consumed-count-weighted mean time in system of the sources.
   const wMs = consumed.count === 0 ? 0 : sum(results.map((r) => r.littlesLaw.wMs * r.throughput.consumed.count)) / consumed.count
+  const ackSettleMs = consumed.count === 0 ? 0 : sum(results.map((r) => (r.littlesLaw.ackSettleMs ?? 0) * r.throughput.consumed.count)) / consumed.count
   const targets = results.map((r) => r.throughput.targetPerSecond)
   const summary = (kind: LatencyKind): LatencySummary => histograms[kind].summary()
   const hosts = results.map((r) => r.meta.host)
@@ -175,7 +176,7 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
     },
     handling: summary('handling'),
     queueLength,
-    littlesLaw: littlesLaw(queueLength.mean, consumed.perSecond, wMs),
+    littlesLaw: {...littlesLaw(queueLength.mean, consumed.perSecond, wMs), ackSettleMs},
     integrity: mergeIntegrity(results),
     health: {...health, warnings: [...health.warnings, ...overlapWarning(results, labels)]},
     // Interval series are per source (their ticks do not line up): see merged.sources.

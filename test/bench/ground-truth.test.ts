@@ -127,6 +127,57 @@ describe('bench ground truth on memory://', () => {
     expect(Math.abs(relativeError!)).toBeLessThan(0.05)
   })
 
+  it("acks that settle late (as a Kafka commit) count in W as they do in L: Little's law holds, ack→settled as observed", async () => {
+    // The consumer's acks settle in shared 20 ms windows: the first ack of a window starts a
+    // timer, later ones join it, and when it fires the broker is told (memory://'s in-flight count,
+    // the sampled L, keeps each message until then) and their shared promise resolves, as acks do
+    // with a Kafka commit. The observer times each ack call → settled on its own.
+    const SETTLE_WINDOW_MS = 20
+    let observedSumMs = 0
+    let observedCount = 0
+    let window: {acks: Array<{ack: () => Promise<void>; atMs: number}>; settled: Promise<void>} | undefined
+    const commitLike = (driver: Driver, role: string): Driver => {
+      if (role !== 'consumer') return driver
+      return new Proxy(driver, {
+        get(target, property, receiver) {
+          if (property !== 'consume') return Reflect.get(target, property, receiver)
+          return (queue: string, options: ConsumeOptions, handler: MessageHandler) =>
+            target.consume(queue, options, (delivery) => {
+              const ack = () => {
+                if (!window) {
+                  const opened: NonNullable<typeof window> = {acks: [], settled: Promise.resolve()}
+                  opened.settled = new Promise<void>((resolve) =>
+                    setTimeout(async () => {
+                      window = undefined
+                      await Promise.all(opened.acks.map((a) => a.ack()))
+                      const settledMs = performance.now()
+                      for (const a of opened.acks) observedSumMs += settledMs - a.atMs
+                      observedCount += opened.acks.length
+                      resolve()
+                    }, SETTLE_WINDOW_MS),
+                  )
+                  window = opened
+                }
+                window.acks.push({ack: delivery.ack.bind(delivery), atMs: performance.now()})
+                return window.settled
+              }
+              return handler({...delivery, ack})
+            })
+        },
+      })
+    }
+    const result = await run(
+      {rate: [{perSecond: 2000}], arrivals: 'poisson', durationMs: 4000, warmupMs: 1000, work: {kind: 'fixed', ms: 10}, prefetch: 1000, sampleIntervalMs: 3},
+      commitLike,
+    )
+    const {relativeError, L, ackSettleMs} = result.littlesLaw
+    const observedMs = observedSumMs / observedCount
+    expect(observedMs).toBeGreaterThan(SETTLE_WINDOW_MS / 4) // the wait is there to be measured
+    expect(Math.abs(ackSettleMs! - observedMs) / observedMs).toBeLessThan(0.1)
+    expect(L).toBeGreaterThan(30)
+    expect(Math.abs(relativeError!)).toBeLessThan(0.08)
+  })
+
   it('counts messages dropped or duplicated on purpose exactly', async () => {
     let publishes = 0
     let dropped = 0

@@ -6,6 +6,7 @@ import {progressLine} from '../../src/bench/progress.js'
 import {renderResult} from '../../src/bench/render.js'
 import type {BenchResult} from '../../src/bench/result.js'
 import {healthWarnings} from '../../src/bench/runner.js'
+import {formatLambdaW} from '../../src/output/format.js'
 
 const fixture = JSON.parse(readFileSync(new URL('fixtures/result.json', import.meta.url), 'utf8')) as BenchResult
 
@@ -49,18 +50,27 @@ describe('renderResult', () => {
     expect(healthWarnings(emptyQueue('memory', 0, 0.2)).filter((w) => w.includes("Little's law"))).toEqual([])
   })
 
-  it("on kafka:// explains a Little's law gap (the lag runs on to the commit, W stops at the ack), only when it is over 20 %", () => {
-    const run = (backend: string, relativeError: number): BenchResult => ({
+  it("on kafka:// explains a Little's law gap over 20 % (with enough samples) by W's size next to the event-loop delay", () => {
+    const run = (backend: string, relativeError: number, samples = 100): BenchResult => ({
       ...fixture,
       meta: {...fixture.meta, backend},
-      littlesLaw: {...fixture.littlesLaw, wMs: 26.8, relativeError},
+      queueLength: {...fixture.queueLength, samples, max: 50},
+      littlesLaw: {...fixture.littlesLaw, wMs: 2.67, relativeError},
+      health: {...fixture.health, eventLoopDelay: {...fixture.health.eventLoopDelay, p99Ms: 22.1}},
     })
     const about = (result: BenchResult) => healthWarnings(result).filter((w) => w.startsWith("Little's law is off"))
-    expect(about(run('kafka', 0.614))).toEqual([
-      "Little's law is off by 61 %: on kafka:// the queue length is the group's lag, which also counts a message from its ack until its consumer's commit lands; that commit delay is in L, not in W (26.8 ms, confirm→ack)",
+    expect(about(run('kafka', -0.28))).toEqual([
+      "Little's law is off by -28 %: on kafka:// the queue length is the group's lag, and W (2.67 ms) is short next to mqkit's event-loop delay (p99 22.1 ms), which makes confirms and commits look late: the check is loose at this W",
     ])
     expect(about(run('kafka', 0.15))).toEqual([])
+    expect(about(run('kafka', -0.28, 4))).toEqual([])
     expect(about(run('amqp', 0.614))).toEqual([])
+  })
+
+  it('shows the ack→settled part of W beside λW when there is one', () => {
+    expect(formatLambdaW({lambdaW: 1406.6, lambdaPerSecond: 27_700, wMs: 50.7, ackSettleMs: 25.9})).toBe('1406.6 (27.7 k/s × 50.7 ms, 25.9 ms of it ack→settled)')
+    expect(formatLambdaW({lambdaW: 0.2, lambdaPerSecond: 1500, wMs: 0.102, ackSettleMs: 0.001})).toBe('0.2 (1500 /s × 102 µs)')
+    expect(formatLambdaW({lambdaW: 0.2, lambdaPerSecond: 1500, wMs: 0.102})).toBe('0.2 (1500 /s × 102 µs)')
   })
 
   it('formats a progress line from an interval', () => {

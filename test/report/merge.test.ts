@@ -40,6 +40,14 @@ describe('mergeResults', () => {
     expect(merged.health.warnings.filter((w) => w.includes('do not overlap'))).toEqual([])
   })
 
+  it("weighs W and its ack→settled part by each source's consumed count (results saved without ackSettleMs count 0)", () => {
+    const withW = (r: typeof a, wMs: number, ackSettleMs: number | undefined) => ({...r, littlesLaw: {...r.littlesLaw, wMs, ackSettleMs}})
+    const merged = mergeResults([withW(a, 10, 4), withW(b, 2, undefined)])
+    // a consumed 5000, b 3000.
+    expect(merged.littlesLaw.wMs).toBeCloseTo((10 * 5000 + 2 * 3000) / 8000, 9)
+    expect(merged.littlesLaw.ackSettleMs).toBeCloseTo((4 * 5000) / 8000, 9)
+  })
+
   it('merging a merged result again stays exact', () => {
     const c = resultWith({valuesMicros: [7, 70, 700, 7000, 70_000], startedAt: '2026-01-01T00:00:00.200Z', elapsedMs: 900})
     const twice = mergeResults([mergeResults([a, b], ['a', 'b']), c], ['ab', 'c'])
