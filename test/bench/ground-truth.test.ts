@@ -79,10 +79,13 @@ describe('bench ground truth on memory://', () => {
   it('a fixed --rate gives that published rate within 1 %', async () => {
     const result = await run({rate: [{perSecond: 2000}], durationMs: 3000, warmupMs: 500})
     // The measured window opens when the warmup timer fires (a little late under load), so the
-    // count is whatever the schedule put into the window it reports: ~2 per ms of it.
+    // count is whatever the schedule put into the window it reports: ~2 per ms of it. At each edge
+    // a stalled event loop sends the messages due meanwhile together, on one side of the edge or
+    // the other: 2 per ms of stall. 8 allows 2 ms at each edge (a run with one core held busy
+    // was 5.4 off); a rate 0.5 % off would be 30.
     const {count, elapsedMs} = result.throughput.published
     expect(elapsedMs).toBeGreaterThan(2900)
-    expect(Math.abs(count - 2 * elapsedMs)).toBeLessThanOrEqual(3)
+    expect(Math.abs(count - 2 * elapsedMs)).toBeLessThanOrEqual(8)
     expect(Math.abs(result.throughput.published.perSecond - 2000) / 2000).toBeLessThan(0.01)
     expect(result.latency.endToEndCorrected).not.toBeNull()
     expect(result.latency.publishDelay!.count).toBe(result.throughput.published.count)
