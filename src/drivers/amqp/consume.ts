@@ -184,19 +184,22 @@ function streamRefusal(error: MqkitError, queue: string, autoAck: boolean): Mqki
   return new UsageError(`queue "${queue}" is a stream: streams need a prefetch of 1..65535 (0, unlimited, is refused)`, {cause: error})
 }
 
+/** What a settlement that went out returns: one settled promise for all (watchers dedupe on it, as on memory://). */
+const SETTLED: Promise<void> = Promise.resolve()
+
 /** `whyClosed` is undefined while the channel is open, else why it closed. */
 function toDelivery(queue: string, message: ConsumeMessage, settler: Settler, autoAck: boolean, whyClosed: () => string | undefined): Delivery {
   const {properties, fields} = message
   let settled = autoAck
   const settle = (how: (m: ConsumeMessage) => void) => {
-    if (settled) return Promise.resolve()
+    if (settled) return SETTLED
     settled = true
     // A batched ack is only recorded; check first so it does not claim success on a dead channel.
     let error: unknown = whyClosed()
     if (error === undefined) {
       try {
         how(message)
-        return Promise.resolve()
+        return SETTLED
       } catch (thrown) {
         error = thrown
       }
