@@ -16,6 +16,8 @@ import {preciseSleep, sampleWorkMs, spinUntil} from './work.js'
 export interface ConsumerCounters {
   /** Handlers started and not yet acked (work in progress). */
   active: number
+  /** Ack promises watched and not yet settled (Kafka: commits on their way). */
+  unsettledAcks: number
   ackErrors: number
   lastAckError?: unknown
 }
@@ -32,6 +34,7 @@ export function makeConsumerHandler(
   consumerLane = 0,
 ): MessageHandler {
   const onAckError = (error: unknown) => {
+    counters.unsettledAcks--
     counters.ackErrors++
     counters.lastAckError = error
   }
@@ -57,7 +60,9 @@ export function makeConsumerHandler(
     watchedAck = settled
     const acks = {count: 1, firstNs: ackNs, sumAfterFirstNs: 0}
     pendingAcks = acks
+    counters.unsettledAcks++
     settled.then(() => {
+      counters.unsettledAcks--
       if (pendingAcks === acks) pendingAcks = undefined
       measurements.onAckSettled(acks.count * (nowNs() - acks.firstNs) - acks.sumAfterFirstNs)
     }, onAckError)

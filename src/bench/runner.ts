@@ -22,6 +22,10 @@ import {Producer} from './producer.js'
 import {formatMillis} from '../output/format.js'
 import {buildResult, type BenchResult, type HealthFigures} from './result.js'
 
+
+/** @default 1000 — longest wait for the last acks to settle once the handlers are done (a commit round trip is ms). */
+const LAST_ACKS_SETTLE_MS = 1000
+
 export interface BenchEnvironment {
   url: string
   clientName: string
@@ -121,7 +125,7 @@ export class BenchRunner extends EventEmitter {
     this.integrity = integrity
     const producerBase = this.env.worker?.producerBase ?? 0
     const consumerBase = this.env.worker?.consumerBase ?? 0
-    const counters: ConsumerCounters = {active: 0, ackErrors: 0}
+    const counters: ConsumerCounters = {active: 0, unsettledAcks: 0, ackErrors: 0}
     const loopDelay = monitorEventLoopDelay({resolution: 10})
     const intervalLoopDelay = monitorEventLoopDelay({resolution: 10})
     loopDelay.enable()
@@ -214,9 +218,13 @@ export class BenchRunner extends EventEmitter {
     const productionEndNs = nowNs()
     if (this.env.worker) await this.env.worker.drain()
     else if (o.consumers > 0) await this.drain(integrity, measurements, admin, names)
-    // Let handlers still working finish, so their handling times land in the results.
+    // Let handlers still working finish, so their handling times land in the results; then their
+    // acks settle (Kafka: the last commits land), so that wait lands in W. A commit that cannot be
+    // made now (broker away) keeps its ack pending until a rejoin: that wait is bounded on its own.
     const handlersDeadline = performance.now() + o.drainTimeoutMs
     while (counters.active > 0 && !this.stopping && performance.now() < handlersDeadline) await new Promise((r) => setTimeout(r, 2))
+    const settleDeadline = Math.min(handlersDeadline, performance.now() + LAST_ACKS_SETTLE_MS)
+    while (counters.unsettledAcks > 0 && !this.stopping && performance.now() < settleDeadline) await new Promise((r) => setTimeout(r, 2))
     clearInterval(ticker)
     if (warmupTimer) clearTimeout(warmupTimer)
     roll(inWarmup)

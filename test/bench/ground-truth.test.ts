@@ -181,6 +181,26 @@ describe('bench ground truth on memory://', () => {
     expect(Math.abs(relativeError!)).toBeLessThan(0.08)
   })
 
+  it('the last acks of a run settle before the figures close: 200 acks that each settle 100 ms late report ~100 ms ack→settled', async () => {
+    const lateSettle = (driver: Driver, role: string): Driver => {
+      if (role !== 'consumer') return driver
+      return new Proxy(driver, {
+        get(target, property, receiver) {
+          if (property !== 'consume') return Reflect.get(target, property, receiver)
+          return (queue: string, options: ConsumeOptions, handler: MessageHandler) =>
+            target.consume(queue, options, (delivery) =>
+              handler({...delivery, ack: () => new Promise<void>((resolve) => setTimeout(() => void delivery.ack().then(resolve), 100))}),
+            )
+        },
+      })
+    }
+    // The whole run takes a few ms: every ack settles after the last handler is done.
+    const result = await run({count: 200, prefetch: 1000}, lateSettle)
+    expect(result.integrity).toMatchObject({received: 200, lost: 0})
+    expect(result.littlesLaw.ackSettleMs).toBeGreaterThanOrEqual(99)
+    expect(result.littlesLaw.ackSettleMs).toBeLessThan(200)
+  })
+
   it('counts messages dropped or duplicated on purpose exactly', async () => {
     let publishes = 0
     let dropped = 0
