@@ -11,9 +11,16 @@ export interface LittlesLaw {
   wMs: number
   /** λ·W, the number in system the other two figures predict. */
   lambdaW: number
-  /** (L − λW) / λW; null when λW is 0 (nothing to compare with). */
+  /** (L − λW) / λW; null when λW is below MIN_COMPARABLE_LAMBDA_W (nothing to compare with). */
   relativeError: number | null
 }
+
+/**
+ * Below this many messages in the system on average there is nothing to compare: a memory:// run
+ * whose acks settle within a microtask has a W of nanoseconds, and "−100 %" against a λW of
+ * 0.000002 would read as a fault.
+ */
+export const MIN_COMPARABLE_LAMBDA_W = 0.01
 
 export function littlesLaw(meanInSystem: number, lambdaPerSecond: number, meanTimeInSystemMs: number): LittlesLaw {
   const lambdaW = lambdaPerSecond * (meanTimeInSystemMs / 1000)
@@ -22,7 +29,7 @@ export function littlesLaw(meanInSystem: number, lambdaPerSecond: number, meanTi
     lambdaPerSecond,
     wMs: meanTimeInSystemMs,
     lambdaW,
-    relativeError: lambdaW > 0 ? (meanInSystem - lambdaW) / lambdaW : null,
+    relativeError: lambdaW >= MIN_COMPARABLE_LAMBDA_W ? (meanInSystem - lambdaW) / lambdaW : null,
   }
 }
 

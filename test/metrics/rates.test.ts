@@ -54,6 +54,9 @@ describe("Little's law", () => {
     expect(f.lambdaW).toBe(10)
     expect(f.relativeError).toBeCloseTo(0.1, 12)
     expect(littlesLaw(3, 0, 5).relativeError).toBeNull()
+    // A W of nanoseconds (memory://: acks settle within a microtask) compares with nothing.
+    expect(littlesLaw(0, 1_640_000, 0.000001).relativeError).toBeNull()
+    expect(littlesLaw(0, 1500, 0.102).relativeError).toBe(-1)
     expect(meanTimeInSystemMs(10, 2000)).toBe(5)
   })
 
