@@ -16,7 +16,11 @@ import {privateBrokerPossible, startPrivateBroker, type PrivateBroker} from './p
 const possible = privateBrokerPossible()
 /** The longest a command may take to notice the broker went and exit. */
 const EXIT_BOUND_MS = 15_000
-const PUBLISHED = 2000
+/**
+ * Enough that the slow reader (~200 lines/s) is still busy when a graceful stop lands: stop_app has
+ * taken 1-7 s here, and once longer than the ~9 s that 2000 left (every line written, no stop mid-run).
+ */
+const PUBLISHED = 6000
 
 const idOf = (i: number) => `m${String(i).padStart(4, '0')}`
 
@@ -114,7 +118,8 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
     const written = stdout.split('\n').filter(Boolean).map((line) => line.slice(0, 5))
     expect(new Set(written).size, 'no line written twice').toBe(written.length)
     const queued = new Set(await idsInQueue(broker.url, queue))
-    const missing = Array.from({length: PUBLISHED}, (_, i) => idOf(i)).filter((id) => !queued.has(id) && !written.includes(id))
+    const writtenIds = new Set(written)
+    const missing = Array.from({length: PUBLISHED}, (_, i) => idOf(i)).filter((id) => !queued.has(id) && !writtenIds.has(id))
     expect(missing, 'acknowledged but never written').toEqual([])
     return {written: written.length, queued: queued.size, duplicates: written.filter((id) => queued.has(id)).length}
   }
