@@ -3,8 +3,8 @@
 // declare and inspect paths it serves run against the real broker in the conformance suite.
 import type {Admin} from 'kafkajs'
 import {describe, expect, it} from 'vitest'
-import {declareTopic, partitionOffsets} from '../../src/drivers/kafka/admin.js'
-import {NotFoundError} from '../../src/errors.js'
+import {declareTopic, describeTopic, partitionOffsets, requireTopic} from '../../src/drivers/kafka/admin.js'
+import {ConnectionError, NotFoundError} from '../../src/errors.js'
 
 const protocolError = (type: string) => Object.assign(new Error(`broker says ${type}`), {type, retriable: true})
 
@@ -43,5 +43,58 @@ describe('kafka: a new topic whose leaders are slow to be elected', () => {
     expect(calls).toBe(3)
     await expect(partitionOffsets(admin, 'missing')).rejects.toBeInstanceOf(NotFoundError)
     expect(missingCalls).toBe(1) // asked once, not retried (a count, not a clock: no flake on a busy machine)
+  })
+})
+
+describe('kafka: a metadata request that failed inside kafkajs', () => {
+  // What kafkajs's fetchTopicMetadata throws when its broker pool swallowed the request's error.
+  const nullMetadata = () => new TypeError("Cannot read properties of null (reading 'topicMetadata')")
+
+  it('a topic the topic list no longer has is not found (seen right after a delete), not an internal error', async () => {
+    const admin = {
+      fetchTopicMetadata: async () => {
+        throw nullMetadata()
+      },
+      listTopics: async () => ['other'],
+    } as unknown as Admin
+    await expect(describeTopic(admin, 't')).resolves.toBeUndefined()
+    await expect(requireTopic(admin, 't', 'inspect')).rejects.toThrow(NotFoundError)
+  })
+
+  it('declare: while a new topic settles, such a failure means wait, not fail', async () => {
+    let calls = 0
+    const admin = {
+      createTopics: async () => {
+        throw protocolError('LEADER_NOT_AVAILABLE')
+      },
+      fetchTopicMetadata: async () => {
+        if (++calls === 1) throw nullMetadata()
+        return {topics: [{name: 't', partitions: [{partitionId: 0, leader: 0}]}]}
+      },
+    } as unknown as Admin
+    await expect(declareTopic(admin, {name: 't', partitions: 1})).resolves.toEqual({created: true})
+    expect(calls).toBe(2)
+  })
+
+  it('a topic the list still has is asked for again; a second failure is a connection error naming the topic', async () => {
+    let calls = 0
+    const flaky = {
+      fetchTopicMetadata: async () => {
+        if (++calls === 1) throw nullMetadata()
+        return {topics: [{name: 't', partitions: [{partitionId: 1, replicas: [1]}, {partitionId: 0, replicas: [1]}]}]}
+      },
+      listTopics: async () => ['t'],
+    } as unknown as Admin
+    await expect(describeTopic(flaky, 't')).resolves.toEqual({name: 't', partitions: [0, 1], replication: 1})
+    expect(calls).toBe(2)
+    const broken = {
+      fetchTopicMetadata: async () => {
+        throw nullMetadata()
+      },
+      listTopics: async () => ['t'],
+    } as unknown as Admin
+    const error = await describeTopic(broken, 't').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect((error as Error).message).toBe('describe topic "t": the broker did not answer the metadata request')
   })
 })

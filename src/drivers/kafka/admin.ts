@@ -2,9 +2,9 @@
 // publish/consume need. A topic is the Kafka reading of a backend-neutral queue.
 import kafkajs from 'kafkajs'
 import type {Admin, ITopicConfig} from 'kafkajs'
-import {NotFoundError, PreconditionError, UnsupportedError, UsageError} from '../../errors.js'
+import {ConnectionError, NotFoundError, PreconditionError, UnsupportedError, UsageError} from '../../errors.js'
 import type {DeclareResult, QueueSpec} from '../types.js'
-import {kafkaErrorType, toMqkitError} from './errors.js'
+import {kafkaErrorType, metadataRequestFailed, toMqkitError} from './errors.js'
 import {awaitLeaders, failedAwaitingLeaders, retryWhileLeadersSettle} from './settling.js'
 
 const {ConfigResourceTypes} = kafkajs
@@ -59,17 +59,36 @@ function integer(value: number, field: string, min: number): number {
   return value
 }
 
+async function readTopic(admin: Admin, name: string): Promise<TopicInfo | undefined> {
+  const {topics} = await admin.fetchTopicMetadata({topics: [name]})
+  const topic = topics.find((t) => t.name === name)
+  if (!topic) return undefined
+  const partitions = topic.partitions.map((p) => p.partitionId).sort((a, b) => a - b)
+  const replication = Math.max(0, ...topic.partitions.map((p) => p.replicas.length))
+  return {name, partitions, replication}
+}
+
 export async function describeTopic(admin: Admin, name: string): Promise<TopicInfo | undefined> {
+  const action = `describe topic "${name}"`
   try {
-    const {topics} = await admin.fetchTopicMetadata({topics: [name]})
-    const topic = topics.find((t) => t.name === name)
-    if (!topic) return undefined
-    const partitions = topic.partitions.map((p) => p.partitionId).sort((a, b) => a - b)
-    const replication = Math.max(0, ...topic.partitions.map((p) => p.replicas.length))
-    return {name, partitions, replication}
+    return await readTopic(admin, name)
   } catch (error) {
     if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
-    throw toMqkitError(error, {action: `describe topic "${name}"`, topic: name})
+    if (!metadataRequestFailed(error)) throw toMqkitError(error, {action, topic: name})
+  }
+  // The topic list comes from a metadata request that names no topic, so a missing one cannot fail it.
+  let exists: boolean
+  try {
+    exists = (await admin.listTopics()).includes(name)
+  } catch (error) {
+    throw toMqkitError(error, {action, topic: name})
+  }
+  if (!exists) return undefined
+  try {
+    return await readTopic(admin, name)
+  } catch (error) {
+    if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
+    throw metadataRequestFailed(error) ? new ConnectionError(`${action}: the broker did not answer the metadata request`, {cause: error}) : toMqkitError(error, {action, topic: name})
   }
 }
 

@@ -47,6 +47,16 @@ export function rootKafkaError(error: unknown): KafkaJsLikeError {
 }
 
 /** Broker protocol error code (UNKNOWN_TOPIC_OR_PARTITION, ...) anywhere in the chain. */
+/**
+ * kafkajs's fetchTopicMetadata throws "Cannot read properties of null (reading 'topicMetadata')"
+ * when its metadata request failed: the broker pool's withBroker() swallows the error and answers
+ * null. Seen in a loaded run right after a topic was deleted: the client's cached metadata still
+ * named it (so it did not refresh), and the broker no longer knew it.
+ */
+export function metadataRequestFailed(error: unknown): boolean {
+  return error instanceof TypeError && error.message.includes("'topicMetadata'")
+}
+
 export function kafkaErrorType(error: unknown): string | undefined {
   return rootKafkaError(error).type
 }

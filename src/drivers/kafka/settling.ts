@@ -6,7 +6,7 @@
 // waits are only for errors a broker that answers gives, and are bounded by SETTLE_WAIT_MS.
 import type {Admin} from 'kafkajs'
 import {TimeoutError} from '../../errors.js'
-import {kafkaErrorType} from './errors.js'
+import {kafkaErrorType, metadataRequestFailed} from './errors.js'
 
 /** @default 10000 — longest wait for a new topic's partitions to have leaders. */
 export const SETTLE_WAIT_MS = 10_000
@@ -55,7 +55,13 @@ export function failedAwaitingLeaders(error: unknown): boolean {
 export async function awaitLeaders(admin: Admin, topic: string): Promise<void> {
   await untilSettled(
     async () => {
-      const {topics} = await admin.fetchTopicMetadata({topics: [topic]})
+      // A metadata request that failed inside kafkajs (errors.ts) is the topic still settling too.
+      const answer = await admin.fetchTopicMetadata({topics: [topic]}).catch((error: unknown) => {
+        if (metadataRequestFailed(error)) return undefined
+        throw error
+      })
+      if (answer === undefined) return undefined
+      const {topics} = answer
       const partitions = topics.find((t) => t.name === topic)?.partitions ?? []
       return partitions.length > 0 && partitions.every((p) => p.leader >= 0) ? true : undefined
     },
