@@ -4,6 +4,7 @@
 import type {Admin} from 'kafkajs'
 import {describe, expect, it} from 'vitest'
 import {declareTopic, describeTopic, partitionOffsets, requireTopic} from '../../src/drivers/kafka/admin.js'
+import {inspectTopics} from '../../src/drivers/kafka/inspect.js'
 import {ConnectionError, NotFoundError} from '../../src/errors.js'
 
 const protocolError = (type: string) => Object.assign(new Error(`broker says ${type}`), {type, retriable: true})
@@ -96,5 +97,18 @@ describe('kafka: a metadata request that failed inside kafkajs', () => {
     const error = await describeTopic(broken, 't').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConnectionError)
     expect((error as Error).message).toBe('describe topic "t": the broker did not answer the metadata request')
+  })
+
+  it('listing topics (inspect with no names) maps it to the same connection error', async () => {
+    const admin = {
+      listTopics: async () => {
+        // kafkajs destructures the null answer: the other wording of the same failure.
+        throw new TypeError("Cannot destructure property 'topicMetadata' of '(intermediate value)' as it is null.")
+      },
+      describeCluster: async () => ({brokers: [], controller: null, clusterId: 'c'}),
+    } as unknown as Admin
+    const error = await inspectTopics(admin, []).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect((error as Error).message).toBe('list topics: the broker did not answer the metadata request')
   })
 })

@@ -2,7 +2,7 @@
 // publish/consume need. A topic is the Kafka reading of a backend-neutral queue.
 import kafkajs from 'kafkajs'
 import type {Admin, ITopicConfig} from 'kafkajs'
-import {ConnectionError, NotFoundError, PreconditionError, UnsupportedError, UsageError} from '../../errors.js'
+import {NotFoundError, PreconditionError, UnsupportedError, UsageError} from '../../errors.js'
 import type {DeclareResult, QueueSpec} from '../types.js'
 import {kafkaErrorType, metadataRequestFailed, toMqkitError} from './errors.js'
 import {awaitLeaders, failedAwaitingLeaders, retryWhileLeadersSettle} from './settling.js'
@@ -88,7 +88,7 @@ export async function describeTopic(admin: Admin, name: string): Promise<TopicIn
     return await readTopic(admin, name)
   } catch (error) {
     if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
-    throw metadataRequestFailed(error) ? new ConnectionError(`${action}: the broker did not answer the metadata request`, {cause: error}) : toMqkitError(error, {action, topic: name})
+    throw toMqkitError(error, {action, topic: name})
   }
 }
 

@@ -73,6 +73,7 @@ export interface ErrorContext {
 /** Map any kafkajs (or other) error to a one-line MqkitError. MqkitErrors pass through. */
 export function toMqkitError(error: unknown, context: ErrorContext): MqkitError {
   if (error instanceof MqkitError) return error
+  if (metadataRequestFailed(error)) return new ConnectionError(`${context.action}: the broker did not answer the metadata request`, {cause: error})
   const root = rootKafkaError(error)
   const detail = oneLine(root.message ?? String(error))
   const topic = context.topic === undefined ? 'topic' : `topic "${context.topic}"`
