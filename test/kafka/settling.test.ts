@@ -5,6 +5,7 @@ import type {Admin} from 'kafkajs'
 import {describe, expect, it} from 'vitest'
 import {declareTopic, describeTopic, partitionOffsets, requireTopic} from '../../src/drivers/kafka/admin.js'
 import {inspectTopics} from '../../src/drivers/kafka/inspect.js'
+import {serverInfo} from '../../src/drivers/kafka/server-info.js'
 import {ConnectionError, NotFoundError} from '../../src/errors.js'
 
 const protocolError = (type: string) => Object.assign(new Error(`broker says ${type}`), {type, retriable: true})
@@ -97,6 +98,17 @@ describe('kafka: a metadata request that failed inside kafkajs', () => {
     const error = await describeTopic(broken, 't').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConnectionError)
     expect((error as Error).message).toBe('describe topic "t": the broker did not answer the metadata request')
+  })
+
+  it('describing the cluster (bench result metadata) maps it to the same connection error', async () => {
+    const admin = {
+      describeCluster: async () => {
+        throw new TypeError("Cannot destructure property 'brokers' of '(intermediate value)' as it is null.")
+      },
+    } as unknown as Admin
+    const error = await serverInfo(admin, '127.0.0.1:9092').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect((error as Error).message).toBe('describe the cluster: the broker did not answer the metadata request')
   })
 
   it('listing topics (inspect with no names) maps it to the same connection error', async () => {

@@ -54,7 +54,8 @@ export function rootKafkaError(error: unknown): KafkaJsLikeError {
  * named it (so it did not refresh), and the broker no longer knew it.
  */
 export function metadataRequestFailed(error: unknown): boolean {
-  return error instanceof TypeError && error.message.includes("'topicMetadata'")
+  // describeCluster destructures `brokers` from the same null answer.
+  return error instanceof TypeError && /'(topicMetadata|brokers)'/.test(error.message) && error.message.includes('null')
 }
 
 export function kafkaErrorType(error: unknown): string | undefined {
