@@ -1,7 +1,7 @@
 // Known ground truth on memory://: the bench must report what was set up.
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {createDriver} from '../../src/drivers/index.js'
-import type {ConsumeOptions, Driver, MessageHandler} from '../../src/drivers/types.js'
+import type {Delivery, Driver, MessageHandler} from '../../src/drivers/types.js'
 import {defaultBenchOptions, type BenchOptions} from '../../src/bench/options.js'
 import {BenchRunner} from '../../src/bench/runner.js'
 
@@ -18,6 +18,20 @@ function run(options: Partial<BenchOptions>, wrap?: (driver: Driver, role: strin
   return runner.run()
 }
 
+/** A run() wrap: on `role`'s connections, `method` is what `replace` makes of the driver's own. */
+function replacing<K extends 'consume' | 'publish'>(role: string, method: K, replace: (own: Driver[K]) => Driver[K]) {
+  return (driver: Driver, forRole: string): Driver => {
+    if (forRole !== role) return driver
+    const replaced = replace(driver[method].bind(driver) as Driver[K])
+    return new Proxy(driver, {get: (target, property, receiver) => (property === method ? replaced : Reflect.get(target, property, receiver))})
+  }
+}
+
+/** A run() wrap: every delivery to a consumer goes through `each`, which calls bench's handler. */
+function eachDelivery(each: (delivery: Delivery, handler: MessageHandler) => ReturnType<MessageHandler>) {
+  return replacing('consumer', 'consume', (consume) => (queue, options, handler) => consume(queue, options, (delivery) => each(delivery, handler)))
+}
+
 // Wall-clock truths that hold on a loaded 2-core CI machine without retries: the handling-time
 // truth uses --work-mode spin (a busy-wait to the exact deadline, one message at a time, so no
 // timer or event-loop delay enters it); the rate and Little's-law checks use long steady windows
@@ -27,30 +41,21 @@ describe('bench ground truth on memory://', () => {
     // The independent observer wraps the consumer connection: handler call → ack() call.
     let observedSumMs = 0
     let observedCount = 0
-    const observe = (driver: Driver, role: string): Driver => {
-      if (role !== 'consumer') return driver
-      return new Proxy(driver, {
-        get(target, property, receiver) {
-          if (property !== 'consume') return Reflect.get(target, property, receiver)
-          return (queue: string, options: ConsumeOptions, handler: MessageHandler) =>
-            target.consume(queue, options, (delivery) => {
-              // The wrapper is built before the clock starts: the observer's own allocations
-              // (and any GC pause they trigger) must not count as the handler's time.
-              let startMs = 0
-              const ack = delivery.ack.bind(delivery)
-              const observed = Object.assign(Object.create(delivery), {
-                ack: () => {
-                  observedSumMs += performance.now() - startMs
-                  observedCount++
-                  return ack()
-                },
-              })
-              startMs = performance.now()
-              return handler(observed)
-            })
+    const observe = eachDelivery((delivery, handler) => {
+      // The wrapper is built before the clock starts: the observer's own allocations
+      // (and any GC pause they trigger) must not count as the handler's time.
+      let startMs = 0
+      const ack = delivery.ack.bind(delivery)
+      const observed = Object.assign(Object.create(delivery), {
+        ack: () => {
+          observedSumMs += performance.now() - startMs
+          observedCount++
+          return ack()
         },
       })
-    }
+      startMs = performance.now()
+      return handler(observed)
+    })
     // 50 msg/s: a quarter of what one spinning consumer can handle, so there is no backlog to hide
     // and the process mostly sleeps, which the OS scheduler rewards with prompt CPU when it spins.
     const result = await run(
@@ -92,18 +97,10 @@ describe('bench ground truth on memory://', () => {
   })
 
   it('the clock starts when the consumers are subscribed: a 1 s join (as a Kafka group\'s) dilutes no rate', async () => {
-    const slowJoin = (driver: Driver, role: string): Driver => {
-      if (role !== 'consumer') return driver
-      return new Proxy(driver, {
-        get(target, property, receiver) {
-          if (property !== 'consume') return Reflect.get(target, property, receiver)
-          return async (queue: string, options: ConsumeOptions, handler: MessageHandler) => {
-            await new Promise((resolve) => setTimeout(resolve, 1000))
-            return target.consume(queue, options, handler)
-          }
-        },
-      })
-    }
+    const slowJoin = replacing('consumer', 'consume', (consume) => async (queue, options, handler) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      return consume(queue, options, handler)
+    })
     const result = await run({rate: [{perSecond: 2000}], count: 2000}, slowJoin)
     // 2000 messages at 2000/s: one second of production. With the schedule counted from before
     // the join, the first second's messages would leave in one late burst (a publish delay of up
@@ -139,36 +136,27 @@ describe('bench ground truth on memory://', () => {
     let observedSumMs = 0
     let observedCount = 0
     let window: {acks: Array<{ack: () => Promise<void>; atMs: number}>; settled: Promise<void>} | undefined
-    const commitLike = (driver: Driver, role: string): Driver => {
-      if (role !== 'consumer') return driver
-      return new Proxy(driver, {
-        get(target, property, receiver) {
-          if (property !== 'consume') return Reflect.get(target, property, receiver)
-          return (queue: string, options: ConsumeOptions, handler: MessageHandler) =>
-            target.consume(queue, options, (delivery) => {
-              const ack = () => {
-                if (!window) {
-                  const opened: NonNullable<typeof window> = {acks: [], settled: Promise.resolve()}
-                  opened.settled = new Promise<void>((resolve) =>
-                    setTimeout(async () => {
-                      window = undefined
-                      await Promise.all(opened.acks.map((a) => a.ack()))
-                      const settledMs = performance.now()
-                      for (const a of opened.acks) observedSumMs += settledMs - a.atMs
-                      observedCount += opened.acks.length
-                      resolve()
-                    }, SETTLE_WINDOW_MS),
-                  )
-                  window = opened
-                }
-                window.acks.push({ack: delivery.ack.bind(delivery), atMs: performance.now()})
-                return window.settled
-              }
-              return handler({...delivery, ack})
-            })
-        },
-      })
-    }
+    const commitLike = eachDelivery((delivery, handler) => {
+      const ack = () => {
+        if (!window) {
+          const opened: NonNullable<typeof window> = {acks: [], settled: Promise.resolve()}
+          opened.settled = new Promise<void>((resolve) =>
+            setTimeout(async () => {
+              window = undefined
+              await Promise.all(opened.acks.map((a) => a.ack()))
+              const settledMs = performance.now()
+              for (const a of opened.acks) observedSumMs += settledMs - a.atMs
+              observedCount += opened.acks.length
+              resolve()
+            }, SETTLE_WINDOW_MS),
+          )
+          window = opened
+        }
+        window.acks.push({ack: delivery.ack.bind(delivery), atMs: performance.now()})
+        return window.settled
+      }
+      return handler({...delivery, ack})
+    })
     const result = await run(
       {rate: [{perSecond: 2000}], arrivals: 'poisson', durationMs: 4000, warmupMs: 1000, work: {kind: 'fixed', ms: 10}, prefetch: 1000, sampleIntervalMs: 3},
       commitLike,
@@ -182,18 +170,9 @@ describe('bench ground truth on memory://', () => {
   })
 
   it('the last acks of a run settle before the figures close: 200 acks that each settle 100 ms late report ~100 ms ack→settled', async () => {
-    const lateSettle = (driver: Driver, role: string): Driver => {
-      if (role !== 'consumer') return driver
-      return new Proxy(driver, {
-        get(target, property, receiver) {
-          if (property !== 'consume') return Reflect.get(target, property, receiver)
-          return (queue: string, options: ConsumeOptions, handler: MessageHandler) =>
-            target.consume(queue, options, (delivery) =>
-              handler({...delivery, ack: () => new Promise<void>((resolve) => setTimeout(() => void delivery.ack().then(resolve), 100))}),
-            )
-        },
-      })
-    }
+    const lateSettle = eachDelivery((delivery, handler) =>
+      handler({...delivery, ack: () => new Promise<void>((resolve) => setTimeout(() => void delivery.ack().then(resolve), 100))}),
+    )
     // The whole run takes a few ms: every ack settles after the last handler is done.
     const result = await run({count: 200, prefetch: 1000}, lateSettle)
     expect(result.integrity).toMatchObject({received: 200, lost: 0})
@@ -205,26 +184,18 @@ describe('bench ground truth on memory://', () => {
     let publishes = 0
     let dropped = 0
     let duplicated = 0
-    const faulty = (driver: Driver, role: string): Driver => {
-      if (role !== 'producer') return driver
-      return new Proxy(driver, {
-        get(target, property, receiver) {
-          if (property !== 'publish') return Reflect.get(target, property, receiver)
-          return async (queue: string, message: Parameters<Driver['publish']>[1]) => {
-            const n = publishes++
-            if (n % 50 === 7) {
-              dropped++ // confirmed but never enqueued: a lost message
-              return
-            }
-            if (n % 40 === 3) {
-              duplicated++
-              await target.publish(queue, {...message, body: Buffer.from(message.body)})
-            }
-            return target.publish(queue, message)
-          }
-        },
-      })
-    }
+    const faulty = replacing('producer', 'publish', (publish) => async (queue, message) => {
+      const n = publishes++
+      if (n % 50 === 7) {
+        dropped++ // confirmed but never enqueued: a lost message
+        return
+      }
+      if (n % 40 === 3) {
+        duplicated++
+        await publish(queue, {...message, body: Buffer.from(message.body)})
+      }
+      return publish(queue, message)
+    })
     for (const stamp of ['body', 'header'] as const) {
       publishes = dropped = duplicated = 0
       const result = await run({count: 2000, drainTimeoutMs: 3000, stamp}, faulty)
@@ -247,19 +218,10 @@ describe('payload file, keys and server metadata on memory://', () => {
     const payload = '{"order": 42, "items": ["a", "b"]}'
     writeFileSync(file, payload)
     const seen: Array<{tail: string; key?: string}> = []
-    const spy = (driver: Driver, role: string): Driver => {
-      if (role !== 'consumer') return driver
-      return new Proxy(driver, {
-        get(target, property, receiver) {
-          if (property !== 'consume') return Reflect.get(target, property, receiver)
-          return (queue: string, options: ConsumeOptions, handler: MessageHandler) =>
-            target.consume(queue, options, (delivery) => {
-              seen.push({tail: delivery.body.subarray(40).toString(), key: delivery.key})
-              return handler(delivery)
-            })
-        },
-      })
-    }
+    const spy = eachDelivery((delivery, handler) => {
+      seen.push({tail: delivery.body.subarray(40).toString(), key: delivery.key})
+      return handler(delivery)
+    })
     const result = await run({count: 9, payloadFile: file, sizeBytes: 40 + payload.length, maxSizeBytes: 40 + payload.length, keys: 3}, spy)
     expect(seen).toHaveLength(9)
     expect(new Set(seen.map((s) => s.tail))).toEqual(new Set([payload]))
@@ -277,23 +239,15 @@ describe('coordinated omission on memory://', () => {
     // the actual send (raw) they are quick; from the intended send time (corrected) they are not.
     let stallStartMs: number | undefined
     let firstPublishMs: number | undefined
-    const stalling = (driver: Driver, role: string): Driver => {
-      if (role !== 'producer') return driver
-      return new Proxy(driver, {
-        get(target, property, receiver) {
-          if (property !== 'publish') return Reflect.get(target, property, receiver)
-          return (queue: string, message: Parameters<Driver['publish']>[1]) => {
-            const nowMs = performance.now()
-            firstPublishMs ??= nowMs
-            const confirmed = target.publish(queue, message)
-            if (stallStartMs === undefined && nowMs - firstPublishMs >= 1000) stallStartMs = nowMs
-            if (stallStartMs === undefined || nowMs >= stallStartMs + 1000) return confirmed
-            const releaseAtMs = stallStartMs + 1000
-            return confirmed.then(() => new Promise<void>((resolve) => setTimeout(resolve, releaseAtMs - performance.now())))
-          }
-        },
-      })
-    }
+    const stalling = replacing('producer', 'publish', (publish) => (queue, message) => {
+      const nowMs = performance.now()
+      firstPublishMs ??= nowMs
+      const confirmed = publish(queue, message)
+      if (stallStartMs === undefined && nowMs - firstPublishMs >= 1000) stallStartMs = nowMs
+      if (stallStartMs === undefined || nowMs >= stallStartMs + 1000) return confirmed
+      const releaseAtMs = stallStartMs + 1000
+      return confirmed.then(() => new Promise<void>((resolve) => setTimeout(resolve, releaseAtMs - performance.now())))
+    })
     const result = await run({rate: [{perSecond: 1000}], durationMs: 4000, confirmWindow: 20}, stalling)
     expect(stallStartMs).toBeDefined()
     expect(result.integrity).toMatchObject({lost: 0, duplicates: 0})

@@ -70,25 +70,22 @@ async function readTopic(admin: Admin, name: string): Promise<TopicInfo | undefi
 
 export async function describeTopic(admin: Admin, name: string): Promise<TopicInfo | undefined> {
   const action = `describe topic "${name}"`
-  try {
-    return await readTopic(admin, name)
-  } catch (error) {
-    if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
-    if (!metadataRequestFailed(error)) throw toMqkitError(error, {action, topic: name})
-  }
-  // The topic list comes from a metadata request that names no topic, so a missing one cannot fail it.
-  let exists: boolean
-  try {
-    exists = (await admin.listTopics()).includes(name)
-  } catch (error) {
-    throw toMqkitError(error, {action, topic: name})
-  }
-  if (!exists) return undefined
-  try {
-    return await readTopic(admin, name)
-  } catch (error) {
-    if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
-    throw toMqkitError(error, {action, topic: name})
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readTopic(admin, name)
+    } catch (error) {
+      if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
+      if (attempt > 1 || !metadataRequestFailed(error)) throw toMqkitError(error, {action, topic: name})
+    }
+    // The request failed inside kafkajs (errors.ts). The topic list comes from a metadata request
+    // that names no topic, so a missing one cannot fail it: gone there is gone; listed, ask once more.
+    let listed: boolean
+    try {
+      listed = (await admin.listTopics()).includes(name)
+    } catch (error) {
+      throw toMqkitError(error, {action, topic: name})
+    }
+    if (!listed) return undefined
   }
 }
 

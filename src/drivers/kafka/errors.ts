@@ -46,7 +46,6 @@ export function rootKafkaError(error: unknown): KafkaJsLikeError {
   return current ?? {}
 }
 
-/** Broker protocol error code (UNKNOWN_TOPIC_OR_PARTITION, ...) anywhere in the chain. */
 /**
  * kafkajs's fetchTopicMetadata throws "Cannot read properties of null (reading 'topicMetadata')"
  * when its metadata request failed: the broker pool's withBroker() swallows the error and answers
@@ -58,6 +57,7 @@ export function metadataRequestFailed(error: unknown): boolean {
   return error instanceof TypeError && /'(topicMetadata|brokers)'/.test(error.message) && error.message.includes('null')
 }
 
+/** Broker protocol error code (UNKNOWN_TOPIC_OR_PARTITION, ...) anywhere in the chain. */
 export function kafkaErrorType(error: unknown): string | undefined {
   return rootKafkaError(error).type
 }
