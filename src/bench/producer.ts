@@ -3,6 +3,7 @@
 // (uniform or Poisson, in rate steps) and stamps both the intended and the actual time, so
 // latency can be measured from when the message SHOULD have left (coordinated omission).
 import {DeliveryError} from '../errors.js'
+import {publishWithCallbacks, type PublishWithCallbacks} from '../drivers/publish-callbacks.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
@@ -42,7 +43,8 @@ export interface ProducerSetup {
 
 /**
  * One unconfirmed publish. Pooled and reused (at most confirmWindow exist per producer), with
- * its two callbacks bound once, so a publish allocates no closure for its confirm.
+ * its two callbacks bound once, so a publish allocates no closure for its confirm. A driver may
+ * call them before publishCallback returns (a message it refuses at once).
  */
 class PendingPublish {
   sendNs = 0
@@ -61,9 +63,12 @@ export class Producer {
   private lastNowNs = 0
   private readonly pool: PendingPublish[] = []
   private readonly keyed: boolean
+  /** Callbacks, not a promise per message: on kafka:// measured 0.87x → 0.93x a raw kafkajs loop. */
+  private readonly publish: PublishWithCallbacks
 
   constructor(private readonly s: ProducerSetup) {
     this.keyed = s.options.key !== undefined || s.options.keys !== undefined
+    this.publish = publishWithCallbacks(s.driver)
   }
 
   async run(): Promise<void> {
@@ -165,7 +170,7 @@ export class Producer {
     pending.sequence = sequence
     pending.bytes = body.length
     pending.body = body
-    s.driver.publish(s.queue, message).then(pending.confirmed, pending.failed)
+    this.publish(s.queue, message, pending.confirmed, pending.failed)
     return sendNs
   }
 

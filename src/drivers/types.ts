@@ -269,6 +269,14 @@ export interface Driver {
   purge(name: string): Promise<number>
   /** Resolves only once the broker has taken the message; rejects with DeliveryError on nack/return. */
   publish(queue: string, message: OutgoingMessage): Promise<void>
+  /**
+   * publish() with callbacks instead of a promise, for a publisher on its hot path (bench): no
+   * promise, no promise reaction and no extra microtask per message. Same semantics as publish():
+   * exactly one of the two is called, once; possibly before this returns (bad input). A callback
+   * must not throw. Optional: callers go through publishWithCallbacks() (publish-callbacks.ts),
+   * which falls back on publish().
+   */
+  publishCallback?(queue: string, message: OutgoingMessage, confirmed: () => void, failed: (error: Error) => void): void
   /** Deliveries are pushed to the handler, at most `prefetch` unacked at a time. */
   consume(queue: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription>
   /** features.exchanges only. */

@@ -1,6 +1,7 @@
 // Conformance cases about getting messages to consumers: round trip, order, acks, requeue,
 // redelivery, competing consumers, prefetch, autoAck, cancel.
 import {expect} from 'vitest'
+import {publishWithCallbacks} from '../../src/drivers/publish-callbacks.js'
 import type {Delivery} from '../../src/drivers/types.js'
 import {waitFor} from '../helpers/brokers.js'
 import {type ConformanceCase, endedWithin, quietPeriod, range} from './harness.js'
@@ -39,6 +40,67 @@ export const deliveryCases: ConformanceCase[] = [
       const collector = await t.consume(t.queue, {prefetch: 50})
       await collector.waitForCount(200)
       expect(collector.bodies()).toEqual(bodies)
+    },
+  },
+  {
+    name: 'publish with callbacks (the bench hot path): 200 outstanding at once, each confirmed exactly once, delivered in order',
+    async run(t) {
+      await t.declare()
+      const bodies = range(200)
+      const confirms = new Array<number>(bodies.length).fill(0)
+      const failures: Error[] = []
+      const publish = publishWithCallbacks(t.driver)
+      await new Promise<void>((resolve) => {
+        let settled = 0
+        const counted = () => ++settled === bodies.length && resolve()
+        bodies.forEach((body, index) =>
+          publish(
+            t.queue,
+            {body: Buffer.from(body), key: 'order'},
+            () => {
+              confirms[index]++
+              counted()
+            },
+            (error) => {
+              failures.push(error)
+              counted()
+            },
+          ),
+        )
+      })
+      const collector = await t.consume(t.queue, {prefetch: 50})
+      await collector.waitForCount(200)
+      await quietPeriod()
+      expect(failures).toEqual([])
+      expect(confirms.every((n) => n === 1)).toBe(true)
+      expect(collector.bodies()).toEqual(bodies)
+    },
+  },
+  {
+    name: 'publish with callbacks to a missing queue calls failed once with NotFoundError, never confirmed',
+    when: (f) => (f.missingQueueOnPublish ?? 'not-found') === 'not-found',
+    async run(t) {
+      const missing = t.name('missing')
+      const outcomes: Array<Error | 'confirmed'> = []
+      const publish = publishWithCallbacks(t.driver)
+      await new Promise<void>((resolve) => {
+        publish(
+          missing,
+          {body: Buffer.from('x')},
+          () => {
+            outcomes.push('confirmed')
+            resolve()
+          },
+          (error) => {
+            outcomes.push(error)
+            resolve()
+          },
+        )
+      })
+      await quietPeriod()
+      expect(outcomes).toHaveLength(1)
+      expect((outcomes[0] as Error & {code?: string}).code).toBe('NOT_FOUND')
+      expect((outcomes[0] as Error).message).toContain(missing)
     },
   },
   {

@@ -3,7 +3,7 @@
 // Kafka's own producer promises this (idempotence or max.in.flight=1); kafkajs does not when
 // several sendBatch() calls run at once, so the driver's Publisher must keep the order itself.
 import type {Producer, ProducerBatch} from 'kafkajs'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import type {TopicInfo} from '../../src/drivers/kafka/admin.js'
 import type {TopicCache} from '../../src/drivers/kafka/metadata.js'
 import {Publisher} from '../../src/drivers/kafka/publish.js'
@@ -77,6 +77,45 @@ describe('kafka Publisher order (fake producer)', () => {
     expect(fake.maxInFlight()).toBe(1)
     expect(fake.sent).toEqual(expected)
     expect(settled).toEqual(expected)
+  })
+
+  it('publishCallback: a confirm callback that throws leaves the rest of its batch confirmed once, and the throw is raised on its own turn', async () => {
+    const fake = fakeProducer()
+    const publisher = fakePublisher(fake.producer, {peek: () => ONE_PARTITION, get: async () => ONE_PARTITION, forget: () => {}}, 5)
+    const raised: Array<() => void> = []
+    vi.stubGlobal('queueMicrotask', (task: () => void) => raised.push(task))
+    const confirms = [0, 0, 0, 0, 0]
+    const failures: Error[] = []
+    try {
+      for (let i = 0; i < 5; i++) {
+        publisher.publishCallback(
+          't',
+          {body: Buffer.from(String(i))},
+          () => {
+            confirms[i]++
+            if (i === 1) throw new Error('bug in the caller')
+          },
+          (error) => failures.push(error),
+        )
+      }
+      await publisher.drain()
+    } finally {
+      vi.unstubAllGlobals()
+    }
+    expect(confirms).toEqual([1, 1, 1, 1, 1])
+    expect(failures).toEqual([])
+    expect(raised).toHaveLength(1)
+    expect(() => raised[0]()).toThrow('bug in the caller')
+  })
+
+  it('publishCallback: bad input calls failed at once, before it returns (no confirm, nothing sent)', () => {
+    const fake = fakeProducer()
+    const publisher = fakePublisher(fake.producer, {peek: () => ONE_PARTITION, get: async () => ONE_PARTITION, forget: () => {}})
+    const outcomes: string[] = []
+    publisher.publishCallback('t', {body: Buffer.from('x'), partition: 3}, () => outcomes.push('confirmed'), (error) => outcomes.push(error.message))
+    publisher.publishCallback('t', {body: Buffer.from('x'), priority: 5}, () => outcomes.push('confirmed'), (error) => outcomes.push(error.message))
+    expect(outcomes).toEqual(['partition 3 does not exist in topic "t" (partitions 0..0)', 'message priority is not supported on kafka://'])
+    expect(fake.sent).toEqual([])
   })
 
   it('a publish made while the topic metadata arrives queues behind the publishes that waited for it', async () => {

@@ -90,6 +90,15 @@ export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {manag
       return publisher!.publish(queue, message)
     },
 
+    publishCallback(queue, message, confirmed, failed) {
+      try {
+        live()
+      } catch (error) {
+        return failed(error as Error)
+      }
+      publisher!.publishCallback(queue, message, confirmed, failed)
+    },
+
     consume: (queue, options, handler) => subscribe(live(), queue, options, handler),
 
     declareExchange: (spec) => declareExchange(live(), spec),

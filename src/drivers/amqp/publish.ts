@@ -14,6 +14,7 @@
 // the return is the only news of it.
 import type {ConfirmChannel, Message, Options} from 'amqplib'
 import {ConnectionError, DeliveryError, MqkitError, NotFoundError} from '../../errors.js'
+import {raiseLater} from '../publish-callbacks.js'
 import type {OutgoingMessage} from '../types.js'
 import type {Connection} from './channels.js'
 import {brokerError} from './errors.js'
@@ -63,20 +64,23 @@ export class Publisher {
 
   constructor(private readonly connection: Connection) {}
 
-  /** Not async on the fast path: one promise per message, no extra ticks (the bench hot path). */
   publish(queue: string, message: OutgoingMessage): Promise<void> {
-    if (this.drained === undefined && this.channel !== undefined) return this.send(this.channel, queue, message)
-    return this.publishWhenWritable(queue, message)
+    return new Promise<void>((resolve, reject) => this.publishCallback(queue, message, resolve, reject))
   }
 
-  private async publishWhenWritable(queue: string, message: OutgoingMessage): Promise<void> {
+  /** Driver.publishCallback. Not async on the fast path: no promise, no extra ticks (the bench hot path). */
+  publishCallback(queue: string, message: OutgoingMessage, confirmed: () => void, failed: (error: Error) => void): void {
+    if (this.drained === undefined && this.channel !== undefined) return this.send(this.channel, queue, message, confirmed, failed)
+    this.whenWritable().then((channel) => this.send(channel, queue, message, confirmed, failed), failed)
+  }
+
+  private async whenWritable(): Promise<ConfirmChannel> {
     // Back-pressure: the channel's buffer is full; writing more only grows memory.
     while (this.drained) await this.drained
-    const channel = this.channel ?? (await this.open())
-    return this.send(channel, queue, message)
+    return this.channel ?? (await this.open())
   }
 
-  private send(channel: ConfirmChannel, queue: string, message: OutgoingMessage): Promise<void> {
+  private send(channel: ConfirmChannel, queue: string, message: OutgoingMessage, confirmed: () => void, failed: (error: Error) => void): void {
     const route = routeOf(queue, message)
     const mandatory = message.mandatory ?? route.queueTarget
     // Only mandatory publishes are remembered for a return (no per-message key or entry otherwise).
@@ -89,34 +93,36 @@ export class Publisher {
       if (list) list.push(pending)
       else this.mandatory.set(routeKey, [pending])
     }
-    return new Promise<void>((resolve, reject) => {
-      const settle = (error: unknown) => {
-        if (pending) this.forget(routeKey, pending)
-        if (pending?.returned) reject(this.returnedError(route))
-        else if (error === null || error === undefined) resolve()
-        else reject(this.failure(error, route))
-      }
-      let writable: boolean
+    // Called by amqplib while it reads a frame: a throwing callback must not break that read.
+    const settle = (error: unknown) => {
+      if (pending) this.forget(routeKey, pending)
       try {
-        writable = channel.publish(route.exchange, route.routingKey, message.body, publishOptions(message, mandatory), settle)
-      } catch (error) {
-        if (pending) this.forget(routeKey, pending)
-        reject(this.failure(error, route))
-        return
+        if (pending?.returned) failed(this.returnedError(route))
+        else if (error === null || error === undefined) confirmed()
+        else failed(this.failure(error, route))
+      } catch (thrown) {
+        raiseLater(thrown)
       }
-      if (!writable && !this.drained && this.channel === channel) {
-        this.drained = new Promise<void>((wake) => {
-          const done = () => {
-            channel.off('drain', done)
-            channel.off('close', done)
-            this.drained = undefined
-            wake()
-          }
-          channel.on('drain', done)
-          channel.on('close', done)
-        })
-      }
-    })
+    }
+    let writable: boolean
+    try {
+      writable = channel.publish(route.exchange, route.routingKey, message.body, publishOptions(message, mandatory), settle)
+    } catch (error) {
+      if (pending) this.forget(routeKey, pending)
+      return failed(this.failure(error, route))
+    }
+    if (!writable && !this.drained && this.channel === channel) {
+      this.drained = new Promise<void>((wake) => {
+        const done = () => {
+          channel.off('drain', done)
+          channel.off('close', done)
+          this.drained = undefined
+          wake()
+        }
+        channel.on('drain', done)
+        channel.on('close', done)
+      })
+    }
   }
 
   async close(): Promise<void> {

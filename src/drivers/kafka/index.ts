@@ -115,6 +115,11 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
 
     publish: (queue, message) => (connected ? publisher.publish(queue, message) : Promise.reject(new UsageError('kafka driver used before connect()'))),
 
+    publishCallback(queue, message, confirmed, failed) {
+      if (connected) publisher.publishCallback(queue, message, confirmed, failed)
+      else failed(new UsageError('kafka driver used before connect()'))
+    },
+
     async consume(queue, consumeOptions, handler) {
       const subscription = await startSubscription(
         // A crashed consumer keeps trying to reach the brokers for as long as connect() would.

@@ -1,7 +1,8 @@
 // Publishing with coalescing, in order. publish() calls made close together are sent as one
 // produce request (sendBatch), flushed on the next event-loop turn (or after lingerMs), or at once
-// when a batch reaches batchSize. Each publish() promise settles with its batch, so a caller
-// keeping N publishes outstanding gets batches of up to N without knowing about batching.
+// when a batch reaches batchSize. Each publish() promise (or publishCallback's callback) settles
+// with its batch, so a caller keeping N publishes outstanding gets batches of up to N without
+// knowing about batching.
 //
 // Order: at most ONE produce request is in flight per driver, and batches leave in publish order.
 // Why: kafkajs does not keep the order of concurrent sendBatch() calls. Each goes through several
@@ -17,6 +18,7 @@
 // one-in-flight alone 0.90x the old unordered publisher's msg/s, with the hold 0.99x; noisy machine.)
 import type {Message, Producer, TopicMessages} from 'kafkajs'
 import {DeliveryError, MqkitError, UnsupportedError, UsageError} from '../../errors.js'
+import {raiseLater} from '../publish-callbacks.js'
 import type {OutgoingMessage} from '../types.js'
 import {compressionCode, type Compression} from './config.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
@@ -66,8 +68,9 @@ export function recordBytes(record: Message): number {
 interface Pending {
   topic: string
   record: Message
-  resolve: () => void
-  reject: (error: Error) => void
+  /** The caller's callbacks (a promise's resolve and reject for publish()). */
+  confirmed: () => void
+  failed: (error: Error) => void
 }
 
 /** One future produce request. Only the newest batch in the queue takes more messages. */
@@ -105,19 +108,24 @@ export class Publisher {
   constructor(private readonly options: PublisherOptions) {}
 
   publish(topic: string, message: OutgoingMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.publishCallback(topic, message, resolve, reject))
+  }
+
+  /** Driver.publishCallback: exactly one of the two is called, once (synchronously for bad input). */
+  publishCallback(topic: string, message: OutgoingMessage, confirmed: () => void, failed: (error: Error) => void): void {
     let acks: Acks
     try {
       acks = checkMessage(message)
     } catch (error) {
-      return Promise.reject(error)
+      return failed(error as Error)
     }
     const behind = this.lookups.get(topic)
     const info = behind === undefined ? this.options.topics.peek(topic) : undefined
-    if (info) return this.enqueue(topic, message, acks, info.partitions.length)
+    if (info) return this.enqueue(topic, message, acks, info.partitions.length, confirmed, failed)
     // Not known yet (or an earlier publish is still waiting for it): join the queue of lookups,
     // so that a publish made later cannot be batched before this one.
     const found = (behind ?? Promise.resolve()).then(() => this.options.topics.get(topic, 'publish'))
-    const published = found.then((f) => this.enqueue(topic, message, acks, f.partitions.length))
+    found.then((f) => this.enqueue(topic, message, acks, f.partitions.length, confirmed, failed), failed)
     const turn = found.then(
       () => {},
       () => {},
@@ -126,7 +134,6 @@ export class Publisher {
     void turn.then(() => {
       if (this.lookups.get(topic) === turn) this.lookups.delete(topic)
     })
-    return published
   }
 
   /** Send everything queued and wait for every produce request to settle. */
@@ -138,27 +145,30 @@ export class Publisher {
     }
   }
 
-  private enqueue(topic: string, message: OutgoingMessage, acks: Acks, partitionCount: number): Promise<void> {
-    if (message.partition !== undefined && (!Number.isInteger(message.partition) || message.partition < 0 || message.partition >= partitionCount)) {
-      // kafkajs silently drops records for a partition the topic does not have.
-      return Promise.reject(new UsageError(`partition ${message.partition} does not exist in topic "${topic}" (partitions 0..${partitionCount - 1})`))
+  private enqueue(topic: string, message: OutgoingMessage, acks: Acks, partitionCount: number, confirmed: () => void, failed: (error: Error) => void): void {
+    let record: Message
+    try {
+      if (message.partition !== undefined && (!Number.isInteger(message.partition) || message.partition < 0 || message.partition >= partitionCount)) {
+        // kafkajs silently drops records for a partition the topic does not have.
+        throw new UsageError(`partition ${message.partition} does not exist in topic "${topic}" (partitions 0..${partitionCount - 1})`)
+      }
+      record = toRecord(message)
+    } catch (error) {
+      return failed(error as Error)
     }
-    return new Promise<void>((resolve, reject) => {
-      const record = toRecord(message)
-      const bytes = recordBytes(record)
-      let batch = this.queue.at(-1)
-      // A different acks level needs its own request; starting a new batch keeps publish order.
-      // A full batch (by count, or by bytes: MAX_REQUEST_RECORD_BYTES) starts another.
-      if (!batch || batch.acks !== acks || batch.items.length >= this.options.batchSize || (batch.items.length > 0 && batch.bytes + bytes > MAX_REQUEST_RECORD_BYTES)) {
-        batch = this.open(acks)
-      }
-      batch.items.push({topic, record, resolve, reject})
-      batch.bytes += bytes
-      if (batch.items.length >= this.options.batchSize || batch.bytes >= MAX_REQUEST_RECORD_BYTES) {
-        batch.ready = true
-        this.pump()
-      }
-    })
+    const bytes = recordBytes(record)
+    let batch = this.queue.at(-1)
+    // A different acks level needs its own request; starting a new batch keeps publish order.
+    // A full batch (by count, or by bytes: MAX_REQUEST_RECORD_BYTES) starts another.
+    if (!batch || batch.acks !== acks || batch.items.length >= this.options.batchSize || (batch.items.length > 0 && batch.bytes + bytes > MAX_REQUEST_RECORD_BYTES)) {
+      batch = this.open(acks)
+    }
+    batch.items.push({topic, record, confirmed, failed})
+    batch.bytes += bytes
+    if (batch.items.length >= this.options.batchSize || batch.bytes >= MAX_REQUEST_RECORD_BYTES) {
+      batch.ready = true
+      this.pump()
+    }
   }
 
   private open(acks: Acks): Batch {
@@ -211,7 +221,7 @@ export class Publisher {
     try {
       producer = await this.options.producer()
       await producer.sendBatch({acks, compression: compressionCode(this.options.compression), topicMessages: byTopic(batch)})
-      for (const item of batch) item.resolve()
+      settleEach(batch, (item) => item.confirmed())
     } catch (error) {
       const type = kafkaErrorType(error)
       if (type === 'UNKNOWN_TOPIC_OR_PARTITION' && producer && !renewed && (await this.allExist(batch))) {
@@ -247,7 +257,18 @@ export class Publisher {
       brokers: this.options.brokers,
     })
     const failure = mapped instanceof MqkitError && mapped.constructor === MqkitError ? new DeliveryError(mapped.message, {cause: error}) : mapped
-    for (const item of batch) item.reject(failure)
+    settleEach(batch, (item) => item.failed(failure))
+  }
+}
+
+/** Settles every publish of a batch even if a caller's callback throws: none left unsettled, none settled twice by the failure path. */
+function settleEach(batch: Pending[], settle: (item: Pending) => void): void {
+  for (const item of batch) {
+    try {
+      settle(item)
+    } catch (error) {
+      raiseLater(error)
+    }
   }
 }
 
