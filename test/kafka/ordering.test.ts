@@ -31,19 +31,23 @@ function outOfOrderPerKey(received: Array<{key: string | undefined; body: Buffer
 /** A producer whose sendBatch takes 0-2 ms; records what it was sent and how many calls overlapped. */
 function fakeProducer() {
   const sent: string[] = []
+  /** Records per sendBatch call. */
+  const requests: number[] = []
   let inFlight = 0
   let maxInFlight = 0
   const producer = {
     async sendBatch(batch: ProducerBatch) {
       inFlight++
       maxInFlight = Math.max(maxInFlight, inFlight)
-      for (const {messages} of batch.topicMessages ?? []) for (const m of messages) sent.push(String(m.value))
+      let records = 0
+      for (const {messages} of batch.topicMessages ?? []) for (const m of messages) sent.push(String(m.value)), records++
+      requests.push(records)
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)))
       inFlight--
       return []
     },
   } as unknown as Producer
-  return {producer, sent, maxInFlight: () => maxInFlight}
+  return {producer, sent, requests, maxInFlight: () => maxInFlight}
 }
 
 function fakePublisher(producer: Producer, topics: Pick<TopicCache, 'peek' | 'get' | 'forget'>, batchSize = 7): Publisher {
@@ -77,6 +81,29 @@ describe('kafka Publisher order (fake producer)', () => {
     expect(fake.maxInFlight()).toBe(1)
     expect(fake.sent).toEqual(expected)
     expect(settled).toEqual(expected)
+  })
+
+  it('after a request settles, the next one waits while its publisher refills it in slices: full requests, not the first slice', async () => {
+    const fake = fakeProducer()
+    const publisher = fakePublisher(fake.producer, {peek: () => ONE_PARTITION, get: async () => ONE_PARTITION, forget: () => {}}, 50)
+    // A closed loop as bench runs it: at most 60 unconfirmed, sending in slices of 10 per event-loop turn.
+    let outstanding = 0
+    let wake: (() => void) | undefined
+    const confirmed = () => {
+      outstanding--
+      wake?.()
+    }
+    for (let i = 0; i < 1000; i++) {
+      while (outstanding >= 60) await new Promise<void>((resolve) => (wake = resolve))
+      outstanding++
+      publisher.publishCallback('t', {body: Buffer.from(String(i))}, confirmed, () => {})
+      if (i % 10 === 9) await new Promise((resolve) => setImmediate(resolve))
+    }
+    await publisher.drain()
+    const meanRecords = fake.requests.reduce((a, b) => a + b, 0) / fake.requests.length
+    // Sent one turn after the previous request settled, requests alternated 50 and 30 (mean 40).
+    expect(meanRecords, fake.requests.join(' ')).toBeGreaterThan(45)
+    expect(fake.sent).toHaveLength(1000)
   })
 
   it('publishCallback: a confirm callback that throws leaves the rest of its batch confirmed once, and the throw is raised on its own turn', async () => {

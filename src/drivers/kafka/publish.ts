@@ -192,6 +192,19 @@ export class Publisher {
     return batch
   }
 
+  /** pump() once `batch` stops growing from one event-loop turn to the next, or GROWING_HOLD_MS from now. */
+  private pumpOnceStill(batch: Batch): void {
+    const startMs = performance.now()
+    let seen = batch.items.length
+    const check = () => {
+      if (this.queue[0] === batch && batch.items.length > seen && performance.now() - startMs < GROWING_HOLD_MS) {
+        seen = batch.items.length
+        setImmediate(check)
+      } else this.pump()
+    }
+    setImmediate(check)
+  }
+
   /** Start the next request if none is in flight and the oldest batch may leave. */
   private pump(): void {
     if (this.sending) return
@@ -207,10 +220,13 @@ export class Publisher {
       .catch((error: unknown) => this.fail(head.items, error))
       .finally(() => {
         this.sending = undefined
-        // The publishes just settled free their callers' windows: give them one turn to refill
-        // the next batch before it leaves, unless it is full already.
+        // The publishes just settled free their callers' windows: let them refill the next batch
+        // before it leaves, for as long as it keeps growing (GROWING_HOLD_MS at most), unless it
+        // is full already. One turn was not enough: a closed-loop publisher refills in slices
+        // (bench yields every 1 ms), and a batch sent after the first slice left at ~400 of 900
+        // records (bench on kafka://, 1 KiB: mean request 810-840 records against 900).
         const next = this.queue[0]
-        if (next && next.items.length < this.options.batchSize) setImmediate(() => this.pump())
+        if (next && next.items.length < this.options.batchSize) this.pumpOnceStill(next)
         else this.pump()
       })
     this.sending = sending
