@@ -219,7 +219,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     if (!autoAck) {
       const byOffset = inFlight.get(partition)
       if (byOffset?.get(offset) === delivery) byOffset.delete(offset)
-      const waiting = settleWaiters.get(delivery)
+      const waiting = settleWaiters.size > 0 ? settleWaiters.get(delivery) : undefined
       if (waiting) {
         settleWaiters.delete(delivery)
         for (const wake of waiting) wake()
@@ -238,11 +238,19 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
   const eachMessage = async ({partition, message, heartbeat}: EachMessagePayload): Promise<void> => {
     if (cancelled || endedWith) return
     const offset = Number(message.offset)
-    const original = autoAck ? undefined : inFlight.get(partition)?.get(offset)
+    /** Highest offset handed out on this partition (read again after any wait below). */
+    let highest = highestDelivered.get(partition)
+    // An offset above every one handed out here is new (the hot path); only one at or below may be
+    // a refetch after a rejoin.
+    const seenBefore = highest !== undefined && offset <= highest
+    const original = autoAck || !seenBefore ? undefined : inFlight.get(partition)?.get(offset)
     // Refetched after a rejoin while the first delivery is still with the handler (written but
     // not yet acked): wait for it, so that an acked one is not handed out a second time.
-    if (original && !(await awaitSettled(settledSignal(original), REDELIVERY_WAIT_MS, heartbeat))) return
-    if (ledger.alreadySettled(partition, offset)) {
+    if (original) {
+      if (!(await awaitSettled(settledSignal(original), REDELIVERY_WAIT_MS, heartbeat))) return
+      highest = highestDelivered.get(partition)
+    }
+    if (seenBefore && ledger.alreadySettled(partition, offset)) {
       // Redelivered after a rejoin because its commit did not get through (a broker restart): it
       // was written and acked here already, so it is settled again without a second delivery.
       const tracker = acks.partition(partition)
@@ -263,9 +271,9 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
         permits.release()
         return
       }
+      highest = highestDelivered.get(partition)
     }
-    const previous = highestDelivered.get(partition)
-    const redelivered = previous !== undefined && offset <= previous
+    const redelivered = highest !== undefined && offset <= highest
     if (!redelivered) highestDelivered.set(partition, offset)
     const tracker = acks.partition(partition)
     tracker.deliver(offset)

@@ -4,9 +4,11 @@
 // without committing (its runner stopped during a crash). Only the consumer's COMMIT_OFFSETS
 // event (emitted after the broker's successful OffsetCommit response) moves `confirmed` here, so
 // `uncommitted()` is what really may be delivered again.
+import {OffsetSet} from './offset-set.js'
+
 export class CommitLedger {
   /** Acked offsets per partition that no confirmed commit covers yet. */
-  private readonly unconfirmed = new Map<number, Set<number>>()
+  private readonly unconfirmed = new Map<number, OffsetSet>()
   /** Highest position per partition the broker confirmed for this subscription. */
   private readonly confirmedPositions = new Map<number, number>()
   /** Per partition: every offset below this was acked by this subscription (any generation). */
@@ -16,16 +18,14 @@ export class CommitLedger {
   acked(partition: number, offset: number): void {
     if (offset < (this.confirmedPositions.get(partition) ?? -1)) return
     let set = this.unconfirmed.get(partition)
-    if (!set) this.unconfirmed.set(partition, (set = new Set()))
+    if (!set) this.unconfirmed.set(partition, (set = new OffsetSet()))
     set.add(offset)
   }
 
   /** The broker accepted a commit of `position` (= everything below it is done). */
   confirm(partition: number, position: number): void {
     if (position > (this.confirmedPositions.get(partition) ?? -1)) this.confirmedPositions.set(partition, position)
-    const set = this.unconfirmed.get(partition)
-    if (!set) return
-    for (const offset of set) if (offset < position) set.delete(offset)
+    this.unconfirmed.get(partition)?.dropBelow(position)
   }
 
   confirmed(partition: number): number | undefined {
