@@ -11,6 +11,11 @@ export function publishWithCallbacks(driver: Driver): PublishWithCallbacks {
   }
 }
 
+/** publish() for a driver whose publishCallback is its publish path: one promise around it. */
+export function promised(publishCallback: PublishWithCallbacks): Driver['publish'] {
+  return (queue, message) => new Promise<void>((resolve, reject) => publishCallback(queue, message, resolve, reject))
+}
+
 /**
  * For a driver that calls a caller's callback from its own machinery (a socket read, a loop over a
  * batch): a throw there is a bug in the caller, and must not leave the driver half-way through its

@@ -134,9 +134,11 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
   const published = mergeThroughput(results, (r) => r.throughput.published)
   const consumed = mergeThroughput(results, (r) => r.throughput.consumed)
   const queueLength = queueLengthOf(results, offsets)
-  // W: the consumed-count-weighted mean time in system of the sources.
-  const wMs = consumed.count === 0 ? 0 : sum(results.map((r) => r.littlesLaw.wMs * r.throughput.consumed.count)) / consumed.count
-  const ackSettleMs = consumed.count === 0 ? 0 : sum(results.map((r) => (r.littlesLaw.ackSettleMs ?? 0) * r.throughput.consumed.count)) / consumed.count
+  // W and its ack→settled part: the consumed-count-weighted means of the sources'.
+  const weightedByConsumed = (figure: (r: BenchResult) => number) =>
+    consumed.count === 0 ? 0 : sum(results.map((r) => figure(r) * r.throughput.consumed.count)) / consumed.count
+  const wMs = weightedByConsumed((r) => r.littlesLaw.wMs)
+  const ackSettleMs = weightedByConsumed((r) => r.littlesLaw.ackSettleMs ?? 0)
   const targets = results.map((r) => r.throughput.targetPerSecond)
   const summary = (kind: LatencyKind): LatencySummary => histograms[kind].summary()
   const hosts = results.map((r) => r.meta.host)

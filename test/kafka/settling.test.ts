@@ -8,6 +8,13 @@ import {inspectTopics} from '../../src/drivers/kafka/inspect.js'
 import {serverInfo} from '../../src/drivers/kafka/server-info.js'
 import {ConnectionError, NotFoundError} from '../../src/errors.js'
 
+/** The ConnectionError (exit 3) every path gives when kafkajs's metadata request failed inside it. */
+async function expectNoMetadataAnswer(attempt: Promise<unknown>, action: string): Promise<void> {
+  const error = await attempt.catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(ConnectionError)
+  expect((error as Error).message).toBe(`${action}: the broker did not answer the metadata request`)
+}
+
 const protocolError = (type: string) => Object.assign(new Error(`broker says ${type}`), {type, retriable: true})
 
 describe('kafka: a new topic whose leaders are slow to be elected', () => {
@@ -95,9 +102,7 @@ describe('kafka: a metadata request that failed inside kafkajs', () => {
       },
       listTopics: async () => ['t'],
     } as unknown as Admin
-    const error = await describeTopic(broken, 't').catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(ConnectionError)
-    expect((error as Error).message).toBe('describe topic "t": the broker did not answer the metadata request')
+    await expectNoMetadataAnswer(describeTopic(broken, 't'), 'describe topic "t"')
   })
 
   it('describing the cluster (bench result metadata) maps it to the same connection error', async () => {
@@ -106,9 +111,7 @@ describe('kafka: a metadata request that failed inside kafkajs', () => {
         throw new TypeError("Cannot destructure property 'brokers' of '(intermediate value)' as it is null.")
       },
     } as unknown as Admin
-    const error = await serverInfo(admin, '127.0.0.1:9092').catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(ConnectionError)
-    expect((error as Error).message).toBe('describe the cluster: the broker did not answer the metadata request')
+    await expectNoMetadataAnswer(serverInfo(admin, '127.0.0.1:9092'), 'describe the cluster')
   })
 
   it('listing topics (inspect with no names) maps it to the same connection error', async () => {
@@ -119,8 +122,6 @@ describe('kafka: a metadata request that failed inside kafkajs', () => {
       },
       describeCluster: async () => ({brokers: [], controller: null, clusterId: 'c'}),
     } as unknown as Admin
-    const error = await inspectTopics(admin, []).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(ConnectionError)
-    expect((error as Error).message).toBe('list topics: the broker did not answer the metadata request')
+    await expectNoMetadataAnswer(inspectTopics(admin, []), 'list topics')
   })
 })

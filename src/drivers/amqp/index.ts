@@ -4,6 +4,7 @@
 // broker and client versions in server-info.ts.
 import {ConnectionError, NotFoundError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
+import {promised, type PublishWithCallbacks} from '../publish-callbacks.js'
 import type {Driver, DriverContext, Features} from '../types.js'
 import {Connection} from './channels.js'
 import {amqpTarget, openConnection} from './connect.js'
@@ -50,6 +51,15 @@ export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {manag
     return connection
   }
 
+  const publishCallback: PublishWithCallbacks = (queue, message, confirmed, failed) => {
+    try {
+      live()
+    } catch (error) {
+      return failed(error as Error)
+    }
+    publisher!.publishCallback(queue, message, confirmed, failed)
+  }
+
   return {
     backend: 'amqp',
     features: AMQP_FEATURES,
@@ -80,24 +90,9 @@ export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {manag
       return reply.messageCount
     },
 
-    publish(queue, message) {
-      // Not async: one promise per message is the hot path of `bench`.
-      try {
-        live()
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      return publisher!.publish(queue, message)
-    },
+    publish: promised(publishCallback),
 
-    publishCallback(queue, message, confirmed, failed) {
-      try {
-        live()
-      } catch (error) {
-        return failed(error as Error)
-      }
-      publisher!.publishCallback(queue, message, confirmed, failed)
-    },
+    publishCallback,
 
     consume: (queue, options, handler) => subscribe(live(), queue, options, handler),
 

@@ -64,10 +64,6 @@ export class Publisher {
 
   constructor(private readonly connection: Connection) {}
 
-  publish(queue: string, message: OutgoingMessage): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.publishCallback(queue, message, resolve, reject))
-  }
-
   /** Driver.publishCallback. Not async on the fast path: no promise, no extra ticks (the bench hot path). */
   publishCallback(queue: string, message: OutgoingMessage, confirmed: () => void, failed: (error: Error) => void): void {
     if (this.drained === undefined && this.channel !== undefined) return this.send(this.channel, queue, message, confirmed, failed)

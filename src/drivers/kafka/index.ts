@@ -4,6 +4,7 @@ import kafkajs from 'kafkajs'
 import type {Admin, Kafka, Producer} from 'kafkajs'
 import {ConnectionError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
+import {promised, type PublishWithCallbacks} from '../publish-callbacks.js'
 import type {Driver, DriverContext, Features} from '../types.js'
 import {withDeadline} from '../deadline.js'
 import {declareTopic, deleteTopic, describeTopic, purgeTopic} from './admin.js'
@@ -82,6 +83,11 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
     brokers,
   })
 
+  const publishCallback: PublishWithCallbacks = (queue, message, confirmed, failed) => {
+    if (connected) publisher.publishCallback(queue, message, confirmed, failed)
+    else failed(new UsageError('kafka driver used before connect()'))
+  }
+
   return {
     backend: 'kafka',
     features: KAFKA_FEATURES,
@@ -113,12 +119,9 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
 
     purge: (name) => withAdmin(name, (admin) => purgeTopic(admin, name)),
 
-    publish: (queue, message) => (connected ? publisher.publish(queue, message) : Promise.reject(new UsageError('kafka driver used before connect()'))),
+    publish: promised(publishCallback),
 
-    publishCallback(queue, message, confirmed, failed) {
-      if (connected) publisher.publishCallback(queue, message, confirmed, failed)
-      else failed(new UsageError('kafka driver used before connect()'))
-    },
+    publishCallback,
 
     async consume(queue, consumeOptions, handler) {
       const subscription = await startSubscription(

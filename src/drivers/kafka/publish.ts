@@ -173,36 +173,17 @@ export class Publisher {
 
   private open(acks: Acks): Batch {
     const batch: Batch = {acks, items: [], bytes: 0, ready: false, timer: undefined}
-    const openedMs = performance.now()
-    let seen = 0
     const ripe = () => {
       batch.timer = undefined
-      if (this.options.lingerMs === 0 && batch.items.length > seen && performance.now() - openedMs < GROWING_HOLD_MS) {
-        // Still growing: the publisher is mid-burst (it yields between chunks). Sent now, the
-        // rest of the burst would wait a whole round trip behind it; wait for the pause instead.
-        seen = batch.items.length
-        batch.timer = setImmediate(ripe)
-        return
-      }
       batch.ready = true
       this.pump()
     }
-    batch.timer = this.options.lingerMs > 0 ? setTimeout(ripe, this.options.lingerMs) : setImmediate(ripe)
+    // lingerMs 0: still growing means the publisher is mid-burst (it yields between chunks). Sent
+    // now, the rest of the burst would wait a whole round trip behind it; wait for the pause instead.
+    if (this.options.lingerMs > 0) batch.timer = setTimeout(ripe, this.options.lingerMs)
+    else whenStill(batch, ripe, (immediate) => (batch.timer = immediate))
     this.queue.push(batch)
     return batch
-  }
-
-  /** pump() once `batch` stops growing from one event-loop turn to the next, or GROWING_HOLD_MS from now. */
-  private pumpOnceStill(batch: Batch): void {
-    const startMs = performance.now()
-    let seen = batch.items.length
-    const check = () => {
-      if (this.queue[0] === batch && batch.items.length > seen && performance.now() - startMs < GROWING_HOLD_MS) {
-        seen = batch.items.length
-        setImmediate(check)
-      } else this.pump()
-    }
-    setImmediate(check)
   }
 
   /** Start the next request if none is in flight and the oldest batch may leave. */
@@ -226,7 +207,7 @@ export class Publisher {
         // (bench yields every 1 ms), and a batch sent after the first slice left at ~400 of 900
         // records (bench on kafka://, 1 KiB: mean request 810-840 records against 900).
         const next = this.queue[0]
-        if (next && next.items.length < this.options.batchSize) this.pumpOnceStill(next)
+        if (next && next.items.length < this.options.batchSize) whenStill(next, () => this.pump())
         else this.pump()
       })
     this.sending = sending
@@ -275,6 +256,22 @@ export class Publisher {
     const failure = mapped instanceof MqkitError && mapped.constructor === MqkitError ? new DeliveryError(mapped.message, {cause: error}) : mapped
     settleEach(batch, (item) => item.failed(failure))
   }
+}
+
+/**
+ * Runs `then` on the first event-loop turn in which `batch` did not grow, or GROWING_HOLD_MS from
+ * now at the latest. `track` is given each pending turn (so that pump() can cancel it).
+ */
+function whenStill(batch: Batch, then: () => void, track: (immediate: NodeJS.Immediate) => void = () => {}): void {
+  const sinceMs = performance.now()
+  let seen = batch.items.length
+  const check = () => {
+    if (batch.items.length > seen && performance.now() - sinceMs < GROWING_HOLD_MS) {
+      seen = batch.items.length
+      track(setImmediate(check))
+    } else then()
+  }
+  track(setImmediate(check))
 }
 
 /** Settles every publish of a batch even if a caller's callback throws: none left unsettled, none settled twice by the failure path. */
