@@ -3,6 +3,7 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {ExitCode, InterruptedError, isMqkitError, UsageError} from './errors.js'
 import {colourFor} from './output/colour.js'
+import {errorLine} from './output/error-line.js'
 import {defaultStorePath} from './drivers/local/paths.js'
 import {redactUrl} from './url.js'
 
@@ -38,11 +39,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected readonly interrupt = new AbortController()
   protected readonly stderrColour = colourFor(process.stderr)
   protected readonly stdoutColour = colourFor(process.stdout)
+  /** The signal that interrupted the run, which decides its exit code (see exit()). */
+  private interruptedBy?: NodeJS.Signals
   private readonly onSignal = (signal: NodeJS.Signals) => {
     if (this.interrupt.signal.aborted) {
       // Second Ctrl-C: the user means it.
-      process.exit(ExitCode.interrupted)
+      process.exit(interruptedExitCode(signal))
     }
+    this.interruptedBy = signal
     this.diag(`${signal} received, stopping…`)
     this.interrupt.abort(new InterruptedError(`interrupted by ${signal}`))
   }
@@ -98,12 +102,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.on('SIGTERM', this.onSignal)
   }
 
+  /**
+   * Commands say "interrupted" (ExitCode.interrupted); which signal it was decides the code the
+   * process ends with: 130 after SIGINT, 143 after SIGTERM, as a shell reports them.
+   */
+  public override exit(code = 0): never {
+    return super.exit(this.bySignal(code))
+  }
+
+  /** The exit code `error` ends the run with, as exit() will make it (for --json error documents). */
+  protected exitCodeFor(error: Error): number {
+    return this.bySignal(exitCodeOf(error))
+  }
+
+  private bySignal(code: number): number {
+    return code === ExitCode.interrupted && this.interruptedBy !== undefined ? interruptedExitCode(this.interruptedBy) : code
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exit (this.exit / help) passes straight through.
     if (error.message === 'EEXIT' || error.message?.startsWith('EEXIT')) throw error
     if ((error as {code?: string}).code === 'EEXIT') throw error
-    const exitCode = exitCodeOf(error)
-    const message = redactUrl(firstLine(error.message || String(error)))
+    const exitCode = this.exitCodeFor(error)
+    const message = redactUrl(errorLine(error, {bin: this.config.bin, commandId: this.id}))
     const verbose = this.flags?.verbose || Boolean(process.env.DEBUG)
     process.stderr.write(`${this.stderrColour.red('mqkit:')} ${message}\n`)
     if (verbose && error.stack) process.stderr.write(`${redactUrl(error.stack)}\n`)
@@ -121,8 +142,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error'
+function interruptedExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.interrupted
 }
 
 function exitCodeOf(error: Error & {oclif?: {exit?: number}}): number {

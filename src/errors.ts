@@ -22,8 +22,14 @@ export const ExitCode = {
   assertion: 8,
   /** Some messages were not confirmed by the broker (nacked, unroutable, rejected). */
   delivery: 9,
+  /** A capacity search (bench --find-max) found no rate that passes. */
+  noSustainableRate: 10,
+  /** A capacity search could not confirm its answer (failed when held again, contradicting steps, stopped early). */
+  capacityUnconfirmed: 11,
   /** Interrupted by SIGINT/SIGTERM. */
   interrupted: 130,
+  /** Interrupted by SIGTERM (128 + 15, the shell's convention); SIGINT stays `interrupted`. */
+  sigterm: 143,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -98,6 +104,18 @@ export class DeliveryError extends MqkitError {
     super(message, options)
     this.reason = options.reason ?? 'nacked'
   }
+}
+
+/** bench --find-max: even the lowest rate tried failed. */
+export class NoSustainableRateError extends MqkitError {
+  override readonly code = 'NO_SUSTAINABLE_RATE'
+  override readonly exitCode = ExitCode.noSustainableRate
+}
+
+/** bench --find-max: the answer did not hold when run again, steps contradict each other, or the search stopped early. */
+export class CapacityUnconfirmedError extends MqkitError {
+  override readonly code = 'CAPACITY_UNCONFIRMED'
+  override readonly exitCode = ExitCode.capacityUnconfirmed
 }
 
 export class InterruptedError extends MqkitError {

@@ -36,6 +36,10 @@ export interface HealthFigures {
   eventLoopDelay: {meanMs: number; p50Ms: number; p99Ms: number; maxMs: number}
   /** Load-generator CPU time over wall time (100 = one core busy). */
   cpuPercent: number
+  /** Share of wall time (%) in which sleep-mode handlers spun the event loop to their exact
+   *  deadlines (work.ts): part of cpuPercent that is waiting, not load. Optional in the type:
+   *  results saved before it was added lack it. */
+  precisionWaitPercent?: number
   /** Open loop: how late sends left versus their schedule (p99, ms); null in closed loop. */
   scheduleLagP99Ms: number | null
   ackErrors: number

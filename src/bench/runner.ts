@@ -4,7 +4,6 @@
 // prints: progress and rendering listen from outside.
 import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
-import {monitorEventLoopDelay} from 'node:perf_hooks'
 import {createDriver} from '../drivers/index.js'
 import type {Driver} from '../drivers/types.js'
 import {ConnectionError, NotFoundError} from '../errors.js'
@@ -14,6 +13,8 @@ import {backlog} from './backlog.js'
 import {benchConsumeOptions, benchQueueSpec, refuseUnsupportedKnobs} from './queue-setup.js'
 import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
 import {nowNs} from './clock.js'
+import {startLoopDelayMonitor} from '../metrics/loop-delay.js'
+import {precisionWaitNs} from './work.js'
 import {IntegrityTracker} from './integrity.js'
 import {Measurements} from './measurements.js'
 import {bodySource, stampPlacement} from './body-source.js'
@@ -125,10 +126,8 @@ export class BenchRunner extends EventEmitter {
     const producerBase = this.env.worker?.producerBase ?? 0
     const consumerBase = this.env.worker?.consumerBase ?? 0
     const counters: ConsumerCounters = {active: 0, unsettledAcks: 0, ackErrors: 0}
-    const loopDelay = monitorEventLoopDelay({resolution: 10})
-    const intervalLoopDelay = monitorEventLoopDelay({resolution: 10})
-    loopDelay.enable()
-    intervalLoopDelay.enable()
+    const loopDelay = startLoopDelayMonitor()
+    const intervalLoopDelay = startLoopDelayMonitor()
     const sampler = new QueueLengthSampler(
       () => backlog(admin, names),
       o.sampleIntervalMs,
@@ -155,6 +154,7 @@ export class BenchRunner extends EventEmitter {
     )
     startNs = nowNs()
     const cpuStart = process.cpuUsage()
+    const precisionWaitStartNs = precisionWaitNs()
     const warmupNs = Math.round(o.warmupMs * 1e6)
     const endNs = o.durationMs !== undefined ? startNs + warmupNs + Math.round(o.durationMs * 1e6) : undefined
     const producers = producerDrivers.map(
@@ -197,7 +197,7 @@ export class BenchRunner extends EventEmitter {
       const stats = measurements.roll(clockMs(), 0, warmup, {
         outstanding: producers.reduce((sum, p) => sum + p.outstanding, 0),
         queueLength: sampler.latest ?? null,
-        eventLoopDelayP99Ms: intervalLoopDelay.percentile(99) / 1e6,
+        eventLoopDelayP99Ms: intervalLoopDelay.percentileMs(99),
       })
       intervalLoopDelay.reset()
       this.emit('tick', stats)
@@ -237,8 +237,8 @@ export class BenchRunner extends EventEmitter {
     await Promise.all(consumerDrivers.map((d) => d.close().catch(() => {})))
     const leftInQueue = await backlog(admin, names, {readyOnly: true}).catch(() => 0)
     signal?.removeEventListener('abort', onAbort)
-    loopDelay.disable()
-    intervalLoopDelay.disable()
+    loopDelay.stop()
+    intervalLoopDelay.stop()
     if (this.fatal) {
       // What the run had done when it failed: in particular how many publishes were never confirmed.
       if (this.fatal instanceof Error) {
@@ -251,13 +251,9 @@ export class BenchRunner extends EventEmitter {
     const elapsedMs = clockMs()
     const cpu = process.cpuUsage(cpuStart)
     const health: HealthFigures = {
-      eventLoopDelay: {
-        meanMs: loopDelay.mean / 1e6,
-        p50Ms: loopDelay.percentile(50) / 1e6,
-        p99Ms: loopDelay.percentile(99) / 1e6,
-        maxMs: loopDelay.max / 1e6,
-      },
+      eventLoopDelay: loopDelay.figures(),
       cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+      precisionWaitPercent: ((precisionWaitNs() - precisionWaitStartNs) / 1e6 / elapsedMs) * 100,
       scheduleLagP99Ms: openLoop ? measurements.total.publishDelay.percentileMs(99) : null,
       ackErrors: counters.ackErrors,
       queueSampleErrors: sampler.errors,

@@ -6,10 +6,10 @@ import {driverContext, parseStartPosition} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
 import type {Delivery} from '../drivers/types.js'
 import {InterruptedError, UsageError} from '../errors.js'
-import {parseDurationMs, parseInteger} from '../options/parse.js'
+import {parseDelimiter, parseDurationMs, parseInteger} from '../options/parse.js'
 import {compileLineFormat, FORMAT_TOKENS} from '../output/line-format.js'
 import {ndjsonLine, textLine} from '../output/messages.js'
-import {consumeSummary} from '../output/summaries.js'
+import {consumeSummary, peekNote} from '../output/summaries.js'
 
 const STOP = 'STOP'
 const SETTLE = 'ACKNOWLEDGEMENT'
@@ -23,9 +23,11 @@ export default class Consume extends BaseCommand<typeof Consume> {
 
 A message is acknowledged only after its line has been handed to stdout, so an interrupted consume loses nothing: on Ctrl-C, messages not yet written go back to the queue (exit 130). With --count N exactly N messages are written and acknowledged; extra prefetched ones are returned. A summary goes to stderr: count, mean handling time (receipt to acknowledgement), rate.
 
-Modes: --ack (default) acknowledges after writing; --requeue peeks: writes messages, holds them and returns them all at the end (at most --prefetch messages can be seen this way; with --count N the prefetch defaults to N); --reject rejects them after writing (to the dead-letter target); --no-ack lets the broker settle on delivery (fastest; messages delivered after --count is reached or on Ctrl-C are lost).
+Modes: --ack (default) acknowledges after writing; --requeue peeks: writes messages, holds them and returns them all at the end (at most --prefetch messages can be seen this way; with --count N the prefetch defaults to N). A peek ends once the queue holds no more messages (or the prefetch is full), saying on stderr how many it saw; --reject rejects them after writing (to the dead-letter target); --no-ack lets the broker settle on delivery (fastest; messages delivered after --count is reached or on Ctrl-C are lost).
 
 Without --count, --idle-timeout or --exit-at-end, consume runs until Ctrl-C. With both --count and --idle-timeout, fewer than N messages before the idle timeout is exit 4, after writing what arrived.
+
+Where a Kafka consume starts: with no --from it takes what the topic holds, as a consume of a queue takes what the queue holds (and as kcat -C does): a named --group from its committed offsets, else (no --group, or a group's first run) from the beginning. --from end reads only what is published from now on.
 
 --exit-at-end (-e, like kcat -e; Kafka only) stops once every partition assigned to this consumer has been read up to its end (its high-water mark when it was assigned) and the written messages' offsets are committed: exit 0, ended "end of log reached". An empty topic ends at once. With --count, whichever comes first. Queue brokers have no end of log and refuse it (exit 7): use --idle-timeout there.
 
@@ -36,11 +38,11 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     {description: 'Peek at 5 messages without removing them, as NDJSON:', command: '<%= config.bin %> <%= command.id %> orders --url amqp://localhost --requeue --count 5 --json'},
     {description: 'Drain a queue: stop after 2 s with no message:', command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --idle-timeout 2s > jobs.txt'},
     {
-      description: 'Read a Kafka topic from the beginning with a named consumer group, keys shown (key<TAB>body):',
-      command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --group audit --from beginning --key-delimiter "\\t" --idle-timeout 5s',
+      description: 'Read a Kafka topic with a named consumer group (its committed offsets, else the beginning), keys shown (key<TAB>body):',
+      command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --group audit --key-delimiter "\\t" --idle-timeout 5s',
     },
     {description: 'Topic, partition, offset and key beside each body, as kcat -f does:', command: `<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --from beginning -e -f '%t [%p] @%o %k: %s\\n'`},
-    {description: 'Read a Kafka topic to its current end and exit (kcat -e):', command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --from beginning --exit-at-end'},
+    {description: 'Read a Kafka topic to its current end and exit (kcat -e):', command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --exit-at-end'},
     {description: 'On the in-process broker (same process only, so useful mainly for trying flags):', command: '<%= config.bin %> <%= command.id %> orders --url memory:// --idle-timeout 100ms'},
   ]
 
@@ -56,9 +58,12 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     ack: Flags.boolean({allowNo: true, summary: 'Acknowledge after writing (default); --no-ack: the broker settles on delivery.', helpGroup: SETTLE}),
     requeue: Flags.boolean({summary: 'Peek: write, then return every message to the queue at the end.', helpGroup: SETTLE}),
     reject: Flags.boolean({summary: 'Reject after writing: no requeue, to the dead-letter target.', helpGroup: SETTLE}),
-    group: Flags.string({char: 'g', summary: 'Consumer group (Kafka; default: a fresh unique group).', helpGroup: LOG}),
-    from: Flags.string({summary: 'Start at: beginning, end, OFFSET, -N (the last N of each partition, Kafka; --from=-10), @EPOCH_MS or an ISO date (Kafka, RabbitMQ streams).', helpGroup: LOG}),
-    'key-delimiter': Flags.string({char: 'K', summary: 'Text output: write key<DELIM>body (kcat -K).', helpGroup: OUTPUT}),
+    group: Flags.string({char: 'g', summary: 'Consumer group (Kafka; default: a fresh unique group). A named group resumes from its committed offsets.', helpGroup: LOG}),
+    from: Flags.string({
+      summary: 'Start at: beginning, end, OFFSET, -N (the last N of each partition, Kafka; --from=-10), @EPOCH_MS or an ISO date (Kafka, RabbitMQ streams). Default (Kafka): what the topic holds — a named --group\'s committed offsets, else the beginning.',
+      helpGroup: LOG,
+    }),
+    'key-delimiter': Flags.string({char: 'K', summary: 'Text output: write key<DELIM>body (kcat -K); "\\t" is a tab (also \\n \\r \\0 \\\\).', helpGroup: OUTPUT}),
     format: Flags.string({char: 'f', summary: "Text output in kcat's -f format, e.g. '%t [%p] @%o %k: %s\\n' (no newline added).", description: `Tokens: ${FORMAT_TOKENS}.`, helpGroup: OUTPUT}),
   }
 
@@ -74,7 +79,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     const mode = settleMode(flags)
     const from = parseStartPosition(flags.from)
     const json = this.jsonEnabled()
-    const keyDelimiter = flags['key-delimiter']
+    const keyDelimiter = flags['key-delimiter'] === undefined ? undefined : parseDelimiter('key-delimiter', flags['key-delimiter'])
     if (json && keyDelimiter !== undefined) throw new UsageError('--key-delimiter applies to text output; --json already has a key field')
     const lineFormat = flags.format
     if (lineFormat !== undefined && (json || keyDelimiter !== undefined)) throw new UsageError(`--format cannot be combined with ${json ? '--json' : '--key-delimiter'}`)
@@ -100,6 +105,8 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
       output.off('error', onOutputError)
     }
     this.diag(consumeSummary(result, args.name))
+    const peeked = peekNote(result, count)
+    if (peeked !== undefined) this.diag(`mqkit: ${peeked}`)
     const failure = result.ended === 'interrupted' ? new InterruptedError('interrupted; unwritten messages were returned to the queue') : consumeFailure(result, {queue: args.name, count, idleTimeoutMs})
     // The connection-lost failure says it itself; on any other ending it is a warning.
     if (result.uncommitted && result.ended !== 'connection-lost') this.diag(`mqkit: warning: ${uncommittedNote(result).slice(2)}`)

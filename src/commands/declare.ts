@@ -62,14 +62,15 @@ Durations accept units (500ms, 30s, 5m, 1h); bare numbers are milliseconds, as i
     'single-active-consumer': Flags.boolean({allowNo: true, summary: 'Only one consumer receives at a time (RabbitMQ).', helpGroup: QUEUE}),
     arg: Flags.string({
       multiple: true,
+      multipleNonGreedy: true,
       summary: 'Raw backend argument key=value (repeatable); numbers and true/false are typed, force with str:/int:/num:/bool:.',
       helpGroup: QUEUE,
     }),
     'exchange-type': Flags.string({options: ['direct', 'fanout', 'topic', 'headers'], summary: 'Declare NAME as an exchange of this type (RabbitMQ).', helpGroup: EXCHANGE}),
     'alternate-exchange': Flags.string({summary: 'Where the exchange sends messages it cannot route.', helpGroup: EXCHANGE}),
-    bind: Flags.string({multiple: true, summary: 'Bind NAME to this exchange (repeatable).', helpGroup: BINDING}),
-    'routing-key': Flags.string({multiple: true, summary: 'Binding key for --bind (repeatable: one binding each). Default: "".', helpGroup: BINDING}),
-    'bind-arg': Flags.string({multiple: true, summary: 'Binding argument key=value, e.g. x-match=all for headers exchanges (repeatable).', helpGroup: BINDING}),
+    bind: Flags.string({multiple: true, multipleNonGreedy: true, summary: 'Bind NAME to this exchange (repeatable).', helpGroup: BINDING}),
+    'routing-key': Flags.string({multiple: true, multipleNonGreedy: true, summary: 'Binding key for --bind (repeatable: one binding each). Default: "".', helpGroup: BINDING}),
+    'bind-arg': Flags.string({multiple: true, multipleNonGreedy: true, summary: 'Binding argument key=value, e.g. x-match=all for headers exchanges (repeatable).', helpGroup: BINDING}),
     delete: Flags.boolean({summary: 'Delete NAME instead of declaring it (an exchange with --exchange-type).'}),
     'if-exists': Flags.boolean({summary: 'With --delete: succeed when NAME does not exist.', dependsOn: ['delete']}),
   }

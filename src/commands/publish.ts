@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {parseAcks, driverContext} from '../core/options.js'
-import {DEFAULT_CONFIRM_WINDOW, deliveryFailure, publishAll, type MessageTemplate, type PublishResult} from '../core/publish.js'
+import {DEFAULT_CONFIRM_WINDOW, deliveryFailure, publishAll, refuseDroppedKeys, type MessageTemplate, type PublishResult} from '../core/publish.js'
 import {chooseSource, emptyHint, primeInputs, readInputs} from '../core/sources.js'
 import {withDriver} from '../drivers/index.js'
 import {InterruptedError} from '../errors.js'
-import {parseBytes, parseDurationMs, parseInteger, parseKeyValues} from '../options/parse.js'
+import {parseBytes, parseDelimiter, parseDurationMs, parseInteger, parseKeyValues} from '../options/parse.js'
 import {publishSummary} from '../output/summaries.js'
 
 const INPUT = 'INPUT'
@@ -48,9 +48,9 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     'file-mode': Flags.string({options: ['lines', 'whole'], summary: 'lines: one message per line (default); whole: the whole input is one message.', helpGroup: INPUT}),
     count: Flags.string({char: 'c', summary: 'Send N messages: generated payloads, or the MESSAGE arguments repeated in turn, or the first N lines.', helpGroup: INPUT}),
     size: Flags.string({char: 's', summary: `Size of generated payloads, e.g. 1KiB (needs --count). Default: 100 bytes.`, helpGroup: INPUT}),
-    'key-delimiter': Flags.string({char: 'K', summary: 'Split each line at the first DELIM into key and body (kcat -K).', helpGroup: INPUT}),
+    'key-delimiter': Flags.string({char: 'K', summary: 'Split each line at the first DELIM into key and body (kcat -K); "\\t" is a tab (also \\n \\r \\0 \\\\).', helpGroup: INPUT}),
     key: Flags.string({char: 'k', summary: 'Message key (Kafka record key; routing key with --exchange).', helpGroup: MESSAGE}),
-    header: Flags.string({char: 'H', multiple: true, summary: 'Header key=value (repeatable).', helpGroup: MESSAGE}),
+    header: Flags.string({char: 'H', multiple: true, multipleNonGreedy: true, summary: 'Header key=value (repeatable).', helpGroup: MESSAGE}),
     priority: Flags.string({summary: 'Message priority 0-255 (needs a queue declared with --max-priority).', helpGroup: MESSAGE}),
     persistent: Flags.boolean({allowNo: true, summary: 'Ask the broker to store the message durably.', helpGroup: MESSAGE}),
     expiration: Flags.string({summary: 'Per-message time-to-live, e.g. 30s (bare number: ms).', helpGroup: MESSAGE}),
@@ -83,12 +83,15 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     const template = templateFromFlags(args.name, flags)
     const confirmWindow = flags['confirm-window'] === undefined ? DEFAULT_CONFIRM_WINDOW : parseInteger('confirm-window', flags['confirm-window'], {min: 1})
     const target = template.exchange === undefined ? args.name : `exchange ${template.exchange}`
+    const keyDelimiter = flags['key-delimiter'] === undefined ? undefined : parseDelimiter('key-delimiter', flags['key-delimiter'])
+    const keyFlags = [flags.key === undefined ? '' : '--key', keyDelimiter === undefined ? '' : '--key-delimiter'].filter(Boolean)
     let outcome: Awaited<ReturnType<typeof publishAll>>
     try {
-      const inputs = await primeInputs(readInputs(source, {keyDelimiter: flags['key-delimiter']}), emptyHint(source), this.interrupt.signal)
-      outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) =>
-        publishAll({driver, queue: args.name, inputs, template, confirmWindow, signal: this.interrupt.signal}),
-      )
+      const inputs = await primeInputs(readInputs(source, {keyDelimiter}), emptyHint(source), this.interrupt.signal)
+      outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) => {
+        refuseDroppedKeys(driver, template, keyFlags)
+        return publishAll({driver, queue: args.name, inputs, template, confirmWindow, signal: this.interrupt.signal})
+      })
     } finally {
       if (source.kind === 'stdin') process.stdin.destroy() // a pending read must not keep the process alive
     }
@@ -97,7 +100,7 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     const failure = interrupted ? new InterruptedError('interrupted; the summary above counts what was sent') : deliveryFailure(result)
     if (failure === undefined) return result
     // The counts are the facts even when the run fails: --json prints them with the error.
-    if (this.jsonEnabled()) this.logJson({...result, error: {code: failure.code, message: failure.message, exitCode: failure.exitCode}})
+    if (this.jsonEnabled()) this.logJson({...result, error: {code: failure.code, message: failure.message, exitCode: this.exitCodeFor(failure)}})
     this.diag(`${this.stderrColour.red('mqkit:')} ${failure.message}`)
     return this.exit(failure.exitCode)
   }

@@ -6,6 +6,8 @@
 // With `count`, exactly `count` messages are written and settled; extra prefetched ones are
 // returned with nack(requeue). With `exitAtEnd` (log backends, kcat -e) the loop ends when the
 // subscription says every assigned partition was read to its end, after writing what it holds.
+// A peek (requeue) holds every message it wrote, so once the queue has none left to hand out
+// nothing more can arrive: it ends then ('empty'), or when it holds a full prefetch ('prefetch-full').
 // The loop never prints; the caller's `write` does the output.
 import type {Delivery, Driver, StartPosition, Subscription} from '../drivers/types.js'
 import {refuseExitAtEnd, uncommittedNote} from './consume-end.js'
@@ -18,7 +20,7 @@ import {refuseExitAtEnd, uncommittedNote} from './consume-end.js'
  */
 export type SettleMode = 'ack' | 'requeue' | 'reject' | 'auto'
 
-export type ConsumeEnd = 'count' | 'idle' | 'end' | 'interrupted' | 'output-closed' | 'deleted' | 'connection-lost' | 'cancelled'
+export type ConsumeEnd = 'count' | 'idle' | 'end' | 'empty' | 'prefetch-full' | 'interrupted' | 'output-closed' | 'deleted' | 'connection-lost' | 'cancelled'
 
 export interface ConsumeResult {
   /** Messages written to the output (and settled per the mode). */
@@ -46,6 +48,12 @@ export interface ConsumeResult {
 export const DEFAULT_PREFETCH = 100
 /** @default 2000 — how long an interrupted consume waits for a line being written before returning its message. */
 export const INTERRUPT_GRACE_MS = 2000
+/**
+ * @default 200 — a peek asks whether the queue still has ready messages once this long passed
+ * without a delivery: a message the broker sent just before it answered "none ready" has arrived
+ * by then, and a queue being read quickly is not asked about between its messages.
+ */
+export const PEEK_QUIET_MS = 200
 
 export interface ConsumeLoopOptions {
   driver: Driver
@@ -62,6 +70,8 @@ export interface ConsumeLoopOptions {
   /** Resolves once the output has taken the message's line; rejects when the output is gone. */
   write: (delivery: Delivery) => Promise<void>
   interruptGraceMs?: number
+  /** @default PEEK_QUIET_MS */
+  peekQuietMs?: number
 }
 
 /** Prefetch for a run: explicit, else no more than --count (fewer to hand back), else the default. */
@@ -80,6 +90,7 @@ interface Entry {
 export async function consumeMessages(options: ConsumeLoopOptions): Promise<ConsumeResult> {
   const {driver, queue, count, mode, signal} = options
   const graceMs = options.interruptGraceMs ?? INTERRUPT_GRACE_MS
+  const prefetch = effectivePrefetch(options.prefetch, count, mode)
   if (options.exitAtEnd) refuseExitAtEnd(driver, mode)
   const buffer: Entry[] = []
   const held: Delivery[] = [] // requeue mode: written, returned at the end
@@ -94,6 +105,8 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
   let endMessage: string | undefined
   let fatal: unknown
   let idleTimer: NodeJS.Timeout | undefined
+  let peekTimer: NodeJS.Timeout | undefined
+  let received = 0
   let resolveStopped!: () => void
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve))
   let resolveIdleWorker: (() => void) | undefined
@@ -110,12 +123,35 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     ended = reason
     endMessage = message
     clearTimeout(idleTimer)
+    clearTimeout(peekTimer)
     resolveStopped()
   }
   const armIdle = () => {
     if (options.idleTimeoutMs === undefined || stopping) return
     clearTimeout(idleTimer)
     idleTimer = setTimeout(() => stop('idle'), options.idleTimeoutMs)
+  }
+
+  // A peek holds what it wrote, so it never sees more than the queue held (or the prefetch allows).
+  // The ready count answers for the queue only where one backlog serves every consumer: on a log
+  // it is a group's lag, and a log cannot requeue anyway.
+  const peekEnds = mode === 'requeue' && driver.features.requeue && !driver.features.backlogIsGroupLag
+  const armPeekCheck = () => {
+    if (!peekEnds || stopping) return
+    clearTimeout(peekTimer)
+    peekTimer = setTimeout(() => void checkPeekEnd(), options.peekQuietMs ?? PEEK_QUIET_MS)
+  }
+  const checkPeekEnd = async () => {
+    if (stopping) return
+    if (working || buffer.length > 0) return armPeekCheck() // the worker re-arms once it is done
+    const receivedBefore = received
+    const ready = await driver.inspect([queue]).then(
+      (result) => result.queues[0]?.ready,
+      () => undefined, // asked again later; a queue that went away ends the subscription itself
+    )
+    if (stopping) return
+    if (ready === 0 && received === receivedBefore && !working && buffer.length === 0) stop('empty')
+    else armPeekCheck()
   }
 
   // Settlements sent and not yet confirmed (Kafka: until the commit lands), awaited before the
@@ -174,6 +210,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
         lastHandledMs = now
         armIdle()
         if (count !== undefined && handled >= count) stop('count')
+        else if (mode === 'requeue' && held.length >= prefetch) stop('prefetch-full')
       }
     } catch (error) {
       fatal ??= error
@@ -181,6 +218,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     } finally {
       working = false
       if (atEnd && buffer.length === 0) stop('end')
+      armPeekCheck()
       resolveIdleWorker?.()
     }
   }
@@ -216,7 +254,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
   try {
     subscription = await driver.consume(
       queue,
-      {prefetch: effectivePrefetch(options.prefetch, count, mode), autoAck: mode === 'auto', group: options.group, from: options.from, exitAtEnd: options.exitAtEnd},
+      {prefetch, autoAck: mode === 'auto', group: options.group, from: options.from, exitAtEnd: options.exitAtEnd},
       (delivery) => {
         if (stopping) {
           if (mode !== 'auto') giveBack(delivery)
@@ -224,12 +262,15 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
         }
         const receivedMs = performance.now()
         firstReceivedMs ??= receivedMs
+        received++
         buffer.push({delivery, receivedMs})
         armIdle()
+        armPeekCheck()
         void work()
       },
     )
     armIdle()
+    armPeekCheck()
     subscription.ended.then(
       (reason) => {
         if (reason.kind === 'cancelled') return stop('cancelled')
@@ -244,6 +285,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
   } finally {
     signal?.removeEventListener('abort', onAbort)
     clearTimeout(idleTimer)
+    clearTimeout(peekTimer)
     // Let the message being written finish (or time out) before handing the rest back.
     if (working) await new Promise<void>((resolve) => (resolveIdleWorker = resolve))
     // Every ack sent is confirmed (or has failed) before the subscription goes.

@@ -3,7 +3,7 @@
 // --confirm). Broker refusals (nack, unroutable, reject-publish) are counted and the loop goes on;
 // any other failure (connection, missing queue) stops sending, waits for what is outstanding,
 // and is rethrown. The loop never prints; the command renders the result.
-import {DeliveryError} from '../errors.js'
+import {DeliveryError, UnsupportedError} from '../errors.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import {abortableReads, type RawInput} from './sources.js'
 
@@ -124,6 +124,19 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
 function round(value: number, digits: number): number {
   const factor = 10 ** digits
   return Math.round(value * factor) / factor
+}
+
+/**
+ * A message published straight to a RabbitMQ queue keeps no key: its routing key is the queue's
+ * name, and that is what a consumer sees as its key (features.keyPreserved false). A key given
+ * with --key or --key-delimiter is refused (exit 7) before anything is sent, never dropped.
+ * Through an exchange the key is the routing key, and is kept.
+ */
+export function refuseDroppedKeys(driver: Driver, template: MessageTemplate, keyFlags: readonly string[]): void {
+  if (keyFlags.length === 0 || driver.features.keyPreserved !== false || template.exchange !== undefined) return
+  throw new UnsupportedError(
+    `${keyFlags.join(' and ')}: a message published straight to a queue on ${driver.backend}:// keeps no key (its routing key is the queue name); send the key as a header (--header key=VALUE), or publish through an exchange (--exchange X --key K)`,
+  )
 }
 
 /** The error a run with refused messages ends with (exit 9), after its summary was shown. */

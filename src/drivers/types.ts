@@ -179,6 +179,10 @@ export interface Delivery {
 }
 
 export type StartPosition =
+  /**
+   * Kafka: what the topic holds, as a queue consumer gets what the queue holds (a named group's
+   * committed offsets, else the beginning). RabbitMQ streams: the broker's default ('next').
+   */
   | {kind: 'default'}
   | {kind: 'beginning'}
   | {kind: 'end'}

@@ -11,7 +11,10 @@ export interface LittlesLaw {
   wMs: number
   /** λ·W, the number in system the other two figures predict. */
   lambdaW: number
-  /** (L − λW) / λW; null when λW is below MIN_COMPARABLE_LAMBDA_W (nothing to compare with). */
+  /**
+   * (L − λW) / λW; null when the check cannot be made: λW below MIN_COMPARABLE_LAMBDA_W, or a
+   * queue sampled empty every time (L = 0) against a λW below EMPTY_SAMPLES_MIN_LAMBDA_W.
+   */
   relativeError: number | null
 }
 
@@ -22,6 +25,15 @@ export interface LittlesLaw {
  */
 export const MIN_COMPARABLE_LAMBDA_W = 0.01
 
+/**
+ * @default 1 message. A sampler reads whole messages at instants; with fewer than one message in
+ * the system on average the queue is mostly empty, and a run whose samples all read 0 (memory://,
+ * whose broker delivers within the event-loop turn that published, while the sampler runs between
+ * turns) says nothing about L: "−100 %" would read as a fault. At or above one message an
+ * always-empty queue is a finding, which the run's warnings explain.
+ */
+export const EMPTY_SAMPLES_MIN_LAMBDA_W = 1
+
 export function littlesLaw(meanInSystem: number, lambdaPerSecond: number, meanTimeInSystemMs: number): LittlesLaw {
   const lambdaW = lambdaPerSecond * (meanTimeInSystemMs / 1000)
   return {
@@ -29,8 +41,13 @@ export function littlesLaw(meanInSystem: number, lambdaPerSecond: number, meanTi
     lambdaPerSecond,
     wMs: meanTimeInSystemMs,
     lambdaW,
-    relativeError: lambdaW >= MIN_COMPARABLE_LAMBDA_W ? (meanInSystem - lambdaW) / lambdaW : null,
+    relativeError: comparable(meanInSystem, lambdaW) ? (meanInSystem - lambdaW) / lambdaW : null,
   }
+}
+
+function comparable(meanInSystem: number, lambdaW: number): boolean {
+  if (lambdaW < MIN_COMPARABLE_LAMBDA_W) return false
+  return meanInSystem > 0 || lambdaW >= EMPTY_SAMPLES_MIN_LAMBDA_W
 }
 
 /** W = L / λ, for when the time in system cannot be measured directly. Milliseconds. */

@@ -81,6 +81,32 @@ export function parseBytes(flag: string, raw: string | number, options: {min?: n
   return value
 }
 
+/** Backslash escapes in delimiters and --format text, as kcat reads them. */
+export const BACKSLASH_ESCAPES: Readonly<Record<string, string>> = {n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\'}
+
+/** How the escapes are listed in help and messages. */
+export const BACKSLASH_ESCAPES_TEXT = '\\n \\t \\r \\0 \\\\'
+
+/**
+ * A delimiter as typed (kcat -K): `\t` is a tab, `\n` a newline, `\0` NUL, `\\` a backslash,
+ * so `--key-delimiter "\t"` works in any shell. Other text is taken as it is.
+ */
+export function parseDelimiter(flag: string, raw: string): string {
+  let delimiter = ''
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] !== '\\') {
+      delimiter += raw[i]
+      continue
+    }
+    const next = raw[++i]
+    const escaped = next === undefined ? undefined : BACKSLASH_ESCAPES[next]
+    if (escaped === undefined) throw new UsageError(`--${flag}: unknown escape "\\${next ?? ''}" (known: ${BACKSLASH_ESCAPES_TEXT}), got "${raw}"`)
+    delimiter += escaped
+  }
+  if (delimiter === '') throw new UsageError(`--${flag} must not be empty`)
+  return delimiter
+}
+
 /** "k=v" pairs (repeatable flags) → object. Values stay strings. */
 export function parseKeyValues(flag: string, pairs: readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {}

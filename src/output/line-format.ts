@@ -4,6 +4,7 @@
 // end, as with kcat (`-f '%k\t%s\n'`).
 import type {Delivery} from '../drivers/types.js'
 import {UsageError} from '../errors.js'
+import {BACKSLASH_ESCAPES, BACKSLASH_ESCAPES_TEXT} from '../options/parse.js'
 
 type Field = (delivery: Delivery) => Buffer | string
 
@@ -20,12 +21,10 @@ const FIELDS: Record<string, {field: Field; help: string}> = {
   h: {field: (d) => Object.entries(d.headers).map(([name, value]) => `${name}=${value}`).join(','), help: 'headers as name=value,…'},
 }
 
-const ESCAPES: Record<string, string> = {n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\'}
-
 /** What `--format` accepts, for its help text and its error. */
 export const FORMAT_TOKENS = `${Object.entries(FIELDS)
   .map(([token, {help}]) => `%${token} ${help}`)
-  .join(', ')}, %% a percent sign; escapes \\n \\t \\r \\0 \\\\`
+  .join(', ')}, %% a percent sign; escapes ${BACKSLASH_ESCAPES_TEXT}`
 
 /** Compile a kcat-style format; UsageError (exit 2) naming an unknown token or a dangling % or \. */
 export function compileLineFormat(format: string): (delivery: Delivery) => Buffer {
@@ -44,8 +43,8 @@ export function compileLineFormat(format: string): (delivery: Delivery) => Buffe
     const next = format[++i]
     if (next === undefined) throw new UsageError(`--format ends with a lone "${c}"; use ${c}${c} for the character itself`)
     if (c === '\\') {
-      const escaped = ESCAPES[next]
-      if (escaped === undefined) throw new UsageError(`--format: unknown escape "\\${next}" (known: \\n \\t \\r \\0 \\\\)`)
+      const escaped = BACKSLASH_ESCAPES[next]
+      if (escaped === undefined) throw new UsageError(`--format: unknown escape "\\${next}" (known: ${BACKSLASH_ESCAPES_TEXT})`)
       text += escaped
     } else if (next === '%') {
       text += '%'

@@ -18,11 +18,24 @@ const ENDINGS: Record<ConsumeResult['ended'], string> = {
   count: 'count reached',
   idle: 'idle timeout',
   end: 'end of log reached',
+  empty: 'the queue holds no more',
+  'prefetch-full': 'a full prefetch held',
   interrupted: 'interrupted',
   'output-closed': 'output closed',
   deleted: 'queue deleted',
   'connection-lost': 'connection lost',
   cancelled: 'cancelled by the broker',
+}
+
+/**
+ * A peek that ended before --count: how many it saw, and why no more could come. Undefined when
+ * the run did not end that way.
+ */
+export function peekNote(result: ConsumeResult, count: number | undefined): string | undefined {
+  const seen = `peeked at ${formatCount(result.count)} message${result.count === 1 ? '' : 's'}`
+  if (result.ended === 'empty') return `${seen}${count === undefined ? '' : ` of --count ${formatCount(count)}`}: the queue holds no more`
+  if (result.ended === 'prefetch-full') return `${seen}, as many as one consumer may hold unacknowledged; raise --prefetch to see more`
+  return undefined
 }
 
 export function consumeSummary(result: ConsumeResult, queue: string): string {

@@ -16,6 +16,14 @@ describe('mqkit bench (CLI)', () => {
     expect(r.stderr).toBe('') // --json: no progress
   })
 
+  it('a mostly idle run reports an event-loop delay well under 1 ms (the monitor timer\'s own interval is not delay)', async () => {
+    const r = await runCli(['bench', '--rate', '20', '--duration', '1s', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const {eventLoopDelay} = JSON.parse(r.stdout).health
+    expect(eventLoopDelay.p50Ms).toBeGreaterThanOrEqual(0)
+    expect(eventLoopDelay.p50Ms).toBeLessThan(1)
+  })
+
   it('a failed --assert exits 8 after printing the results', async () => {
     const r = await runCli(['bench', '--count', '1000', '--assert', 'p99<0.0001ms', '--assert', 'lost=0', '--quiet'])
     expect(r.code).toBe(8)

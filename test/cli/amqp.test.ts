@@ -46,6 +46,45 @@ describe.concurrent('amqp:// CLI', () => {
     expect(stderr).toMatch(/2 unroutable/)
   })
 
+  it.skipIf(!enabled)('a key for a message straight to a queue is refused (exit 7) before anything is sent, never dropped', async () => {
+    const target = uniqueName('keyed')
+    expect((await cli(['declare', target, '--auto-delete'])).code).toBe(0)
+    const keyed = await cli(['publish', target, 'm', '--key', 'k1'])
+    expect(keyed.code).toBe(7)
+    expect(keyed.stderr.trim()).toBe(
+      'mqkit: --key: a message published straight to a queue on amqp:// keeps no key (its routing key is the queue name); send the key as a header (--header key=VALUE), or publish through an exchange (--exchange X --key K)',
+    )
+    const delimited = await cli(['publish', target, '--key-delimiter', ':'], 'k2:m\n')
+    expect(delimited.code).toBe(7)
+    expect(delimited.stderr).toMatch(/^mqkit: --key-delimiter: /m)
+    const inspected = await cli(['inspect', target, '--json'])
+    expect(JSON.parse(inspected.stdout).queues[0].ready).toBe(0)
+    await cli(['delete', target, '--if-exists'])
+  })
+
+  it.skipIf(!enabled)('a peek for more than the queue holds ends once it has seen them all and leaves them queued', async () => {
+    const target = uniqueName('peek')
+    expect((await cli(['declare', target])).code).toBe(0)
+    expect((await cli(['publish', target, 'a', 'b'])).code).toBe(0)
+    const peek = await cli(['consume', target, '--requeue', '--count', '5'])
+    expect(peek.code, peek.stderr).toBe(0)
+    expect(peek.stdout).toBe('a\nb\n')
+    expect(peek.stderr).toContain('mqkit: peeked at 2 messages of --count 5: the queue holds no more')
+    const taken = await cli(['consume', target, '--count', '2'])
+    expect(taken.stdout).toBe('a\nb\n')
+    await cli(['delete', target, '--if-exists'])
+  })
+
+  it.skipIf(!enabled)('messages about the management API name the option that exists: ?mgmt= in the URL', async () => {
+    const badUrl = await runCli(['inspect', 'q', '--url', `${AMQP_URL}?mgmt=not-a-url`])
+    expect(badUrl.code).toBe(2)
+    expect(badUrl.stderr).toContain('?mgmt=')
+    const noApi = await runCli(['inspect', '--url', `${AMQP_URL}?mgmt=off`])
+    expect(noApi.code).toBe(7)
+    expect(noApi.stderr).toContain('?mgmt=http://host:15672')
+    for (const stderr of [badUrl.stderr, noApi.stderr]) expect(stderr).not.toContain('--mgmt-url')
+  })
+
   it.skipIf(!enabled)('publish to a missing queue is exit 5', async () => {
     const {code, stderr} = await cli(['publish', uniqueName('missing'), 'x'])
     expect(code, stderr).toBe(5)

@@ -13,7 +13,10 @@ export interface CliBackend {
   available: () => Promise<boolean>
   /** Extra declare flags (Kafka: one partition, so order is total). */
   declareArgs: string[]
-  /** Extra consume / inspect flags for a queue (Kafka: a named group that keeps its offsets). */
+  /**
+   * Extra consume / inspect flags for a queue (Kafka: a named group that keeps its offsets; no
+   * --from, so a run starts at the group's committed offsets, else the beginning: the default).
+   */
   consumeArgs: (queue: string) => string[]
   inspectArgs: (queue: string) => string[]
 }
@@ -45,7 +48,7 @@ export const CLI_BACKENDS: CliBackend[] = [
     url: KAFKA_URL,
     available: kafkaAvailable,
     declareArgs: ['--partitions', '1'],
-    consumeArgs: (queue) => ['--group', `${queue}-g`, '--from', 'beginning'],
+    consumeArgs: (queue) => ['--group', `${queue}-g`],
     inspectArgs: (queue) => ['--group', `${queue}-g`],
   },
 ]

@@ -88,6 +88,48 @@ describe.concurrent('bad input', () => {
   })
 })
 
+describe.concurrent('messages of the command line itself', () => {
+  it('a missing argument is one complete line naming it and the help to read', async () => {
+    const {code, stderr} = await runCli(['consume'])
+    expect(code).toBe(2)
+    expect(expectOneLineError(stderr)).toBe('mqkit: missing argument NAME (see mqkit consume --help)')
+  })
+
+  it('an unknown flag is one line ending with where to look', async () => {
+    const {code, stderr} = await runCli(['consume', 'q', '--nope'])
+    expect(code).toBe(2)
+    expect(expectOneLineError(stderr)).toBe('mqkit: Nonexistent flag: --nope (see mqkit consume --help)')
+  })
+
+  it('an unknown command is exit 2, one mqkit line with the nearest command', async () => {
+    const typo = await runCli(['publsh', 'x'])
+    expect(typo.code).toBe(2)
+    expect(expectOneLineError(typo.stderr)).toBe('mqkit: unknown command "publsh"; did you mean "mqkit publish"? (see mqkit --help)')
+    const unknown = await runCli(['frobnicate'])
+    expect(unknown.code).toBe(2)
+    expect(expectOneLineError(unknown.stderr)).toBe('mqkit: unknown command "frobnicate" (see mqkit --help)')
+  })
+
+  it('mqkit help [COMMAND] and mqkit version are --help and --version', async () => {
+    const help = await runCli(['help'])
+    expect(help.code, help.stderr).toBe(0)
+    for (const command of COMMANDS) expect(help.stdout).toMatch(new RegExp(`^\\s+${command}\\s`, 'm'))
+    const publishHelp = await runCli(['help', 'publish'])
+    expect(publishHelp.code, publishHelp.stderr).toBe(0)
+    expect(publishHelp.stdout).toBe((await runCli(['publish', '--help'])).stdout)
+    const version = await runCli(['version'])
+    expect(version.code, version.stderr).toBe(0)
+    expect(version.stdout).toMatch(/^mqkit\/\d+\.\d+\.\d+ /)
+    expect(version.stdout).toBe((await runCli(['--version'])).stdout)
+  })
+
+  it.each([['publish', 'q', 'x'], ['consume', 'q']])('%s --key-delimiter with an unknown escape is exit 2 naming it', async (...args) => {
+    const {code, stderr} = await runCli([...args, '--key-delimiter', '\\q', '--url', 'memory://'])
+    expect(code).toBe(2)
+    expect(expectOneLineError(stderr)).toContain('--key-delimiter: unknown escape "\\q"')
+  })
+})
+
 describe.concurrent('memory:// within one process', () => {
   it('publish to a missing queue is exit 5', async () => {
     const {code, stderr} = await runCli(['publish', 'nope', 'hello', '--url', 'memory://'])

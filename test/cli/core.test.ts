@@ -198,6 +198,26 @@ describe('consume loop', () => {
     await driver.close()
   })
 
+  it('a peek for more than the queue holds ends once the queue has no more ready (ended "empty"), all returned', {timeout: 10_000}, async () => {
+    const {driver, queue} = await filled(2)
+    const written: string[] = []
+    const result = await consumeMessages({driver, queue, count: 5, mode: 'requeue', peekQuietMs: 20, write: async (d) => void written.push(String(d.body))})
+    expect(written).toEqual(['m1', 'm2'])
+    expect(result).toMatchObject({count: 2, returned: 2, ended: 'empty'})
+    const [stats] = (await driver.inspect([queue])).queues
+    expect(stats.ready).toBe(2)
+    await driver.close()
+  })
+
+  it('a peek that holds a full prefetch ends (nothing more can come), ended "prefetch-full"', {timeout: 10_000}, async () => {
+    const {driver, queue} = await filled(5)
+    const result = await consumeMessages({driver, queue, prefetch: 2, mode: 'requeue', peekQuietMs: 20, write: async () => {}})
+    expect(result).toMatchObject({count: 2, ended: 'prefetch-full'})
+    const [stats] = (await driver.inspect([queue])).queues
+    expect(stats.ready).toBe(5)
+    await driver.close()
+  })
+
   it('an interrupt while a write is blocked returns that message instead of acking it', async () => {
     const {driver, queue} = await filled(3)
     const abort = new AbortController()

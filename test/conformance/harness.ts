@@ -89,8 +89,9 @@ export class CaseContext {
     const deliveries: Delivery[] = []
     const subscription = await driver.consume(
       queue,
-      // Log-based backends (Kafka) read as a queue: one group per case, from the beginning.
-      {...consumeOptions, group: this.group, from: {kind: 'beginning'}},
+      // Log-based backends (Kafka) read as a queue: one group per case, and no start position, since
+      // by default a consumer takes what is there (its group's committed offsets, else the beginning).
+      {...consumeOptions, group: this.group},
       async (delivery) => {
         deliveries.push(delivery)
         if (settle === 'ack') await delivery.ack()

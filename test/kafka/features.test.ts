@@ -156,6 +156,28 @@ describe.runIf(available)('kafka features (real broker)', () => {
     await driver.delete(topic)
   })
 
+  it('with no --from, consume takes what the topic holds: no group from the beginning, a named group from its commits', async () => {
+    const topic = topicName('default-start')
+    const group = topicName('g')
+    const cli = (args: string[]) => runCli(['consume', topic, '--url', KAFKA_URL, ...args], {timeoutMs: 45_000})
+    await driver.declare({name: topic, partitions: 2})
+    // mqkit publish t x; mqkit consume t --count 1 (the topic held x before the consumer existed).
+    const published = await runCli(['publish', topic, 'x', '--url', KAFKA_URL])
+    expect(published.code, published.stderr).toBe(0)
+    const fresh = await cli(['--count', '1'])
+    expect(fresh.code, fresh.stderr).toBe(0)
+    expect(fresh.stdout).toBe('x\n')
+    // A named group's first run: the beginning; its next run: after what it committed.
+    const first = await cli(['--group', group, '-e'])
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toBe('x\n')
+    await driver.publish(topic, {body: Buffer.from('y')})
+    const next = await cli(['--group', group, '-e'])
+    expect(next.code, next.stderr).toBe(0)
+    expect(next.stdout).toBe('y\n')
+    await driver.delete(topic)
+  })
+
   it('a message seen again after a rebalance/restart is marked redelivered', async () => {
     const topic = topicName('redelivered')
     const group = topicName('g')

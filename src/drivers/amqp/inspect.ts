@@ -39,7 +39,7 @@ export function managementEndpoint(target: AmqpTarget, query: URLSearchParams, f
   try {
     url = new URL(raw)
   } catch {
-    throw new UsageError(`--mgmt-url is not a valid URL: "${redactUrl(raw)}"`)
+    throw new UsageError(`the management API URL (?mgmt= in the broker URL) is not a valid URL: "${redactUrl(raw)}"`)
   }
   const user = url.username === '' ? target.user : decodeURIComponent(url.username)
   const password = url.username === '' ? (target.connect.password ?? '') : decodeURIComponent(url.password)
@@ -142,7 +142,7 @@ export async function inspectQueues(connection: Connection, target: AmqpTarget, 
   if (names.length === 0) {
     if (!fromApi) {
       throw new UnsupportedError(
-        'listing every queue needs the RabbitMQ management API (rabbitmq-plugins enable rabbitmq_management, or --mgmt-url); name the queues to inspect them by passive declare',
+        'listing every queue needs the RabbitMQ management API (rabbitmq-plugins enable rabbitmq_management, or give its address as ?mgmt=http://host:15672 in the URL); name the queues to inspect them by passive declare',
       )
     }
     const queues = [...fromApi.values()].map(fromManagement).sort((a, b) => a.name.localeCompare(b.name))

@@ -1,6 +1,8 @@
 // Where a subscription starts, resolved to concrete offsets per partition BEFORE the consumer
 // joins, so that "end" means "after what existed when consume() was called" (no race with the
 // first fetch) and the seeks can be applied synchronously when the group assigns partitions.
+// With no start position a consumer takes what the topic holds, as a consumer of a queue takes
+// what the queue holds: a named group from its committed offsets, anything else from the beginning.
 import type {Admin} from 'kafkajs'
 import {UsageError} from '../../errors.js'
 import type {StartPosition} from '../types.js'
@@ -21,10 +23,11 @@ export interface ResolvedStart {
  * a committed offset (every partition of an ephemeral group, or of a named group's first run) get
  * an explicit seek too: left to the reset policy, "end" would be resolved at the first fetch, after
  * the group join, and messages published in between would be skipped.
- * 'default' = 'end' (kcat and kafka-console-consumer start at the end for a new group).
+ * 'default' = 'beginning' (kcat -C reads from the beginning too; kafka-console-consumer's end would
+ * make `publish` then `consume` wait for a message that is already there).
  */
 export async function resolveStart(admin: Admin, topic: string, position: StartPosition, namedGroup?: string): Promise<ResolvedStart> {
-  const fromBeginning = position.kind === 'beginning'
+  const fromBeginning = position.kind === 'beginning' || position.kind === 'default'
   const seeks = new Map<number, string>()
   const explicit = position.kind === 'offset' || position.kind === 'timestamp'
   // Partitions where the group has committed an offset keep it (the reset policy applies).
@@ -32,10 +35,10 @@ export async function resolveStart(admin: Admin, topic: string, position: StartP
   const offsets = (await partitionOffsets(admin, topic)).filter((o) => explicit || !committed.has(o.partition))
   if (offsets.length === 0) return {fromBeginning, seeks}
   switch (position.kind) {
+    case 'default':
     case 'beginning':
       for (const o of offsets) seeks.set(o.partition, String(o.earliest))
       break
-    case 'default':
     case 'end':
       for (const o of offsets) seeks.set(o.partition, String(o.latest))
       break

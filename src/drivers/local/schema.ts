@@ -9,7 +9,7 @@
 // 7.1 k msg/s NORMAL vs 2.3 k msg/s FULL; with a confirm window of 1000 (one commit per batch)
 // both ~55-65 k msg/s, since the fsync is paid per batch, not per message.
 import Database from 'better-sqlite3'
-import {ConnectionError} from '../../errors.js'
+import {ConnectionError, MqkitError} from '../../errors.js'
 import {ensureParentFolder} from './paths.js'
 
 type Db = Database.Database
@@ -69,6 +69,7 @@ export function openDatabase(storePath: string, sync: SyncMode): Db {
   try {
     db = new Database(storePath, {timeout: BUSY_TIMEOUT_MS})
   } catch (error) {
+    if (isMissingNativeModule(error)) throw nativeModuleError(error)
     throw new ConnectionError(`cannot open the local store "${storePath}": ${(error as Error).message}`, {cause: error, retriable: false})
   }
   try {
@@ -94,6 +95,31 @@ export function openDatabase(storePath: string, sync: SyncMode): Db {
     throw new ConnectionError(`cannot use "${storePath}" as a local store: ${(error as Error).message}`, {cause: error, retriable: false})
   }
   return db
+}
+
+/**
+ * better-sqlite3 loads its compiled part on the first open: missing (not built, e.g. installed
+ * with --ignore-scripts) or built for another Node.js. Nothing about the store or a connection:
+ * the installation needs a rebuild, which the message says how to do.
+ */
+function isMissingNativeModule(error: unknown): boolean {
+  const {code, message} = error as {code?: unknown; message?: unknown}
+  if (code === 'ERR_DLOPEN_FAILED') return true
+  return typeof message === 'string' && /Could not locate the bindings file|NODE_MODULE_VERSION|better_sqlite3\.node/.test(message)
+}
+
+function nativeModuleError(error: unknown): MqkitError {
+  const message = String((error as Error).message)
+  const versions = /NODE_MODULE_VERSION (\d+)[\s\S]*NODE_MODULE_VERSION (\d+)/.exec(message)
+  const reason = /Could not locate the bindings file/.test(message)
+    ? 'its bindings file is missing'
+    : versions
+      ? `it was built for NODE_MODULE_VERSION ${versions[1]}, this Node.js needs ${versions[2]}`
+      : message.split('\n')[0].trim()
+  return new MqkitError(
+    `the local store (file:) needs better-sqlite3's native module, which is not built for this Node.js ${process.version} (${reason}): run "npm rebuild better-sqlite3" in mqkit's folder`,
+    {cause: error},
+  )
 }
 
 /** A message row as selected (`SELECT *` / `RETURNING *`). */
