@@ -1,10 +1,10 @@
 import {defineConfig} from 'vitest/config'
 
-// Two projects run one after the other (sequence.groupOrder): first the bench ground-truth tests
-// ALONE, because they compare wall-clock figures with known truths (a 5 ms handling time's p50
+// Two projects run one after the other (sequence.groupOrder): first the ground-truth tests (bench
+// figures, capacity search and queueing predictions) ALONE, one file at a time, because they compare wall-clock figures with known truths (a 5 ms handling time's p50
 // and p90 within 2 %, a rate within 1 %) that other test files busy on both cores would distort; then
 // everything else, two files at a time so brokers and load tests don't starve each other.
-const TRUTH = 'test/bench/ground-truth.test.ts'
+const TRUTH = ['test/bench/ground-truth.test.ts', 'test/capacity/*.truth.test.ts']
 
 export default defineConfig({
   test: {
@@ -14,8 +14,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ['default'],
     projects: [
-      {extends: true, test: {name: 'truth', include: [TRUTH], fileParallelism: false, sequence: {groupOrder: 0}}},
-      {extends: true, test: {name: 'main', include: ['test/**/*.test.ts'], exclude: [TRUTH, '**/node_modules/**'], maxWorkers: 2, sequence: {groupOrder: 1}}},
+      {extends: true, test: {name: 'truth', include: TRUTH, fileParallelism: false, sequence: {groupOrder: 0}}},
+      {extends: true, test: {name: 'main', include: ['test/**/*.test.ts'], exclude: [...TRUTH, '**/node_modules/**'], maxWorkers: 2, sequence: {groupOrder: 1}}},
     ],
   },
 })

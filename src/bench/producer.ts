@@ -127,6 +127,7 @@ export class Producer {
     // Producers share the rate; uniform ones are staggered so sends interleave evenly.
     let intendedMs = poisson ? nextGap() : (gapMs * s.producerId) / s.producers
     const window = s.options.confirmWindow
+    let lastYieldNs = nowNs()
     while (true) {
       while (intendedMs >= stepEndMs) {
         stepIndex++
@@ -136,7 +137,16 @@ export class Producer {
       }
       if (s.endNs !== undefined && intendedMs >= (s.endNs - s.startNs) / 1e6) return
       if (s.stopped() || (s.quota !== undefined && this.sequence >= s.quota)) return
-      if (intendedMs > clockMs()) await waitUntil(intendedMs, clockMs)
+      if (intendedMs > clockMs()) {
+        await waitUntil(intendedMs, clockMs)
+        lastYieldNs = nowNs()
+      } else if (this.lastNowNs - lastYieldNs > YIELD_EVERY_NS) {
+        // Behind schedule, this loop would send without ever leaving the turn (memory:// confirms
+        // are microtasks): the ticker, the sampler and the warmup timer would not run until the
+        // whole schedule was sent. Catching up yields as the closed loop does.
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        lastYieldNs = nowNs()
+      }
       // A full window delays the send: the delay shows in publish delay and corrected latency.
       if (this.outstanding >= window) await this.slot(window - 1)
       if (this.interrupted) return

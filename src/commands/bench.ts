@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
-import {evaluateAssertions, parseAssertion} from '../bench/assert.js'
+import {BaseCommand, type BaseFlags} from '../base-command.js'
+import {evaluateAssertions, parseAssertion, type Assertion} from '../bench/assert.js'
 import {BENCH_DEFAULTS, parseBenchOptions} from '../bench/options.js'
 import {attachProgress} from '../bench/progress.js'
 import {renderResult} from '../bench/render.js'
@@ -11,12 +11,20 @@ import {assertWorkersUsable, runWithWorkers} from '../bench/workers.js'
 import {parseUrl} from '../url.js'
 import type {IntervalStats} from '../bench/measurements.js'
 import {driverContext} from '../core/options.js'
-import {AssertionFailedError, ExitCode, InterruptedError} from '../errors.js'
+import {AssertionFailedError, InterruptedError, type MqkitError} from '../errors.js'
+import {capacityFailure} from '../capacity/failure.js'
+import {capacityPlanFromFlags, capacityRequested, refuseStrayCapacityFlags} from '../capacity/flags.js'
+import {SEARCH_DEFAULTS} from '../capacity/criteria.js'
+import {attachCapacityProgress} from '../capacity/progress.js'
+import {renderCapacity} from '../capacity/render.js'
+import {CapacityRunner, type CapacityResult} from '../capacity/run.js'
+import type {StepRecord} from '../capacity/step.js'
 import {assertHtmlWritable, writeHtmlReport} from '../report/html.js'
 
 const WORKLOAD = 'WORKLOAD'
 const LOAD = 'LOAD SHAPE'
 const OUTPUT = 'OUTPUT'
+const CAPACITY = 'CAPACITY'
 
 export default class Bench extends BaseCommand<typeof Bench> {
   static override summary = 'Load-test a broker: throughput, latency percentiles, handling time, queue length and message integrity.'
@@ -44,6 +52,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       description: 'CI smoke test: fail (exit 8) on slow or lost messages:',
       command: "<%= config.bin %> <%= command.id %> --url $MQKIT_URL --rate 1000 --duration 20s --assert 'e2e.p99<50ms' --assert lost=0 --assert duplicates=0 --quiet",
     },
+    {description: 'Capacity: the highest rate held with corrected p99 ≤ 50 ms and no growing backlog:', command: "<%= config.bin %> <%= command.id %> --find-max --slo 'e2e.p99<=50ms' --work 2ms --consumers 4 --prefetch 10"},
+    {description: 'Latency against rate: a sweep over shares of the maximum found first, with its knee:', command: '<%= config.bin %> <%= command.id %> --sweep 25%,50%,75%,90%,100% --work 2ms --consumers 4 --prefetch 10 --step-duration 3s --settle 1s'},
     {description: 'Machine-readable result:', command: '<%= config.bin %> <%= command.id %> --count 100000 --json > result.json'},
     {description: 'HTML report with latency spectrum and throughput/queue-length charts:', command: '<%= config.bin %> <%= command.id %> --duration 30s --rate 2000 --html bench.html'},
   ]
@@ -105,10 +115,32 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     html: Flags.string({summary: 'Also write a self-contained HTML report (charts, tables; no network needed) to FILE.', helpValue: 'FILE', helpGroup: OUTPUT}),
     ndjson: Flags.boolean({summary: 'Stream one JSON line per interval on stdout, then the result.', helpGroup: OUTPUT, exclusive: ['json']}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.', helpGroup: OUTPUT}),
+    'find-max': Flags.boolean({
+      summary: 'Search for the highest rate the broker sustains (open loop): double from --start-rate until a step fails, bisect, confirm. Exit 10: no rate passed; 11: not confirmed.',
+      helpGroup: CAPACITY,
+    }),
+    slo: Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      summary: "A step passes only if this holds (the --assert syntax; e2e latencies are the corrected ones), e.g. 'e2e.p99<=50ms'. Default: none, only keeping up.",
+      helpGroup: CAPACITY,
+    }),
+    sweep: Flags.string({
+      summary: 'Latency against rate: hold each rate (msg/s) or share of the found maximum (25%,50%,100%) and mark the knee.',
+      helpValue: 'RATES',
+      helpGroup: CAPACITY,
+    }),
+    'step-duration': Flags.string({summary: `How long each capacity step is measured, after --settle. Default: ${SEARCH_DEFAULTS.stepMs / 1000}s.`, helpGroup: CAPACITY}),
+    settle: Flags.string({summary: `How long each step runs at its rate before measuring. Default: ${SEARCH_DEFAULTS.settleMs / 1000}s.`, helpGroup: CAPACITY}),
+    'start-rate': Flags.string({summary: `First rate the search tries, msg/s. Default: ${SEARCH_DEFAULTS.startRatePerSecond}.`, helpGroup: CAPACITY}),
+    'max-rate': Flags.string({summary: 'Highest rate the search tries, msg/s. Default: no limit.', helpGroup: CAPACITY}),
+    precision: Flags.string({summary: `Bisect until the failing rate is within this much above the passing one. Default: ${SEARCH_DEFAULTS.precision * 100}%.`, helpGroup: CAPACITY}),
   }
 
   public async run(): Promise<BenchResult> {
     const {flags} = await this.parse(Bench)
+    refuseStrayCapacityFlags(flags)
+    if (capacityRequested(flags)) return this.runCapacity(flags)
     const options = parseBenchOptions(flags)
     const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
     const json = this.jsonEnabled()
@@ -133,25 +165,59 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     } finally {
       endProgress()
     }
+    return this.finish(result, assertions, flags, () => renderResult(result, {colour: this.stdoutColour}))
+  }
+
+  /** --find-max / --sweep: one bench run per step (src/capacity/). */
+  private async runCapacity(flags: BenchFlags): Promise<BenchResult> {
+    // Poisson arrivals are an open-loop setting, and every step is open loop.
+    const options = parseBenchOptions({...flags, arrivals: undefined, rate: undefined, count: undefined, duration: undefined, warmup: undefined})
+    if (flags.arrivals === 'poisson') options.arrivals = 'poisson'
+    const plan = capacityPlanFromFlags(flags, options)
+    const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
+    const json = this.jsonEnabled()
+    if (flags.html !== undefined) assertHtmlWritable(flags.html)
+    const scheme = parseUrl(this.url).scheme
+    assertWorkersUsable(options, scheme)
+    const url = applyClientKnobs(this.url, scheme, flags)
+    const context = driverContext(this.clientName(), flags['connect-timeout'])
+    const runner = new CapacityRunner(plan, {url, clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version})
+    const endProgress = attachCapacityProgress(runner, process.stderr, flags.quiet || json)
+    if (flags.ndjson) runner.on('step', (step: StepRecord) => process.stdout.write(`${JSON.stringify({type: 'step', ...step})}\n`))
+    let result: CapacityResult
+    try {
+      result = await runner.run(this.interrupt.signal)
+    } finally {
+      endProgress()
+    }
+    return this.finish(result, assertions, flags, () => renderCapacity(result, {colour: this.stdoutColour}), capacityFailure(result.capacity))
+  }
+
+  /** Assertions, --html, output and the exit code, the same for a run and a capacity search. */
+  private finish(result: BenchResult, assertions: Assertion[], flags: BenchFlags, render: () => string, searchFailure?: MqkitError): BenchResult {
+    const json = this.jsonEnabled()
     result.assertions = evaluateAssertions(assertions, result)
     if (flags.html !== undefined) writeHtmlReport(result, flags.html)
 
     if (flags.ndjson) process.stdout.write(`${JSON.stringify({type: 'result', ...result})}\n`)
-    else if (!json) process.stdout.write(renderResult(result, {colour: this.stdoutColour}))
+    else if (!json) process.stdout.write(render())
     const failed = result.assertions.filter((a) => !a.passed)
     const failure = result.meta.interrupted
       ? new InterruptedError('interrupted; results cover the run until then')
-      : failed.length > 0
-        ? new AssertionFailedError(`${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((a) => a.expression).join(', ')}`)
-        : undefined
+      : (searchFailure ??
+        (failed.length > 0
+          ? new AssertionFailedError(`${failed.length} of ${result.assertions.length} assertions failed: ${failed.map((a) => a.expression).join(', ')}`)
+          : undefined))
     if (failure) {
       if (!json) throw failure
       // With --json the document is the output: print it, then exit with the failure's code
       // (throwing would replace it with an error object).
       process.stdout.write(`${JSON.stringify(result)}\n`)
       this.diag(`mqkit: ${failure.message}`)
-      this.exit(failure instanceof InterruptedError ? ExitCode.interrupted : ExitCode.assertion)
+      this.exit(failure.exitCode)
     }
     return result
   }
 }
+
+type BenchFlags = BaseFlags<typeof Bench>
