@@ -126,3 +126,33 @@ export class InterruptedError extends MqkitError {
 export function isMqkitError(error: unknown): error is MqkitError {
   return error instanceof MqkitError
 }
+
+/** An error as it crosses a thread boundary (structured clone keeps no class): name, message, exit code. */
+export interface ErrorOnTheWire {
+  name: string
+  message: string
+  exitCode?: number
+}
+
+const ERROR_TYPES: Record<string, new (message: string) => MqkitError> = {
+  UsageError,
+  ConnectionError,
+  TimeoutError,
+  NotFoundError,
+  PreconditionError,
+  UnsupportedError,
+  AssertionFailedError,
+  DeliveryError,
+  NoSustainableRateError,
+  CapacityUnconfirmedError,
+  InterruptedError,
+}
+
+/** The typed error again, so its exit code survives (an unknown name keeps the code it carried). */
+export function errorFromWire(wire: ErrorOnTheWire): MqkitError {
+  const Type = ERROR_TYPES[wire.name]
+  if (Type) return new Type(wire.message)
+  const error = new MqkitError(wire.message)
+  if (wire.exitCode !== undefined) Object.defineProperty(error, 'exitCode', {value: wire.exitCode})
+  return error
+}

@@ -12,7 +12,7 @@
 import {Worker} from 'node:worker_threads'
 import {createDriver} from '../drivers/index.js'
 import type {Driver} from '../drivers/types.js'
-import {ConnectionError, MqkitError, NotFoundError, PreconditionError, TimeoutError, UnsupportedError, UsageError} from '../errors.js'
+import {errorFromWire, UsageError} from '../errors.js'
 import {mergeResults} from '../report/merge.js'
 import {mergeIntegrity, type IntegritySnapshot} from './integrity.js'
 import type {BenchOptions} from './options.js'
@@ -52,11 +52,6 @@ export function shares(total: number, parts: number): number[] {
   return Array.from({length: parts}, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0))
 }
 
-function rehydrate(message: {name: string; message: string; exitCode?: number}): Error {
-  const byName: Record<string, new (m: string) => MqkitError> = {UsageError, ConnectionError, TimeoutError, NotFoundError, PreconditionError, UnsupportedError}
-  const Type = byName[message.name]
-  return Type ? new Type(message.message) : new MqkitError(message.message)
-}
 
 /**
  * Runs the bench over `options.workers` threads. `events` (the command's runner, which progress
@@ -114,7 +109,7 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
           } else if (message.type === 'result') {
             results.push(message)
             if (results.length === finished) resolve()
-          } else reject(rehydrate(message))
+          } else reject(errorFromWire(message))
         })
         worker.on('error', reject)
       }
