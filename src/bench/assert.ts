@@ -64,7 +64,7 @@ export function parseAssertion(expression: string): Assertion {
   const metric = match[1].toLowerCase()
   const operator = (match[2] === '==' ? '=' : match[2]) as Operator
   const value = match[3]
-  const count = COUNTS[metric]
+  const count = Object.hasOwn(COUNTS, metric) ? COUNTS[metric] : undefined
   if (count) {
     const threshold = Number(value.replace(/\/s$/, ''))
     if (!Number.isFinite(threshold)) throw new UsageError(`--assert ${metric} needs a number, got "${value}" in "${expression}"`)
@@ -84,14 +84,15 @@ function parseLatencyMetric(metric: string): ((r: BenchResult) => number) | unde
   // "p99" alone means end-to-end; "kind.stat" picks the kind; handling time is its own section.
   const firstDot = metric.indexOf('.')
   const head = firstDot === -1 ? metric : metric.slice(0, firstDot)
-  if (STATS[metric]) {
+  const own = <V>(table: Record<string, V>, key: string): V | undefined => (Object.hasOwn(table, key) ? table[key] : undefined)
+  if (own(STATS, metric)) {
     const stat = STATS[metric]
     return (r) => r.latency.endToEnd[stat]
   }
-  const stat = STATS[metric.slice(firstDot + 1)]
+  const stat = own(STATS, metric.slice(firstDot + 1))
   if (firstDot === -1 || !stat) return undefined
   if (head === 'handling') return (r) => r.handling[stat]
-  const kind = LATENCY_ALIASES[head]
+  const kind = own(LATENCY_ALIASES, head)
   if (!kind || kind === 'negativeClockSamples') return undefined
   return (r) => {
     const summary = r.latency[kind] as LatencySummary | null

@@ -107,6 +107,10 @@ describe('--assert', () => {
     expect(() => parseAssertion('p98<5ms')).toThrow(/unknown metric "p98"/)
     expect(() => parseAssertion('p99 50ms')).toThrow(/must look like/)
     expect(() => parseAssertion('lost=none')).toThrow(/needs a number/)
+    // Names of Object.prototype's members are no metrics.
+    for (const expression of ['e2e.constructor<5ms', 'constructor<5ms', 'tostring=1', 'handling.hasownproperty<1ms']) {
+      expect(() => parseAssertion(expression), expression).toThrow(/unknown metric/)
+    }
   })
 
   it('evaluates against a result; an absent metric fails', () => {
