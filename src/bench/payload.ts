@@ -9,8 +9,8 @@
 // which gives it back after the ack; every other driver has copied the bytes out when it confirms,
 // so the producer gives it back then (runner.ts). Only the stamp is rewritten (the payload bytes
 // behind it never change), which spares a run 1 KiB of allocation, copying and garbage per message
-// (at ~1 M msg/s on memory:// that garbage was the largest single cost of a run; on kafka:// the
-// working set shrinks to the confirm window's bodies). A body is reused only after it
+// (on memory:// that garbage would be the largest single cost of a run; on kafka:// the working
+// set shrinks to the confirm window's bodies). A body is reused only after it
 // came back through release() while out from this source: handed out once, taken back at most
 // once. Which source a body is from and whether it is out are private fields on the Buffer
 // itself (body-tag.ts: a property load, where a Set/WeakSet costs two hash operations).

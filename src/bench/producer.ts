@@ -100,7 +100,7 @@ export class Producer {
       if (this.outstanding >= window) {
         // Refill as soon as a confirm frees a slot, as a raw client loop does: the confirms of one
         // socket read (or one microtask batch on memory://) all land before this wakes, so it
-        // still sends in bursts. (Waiting for half the window measured the same, ±2 %.)
+        // still sends in bursts.
         await this.slot(window - 1)
         if (this.interrupted) return
         // Not a yield: on memory:// confirms are microtasks, so this wait never lets timers run

@@ -355,8 +355,7 @@ export function healthWarnings(result: BenchResult): string[] {
     // W runs until the commit after each ack lands, as the lag does. What is left: W is timed from
     // confirms and commits as mqkit's event loop sees them, late by up to its delay, while the lag
     // is the broker's; and each lag sample reads end offsets and commits in separate requests.
-    // Measured on one host, 10 s runs: -4 to -28 % at 5-15 k msg/s with W 1-3 ms (one run -65 %),
-    // -6 % with --work 5ms (W 7 ms); before ack→settled was in W, +61 % to +300 %.
+    // (How far off it runs at which W: docs/performance.md.)
     warnings.push(
       `Little's law is off by ${(ll.relativeError * 100).toFixed(0)} %: on kafka:// the queue length is the group's lag, and W (${formatMillis(ll.wMs)}) is short next to mqkit's event-loop delay (p99 ${formatMillis(h.eventLoopDelay.p99Ms)}), which makes confirms and commits look late: the check is loose at this W`,
     )

@@ -156,8 +156,8 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
 
   // Settlements sent and not yet confirmed (Kafka: until the commit lands), awaited before the
   // loop ends. The next message does not wait for them: its line is written while the previous
-  // commit travels. Waiting for each one made a Kafka consume one commit round trip per message
-  // (3,900 msg/s from a broker on the same host; a remote one would give a few hundred).
+  // commit travels. Waiting for each one would make a Kafka consume one commit round trip per
+  // message.
   const unconfirmed = new Set<Promise<void>>()
   const track = (settled: Promise<void>) => {
     if (unconfirmed.has(settled)) return // Kafka: the acks of one event-loop turn share a commit

@@ -120,7 +120,7 @@ export async function* readInputs(
 /**
  * Reads of an input iterator that give up (undefined) as soon as `signal` aborts: stdin may never
  * send another line. One abort listener for all the reads, handed the current one (adding and
- * removing one per read was ~3 % of a publish's CPU); dispose() removes it.
+ * removing one per read is a measurable share of a publish's CPU); dispose() removes it.
  */
 export function abortableReads<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): {next: () => Promise<IteratorResult<T> | undefined>; dispose: () => void} {
   if (signal === undefined) return {next: () => iterator.next(), dispose: () => {}}

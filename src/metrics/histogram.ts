@@ -62,7 +62,7 @@ function buildHdr(): hdr.Histogram {
 }
 
 // Hot-path staging. hdr-histogram-js computes a bucket index with Math.log2 and Math.pow on
-// every record (~10 % of a memory:// bench's CPU); the layout for 3 significant digits and a
+// every record (a measurable share of a memory:// bench's CPU: docs/performance.md); the layout for 3 significant digits and a
 // lowest value of 1 is fixed, so the index is computed here with Math.clz32 into a flat count
 // array, and moved into the HDR histogram (same bucket, via its lowest value) only when the
 // histogram is read. Exact: the staged count lands in the very bucket recordValue would use.

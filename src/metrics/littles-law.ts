@@ -59,11 +59,9 @@ export function meanTimeInSystemMs(meanInSystem: number, lambdaPerSecond: number
  * W for a bench run: the mean time a message is counted in the sampled queue length. The broker
  * counts it from when it takes it (its confirm) until the ack is settled, so W = mean(send→ack) −
  * mean(send→confirm) + mean(ack→settled): the time before the broker has the message (a
- * producer's batching, a full socket) is in no queue the sampler sees. Measured: a 2-producer,
- * 2-consumer RabbitMQ run with 130 ms of publish latency had L 857 against λ·(send→ack) 2652
- * (−68 %), and λ·(confirm→ack) 865. On Kafka an ack settles when the commit after it lands, and
- * the group's lag (the queue length there) counts the message until then: without ack→settled
- * a run measured L 61 % above λW.
+ * producer's batching, a full socket) is in no queue the sampler sees. On Kafka an ack settles
+ * when the commit after it lands, and the group's lag (the queue length there) counts the message
+ * until then. (The runs that showed both: docs/performance.md.)
  */
 export function timeInQueueMs(sendToAckMs: number, sendToConfirmMs: number, ackToSettledMs = 0): number {
   return sendToAckMs > 0 ? Math.max(0, sendToAckMs - sendToConfirmMs) + ackToSettledMs : 0

@@ -101,7 +101,7 @@ async function passiveStats(connection: Connection, name: string): Promise<Queue
  * How long an answer of the management API is reused for named queues. RabbitMQ refreshes the
  * figures it serves only every collect_statistics_interval (5 s by default), so asking again
  * sooner learns nothing new, while each call costs the broker CPU: bench samples the queue
- * length every 100 ms, and on a 2-core machine those calls cost it ~3 % of its throughput.
+ * length every 100 ms, and those calls take broker CPU from the run being measured.
  * Ready counts and consumers always come live from a passive declare.
  */
 export const MANAGEMENT_REUSE_MS = 1000

@@ -32,9 +32,8 @@ export async function inspectTopics(admin: Admin, names: string[], options: Insp
   for (const name of topics) {
     const info = await requireTopic(admin, name, 'inspect')
     // Commits and end offsets read at the same moment (kafkajs reads the end offsets first): read
-    // one after the other, consumers and producers move on in between, and under load (round
-    // trips of 50 ms at 30 k msg/s) the lag came out ~1,500 messages high (a bench run's Little's
-    // law check was 77 % off). A commit seen ahead of the end offset read beside it makes a
+    // one after the other, consumers and producers move on in between, and under load the lag
+    // comes out high by a round trip's worth of messages. A commit seen ahead of the end offset read beside it makes a
     // partition's lag 0, not negative.
     const [committed, offsets] = await Promise.all([group === undefined ? undefined : committedOffsets(admin, group, name), partitionOffsets(admin, name)])
     let retained = 0

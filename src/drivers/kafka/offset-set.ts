@@ -1,8 +1,8 @@
 // A set of offsets of one partition, kept as one contiguous run plus a set for the rest. Acks on a
 // consumer's hot path come mostly in order, so almost every add extends the run (two numbers, no
 // hashing) and dropping everything below a committed position trims it; only an offset acked out
-// of order goes to the set. Measured: the plain Set it replaces cost ~0.25 µs per message on
-// kafka:// (an add per ack, a walk of the whole set per confirmed commit).
+// of order goes to the set. A plain Set costs a hash insert per ack and a walk of the whole set
+// per confirmed commit.
 export class OffsetSet {
   /** The run: every offset in [runStart, runEnd) is in the set. Empty when runStart === runEnd. */
   private runStart = 0

@@ -8,14 +8,12 @@
 // Why: kafkajs does not keep the order of concurrent sendBatch() calls. Each goes through several
 // awaits (target-topic lock, metadata, request encoding, gzip on the thread pool) before its bytes
 // are queued on the connection, so a later call can overtake an earlier one, and a retried request
-// lands after the ones sent meanwhile. Measured before this rule: `mqkit bench --keys 6 --count
-// 3000` saw 95-820 messages out of order per key. Kafka's own producer gives the same guarantee
+// lands after the ones sent meanwhile (test/kafka/ordering.test.ts). Kafka's own producer gives the same guarantee
 // with max.in.flight=1 (or idempotence). Throughput is kept by letting the next batch fill while
 // one request is in flight: a ready batch keeps taking messages until batchSize or until it is sent;
 // and with lingerMs 0 a batch waits while its publisher is still adding to it (GROWING_HOLD_MS), so
 // a burst spread over a few event-loop turns leaves as one request, not as one small request with
-// the rest of the burst stuck a round trip behind it. (Paired bench runs, 50k x 1 KiB, acks 1:
-// one-in-flight alone 0.90x the old unordered publisher's msg/s, with the hold 0.99x; noisy machine.)
+// the rest of the burst stuck a round trip behind it. (What the hold is worth: docs/performance.md.)
 import type {Message, Producer, TopicMessages} from 'kafkajs'
 import {DeliveryError, MqkitError, UnsupportedError, UsageError} from '../../errors.js'
 import {raiseLater} from '../publish-callbacks.js'
@@ -37,8 +35,7 @@ const GROWING_HOLD_MS = 5
  * Most record bytes (estimated) in one produce request. The broker refuses a partition's record
  * batch above message.max.bytes (1 MB by default, 1048588) whole, with MESSAGE_TOO_LARGE; a
  * request counted only in messages crossed it at batchSize 1000 from about 1 KiB per record, and
- * every batch then fell back to one-by-one sends (measured: 3 k instead of 50 k msg/s at 1 KiB
- * with a 60-byte header). recordBytes() bounds each record's size from above, so a request at
+ * every batch then fell back to one-by-one sends, an order of magnitude slower. recordBytes() bounds each record's size from above, so a request at
  * this limit stays below 1048588 with its batch header.
  */
 export const MAX_REQUEST_RECORD_BYTES = 1_000_000
