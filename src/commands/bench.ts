@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, type BaseFlags} from '../base-command.js'
 import {evaluateAssertions, parseAssertion, type Assertion} from '../bench/assert.js'
-import {BENCH_DEFAULTS, parseBenchOptions} from '../bench/options.js'
+import {BENCH_DEFAULTS, parseBenchOptions, type BenchOptions} from '../bench/options.js'
 import {attachProgress} from '../bench/progress.js'
 import {renderResult} from '../bench/render.js'
 import type {BenchResult} from '../bench/result.js'
-import {BenchRunner} from '../bench/runner.js'
+import {BenchRunner, type BenchEnvironment} from '../bench/runner.js'
 import {applyClientKnobs} from '../bench/client-knobs.js'
 import {assertWorkersUsable, runWithWorkers} from '../bench/workers.js'
 import {parseUrl} from '../url.js'
@@ -142,20 +142,9 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     refuseStrayCapacityFlags(flags)
     if (capacityRequested(flags)) return this.runCapacity(flags)
     const options = parseBenchOptions(flags)
-    const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
+    const {assertions, env} = this.prepare(flags, options)
     const json = this.jsonEnabled()
-    // Before a long run, not after it: a report that cannot be written is a usage error now.
-    if (flags.html !== undefined) assertHtmlWritable(flags.html)
-    const scheme = parseUrl(this.url).scheme
-    assertWorkersUsable(options, scheme)
-    const url = applyClientKnobs(this.url, scheme, flags)
-    const context = driverContext(this.clientName(), flags['connect-timeout'])
-    const runner = new BenchRunner(options, {
-      url,
-      clientName: context.clientName,
-      connectTimeoutMs: context.connectTimeoutMs,
-      mqkitVersion: this.config.version,
-    })
+    const runner = new BenchRunner(options, env)
     const endProgress = attachProgress(runner, process.stderr, flags.quiet || json)
     if (flags.ndjson) runner.on('tick', (stats: IntervalStats) => process.stdout.write(`${JSON.stringify({type: 'interval', ...stats})}\n`))
     let result: BenchResult
@@ -174,14 +163,9 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     const options = parseBenchOptions({...flags, arrivals: undefined, rate: undefined, count: undefined, duration: undefined, warmup: undefined})
     if (flags.arrivals === 'poisson') options.arrivals = 'poisson'
     const plan = capacityPlanFromFlags(flags, options)
-    const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
+    const {assertions, env} = this.prepare(flags, options)
     const json = this.jsonEnabled()
-    if (flags.html !== undefined) assertHtmlWritable(flags.html)
-    const scheme = parseUrl(this.url).scheme
-    assertWorkersUsable(options, scheme)
-    const url = applyClientKnobs(this.url, scheme, flags)
-    const context = driverContext(this.clientName(), flags['connect-timeout'])
-    const runner = new CapacityRunner(plan, {url, clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version})
+    const runner = new CapacityRunner(plan, env)
     const endProgress = attachCapacityProgress(runner, process.stderr, flags.quiet || json)
     if (flags.ndjson) runner.on('step', (step: StepRecord) => process.stdout.write(`${JSON.stringify({type: 'step', ...step})}\n`))
     let result: CapacityResult
@@ -191,6 +175,17 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       endProgress()
     }
     return this.finish(result, assertions, flags, () => renderCapacity(result, {colour: this.stdoutColour}), capacityFailure(result.capacity))
+  }
+
+  /** Everything checked before a run starts (a typo or an unwritable report is a usage error now, not after a long run), and where it connects. */
+  private prepare(flags: BenchFlags, options: BenchOptions): {assertions: Assertion[]; env: BenchEnvironment} {
+    const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
+    if (flags.html !== undefined) assertHtmlWritable(flags.html)
+    const scheme = parseUrl(this.url).scheme
+    assertWorkersUsable(options, scheme)
+    const context = driverContext(this.clientName(), flags['connect-timeout'])
+    const env = {url: applyClientKnobs(this.url, scheme, flags), clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version}
+    return {assertions, env}
   }
 
   /** Assertions, --html, output and the exit code, the same for a run and a capacity search. */
