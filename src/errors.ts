@@ -56,6 +56,20 @@ export class UsageError extends MqkitError {
   override readonly exitCode = ExitCode.usage
 }
 
+/**
+ * A local store path (`file:PATH`) that cannot hold a store: a folder, no permission, a parent
+ * that is a file or cannot be created, a file that is not SQLite. A bad value of --url, so exit 2.
+ */
+export class StorePathError extends UsageError {
+  readonly storePath: string
+  readonly reason: string
+  constructor(storePath: string, reason: string, options: MqkitErrorOptions = {}) {
+    super(`cannot use "${storePath}" as the local store: ${reason}`, options)
+    this.storePath = storePath
+    this.reason = reason
+  }
+}
+
 export class ConnectionError extends MqkitError {
   override readonly code = 'CONNECTION'
   override readonly exitCode = ExitCode.connection

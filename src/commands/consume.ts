@@ -98,7 +98,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
 
     let result: ConsumeResult
     try {
-      result = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) =>
+      result = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal), (driver) =>
         consumeMessages({driver, queue: args.name, count, idleTimeoutMs, prefetch, mode, group: flags.group, from, exitAtEnd: flags['exit-at-end'], signal: this.interrupt.signal, write}),
       )
     } finally {

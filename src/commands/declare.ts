@@ -81,7 +81,7 @@ Durations accept units (500ms, 30s, 5m, 1h); bare numbers are milliseconds, as i
 
   public async run(): Promise<DeclareOutcome | DeleteOutcome> {
     const {args, flags} = await this.parse(Declare)
-    const context = driverContext(this.clientName(), flags['connect-timeout'])
+    const context = driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal)
     if (flags.delete) {
       const given = DECLARATION_FLAGS.filter((flag) => (flags as Record<string, unknown>)[flag] !== undefined && flag !== 'exchange-type')
       if (given.length > 0) throw new UsageError(`--delete cannot be combined with --${given[0]}`)

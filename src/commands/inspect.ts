@@ -5,6 +5,7 @@ import {driverContext} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
 import {parseDurationMs} from '../options/parse.js'
 import {renderInspectTable} from '../output/inspect-table.js'
+import {outputWidth} from '../output/table.js'
 
 export default class Inspect extends BaseCommand<typeof Inspect> {
   static override summary = 'Show queues: ready, in flight, consumers, lag, and what else the backend reports.'
@@ -40,22 +41,24 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
     const names = argv as string[]
     const options = flags.group === undefined ? {} : {group: flags.group}
     const intervalMs = flags.watch === undefined ? undefined : parseDurationMs('watch', flags.watch, 's')
-    const context = driverContext(this.clientName(), flags['connect-timeout'])
+    const context = driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal)
     const json = this.jsonEnabled()
     // A row per partition for the topics asked about; listing every topic shows counts only.
     const details = names.length > 0
     if (intervalMs === undefined) {
       const snapshot = await withDriver(this.url, context, (driver) => inspectOnce(driver, names, options))
-      if (!json) this.log(renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0, details}))
+      if (!json) this.log(renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0, details, width: outputWidth(process.stdout)}))
       return snapshot
     }
 
     const redraw = !json && process.stdout.isTTY === true
+    // As given, with its unit: a bare number is seconds.
+    const every = /^\s*\d+(\.\d+)?\s*$/.test(flags.watch!) ? `${flags.watch!.trim()} s` : flags.watch!.trim()
     await withDriver(this.url, context, (driver) =>
       watchInspect(driver, names, options, Math.max(intervalMs, 100), this.interrupt.signal, (snapshot) => {
         if (json) return void process.stdout.write(`${JSON.stringify(snapshot)}\n`)
-        const stamp = `${new Date(snapshot.atMs).toISOString()}  (every ${flags.watch}; Ctrl-C to stop)`
-        const table = renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0, details})
+        const stamp = `${new Date(snapshot.atMs).toISOString()}  (every ${every}; Ctrl-C to stop)`
+        const table = renderInspectTable(snapshot, {colour: this.stdoutColour.level > 0, details, width: outputWidth(process.stdout)})
         // Cursor home + clear screen: redraw in place rather than scrolling.
         process.stdout.write(redraw ? `\x1b[H\x1b[2J${stamp}\n${table}\n` : `${stamp}\n${table}\n\n`)
       }),

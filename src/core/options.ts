@@ -4,8 +4,13 @@ import {UsageError} from '../errors.js'
 import type {DriverContext, StartPosition} from '../drivers/types.js'
 import {parseDurationMs} from '../options/parse.js'
 
-export function driverContext(clientName: string, connectTimeout: string | undefined): DriverContext {
-  return {clientName, connectTimeoutMs: connectTimeout === undefined ? undefined : parseDurationMs('connect-timeout', connectTimeout)}
+/** `signal`: the command's interrupt (BaseCommand.interrupt), so drivers stop waiting on SIGINT/SIGTERM. */
+export function driverContext(clientName: string, connectTimeout: string | undefined, signal?: AbortSignal): DriverContext {
+  return {
+    clientName,
+    connectTimeoutMs: connectTimeout === undefined ? undefined : parseDurationMs('connect-timeout', connectTimeout),
+    ...(signal === undefined ? {} : {signal}),
+  }
 }
 
 /** --from beginning | end | OFFSET | @TIMESTAMP_MS | ISO date (2024-05-01T12:00:00Z). */

@@ -303,6 +303,11 @@ export interface DriverContext {
   clientName: string
   /** Connection timeout in milliseconds. @default 10000 */
   connectTimeoutMs?: number
+  /**
+   * Aborted when the run is interrupted (SIGINT/SIGTERM): a driver stops waiting (e.g. the local
+   * store for another process's lock), rejects with the signal's reason, and closes without waiting.
+   */
+  signal?: AbortSignal
 }
 
 export type DriverFactory = (url: import('../url.js').ParsedUrl, context: DriverContext) => Driver

@@ -7,7 +7,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {createDriver} from '../../src/drivers/index.js'
 import {defaultStorePath, resolveStorePath} from '../../src/drivers/local/paths.js'
 import type {Delivery, Driver} from '../../src/drivers/types.js'
-import {ConnectionError, UsageError} from '../../src/errors.js'
+import {ExitCode, StorePathError, UsageError} from '../../src/errors.js'
 import {waitFor} from '../helpers/brokers.js'
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'mqkit-local-store-'))
@@ -48,13 +48,13 @@ describe('local store paths', () => {
     await expect(createDriver(freshUrl('?sync=off'), context)).rejects.toThrow(/\?sync=off/)
   })
 
-  it('a file that is not a store is a ConnectionError naming it', async () => {
+  it('a file that is not a store is a StorePathError (a usage error) naming it', async () => {
     const bogus = path.join(folder, 'not-a-db.db')
     writeFileSync(bogus, 'hello, this is not SQLite '.repeat(100))
     const driver = await createDriver(`file:${bogus}`, context)
     const error = await driver.connect().catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(ConnectionError)
-    expect((error as Error).message).toContain(bogus)
+    expect(error).toBeInstanceOf(StorePathError)
+    expect(error).toMatchObject({exitCode: ExitCode.usage, storePath: bogus, reason: expect.stringContaining('not a SQLite database')})
   })
 })
 

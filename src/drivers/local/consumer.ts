@@ -6,7 +6,7 @@ import {randomUUID} from 'node:crypto'
 import type {EndReason, MessageHandler} from '../types.js'
 import {LocalDelivery, type Settler} from './delivery.js'
 import type {MessageRow} from './schema.js'
-import type {QueueListener, SettleOutcome, Store} from './store.js'
+import {LOCK_SLICE_MS, type QueueListener, type SettleOutcome, type Store} from './store.js'
 
 /** @default 5 ms — first idle poll interval; doubles while idle. */
 const IDLE_POLL_MIN_MS = 5
@@ -22,6 +22,8 @@ export interface LocalConsumerOptions {
   /** This connection's lease owner id. */
   owner: string
   leaseMs: number
+  /** How long end() waits for another process's lock to delete its consumer row. */
+  cleanupWaitMs: () => number
 }
 
 export class LocalConsumer implements Settler, QueueListener {
@@ -52,8 +54,10 @@ export class LocalConsumer implements Settler, QueueListener {
   }
 
   /** Register (for inspect's consumer count) and start polling. */
-  start(): void {
-    this.store.write(() => this.store.statements.upsertConsumer.run(this.id, this.queue, this.options.owner, process.pid, Date.now() + this.options.leaseMs))
+  async start(signal?: AbortSignal): Promise<void> {
+    const {owner, leaseMs} = this.options
+    await this.store.writeWaiting(() => this.store.statements.upsertConsumer.run(this.id, this.queue, owner, process.pid, Date.now() + leaseMs), signal)
+    if (!this.active) return // ended (its connection closed) while waiting for the lock
     this.store.listen(this.queue, this)
     this.wake()
   }
@@ -97,7 +101,7 @@ export class LocalConsumer implements Settler, QueueListener {
     this.timer = this.immediate = undefined
     this.store.unlisten(this.queue, this)
     try {
-      this.store.write(() => this.store.statements.deleteConsumer.run(this.id))
+      this.store.write(() => this.store.statements.deleteConsumer.run(this.id), this.options.cleanupWaitMs())
     } catch {
       // Busy: the row goes stale and is pruned once its heartbeat lapses.
     }
@@ -128,10 +132,11 @@ export class LocalConsumer implements Settler, QueueListener {
       rows = this.claim(credit)
     } catch (error) {
       const wrapped = this.store.wrap(error)
-      // Locked past the busy timeout: try again after the idle delay. Anything else (disk
-      // full, file gone bad) ends the subscription rather than spinning.
+      // Anything but a lock (disk full, file gone bad) ends the subscription rather than spinning.
       if (!wrapped.retriable) return this.end({kind: 'connection-lost', message: wrapped.message})
-      rows = []
+      // Another process kept the lock past one slice: try again soon, with the event loop free meanwhile.
+      this.timer = setTimeout(this.pollBound, IDLE_POLL_MIN_MS)
+      return
     }
     if (rows === 'deleted') return this.end({kind: 'deleted', message: `queue "${this.queue}" was deleted`})
     if (rows.length === 0) {
@@ -162,7 +167,7 @@ export class LocalConsumer implements Settler, QueueListener {
         ? statements.claimAutoAck.all(this.queue, limit)
         : statements.claim.all(this.options.owner, writer.nowMs + this.options.leaseMs, this.queue, limit)
       return rows.sort((a, b) => b.priority - a.priority || a.id - b.id)
-    })
+    }, LOCK_SLICE_MS)
   }
 
   private deliver(row: MessageRow): void {

@@ -9,7 +9,7 @@
 // number = ms), ?sync=normal|full (full fsyncs every commit; see schema.ts).
 import {randomUUID} from 'node:crypto'
 import {statSync} from 'node:fs'
-import {ConnectionError, NotFoundError, UnsupportedError, UsageError} from '../../errors.js'
+import {ConnectionError, MqkitError, NotFoundError, UnsupportedError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {
   ConsumeOptions,
@@ -26,7 +26,7 @@ import type {
 import {LocalConsumer} from './consumer.js'
 import type {StoredProps} from './enqueue.js'
 import {resolveStorePath} from './paths.js'
-import type {SyncMode} from './schema.js'
+import {BUSY_TIMEOUT_MS, type SyncMode} from './schema.js'
 import {assertSameSettings, type QueueSettings, settingsExtras, settingsFromSpec} from './spec.js'
 import {acquireStore, type Store} from './store.js'
 
@@ -57,8 +57,14 @@ const DEFAULT_PREFETCH = 100
 export const DEFAULT_LEASE_MS = 30_000
 /** Shortest accepted lease: heartbeats run every third of it. */
 const MIN_LEASE_MS = 100
+/**
+ * @default 500 ms — once the run is interrupted, how long cancelling and closing wait for another
+ * process's lock (blocking) to delete consumer rows and release leases; past it the leases lapse
+ * and the messages come back after the lease timeout.
+ */
+const INTERRUPTED_CLEANUP_WAIT_MS = 500
 
-export function createLocalDriver(url: ParsedUrl, _context: DriverContext): Driver {
+export function createLocalDriver(url: ParsedUrl, context: DriverContext): Driver {
   const known = new Set(['lease', 'sync'])
   for (const key of url.query.keys()) {
     if (!known.has(key)) throw new UsageError(`--url "${url.redacted}" has unknown option "?${key}"; file: URLs take ?lease=30s and ?sync=normal|full`)
@@ -67,7 +73,7 @@ export function createLocalDriver(url: ParsedUrl, _context: DriverContext): Driv
   const leaseMs = leaseText === null ? DEFAULT_LEASE_MS : parseLeaseMs(leaseText, url.redacted)
   const syncText = (url.query.get('sync') ?? 'normal').toLowerCase()
   if (syncText !== 'normal' && syncText !== 'full') throw new UsageError(`--url "${url.redacted}" has ?sync=${syncText}; use normal or full`)
-  return new LocalDriver(resolveStorePath(url.path), url.redacted, leaseMs, syncText)
+  return new LocalDriver(resolveStorePath(url.path), url.redacted, leaseMs, syncText, context.signal)
 }
 
 function parseLeaseMs(text: string, redacted: string): number {
@@ -87,13 +93,21 @@ class LocalDriver implements Driver {
   private store: Store | undefined
   private readonly consumers = new Set<LocalConsumer>()
   private heartbeat: NodeJS.Timeout | undefined
+  /** A heartbeat's write is waiting for the lock: the next beat skips rather than queue behind it. */
+  private beating = false
+  /** Consumed at least once: close() has leases and consumer rows to give back. */
+  private consumed = false
   private readonly forgetConsumer = (consumer: LocalConsumer) => this.consumers.delete(consumer)
+  /** Once interrupted, cleanup writes (cancel, close) wait only briefly for another process's lock. */
+  private readonly cleanupWaitMs = () => (this.signal?.aborted ? INTERRUPTED_CLEANUP_WAIT_MS : BUSY_TIMEOUT_MS)
 
   constructor(
     readonly storePath: string,
     readonly displayUrl: string,
     private readonly leaseMs: number,
     private readonly sync: SyncMode,
+    /** Aborted on SIGINT/SIGTERM: lock waits stop (see store.ts). */
+    private readonly signal: AbortSignal | undefined,
   ) {}
 
   async connect(): Promise<void> {
@@ -112,11 +126,17 @@ class LocalDriver implements Driver {
     for (const consumer of this.consumers) consumer.forget()
     this.consumers.clear()
     try {
-      const queues = store.write(() => {
-        store.statements.deleteOwnerConsumers.run(this.owner)
-        return new Set(store.statements.releaseLeases.all(this.owner).map((row) => row.queue))
-      })
-      for (const queue of queues) store.wake(queue)
+      if (this.consumed) {
+        const queues = store.write(() => {
+          store.statements.deleteOwnerConsumers.run(this.owner)
+          return new Set(store.statements.releaseLeases.all(this.owner).map((row) => row.queue))
+        }, this.cleanupWaitMs())
+        for (const queue of queues) store.wake(queue)
+      }
+    } catch (error) {
+      // Locked by another process past the wait: the leases lapse instead, and the messages come
+      // back after the lease timeout (at-least-once either way).
+      if (!(error instanceof MqkitError && error.retriable)) throw error
     } finally {
       store.release()
     }
@@ -125,7 +145,7 @@ class LocalDriver implements Driver {
   async declare(spec: QueueSpec): Promise<DeclareResult> {
     const settings = settingsFromSpec(spec)
     const store = this.connected()
-    return store.write((writer) => {
+    return store.writeWaiting((writer) => {
       const existing = writer.settings(spec.name)
       if (existing !== undefined) {
         assertSameSettings(spec.name, existing, settings)
@@ -133,29 +153,29 @@ class LocalDriver implements Driver {
       }
       store.statements.insertQueue.run(spec.name, JSON.stringify(settings), writer.nowMs)
       return {created: true}
-    })
+    }, this.signal)
   }
 
   async delete(name: string): Promise<void> {
     const store = this.connected()
     store.flushPending()
-    store.write((writer) => {
+    await store.writeWaiting((writer) => {
       this.mustExist(writer.settings(name), name)
       store.statements.deleteQueueMessages.run(name)
       store.statements.deleteQueueConsumers.run(name)
       store.statements.deleteQueue.run(name)
-    })
+    }, this.signal)
     store.announceDeleted(name)
   }
 
   async purge(name: string): Promise<number> {
     const store = this.connected()
     store.flushPending()
-    return store.write((writer) => {
+    return store.writeWaiting((writer) => {
       this.mustExist(writer.settings(name), name)
       store.housekeep(writer) // dead consumers' messages are ready again, expired ones dead-lettered
       return store.statements.purge.run(name).changes
-    })
+    }, this.signal)
   }
 
   async publish(queue: string, message: OutgoingMessage): Promise<void> {
@@ -184,12 +204,18 @@ class LocalDriver implements Driver {
     const consumer = new LocalConsumer(
       store,
       queue,
-      {prefetch, autoAck: options.autoAck ?? false, owner: this.owner, leaseMs: this.leaseMs},
+      {prefetch, autoAck: options.autoAck ?? false, owner: this.owner, leaseMs: this.leaseMs, cleanupWaitMs: this.cleanupWaitMs},
       handler,
       this.forgetConsumer,
     )
     this.consumers.add(consumer)
-    consumer.start()
+    this.consumed = true
+    try {
+      await consumer.start(this.signal)
+    } catch (error) {
+      this.consumers.delete(consumer)
+      throw error
+    }
     this.startHeartbeat()
     return {
       ended: consumer.ended,
@@ -203,7 +229,7 @@ class LocalDriver implements Driver {
     const store = this.connected()
     store.flushPending()
     const {statements} = store
-    const queues = store.write((writer) => {
+    const queues = await store.writeWaiting((writer) => {
       store.housekeep(writer) // so the figures do not count expired messages or dead consumers
       const listed = names.length === 0 ? statements.queueNames.all().map((row) => row.name) : names
       return listed.map((name) => {
@@ -216,7 +242,7 @@ class LocalDriver implements Driver {
           extras: settingsExtras(settings),
         }
       })
-    })
+    }, this.signal)
     const dbBytes = fileBytes(store.path)
     const walBytes = fileBytes(`${store.path}-wal`)
     return {
@@ -239,16 +265,19 @@ class LocalDriver implements Driver {
     if (this.heartbeat !== undefined) return
     this.heartbeat = setInterval(() => {
       const store = this.store
-      if (store === undefined) return
-      const untilMs = Date.now() + this.leaseMs
-      try {
-        store.write(() => {
+      if (store === undefined || this.beating) return
+      this.beating = true
+      store
+        .writeWaiting(() => {
+          // The lease runs from the commit, not from the beat: the wait for the lock may have been long.
+          const untilMs = Date.now() + this.leaseMs
           store.statements.extendLeases.run(untilMs, this.owner)
           store.statements.refreshConsumers.run(untilMs, this.owner)
+        }, undefined, false)
+        .catch(() => {
+          // Busy: the next beat retries; a lease lost meanwhile means a duplicate, never a loss.
         })
-      } catch {
-        // Busy: the next beat retries; a lease lost meanwhile means a duplicate, never a loss.
-      }
+        .finally(() => (this.beating = false))
     }, Math.max(1, Math.floor(this.leaseMs / 3)))
     this.heartbeat.unref()
   }

@@ -9,8 +9,8 @@
 // 7.1 k msg/s NORMAL vs 2.3 k msg/s FULL; with a confirm window of 1000 (one commit per batch)
 // both ~55-65 k msg/s, since the fsync is paid per batch, not per message.
 import Database from 'better-sqlite3'
-import {ConnectionError, MqkitError} from '../../errors.js'
-import {ensureParentFolder} from './paths.js'
+import {ConnectionError, MqkitError, StorePathError} from '../../errors.js'
+import {prepareStorePath} from './paths.js'
 
 type Db = Database.Database
 
@@ -64,13 +64,13 @@ CREATE TABLE IF NOT EXISTS consumers (
 `
 
 export function openDatabase(storePath: string, sync: SyncMode): Db {
-  ensureParentFolder(storePath)
+  prepareStorePath(storePath)
   let db: Db
   try {
     db = new Database(storePath, {timeout: BUSY_TIMEOUT_MS})
   } catch (error) {
     if (isMissingNativeModule(error)) throw nativeModuleError(error)
-    throw new ConnectionError(`cannot open the local store "${storePath}": ${(error as Error).message}`, {cause: error, retriable: false})
+    throw openError(storePath, error)
   }
   try {
     db.pragma('journal_mode = WAL')
@@ -84,17 +84,44 @@ export function openDatabase(storePath: string, sync: SyncMode): Db {
         retriable: false,
       })
     }
-    // IMMEDIATE: two processes opening a fresh store at once must not both create the tables.
-    db.transaction(() => {
-      db.exec(TABLES)
-      db.pragma(`user_version = ${SCHEMA_VERSION}`)
-    }).immediate()
+    // A store with the tables opens without the write lock, so opening never waits for another
+    // process's write. IMMEDIATE: two processes opening a fresh store at once must not both create
+    // the tables.
+    if (version !== SCHEMA_VERSION) {
+      db.transaction(() => {
+        db.exec(TABLES)
+        db.pragma(`user_version = ${SCHEMA_VERSION}`)
+      }).immediate()
+    }
   } catch (error) {
     db.close()
-    if (error instanceof ConnectionError) throw error
-    throw new ConnectionError(`cannot use "${storePath}" as a local store: ${(error as Error).message}`, {cause: error, retriable: false})
+    if (error instanceof MqkitError) throw error
+    throw openError(storePath, error)
   }
   return db
+}
+
+/**
+ * What SQLite said on opening, as ours: a path SQLite cannot use is a StorePathError (exit 2,
+ * naming the reason); a lock held past the busy timeout is a retriable ConnectionError; anything
+ * else (I/O error, disk full, corruption) a ConnectionError.
+ */
+function openError(storePath: string, error: unknown): MqkitError {
+  const code = (error as {code?: unknown}).code
+  const said = `${(error as Error).message ?? String(error)}, ${String(code)}`
+  if (typeof code === 'string') {
+    if (code.startsWith('SQLITE_CANTOPEN')) {
+      return new StorePathError(storePath, `SQLite cannot open it (${said}); the file must be readable and writable, and its folder writable`, {cause: error})
+    }
+    if (code.startsWith('SQLITE_READONLY')) {
+      return new StorePathError(storePath, `SQLite cannot write it (${said}); its folder must be writable too, for the -wal and -shm files`, {cause: error})
+    }
+    if (code === 'SQLITE_NOTADB') return new StorePathError(storePath, `it is not a SQLite database (${said})`, {cause: error})
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      return new ConnectionError(`the local store "${storePath}" stayed locked by another process for over ${BUSY_TIMEOUT_MS} ms`, {cause: error})
+    }
+  }
+  return new ConnectionError(`cannot use "${storePath}" as a local store: ${said}`, {cause: error, retriable: false})
 }
 
 /**

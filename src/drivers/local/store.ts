@@ -4,13 +4,23 @@
 // a confirm window of 1000 costs one commit, not 1000); and in-process wake-ups, so a publish
 // reaches a consumer in the same process at once instead of at its next poll. Other processes
 // find new messages by polling (SQLite has no cross-process notification).
+//
+// Waiting for another process's write lock: SQLite waits inside the call (busy timeout), which
+// blocks the event loop, so no timer or signal handler runs meanwhile. The batched publish and
+// settle commits wait so (up to BUSY_TIMEOUT_MS); everything that can wait asynchronously
+// (declare, inspect, delete, purge, a consumer's start, heartbeats) does so in slices of
+// LOCK_SLICE_MS on a timer, and gives up when its AbortSignal fires (SIGINT/SIGTERM); a
+// consumer's claim and the sweep try for one slice and retry on their own timers.
 import type Database from 'better-sqlite3'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {ConnectionError, MqkitError} from '../../errors.js'
 import {type DeadLetterReason, type NewMessage, Writer} from './enqueue.js'
-import {type MessageRow, openDatabase, prepareStatements, type Statements, type SyncMode} from './schema.js'
+import {BUSY_TIMEOUT_MS, type MessageRow, openDatabase, prepareStatements, type Statements, type SyncMode} from './schema.js'
 
 /** @default 250 ms — how often each process looks for expired messages, dead consumers' leases and stale consumer rows. */
 const SWEEP_INTERVAL_MS = 250
+/** @default 50 ms — the longest one lock wait blocks the event loop on the paths that wait on a timer. */
+export const LOCK_SLICE_MS = 50
 
 export interface QueueListener {
   /** Something may be ready on the queue (published, requeued, released). */
@@ -86,18 +96,44 @@ export class Store {
 
   /**
    * Run `work` in one IMMEDIATE transaction (takes the write lock up front, so it never fails
-   * half-way on a lock upgrade), then wake in-process consumers of the queues it filled.
+   * half-way on a lock upgrade), then wake in-process consumers of the queues it filled. Waits
+   * for another process's lock for up to `waitMs`, blocking; then throws a retriable ConnectionError.
    */
-  write<T>(work: (writer: Writer) => T): T {
+  write<T>(work: (writer: Writer) => T, waitMs = BUSY_TIMEOUT_MS): T {
     const writer = new Writer(this.statements, Date.now())
     let result: T
+    if (waitMs !== BUSY_TIMEOUT_MS) this.db.pragma(`busy_timeout = ${waitMs}`)
     try {
       result = this.db.transaction(() => work(writer)).immediate()
     } catch (error) {
       throw this.wrap(error)
+    } finally {
+      if (waitMs !== BUSY_TIMEOUT_MS) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     }
     for (const queue of writer.touched) this.wake(queue)
     return result
+  }
+
+  /**
+   * write(), waiting for another process's lock in slices of LOCK_SLICE_MS with the event loop
+   * free in between: up to BUSY_TIMEOUT_MS in all, or until `signal` aborts (rejects with its
+   * reason). `keepAlive: false` for background work (heartbeats) that must not hold the process open.
+   */
+  async writeWaiting<T>(work: (writer: Writer) => T, signal?: AbortSignal, keepAlive = true): Promise<T> {
+    const deadlineMs = Date.now() + BUSY_TIMEOUT_MS
+    for (;;) {
+      signal?.throwIfAborted()
+      try {
+        return this.write(work, LOCK_SLICE_MS)
+      } catch (error) {
+        if (!(error instanceof MqkitError && error.retriable) || Date.now() >= deadlineMs) throw error
+      }
+      try {
+        await sleep(LOCK_SLICE_MS, undefined, {signal, ref: keepAlive})
+      } catch (error) {
+        throw signal?.aborted ? signal.reason : error
+      }
+    }
   }
 
   /** Resolves once the message is committed; batched with every publish made in the same turn. */
@@ -195,7 +231,7 @@ export class Store {
     if (error instanceof MqkitError) return error
     const code = (error as {code?: string}).code ?? ''
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      return new ConnectionError(`${this.displayName} stayed locked by another process for over the busy timeout`, {cause: error})
+      return new ConnectionError(`${this.displayName} stayed locked by another process for over ${BUSY_TIMEOUT_MS} ms`, {cause: error})
     }
     return new ConnectionError(`${this.displayName}: ${(error as Error).message ?? String(error)}`, {cause: error, retriable: false})
   }
@@ -235,7 +271,7 @@ export class Store {
     const nowMs = Date.now()
     try {
       if (!this.statements.sweepNeeded.get(nowMs, nowMs, nowMs)?.needed) return
-      this.write((writer) => this.housekeep(writer))
+      this.write((writer) => this.housekeep(writer), LOCK_SLICE_MS)
     } catch {
       // Busy: the next sweep (or a consumer's claim) does it.
     }
