@@ -1,20 +1,21 @@
-// The Kafka publisher's batching, against a recording stand-in for kafkajs's producer (the real
+// The Kafka publisher's batching, against a recording stand-in for a wire client's producer (the real
 // broker's side is in the conformance suite and ordering.test.ts): produce requests are bounded
 // by bytes as well as by count, so that no partition's record batch crosses the broker's
 // message.max.bytes (1 MB by default) and bounces back MESSAGE_TOO_LARGE.
-import type {Message, Producer, ProducerBatch} from 'kafkajs'
 import {describe, expect, it} from 'vitest'
 import {MAX_REQUEST_RECORD_BYTES, Publisher, recordBytes} from '../../src/drivers/kafka/publish.js'
 import type {TopicCache} from '../../src/drivers/kafka/metadata.js'
+import type {ProduceClient, ProduceRecord} from '../../src/drivers/kafka/produce-client.js'
 
 function recordingPublisher(batchSize: number) {
-  const requests: Message[][] = []
-  const producer = {
-    sendBatch: async (batch: ProducerBatch) => {
-      requests.push(batch.topicMessages!.flatMap((t) => t.messages))
-      return []
+  const requests: ProduceRecord[][] = []
+  const producer: ProduceClient = {
+    connect: async () => {},
+    disconnect: async () => {},
+    send: async (request) => {
+      requests.push(request.topics.flatMap((t) => t.records))
     },
-  } as unknown as Producer
+  }
   const info = {partitions: [{partitionId: 0}]}
   const topics = {peek: () => info, get: async () => info, forget: () => {}} as unknown as TopicCache
   const publisher = new Publisher({
@@ -41,7 +42,7 @@ describe('kafka publisher batching', () => {
       const bytes = request.reduce((sum, record) => sum + recordBytes(record), 0)
       expect(bytes).toBeLessThanOrEqual(MAX_REQUEST_RECORD_BYTES)
     }
-    expect(requests.flat().map((record) => (record.headers as Record<string, string>).n)).toEqual(Array.from({length: count}, (_, i) => String(i)))
+    expect(requests.flat().map((record) => record.headers!.n)).toEqual(Array.from({length: count}, (_, i) => String(i)))
   })
 
   it('still fills a request up to batchSize when the records are small', async () => {

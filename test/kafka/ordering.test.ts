@@ -2,14 +2,14 @@
 // once, split into many small produce requests, must land on each partition in publish order.
 // Kafka's own producer promises this (idempotence or max.in.flight=1); kafkajs does not when
 // several sendBatch() calls run at once, so the driver's Publisher must keep the order itself.
-import type {Producer, ProducerBatch} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import type {TopicInfo} from '../../src/drivers/kafka/admin.js'
 import type {TopicCache} from '../../src/drivers/kafka/metadata.js'
+import type {ProduceClient, ProduceRequest} from '../../src/drivers/kafka/produce-client.js'
 import {Publisher} from '../../src/drivers/kafka/publish.js'
 import type {Driver} from '../../src/drivers/types.js'
 import {KAFKA_URL, kafkaAvailable} from '../helpers/brokers.js'
-import {collector, kafkaDriver, topicName} from './helpers.js'
+import {CLIENTS, collector, kafkaDriver, topicName, withClient} from './helpers.js'
 
 const available = await kafkaAvailable()
 const MESSAGES = 4000
@@ -28,29 +28,30 @@ function outOfOrderPerKey(received: Array<{key: string | undefined; body: Buffer
   return outOfOrder
 }
 
-/** A producer whose sendBatch takes 0-2 ms; records what it was sent and how many calls overlapped. */
+/** A producer whose send takes 0-2 ms; records what it was sent and how many calls overlapped. */
 function fakeProducer() {
   const sent: string[] = []
-  /** Records per sendBatch call. */
+  /** Records per send call. */
   const requests: number[] = []
   let inFlight = 0
   let maxInFlight = 0
-  const producer = {
-    async sendBatch(batch: ProducerBatch) {
+  const producer: ProduceClient = {
+    connect: async () => {},
+    disconnect: async () => {},
+    async send(request: ProduceRequest) {
       inFlight++
       maxInFlight = Math.max(maxInFlight, inFlight)
       let records = 0
-      for (const {messages} of batch.topicMessages ?? []) for (const m of messages) sent.push(String(m.value)), records++
+      for (const {records: list} of request.topics) for (const r of list) sent.push(String(r.value)), records++
       requests.push(records)
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)))
       inFlight--
-      return []
     },
-  } as unknown as Producer
+  }
   return {producer, sent, requests, maxInFlight: () => maxInFlight}
 }
 
-function fakePublisher(producer: Producer, topics: Pick<TopicCache, 'peek' | 'get' | 'forget'>, batchSize = 7): Publisher {
+function fakePublisher(producer: ProduceClient, topics: Pick<TopicCache, 'peek' | 'get' | 'forget'>, batchSize = 7): Publisher {
   return new Publisher({
     producer: async () => producer,
     renewProducer: async () => producer,
@@ -193,12 +194,12 @@ describe.runIf(available)('kafka publish order (real broker)', () => {
     {acks: -1, query: 'batchSize=20'},
     {acks: 1, query: 'batchSize=50&compression=gzip'},
   ]
-  for (const {acks, query} of cases) {
-    it(`acks ${acks}, ?${query}: ${MESSAGES} concurrent publishes over ${KEYS} keys keep per-key order`, async () => {
+  for (const client of CLIENTS) for (const {acks, query} of cases) {
+    it(`?client=${client}, acks ${acks}, ?${query}: ${MESSAGES} concurrent publishes over ${KEYS} keys keep per-key order`, async () => {
       const topic = topicName(`order-${acks === -1 ? 'all' : 'leader'}`)
       topics.push(topic)
       await admin.declare({name: topic, partitions: 3})
-      const publisher = await kafkaDriver(`${KAFKA_URL}?${query}`)
+      const publisher = await kafkaDriver(withClient(`${KAFKA_URL}?${query}`, client))
       drivers.push(publisher)
       const publishes: Array<Promise<void>> = []
       for (let i = 0; i < MESSAGES; i++) {
@@ -224,4 +225,26 @@ describe.runIf(available)('kafka publish order (real broker)', () => {
       for (const partitions of partitionsOfKey.values()) expect(partitions.size).toBe(1)
     })
   }
+
+  it('every client puts a key on the partition Java\'s producer would (murmur2, sign bit masked): the same one', async () => {
+    const topic = topicName('key-placement')
+    topics.push(topic)
+    await admin.declare({name: topic, partitions: 7})
+    const keys = Array.from({length: 40}, (_, i) => `customer-${i * 7919}`)
+    for (const client of CLIENTS) {
+      const publisher = await kafkaDriver(withClient(KAFKA_URL, client))
+      drivers.push(publisher)
+      await Promise.all(keys.map((key) => publisher.publish(topic, {body: Buffer.from(client), key})))
+    }
+    const consumer = await kafkaDriver()
+    drivers.push(consumer)
+    const sink = collector()
+    const subscription = await consumer.consume(topic, {prefetch: 1000, from: {kind: 'beginning'}}, sink.handler)
+    await sink.waitFor(keys.length * CLIENTS.length, 30_000)
+    await subscription.cancel()
+    const placement = (client: string) => Object.fromEntries(sink.received.filter((d) => d.body.toString() === client).map((d) => [d.key, d.partition]))
+    for (const client of CLIENTS) expect(placement(client), client).toEqual(placement(CLIENTS[0]))
+    // Keys spread over several partitions (a partitioner answering 0 would pass the equality alone).
+    expect(new Set(Object.values(placement(CLIENTS[0]))).size).toBeGreaterThan(3)
+  })
 })

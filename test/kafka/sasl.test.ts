@@ -6,14 +6,15 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {kafkaAvailable, uniqueName} from '../helpers/brokers.js'
 import {runCli} from '../helpers/cli.js'
+import {CLIENTS, withClient} from './helpers.js'
 import {privateKafka, SASL_PASSWORD, SASL_USER, type PrivateKafka} from './private-broker.js'
 
 const available = await kafkaAvailable() // the shared broker's jars are what the private ones run on
 
 const saslUrl = (broker: PrivateKafka, mechanism: string, password = SASL_PASSWORD) => `kafka://${SASL_USER}:${password}@127.0.0.1:${broker.saslPort}?sasl=${mechanism}`
 
-async function roundTrip(broker: PrivateKafka, mechanism: string): Promise<void> {
-  const url = saslUrl(broker, mechanism)
+async function roundTrip(broker: PrivateKafka, mechanism: string, client?: (typeof CLIENTS)[number]): Promise<void> {
+  const url = client === undefined ? saslUrl(broker, mechanism) : withClient(saslUrl(broker, mechanism), client)
   const topic = uniqueName(`kafka-sasl-${mechanism}`)
   const cli = (args: string[], input?: string) => runCli([...args, '--url', url], {input, timeoutMs: 45_000})
   const declared = await cli(['declare', topic, '--partitions', '2'])
@@ -34,9 +35,12 @@ describe.runIf(available)('kafka SASL_PLAINTEXT listener from scripts/kafka.sh (
   }, 180_000)
   afterAll(async () => broker?.destroy(), 90_000)
 
-  it.each(['plain', 'scram-sha-256', 'scram-sha-512'])('publish and consume with ?sasl=%s', async (mechanism) => {
-    await roundTrip(broker, mechanism)
-  })
+  it.each(CLIENTS.flatMap((client) => ['plain', 'scram-sha-256', 'scram-sha-512'].map((mechanism) => [mechanism, client] as const)))(
+    'publish and consume with ?sasl=%s, ?client=%s',
+    async (mechanism, client) => {
+      await roundTrip(broker, mechanism, client)
+    },
+  )
 
   it.each(['plain', 'scram-sha-512'])('a wrong password (?sasl=%s) → exit 3, one line, password not shown', async (mechanism) => {
     const wrong = 'Wr0ngPassw0rd'
@@ -45,6 +49,29 @@ describe.runIf(available)('kafka SASL_PLAINTEXT listener from scripts/kafka.sh (
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
     expect(result.stderr).toMatch(/^mqkit: Kafka authentication failed at 127\.0\.0\.1:\d+: .*(invalid credentials|Invalid username or password)/)
     expect(result.stderr + result.stdout).not.toContain(wrong)
+  })
+
+  it('on success the password is never printed: bench --json meta.url and progress, inspect', async () => {
+    const url = saslUrl(broker, 'scram-sha-256')
+    const shown = `kafka://${SASL_USER}:***@127.0.0.1:${broker.saslPort}?sasl=scram-sha-256`
+    const topic = uniqueName('kafka-sasl-bench')
+    const [json, progress] = await Promise.all([
+      runCli(['bench', '--url', url, '--count', '200', '--queue', topic, '--keep', '--json'], {timeoutMs: 60_000}),
+      runCli(['bench', '--url', url, '--count', '200', '--queue', `${topic}-text`, '--interval', '100ms'], {timeoutMs: 60_000}),
+    ])
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout).meta.url).toBe(shown)
+    expect(progress.code, progress.stderr).toBe(0)
+    expect(progress.stderr).toContain(shown)
+    const [table, inspected] = await Promise.all([
+      runCli(['inspect', topic, '--url', url], {timeoutMs: 45_000}),
+      runCli(['inspect', topic, '--url', url, '--json'], {timeoutMs: 45_000}),
+    ])
+    expect([table.code, inspected.code]).toEqual([0, 0])
+    for (const output of [json.stdout, json.stderr, progress.stdout, progress.stderr, table.stdout, table.stderr, inspected.stdout, inspected.stderr]) {
+      expect(output).not.toContain(SASL_PASSWORD)
+    }
+    await runCli(['delete', topic, '--url', url])
   })
 
   it('the PLAINTEXT listener is unchanged (no credentials needed)', async () => {

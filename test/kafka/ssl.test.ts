@@ -8,6 +8,7 @@ import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {kafkaAvailable, uniqueName} from '../helpers/brokers.js'
 import {runCli, type CliResult} from '../helpers/cli.js'
+import {CLIENTS, withClient} from './helpers.js'
 import {privateKafka, type PrivateKafka} from './private-broker.js'
 import type {TlsFiles} from './tls-certs.js'
 
@@ -100,6 +101,11 @@ describe.runIf(available)('kafka SSL listeners from scripts/kafka.sh (private br
     expect(byName.code, byName.stderr).toBe(0)
     // The metadata came over the TLS listener: it is the one the broker advertises to this client.
     expect((JSON.parse(byName.stdout) as {extras: {brokers: string[]}}).extras.brokers).toEqual([`127.0.0.1:${broker.sslPort}`])
+  })
+
+  it.each(CLIENTS)('?client=%s produces over TLS, server-verified and with a client certificate', async (client) => {
+    await roundTrip(withClient(sslUrl(`ssl=true&cafile=${tls.caFile}`), client), `ca-${client}`)
+    await roundTrip(withClient(mtlsUrl(`cafile=${tls.caFile}&certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyEncryptedFile}&passphrase=${tls.clientKeyPassphrase}`), client), `mtls-${client}`)
   })
 
   it('client certificate required: works with ?certfile&keyfile (and an encrypted key with ?passphrase)', async () => {

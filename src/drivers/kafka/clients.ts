@@ -20,7 +20,9 @@ export class Renewable<T extends {connect(): Promise<void>; disconnect(): Promis
       try {
         await this.connectClient(created)
       } catch (error) {
-        await created.disconnect().catch(() => {})
+        // Not awaited: a connect cut short by the deadline still has kafkajs's request waiting for
+        // its requestTimeout (30 s) on a broker that accepted and never answered.
+        void created.disconnect().catch(() => {})
         throw error
       } finally {
         this.connecting = undefined

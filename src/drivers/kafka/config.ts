@@ -2,15 +2,19 @@
 // can set on a Kafka connection lives in the URL query so that every command (and bench) gets it
 // for free: ?clientId= ?ssl=true&cafile=&certfile=&keyfile=&passphrase=&insecure=true (tls-options.ts)
 // ?sasl=plain|scram-sha-256|scram-sha-512 (user:password from the URL) ?compression=gzip
-// ?lingerMs= ?batchSize=.
+// ?lingerMs= ?batchSize= ?client=kafkajs|platformatic. The same settings are given to both wire
+// clients (kafkajs's KafkaConfig, @platformatic/kafka's connection options).
 import kafkajs from 'kafkajs'
 import type {KafkaConfig, SASLOptions} from 'kafkajs'
+import type {BaseOptions as PlatformaticBaseOptions, SASLOptions as PlatformaticSasl} from '@platformatic/kafka'
 import {UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import type {DriverContext} from '../types.js'
 import {sslOptions, TLS_QUERY_KEYS} from '../tls-options.js'
 
-const {logLevel, CompressionTypes} = kafkajs
+import {KAFKA_CLIENTS, type Compression, type KafkaClientName} from './produce-client.js'
+
+const {logLevel} = kafkajs
 
 /** @default 10000 — same default as the rest of mqkit (DriverContext.connectTimeoutMs). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
@@ -22,10 +26,24 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
  */
 export const RETRY = {retries: 3, initialRetryTime: 100, maxRetryTime: 1000, factor: 0.2, multiplier: 2} as const
 
-export type Compression = 'none' | 'gzip'
+/**
+ * Which wire client produces when the URL names none.
+ * @default 'kafkajs'
+ */
+export const DEFAULT_PRODUCER_CLIENT: KafkaClientName = 'kafkajs'
+
+/** @platformatic/kafka's connection settings (its Producer/Admin/Consumer options share them). */
+export type PlatformaticConnection = Pick<
+  PlatformaticBaseOptions,
+  'clientId' | 'bootstrapBrokers' | 'connectTimeout' | 'requestTimeout' | 'timeout' | 'retries' | 'retryDelay' | 'tls' | 'sasl'
+>
 
 export interface KafkaDriverOptions {
   client: KafkaConfig
+  /** The same connection for @platformatic/kafka. */
+  platformatic: PlatformaticConnection
+  /** ?client=: the wire client that produces. @default DEFAULT_PRODUCER_CLIENT */
+  producerClient: KafkaClientName
   connectTimeoutMs: number
   /** Codec for produce requests. kafkajs ships gzip only (snappy/lz4/zstd need extra codecs). */
   compression: Compression
@@ -39,7 +57,7 @@ export interface KafkaDriverOptions {
   batchSize: number
 }
 
-const KNOWN_QUERY_KEYS: readonly string[] = ['clientId', ...TLS_QUERY_KEYS, 'sasl', 'compression', 'lingerMs', 'batchSize']
+const KNOWN_QUERY_KEYS: readonly string[] = ['clientId', ...TLS_QUERY_KEYS, 'sasl', 'compression', 'lingerMs', 'batchSize', 'client']
 
 export function kafkaOptionsFromUrl(url: ParsedUrl, context: DriverContext): KafkaDriverOptions {
   const query = url.query
@@ -64,8 +82,22 @@ export function kafkaOptionsFromUrl(url: ParsedUrl, context: DriverContext): Kaf
   if (ssl !== undefined) client.ssl = ssl
   const sasl = saslOptions(url)
   if (sasl !== undefined) client.sasl = sasl
+  const platformatic: PlatformaticConnection = {
+    clientId: client.clientId!,
+    bootstrapBrokers: url.hosts,
+    connectTimeout: connectTimeoutMs,
+    requestTimeout: client.requestTimeout,
+    // The broker's own wait for acks=all replicas (Produce timeout_ms), as kafkajs's requestTimeout.
+    timeout: client.requestTimeout,
+    retries: RETRY.retries,
+    retryDelay: (_client, _operation, attempt) => Math.min(RETRY.initialRetryTime * RETRY.multiplier ** (attempt - 1), RETRY.maxRetryTime),
+  }
+  if (ssl !== undefined) platformatic.tls = ssl === true ? {} : ssl
+  if (sasl !== undefined) platformatic.sasl = platformaticSasl(sasl)
   return {
     client,
+    platformatic,
+    producerClient: clientOption(query.get('client')),
     connectTimeoutMs,
     compression: compressionOption(query.get('compression')),
     lingerMs: intOption(query, 'lingerMs', 0, 0),
@@ -73,8 +105,16 @@ export function kafkaOptionsFromUrl(url: ParsedUrl, context: DriverContext): Kaf
   }
 }
 
-export function compressionCode(compression: Compression): number {
-  return compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None
+function clientOption(value: string | null): KafkaClientName {
+  if (value === null || value === '') return DEFAULT_PRODUCER_CLIENT
+  if ((KAFKA_CLIENTS as readonly string[]).includes(value)) return value as KafkaClientName
+  throw new UsageError(`--url ?client must be ${KAFKA_CLIENTS.join(' or ')}, got "${value}"`)
+}
+
+function platformaticSasl(sasl: SASLOptions): PlatformaticSasl {
+  const {username, password} = sasl as {username: string; password: string}
+  const mechanism = sasl.mechanism === 'plain' ? 'PLAIN' : sasl.mechanism === 'scram-sha-256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512'
+  return {mechanism, username, password}
 }
 
 function clientIdFrom(clientName: string): string {

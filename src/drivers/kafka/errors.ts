@@ -1,6 +1,9 @@
-// kafkajs errors → mqkit errors, at the driver boundary. kafkajs wraps the interesting error in
-// layers (KafkaJSNumberOfRetriesExceeded → cause, KafkaJSAggregateError → errors[],
-// KafkaJSNonRetriableError → cause), so we unwrap to the innermost typed one first.
+// kafkajs and @platformatic/kafka errors → mqkit errors, at the driver boundary. Both wrap the
+// interesting error in layers (kafkajs: KafkaJSNumberOfRetriesExceeded → cause,
+// KafkaJSAggregateError → errors[], KafkaJSNonRetriableError → cause; @platformatic/kafka:
+// MultipleErrors → errors[], ResponseError → errors[] of ProtocolError, NetworkError → cause),
+// so we unwrap to the innermost typed one first. A broker error code reads the same from either
+// client: kafkajs's `type`, or @platformatic/kafka's `apiId` under kafkajs's name (NORMALISED).
 import {
   ConnectionError,
   DeliveryError,
@@ -22,6 +25,38 @@ interface KafkaJsLikeError {
   errors?: unknown[]
   /** KafkaJSDeleteTopicRecordsError: per-partition errors. */
   partitions?: Array<{error?: unknown}>
+  /** @platformatic/kafka ProtocolError: the broker's error code name. */
+  apiId?: string
+}
+
+/** @platformatic/kafka's names for broker error codes that kafkajs (and this module) name otherwise. */
+const NORMALISED: Record<string, string> = {NOT_LEADER_OR_FOLLOWER: 'NOT_LEADER_FOR_PARTITION'}
+
+/** @platformatic/kafka's code for an error of its network layer (refused, reset, TLS, timeouts). */
+const PLATFORMATIC_NETWORK = 'PLT_KFK_NETWORK'
+const PLATFORMATIC_AUTHENTICATION = 'PLT_KFK_AUTHENTICATION'
+
+/** A broker error code carried by a @platformatic/kafka error, as kafkajs names it. */
+function platformaticType(error: KafkaJsLikeError): string | undefined {
+  if (typeof error.apiId === 'string') return NORMALISED[error.apiId] ?? error.apiId
+  // Its metadata step reports UNKNOWN_TOPIC_OR_PARTITION as a UserError of its own, cause dropped.
+  if (error.code === 'PLT_KFK_USER' && /^Unknown topic /.test(error.message ?? '')) return 'UNKNOWN_TOPIC_OR_PARTITION'
+  return undefined
+}
+
+/** True when `error` or anything it wraps is @platformatic/kafka's error with `code`. */
+function wrapsPlatformatic(error: unknown, code: string): boolean {
+  let found = false
+  walk(error, (e) => (found ||= e.code === code))
+  return found
+}
+
+function walk(error: unknown, visit: (error: KafkaJsLikeError) => void, depth = 0): void {
+  if (!error || typeof error !== 'object' || depth > 10) return
+  const e = error as KafkaJsLikeError
+  visit(e)
+  if (Array.isArray(e.errors)) for (const inner of e.errors) walk(inner, visit, depth + 1)
+  walk(e.cause, visit, depth + 1)
 }
 
 /** The innermost error that says what actually went wrong. */
@@ -29,6 +64,8 @@ export function rootKafkaError(error: unknown): KafkaJsLikeError {
   let current = error as KafkaJsLikeError
   for (let depth = 0; depth < 10 && current && typeof current === 'object'; depth++) {
     if (current.type) return current // a broker protocol error code: as precise as it gets
+    const type = platformaticType(current)
+    if (type !== undefined) return {...current, message: current.message, name: current.name, type}
     if (Array.isArray(current.errors) && current.errors.length > 0) {
       current = current.errors[0] as KafkaJsLikeError
       continue
@@ -120,15 +157,19 @@ export function toMqkitError(error: unknown, context: ErrorContext): MqkitError 
   if (name === 'KafkaJSSASLAuthenticationError') {
     return new ConnectionError(`Kafka authentication failed at ${context.brokers ?? 'the broker'}: ${detail}`, {...options, retriable: false})
   }
+  if (wrapsPlatformatic(error, PLATFORMATIC_AUTHENTICATION)) {
+    return new ConnectionError(`Kafka authentication failed at ${context.brokers ?? 'the broker'}: ${detail}`, {...options, retriable: false})
+  }
   const where = context.brokers ?? root.broker ?? 'the bootstrap servers'
+  const platformaticNetwork = wrapsPlatformatic(error, PLATFORMATIC_NETWORK)
   // A failed handshake or an untrusted certificate fails the same way on every retry.
-  const tls = name.startsWith('KafkaJSConnection') ? tlsProblem(root.message ?? '', typeof root.code === 'string' ? root.code : undefined) : undefined
+  const tls = name.startsWith('KafkaJSConnection') || platformaticNetwork ? tlsProblem(root.message ?? '', typeof root.code === 'string' ? root.code : undefined) : undefined
   if (tls !== undefined) return new ConnectionError(`cannot connect to Kafka at ${where}: ${tls}`, {...options, retriable: false})
   if (name === 'KafkaJSConnectionClosedError' && context.action === 'connect') {
     // What a TLS or SASL listener does with a plain client's first request.
     return new ConnectionError(`cannot reach Kafka at ${where}: the broker closed the connection at once (${detail}); if this is an SSL listener add ?ssl=true, if SASL ?sasl=`, options)
   }
-  if (name.startsWith('KafkaJSConnection') || name === 'KafkaJSNoBrokerAvailableError' || name === 'KafkaJSBrokerNotFound' || root.code === 'ECONNREFUSED') {
+  if (name.startsWith('KafkaJSConnection') || name === 'KafkaJSNoBrokerAvailableError' || name === 'KafkaJSBrokerNotFound' || root.code === 'ECONNREFUSED' || platformaticNetwork) {
     return new ConnectionError(`cannot reach Kafka at ${where}: ${detail}`, options)
   }
   if (name === 'KafkaJSRequestTimeoutError' || name === 'KafkaJSTimeout') {

@@ -1,7 +1,8 @@
-// The kafka:// driver on kafkajs. kafkajs never leaves this folder: moving to another client
-// (e.g. @platformatic/kafka) means rewriting these modules, not the commands.
+// The kafka:// driver. Two wire clients: kafkajs (admin, consuming, and producing with
+// ?client=kafkajs) and @platformatic/kafka (producing with ?client=platformatic), behind
+// ProduceClient (produce-client.ts). Neither library leaves this folder.
 import kafkajs from 'kafkajs'
-import type {Admin, Kafka, Producer} from 'kafkajs'
+import type {Admin, Kafka} from 'kafkajs'
 import {ConnectionError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import {promised, type PublishWithCallbacks} from '../publish-callbacks.js'
@@ -13,11 +14,14 @@ import {kafkaOptionsFromUrl} from './config.js'
 import {startSubscription, type LocalSubscription} from './consume.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
 import {inspectTopics} from './inspect.js'
+import {kafkajsProducer} from './kafkajs-producer.js'
 import {TopicCache} from './metadata.js'
+import {platformaticProducer} from './platformatic-producer.js'
+import type {ProduceClient} from './produce-client.js'
 import {Publisher} from './publish.js'
 import {serverInfo} from './server-info.js'
 
-const {Kafka: KafkaClient, Partitioners} = kafkajs
+const {Kafka: KafkaClient} = kafkajs
 
 export const KAFKA_FEATURES: Features = {
   priority: false,
@@ -50,8 +54,8 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
     () => kafka.admin(),
     (admin) => deadline(admin.connect(), options.connectTimeoutMs, brokers),
   )
-  const producers = new Renewable<Producer>(
-    () => kafka.producer({createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false}),
+  const producers = new Renewable<ProduceClient>(
+    () => (options.producerClient === 'platformatic' ? platformaticProducer(options.platformatic) : kafkajsProducer(kafka)),
     (producer) => deadline(producer.connect(), options.connectTimeoutMs, brokers),
   )
 
@@ -136,7 +140,7 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
       return subscription
     },
 
-    serverInfo: async () => serverInfo(requireAdmin(), brokers),
+    serverInfo: async () => serverInfo(requireAdmin(), brokers, options.producerClient),
 
     inspect: (names, inspectOptions) => withAdmin(names.length === 1 ? names[0] : undefined, (admin) => inspectTopics(admin, names, inspectOptions, localInFlight)),
   }

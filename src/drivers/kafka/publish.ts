@@ -5,7 +5,8 @@
 // knowing about batching.
 //
 // Order: at most ONE produce request is in flight per driver, and batches leave in publish order.
-// Why: kafkajs does not keep the order of concurrent sendBatch() calls. Each goes through several
+// Why: kafkajs does not keep the order of concurrent sendBatch() calls, and no client keeps it
+// across a retried request. Each goes through several
 // awaits (target-topic lock, metadata, request encoding, gzip on the thread pool) before its bytes
 // are queued on the connection, so a later call can overtake an earlier one, and a retried request
 // lands after the ones sent meanwhile (test/kafka/ordering.test.ts). Kafka's own producer gives the same guarantee
@@ -14,16 +15,13 @@
 // and with lingerMs 0 a batch waits while its publisher is still adding to it (GROWING_HOLD_MS), so
 // a burst spread over a few event-loop turns leaves as one request, not as one small request with
 // the rest of the burst stuck a round trip behind it. (What the hold is worth: docs/performance.md.)
-import type {Message, Producer, TopicMessages} from 'kafkajs'
 import {DeliveryError, MqkitError, UnsupportedError, UsageError} from '../../errors.js'
 import {raiseLater} from '../publish-callbacks.js'
 import type {OutgoingMessage} from '../types.js'
-import {compressionCode, type Compression} from './config.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
 import {headersForRecord} from './headers.js'
 import type {TopicCache} from './metadata.js'
-
-type Acks = -1 | 0 | 1
+import type {Acks, Compression, ProduceClient, ProduceRecord, TopicRecords} from './produce-client.js'
 
 /**
  * lingerMs 0: a batch leaves once an event-loop turn passes without a new message in it, or at
@@ -47,16 +45,14 @@ const HEADER_OVERHEAD_BYTES = 10
 const byteLength = (data: Buffer | string): number => (typeof data === 'string' ? Buffer.byteLength(data) : data.length)
 
 /** A record's encoded size (uncompressed), bounded from above. */
-export function recordBytes(record: Message): number {
-  let bytes = RECORD_OVERHEAD_BYTES + (record.value === null ? 0 : byteLength(record.value))
+export function recordBytes(record: ProduceRecord): number {
+  let bytes = RECORD_OVERHEAD_BYTES + byteLength(record.value)
   if (record.key !== undefined && record.key !== null) bytes += byteLength(record.key)
   const headers = record.headers
   if (headers !== undefined) {
     for (const name in headers) {
       const value = headers[name]
-      if (value === undefined) continue
-      if (!Array.isArray(value)) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + byteLength(value)
-      else for (const one of value) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + byteLength(one)
+      if (value !== undefined) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + byteLength(value)
     }
   }
   return bytes
@@ -64,7 +60,7 @@ export function recordBytes(record: Message): number {
 
 interface Pending {
   topic: string
-  record: Message
+  record: ProduceRecord
   /** The caller's callbacks (a promise's resolve and reject for publish()). */
   confirmed: () => void
   failed: (error: Error) => void
@@ -82,9 +78,9 @@ interface Batch {
 }
 
 export interface PublisherOptions {
-  producer: () => Promise<Producer>
+  producer: () => Promise<ProduceClient>
   /** Replace a producer whose metadata is stuck on a deleted topic (see clients.ts). */
-  renewProducer: (stale: Producer) => Promise<Producer>
+  renewProducer: (stale: ProduceClient) => Promise<ProduceClient>
   /** Metadata check that does not go through the producer. */
   topicExists: (topic: string) => Promise<boolean>
   topics: TopicCache
@@ -143,10 +139,11 @@ export class Publisher {
   }
 
   private enqueue(topic: string, message: OutgoingMessage, acks: Acks, partitionCount: number, confirmed: () => void, failed: (error: Error) => void): void {
-    let record: Message
+    let record: ProduceRecord
     try {
       if (message.partition !== undefined && (!Number.isInteger(message.partition) || message.partition < 0 || message.partition >= partitionCount)) {
-        // kafkajs silently drops records for a partition the topic does not have.
+        // kafkajs silently drops records for a partition the topic does not have; @platformatic/kafka
+        // sends them to another (partition mod count).
         throw new UsageError(`partition ${message.partition} does not exist in topic "${topic}" (partitions 0..${partitionCount - 1})`)
       }
       record = toRecord(message)
@@ -211,10 +208,10 @@ export class Publisher {
   }
 
   private async send(acks: Acks, batch: Pending[], renewed = false): Promise<void> {
-    let producer: Producer | undefined
+    let producer: ProduceClient | undefined
     try {
       producer = await this.options.producer()
-      await producer.sendBatch({acks, compression: compressionCode(this.options.compression), topicMessages: byTopic(batch)})
+      await producer.send({acks, compression: this.options.compression, topics: byTopic(batch)})
       settleEach(batch, (item) => item.confirmed())
     } catch (error) {
       const type = kafkaErrorType(error)
@@ -291,8 +288,8 @@ function checkMessage(message: OutgoingMessage): Acks {
   return acks
 }
 
-function toRecord(message: OutgoingMessage): Message {
-  const record: Message = {value: message.body}
+function toRecord(message: OutgoingMessage): ProduceRecord {
+  const record: ProduceRecord = {value: message.body}
   if (message.key !== undefined) record.key = message.key
   if (message.partition !== undefined) record.partition = message.partition
   // headersForRecord returns message.headers itself unless a property is added (no copy, no allocation).
@@ -301,13 +298,13 @@ function toRecord(message: OutgoingMessage): Message {
   return record
 }
 
-function byTopic(batch: Pending[]): TopicMessages[] {
-  if (batch.every((item) => item.topic === batch[0].topic)) return [{topic: batch[0].topic, messages: batch.map((item) => item.record)}]
-  const grouped = new Map<string, Message[]>()
+function byTopic(batch: Pending[]): TopicRecords[] {
+  if (batch.every((item) => item.topic === batch[0].topic)) return [{topic: batch[0].topic, records: batch.map((item) => item.record)}]
+  const grouped = new Map<string, ProduceRecord[]>()
   for (const item of batch) {
     let list = grouped.get(item.topic)
     if (!list) grouped.set(item.topic, (list = []))
     list.push(item.record)
   }
-  return [...grouped].map(([topic, messages]) => ({topic, messages}))
+  return [...grouped].map(([topic, records]) => ({topic, records}))
 }

@@ -6,8 +6,10 @@
 import {packageVersion} from '../package-version.js'
 import type {Admin} from 'kafkajs'
 import {toMqkitError} from './errors.js'
+import type {KafkaClientName} from './produce-client.js'
 
-export async function serverInfo(admin: Admin, brokers: string): Promise<Record<string, string>> {
+/** `client.*` names the library that does admin and consuming; `client.producer.*` the one that produces when it is another. */
+export async function serverInfo(admin: Admin, brokers: string, producerClient: KafkaClientName = 'kafkajs'): Promise<Record<string, string>> {
   let cluster: Awaited<ReturnType<Admin['describeCluster']>>
   try {
     cluster = await admin.describeCluster()
@@ -22,5 +24,10 @@ export async function serverInfo(admin: Admin, brokers: string): Promise<Record<
   if (cluster.controller !== null && cluster.controller !== undefined && cluster.controller >= 0) info['server.controller'] = String(cluster.controller)
   info['client.library'] = 'kafkajs'
   info['client.version'] = packageVersion('kafkajs')
+  if (producerClient === 'platformatic') {
+    info['client.producer.library'] = '@platformatic/kafka'
+    // Its package.json is not beside its entry point (dist/), where packageVersion looks.
+    info['client.producer.version'] = (await import('@platformatic/kafka')).clientSoftwareVersion
+  }
   return info
 }
