@@ -2,4 +2,6 @@
 // Development entry: rebuild first (`npm run build`), then run. Kept separate so run.js never compiles.
 import {execute} from '@oclif/core'
 
-await execute({development: true, dir: import.meta.url})
+// As run.js: a lone --version goes to the `version` word, which also names the client libraries.
+const args = process.argv.slice(2)
+await execute({development: true, dir: import.meta.url, args: args.length === 1 && args[0] === '--version' ? ['version'] : args})

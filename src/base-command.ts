@@ -22,9 +22,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       env: 'MQKIT_URL',
       helpGroup: 'CONNECTION',
     }),
+    // No oclif `default:`: every default is shown one way, "Default: X." in the summary.
     'connect-timeout': Flags.string({
-      summary: 'Give up connecting after this long (e.g. 5s, 500ms).',
-      default: '10s',
+      summary: 'Give up connecting after this long, e.g. 5s or 500ms (bare number: seconds). Default: 10s.',
       helpGroup: 'CONNECTION',
     }),
     verbose: Flags.boolean({

@@ -4,6 +4,7 @@
 import {UsageError} from '../errors.js'
 import type {LatencySummary} from '../metrics/histogram.js'
 import {parseDurationMs} from '../options/parse.js'
+import {formatCount, formatDecimal, formatMillis, formatRate} from '../output/format.js'
 import type {AssertionOutcome, BenchResult} from './result.js'
 
 export type Operator = '<' | '<=' | '>' | '>=' | '=' | '!='
@@ -54,6 +55,28 @@ const COUNTS: Record<string, (r: BenchResult) => number> = {
   'queue.max': (r) => r.queueLength.max,
   'queue.mean': (r) => r.queueLength.mean,
   'negative-samples': (r) => r.latency.negativeClockSamples,
+}
+
+/** Metrics that are rates (msg/s); queue.mean is a mean length, the other COUNTS are counts. */
+const RATES = new Set(['throughput', 'published.rate', 'consumed.rate'])
+
+/** The unit of a metric's value and threshold: ms for latencies, msg/s for rates, else a count. */
+export function assertionUnit(metric: string): 'ms' | 'msg/s' | 'count' {
+  if (RATES.has(metric)) return 'msg/s'
+  return Object.hasOwn(COUNTS, metric) ? 'count' : 'ms'
+}
+
+/** A metric's value with its unit, as the tables show it: "12.4 ms", "1500 /s", "0". */
+export function formatAssertionValue(metric: string, value: number): string {
+  if (!Number.isFinite(value)) return 'n/a'
+  switch (assertionUnit(metric)) {
+    case 'ms':
+      return formatMillis(value)
+    case 'msg/s':
+      return formatRate(value)
+    default:
+      return Number.isInteger(value) ? formatCount(value) : formatDecimal(value)
+  }
 }
 
 const PATTERN = /^\s*([a-z][a-z0-9.\-]*)\s*(<=|>=|!=|==|<|>|=)\s*(\S+)\s*$/i

@@ -19,7 +19,7 @@ export function applyClientKnobs(url: string, scheme: string, flags: ClientKnobF
     query.push(['compression', flags.compression])
   }
   if (flags['batch-size'] !== undefined) query.push(['batchSize', String(parseInteger('batch-size', flags['batch-size'], {min: 1, max: 1_000_000}))])
-  if (flags.linger !== undefined) query.push(['lingerMs', String(Math.round(parseDurationMs('linger', flags.linger, 'ms')))])
+  if (flags.linger !== undefined) query.push(['lingerMs', String(Math.round(parseDurationMs('linger', flags.linger, 'unit')))])
   if (query.length === 0) return url
   if (scheme !== 'kafka') {
     const names = (['compression', 'batch-size', 'linger'] as const).filter((name) => flags[name] !== undefined)

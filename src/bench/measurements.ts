@@ -24,6 +24,13 @@ export interface IntervalStats {
   /** Interval end, milliseconds since the run started. */
   elapsedMs: number
   durationMs: number
+  /**
+   * Set on the run's last intervals, when publishing (consuming) ended before the interval did
+   * (the last closes after the drain): the part of the interval the published (consumed) rates
+   * are over, ms from its start; 0 when none of it was. Absent: the whole durationMs.
+   */
+  publishedDurationMs?: number
+  consumedDurationMs?: number
   warmup: boolean
   published: number
   consumed: number
@@ -120,16 +127,28 @@ export class Measurements {
     return this.sojournCount > 0 ? this.ackSettleSumNs / this.sojournCount / 1e6 : 0
   }
 
-  /** Close the interval; roll it into the totals unless it was warmup. */
-  roll(nowMs: number, originMs: number, warmup: boolean, extras: {outstanding: number; queueLength: number | null; eventLoopDelayP99Ms: number}): IntervalStats {
-    const pub = this.published.closeWindow(nowMs, !warmup)
-    const con = this.consumed.closeWindow(nowMs, !warmup)
+  /**
+   * Close the interval; roll it into the totals unless it was warmup. `ended`: once publishing
+   * (consuming) has ended for good, when it did, on the same clock as nowMs, so the rates of an
+   * interval that outlasted it are over the part in which it ran.
+   */
+  roll(
+    nowMs: number,
+    originMs: number,
+    warmup: boolean,
+    extras: {outstanding: number; queueLength: number | null; eventLoopDelayP99Ms: number},
+    ended: {publishedMs?: number; consumedMs?: number} = {},
+  ): IntervalStats {
+    const pub = this.published.closeWindow(nowMs, !warmup, ended.publishedMs)
+    const con = this.consumed.closeWindow(nowMs, !warmup, ended.consumedMs)
     this.totalPublished += pub.count
     this.totalConsumed += con.count
     const brief = (h: LatencyHistogram) => ({count: h.count, mean: h.meanMs, p50: h.percentileMs(50), p99: h.percentileMs(99), max: h.maxMs})
     const stats: IntervalStats = {
       elapsedMs: nowMs - originMs,
       durationMs: pub.endMs - pub.startMs,
+      ...(pub.activeMs < pub.endMs - pub.startMs ? {publishedDurationMs: pub.activeMs} : {}),
+      ...(con.activeMs < con.endMs - con.startMs ? {consumedDurationMs: con.activeMs} : {}),
       warmup,
       published: pub.count,
       consumed: con.count,

@@ -22,12 +22,20 @@ function mergeSummaries(parts: Summary[]): Summary {
 
 const sum = (ticks: IntervalStats[], pick: (t: IntervalStats) => number) => ticks.reduce((total, t) => total + pick(t), 0)
 
+function activeSpan(ticks: IntervalStats[], key: 'publishedDurationMs' | 'consumedDurationMs'): Partial<IntervalStats> {
+  if (ticks.every((t) => t[key] === undefined)) return {}
+  return {[key]: Math.max(...ticks.map((t) => t[key] ?? t.durationMs))}
+}
+
 export function mergeTicks(ticks: IntervalStats[]): IntervalStats {
   const corrected = ticks.map((t) => t.latency.endToEndCorrected).filter((s): s is Summary => s !== null)
   const queueLengths = ticks.map((t) => t.queueLength).filter((q): q is number => q !== null)
   return {
     elapsedMs: Math.max(...ticks.map((t) => t.elapsedMs)),
     durationMs: Math.max(...ticks.map((t) => t.durationMs)),
+    // The last ticks: rates over the longest part any worker was still publishing (consuming).
+    ...activeSpan(ticks, 'publishedDurationMs'),
+    ...activeSpan(ticks, 'consumedDurationMs'),
     warmup: ticks.some((t) => t.warmup),
     published: sum(ticks, (t) => t.published),
     consumed: sum(ticks, (t) => t.consumed),

@@ -313,15 +313,15 @@ export function rateStepsAreTimed(steps: RateStep[] | undefined): boolean {
 export function parseWork(raw: string): WorkSpec {
   const text = raw.trim()
   if (text === '0' || text === 'none') return {kind: 'none'}
-  if (text.startsWith('exp:')) return {kind: 'exponential', meanMs: parseDurationMs('work', text.slice(4), 'ms')}
+  if (text.startsWith('exp:')) return {kind: 'exponential', meanMs: parseDurationMs('work', text.slice(4), 'unit')}
   const range = /^([^-]+)-([^-]+)$/.exec(text)
   if (range) {
-    const minMs = parseDurationMs('work', range[1], 'ms')
-    const maxMs = parseDurationMs('work', range[2], 'ms')
+    const minMs = parseDurationMs('work', range[1], 'unit')
+    const maxMs = parseDurationMs('work', range[2], 'unit')
     if (maxMs < minMs) throw new UsageError(`--work range must go from short to long, got "${raw}"`)
     return {kind: 'uniform', minMs, maxMs}
   }
-  const ms = parseDurationMs('work', text, 'ms')
+  const ms = parseDurationMs('work', text, 'unit')
   return ms === 0 ? {kind: 'none'} : {kind: 'fixed', ms}
 }
 

@@ -1,101 +1,123 @@
-// Pure rendering: a BenchResult in, the report tables out (cli-table3). The same facts as
-// --json, nothing computed here beyond formatting. Colour comes from the caller (colourFor),
-// so a pipe or NO_COLOR gets plain text.
+// Pure rendering: a BenchResult in, the report tables out. The same facts as --json, nothing
+// computed here beyond formatting. Colour comes from the caller (colourFor), so a pipe or NO_COLOR
+// gets plain text; the width too (tables wider than it are stacked, prose is wrapped).
 import type {ChalkInstance} from 'chalk'
-import Table from 'cli-table3'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
-import {formatBytes, formatCount, formatLambdaW, formatMillis, formatRate} from '../output/format.js'
+import {
+  formatBytes,
+  formatCount,
+  formatDecimal,
+  formatLambdaW,
+  formatMegabytesPerSecond,
+  formatMillis,
+  formatPercent,
+  formatQuantity,
+  formatRate,
+} from '../output/format.js'
+import {joinWrapped, outputWidth, renderTable, wrapText, type Align} from '../output/table.js'
+import {formatAssertionValue} from './assert.js'
 import type {BenchResult} from './result.js'
 
 export interface RenderOptions {
   colour?: ChalkInstance
-}
-
-const PLAIN_STYLE = {head: [] as string[], border: [] as string[]}
-
-function table(head: string[]): Table.Table {
-  return new Table({head, style: PLAIN_STYLE})
+  /** Columns to fit. Default: outputWidth() of stdout (the terminal's, else COLUMNS, else 80). */
+  width?: number
 }
 
 const PERCENTILES = REPORTED_PERCENTILES
 
-export function renderResult(result: BenchResult, options: RenderOptions = {}): string {
-  const c = options.colour
-  const bold = (s: string) => (c ? c.bold(s) : s)
-  const sections: string[] = []
+/** `mqkit bench URL · 1 producer, …`: the run's setting, as facts separated by " · ". */
+export function headerFacts(result: BenchResult): string[] {
   const w = result.workload
   const size = w.maxSizeBytes === w.sizeBytes ? formatBytes(w.sizeBytes) : `${formatBytes(w.sizeBytes)}–${formatBytes(w.maxSizeBytes)}`
-  const mode = w.rate ? `open loop ${w.rate.map((s) => `${s.perSecond}/s${s.durationMs ? ` for ${formatMillis(s.durationMs)}` : ''}`).join(', ')} (${w.arrivals})` : `closed loop, confirm window ${w.confirmWindow}`
+  const mode = w.rate
+    ? `open loop ${w.rate.map((s) => `${formatRate(s.perSecond)}${s.durationMs ? ` for ${formatMillis(s.durationMs)}` : ''}`).join(', ')} (${w.arrivals})`
+    : `closed loop, confirm window ${formatCount(w.confirmWindow)}`
   const knobs = [
     w.queueType && `${w.queueType} queue`,
     w.stamp === 'header' && 'stamp in a header',
-    w.partitions && `${w.partitions} partitions`,
-    w.keys && `${w.keys} keys`,
+    w.partitions && formatQuantity(w.partitions, 'partition'),
+    w.keys && formatQuantity(w.keys, 'key'),
     w.acks && `acks ${w.acks}`,
     w.persistent && 'persistent',
     w.multiAck && `multi-ack ${w.multiAck}`,
     w.mandatory && 'mandatory',
-  ].filter(Boolean)
-  sections.push(
-    `${bold('mqkit bench')} ${result.meta.url} · ${w.producers} producer(s), ${w.consumers} consumer(s), ${w.queues} queue(s)${knobs.map((k) => `, ${k}`).join('')} · ${size} · ${mode} · measured ${formatMillis(result.meta.measuredMs)}${result.meta.interrupted ? ' · INTERRUPTED' : ''}`,
-  )
+  ].filter((k): k is string => typeof k === 'string')
+  const shape = [formatQuantity(w.producers, 'producer'), formatQuantity(w.consumers, 'consumer'), formatQuantity(w.queues, 'queue'), ...knobs].join(', ')
+  return [result.meta.url, shape, size, mode, `measured ${formatMillis(result.meta.measuredMs)}`, ...(result.meta.interrupted ? ['INTERRUPTED'] : [])]
+}
 
-  const tp = table(['Throughput', 'messages', 'msg/s', 'MB/s'])
-  for (const [label, f] of [['published', result.throughput.published], ['consumed', result.throughput.consumed]] as const) {
-    tp.push([label, formatCount(f.count), formatRate(f.perSecond), (f.bytesPerSecond / 1e6).toFixed(2)])
-  }
-  if (result.throughput.targetPerSecond !== null) tp.push(['target', '', formatRate(result.throughput.targetPerSecond), ''])
-  sections.push(tp.toString())
+export function renderResult(result: BenchResult, options: RenderOptions = {}): string {
+  const c = options.colour
+  const width = options.width ?? outputWidth()
+  const bold = (s: string) => (c ? c.bold(s) : s)
+  const table = (head: string[], rows: string[][], align?: Align[]) => renderTable({head, rows, align}, width)
+  const right = (n: number): Align[] => ['left', ...Array<Align>(n).fill('right')]
+  const sections: string[] = []
+  const [url, ...facts] = headerFacts(result)
+  sections.push(joinWrapped([`${bold('mqkit bench')} ${url}`, ...facts], ' · ', width))
 
-  const lat = table(['Latency', 'count', 'mean', ...PERCENTILES.map(([, label]) => label)])
+  const tp = [['published', result.throughput.published], ['consumed', result.throughput.consumed]] as const
+  const throughputRows = tp.map(([label, f]) => [label, formatCount(f.count), formatRate(f.perSecond), formatMegabytesPerSecond(f.bytesPerSecond)])
+  if (result.throughput.targetPerSecond !== null) throughputRows.push(['target', '', formatRate(result.throughput.targetPerSecond), ''])
+  sections.push(table(['Throughput', 'messages', 'msg/s', 'MB/s'], throughputRows, right(3)))
+
+  const latencyRows: string[][] = []
   const row = (label: string, s: LatencySummary | null) => {
-    if (s === null) return
-    lat.push([label, formatCount(s.count), formatMillis(s.mean), ...PERCENTILES.map(([key]) => formatMillis(s[key]))])
+    if (s !== null) latencyRows.push([label, formatCount(s.count), formatMillis(s.mean), ...PERCENTILES.map(([key]) => formatMillis(s[key]))])
   }
   row('publish (send→confirm)', result.latency.publish)
   row('end-to-end (send→receive)', result.latency.endToEnd)
   row('end-to-end from intended send', result.latency.endToEndCorrected)
   row('publish delay (actual−intended)', result.latency.publishDelay)
   row('handling time (receive→ack)', result.handling)
-  sections.push(lat.toString())
+  sections.push(table(['Latency', 'count', 'mean', ...PERCENTILES.map(([, label]) => label)], latencyRows, right(2 + PERCENTILES.length)))
 
-  const q = table(['Queue length', 'samples', 'mean', 'max', "Little's law L", 'λW (W: confirm→ack settled)', 'error'])
   const ll = result.littlesLaw
-  q.push([
-    `every ${formatMillis(result.queueLength.sampleIntervalMs)}`,
-    formatCount(result.queueLength.samples),
-    result.queueLength.mean.toFixed(1),
-    formatCount(result.queueLength.max),
-    ll.L.toFixed(1),
-    formatLambdaW(ll),
-    ll.relativeError === null ? '-' : `${(ll.relativeError * 100).toFixed(1)} %`,
-  ])
-  sections.push(q.toString())
+  sections.push(
+    table(
+      ['Queue length', 'samples', 'mean', 'max', "Little's law L", 'λW (W: confirm→ack settled)', 'error'],
+      [
+        [
+          `every ${formatMillis(result.queueLength.sampleIntervalMs)}`,
+          formatCount(result.queueLength.samples),
+          formatDecimal(result.queueLength.mean),
+          formatCount(result.queueLength.max),
+          formatDecimal(ll.L),
+          formatLambdaW(ll),
+          ll.relativeError === null ? '-' : formatPercent(ll.relativeError),
+        ],
+      ],
+      right(6),
+    ),
+  )
 
   const i = result.integrity
-  const integrity = table(['Integrity', 'sent', 'confirmed', 'received', 'lost', 'duplicates', 'out of order', 'left in queue', 'publish errors'])
   const flag = (n: number) => (n > 0 && c ? c.red(formatCount(n)) : formatCount(n))
-  integrity.push(['', formatCount(i.sent), formatCount(i.confirmed), formatCount(i.received), flag(i.lost), flag(i.duplicates), flag(i.outOfOrder), formatCount(i.leftInQueue), flag(i.publishErrors)])
-  sections.push(integrity.toString())
+  sections.push(
+    table(
+      ['Integrity', 'sent', 'confirmed', 'received', 'lost', 'duplicates', 'out of order', 'left in queue', 'publish errors'],
+      [['messages', formatCount(i.sent), formatCount(i.confirmed), formatCount(i.received), flag(i.lost), flag(i.duplicates), flag(i.outOfOrder), formatCount(i.leftInQueue), flag(i.publishErrors)]],
+      right(8),
+    ),
+  )
 
   const h = result.health
   sections.push(
-    `load generator: CPU ${h.cpuPercent.toFixed(0)} %, event-loop delay p50 ${formatMillis(h.eventLoopDelay.p50Ms)} p99 ${formatMillis(h.eventLoopDelay.p99Ms)} max ${formatMillis(h.eventLoopDelay.maxMs)}` +
-      (h.scheduleLagP99Ms === null ? '' : `, schedule lag p99 ${formatMillis(h.scheduleLagP99Ms)}`),
+    wrapText(
+      `load generator: CPU ${formatPercent(h.cpuPercent / 100, 0)}, event-loop delay p50 ${formatMillis(h.eventLoopDelay.p50Ms)} p99 ${formatMillis(h.eventLoopDelay.p99Ms)} max ${formatMillis(h.eventLoopDelay.maxMs)}` +
+        (h.scheduleLagP99Ms === null ? '' : `, schedule lag p99 ${formatMillis(h.scheduleLagP99Ms)}`),
+      width,
+    ),
   )
-  for (const warning of h.warnings) sections.push(`${c ? c.yellow('warning:') : 'warning:'} ${warning}`)
+  for (const warning of h.warnings) sections.push(wrapText(`${c ? c.yellow('warning:') : 'warning:'} ${warning}`, width))
 
   if (result.assertions.length > 0) {
-    const a = table(['Assertion', 'actual', 'result'])
-    for (const outcome of result.assertions) {
+    const rows = result.assertions.map((outcome) => {
       const verdict = outcome.passed ? 'pass' : 'FAIL'
-      a.push([outcome.expression, Number.isFinite(outcome.actual) ? formatActual(outcome.actual) : 'n/a', c ? (outcome.passed ? c.green(verdict) : c.red(verdict)) : verdict])
-    }
-    sections.push(a.toString())
+      return [outcome.expression, formatAssertionValue(outcome.metric, outcome.actual), c ? (outcome.passed ? c.green(verdict) : c.red(verdict)) : verdict]
+    })
+    sections.push(table(['Assertion', 'actual', 'result'], rows, ['left', 'right', 'left']))
   }
   return `${sections.join('\n')}\n`
-}
-
-function formatActual(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(3)
 }

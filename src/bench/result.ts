@@ -6,6 +6,7 @@ import type {EncodedHistogram, LatencySummary} from '../metrics/histogram.js'
 import {littlesLaw, timeInQueueMs, type LittlesLaw} from '../metrics/littles-law.js'
 import type {QueueLengthSampler} from '../metrics/queue-length.js'
 import {rate} from '../metrics/throughput.js'
+import {clientVersions} from '../drivers/package-version.js'
 import type {IntegrityFigures} from './integrity.js'
 import {LATENCY_KINDS, type IntervalStats, type LatencyKind, type Measurements} from './measurements.js'
 import type {BenchOptions} from './options.js'
@@ -60,6 +61,9 @@ export interface BenchResult {
     /** Broker and client-library versions where the driver can tell (Driver.serverInfo), else null.
      *  Optional in the type: results saved before it was added (and merged ones) lack it. */
     server?: Record<string, string> | null
+    /** The installed client libraries and their versions ({amqplib, kafkajs, better-sqlite3}), as
+     *  mqkit --version names them. Optional in the type: results saved before it was added lack it. */
+    clients?: Record<string, string>
     queues: string[]
     host: {hostname: string; platform: string; arch: string; cpus: number; cpuModel: string; totalMemoryBytes: number}
     startedAt: string
@@ -145,6 +149,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       backend: input.backend,
       url: input.url,
       server: input.server,
+      clients: clientVersions(),
       queues: input.queues,
       host: {
         hostname: os.hostname(),

@@ -193,12 +193,28 @@ export class BenchRunner extends EventEmitter {
     let inWarmup = o.warmupMs > 0
     let measureStartNs = startNs
     let measureStartMs = 0
+    // Once the producers are done (every confirm in), and again once the drain is over, an interval
+    // closing later takes its rates only up to the last confirm / receipt: the run's last
+    // intervals, which outlast publishing and consuming, must not read as a drop.
+    let publishingEnded = false
+    let consumingEnded = false
     const roll = (warmup: boolean) => {
-      const stats = measurements.roll(clockMs(), 0, warmup, {
-        outstanding: producers.reduce((sum, p) => sum + p.outstanding, 0),
-        queueLength: sampler.latest ?? null,
-        eventLoopDelayP99Ms: intervalLoopDelay.percentileMs(99),
-      })
+      const onClock = (ns: number) => (ns - startNs) / 1e6
+      const ended = {
+        ...(publishingEnded ? {publishedMs: onClock(measurements.lastConfirmNs)} : {}),
+        ...(consumingEnded ? {consumedMs: onClock(measurements.lastReceiveNs)} : {}),
+      }
+      const stats = measurements.roll(
+        clockMs(),
+        0,
+        warmup,
+        {
+          outstanding: producers.reduce((sum, p) => sum + p.outstanding, 0),
+          queueLength: sampler.latest ?? null,
+          eventLoopDelayP99Ms: intervalLoopDelay.percentileMs(99),
+        },
+        ended,
+      )
       intervalLoopDelay.reset()
       this.emit('tick', stats)
     }
@@ -215,8 +231,10 @@ export class BenchRunner extends EventEmitter {
 
     await Promise.all(producers.map((p) => p.run()))
     const productionEndNs = nowNs()
+    publishingEnded = true
     if (this.env.worker) await this.env.worker.drain()
     else if (o.consumers > 0) await this.drain(integrity, measurements, admin, names)
+    consumingEnded = true
     // Let handlers still working finish, so their handling times land in the results; then their
     // acks settle (Kafka: the last commits land), so that wait lands in W. A commit that cannot be
     // made now (broker away) keeps its ack pending until a rejoin: that wait is bounded on its own.

@@ -71,14 +71,14 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     count: Flags.string({char: 'n', summary: 'Stop after N messages in total (warmup included).', helpGroup: WORKLOAD}),
     duration: Flags.string({char: 'd', summary: 'Produce for this long after warmup, e.g. 30s. Default: 10s when no --count.', helpGroup: WORKLOAD}),
     warmup: Flags.string({summary: 'Exclude this leading period from the results, e.g. 5s. Default: 0.', helpGroup: WORKLOAD}),
-    work: Flags.string({summary: 'Simulated handling time per message: 2ms, a range 1ms-3ms, or exp:2ms (exponential mean).', helpGroup: WORKLOAD}),
+    work: Flags.string({summary: 'Simulated handling time per message: 2ms, a range 1ms-3ms, or exp:2ms (exponential mean); a unit is required.', helpGroup: WORKLOAD}),
     'work-mode': Flags.string({
       summary: 'How --work passes: sleep (timer wait; handlers overlap up to --prefetch, like IO-bound work) or spin (busy-wait to the exact deadline, one at a time, like CPU-bound work; precise). Default: sleep.',
       options: ['sleep', 'spin'],
       helpGroup: WORKLOAD,
     }),
     payload: Flags.string({summary: 'Payload bytes from FILE, sent behind the 40-byte timing stamp (the size is 40 + the file size; not with --size).', helpValue: 'FILE', helpGroup: WORKLOAD}),
-    key: Flags.string({summary: 'Record key on every message (Kafka: all to one partition).', helpGroup: WORKLOAD, exclusive: ['keys']}),
+    key: Flags.string({char: 'k', summary: 'Record key on every message (Kafka: all to one partition).', helpGroup: WORKLOAD, exclusive: ['keys']}),
     keys: Flags.string({summary: 'Keys key-0 … key-(N-1) in turn (Kafka: spread over partitions); order is then judged per key.', helpValue: 'N', helpGroup: WORKLOAD}),
     persistent: Flags.boolean({summary: 'Persistent messages on durable queues.', helpGroup: WORKLOAD}),
     stamp: Flags.string({
@@ -102,7 +102,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     acks: Flags.string({summary: 'Kafka: acknowledgements per publish. Default: all.', options: ['all', 'leader', 'none'], helpGroup: LOAD}),
     compression: Flags.string({summary: 'Kafka: producer compression (none or gzip). Default: none.', helpGroup: LOAD}),
     'batch-size': Flags.string({summary: 'Kafka: most messages per produce request. Default: 1000.', helpValue: 'N', helpGroup: LOAD}),
-    linger: Flags.string({summary: 'Kafka: how long a publish waits for others to join its batch, e.g. 5ms. Default: 0 (next event-loop turn).', helpGroup: LOAD}),
+    linger: Flags.string({summary: 'Kafka: how long a publish waits for others to join its batch, e.g. 5ms (a unit is required). Default: 0 (next event-loop turn).', helpGroup: LOAD}),
     'drain-timeout': Flags.string({summary: 'After producing, wait at most this long for consumers. Default: 10s.', helpGroup: LOAD}),
     interval: Flags.string({summary: 'Progress / --ndjson / series period. Default: 1s.', helpGroup: OUTPUT}),
     'sample-interval': Flags.string({summary: 'Queue-length sampling period. Default: 100ms.', helpGroup: OUTPUT}),
@@ -192,7 +192,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
   private finish(result: BenchResult, assertions: Assertion[], flags: BenchFlags, render: () => string, searchFailure?: MqkitError): BenchResult {
     const json = this.jsonEnabled()
     result.assertions = evaluateAssertions(assertions, result)
-    if (flags.html !== undefined) writeHtmlReport(result, flags.html)
+    if (flags.html !== undefined) this.diag(`mqkit: report written to ${writeHtmlReport(result, flags.html)}`)
 
     if (flags.ndjson) process.stdout.write(`${JSON.stringify({type: 'result', ...result})}\n`)
     else if (!json) process.stdout.write(render())

@@ -51,7 +51,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
   }
 
   static override flags = {
-    count: Flags.string({char: 'c', summary: 'Stop after N messages (exactly N are acknowledged).', helpGroup: STOP}),
+    count: Flags.string({char: 'n', charAliases: ['c'], summary: 'Stop after N messages (exactly N are acknowledged). (-c still works.)', helpGroup: STOP}),
     'idle-timeout': Flags.string({char: 't', summary: 'Stop when nothing arrives for this long, e.g. 2s, 500ms (bare number: seconds).', helpGroup: STOP}),
     'exit-at-end': Flags.boolean({char: 'e', summary: 'Stop once every assigned partition is read to its end and committed (Kafka; kcat -e).', helpGroup: STOP}),
     prefetch: Flags.string({summary: `Most unacknowledged messages in flight. Default: ${DEFAULT_PREFETCH}, or --count when smaller.`, helpGroup: SETTLE}),

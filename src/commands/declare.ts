@@ -19,7 +19,7 @@ export default class Declare extends BaseCommand<typeof Declare> {
 
 With --exchange-type, NAME is an exchange (RabbitMQ). --bind EXCHANGE binds NAME to EXCHANGE once per --routing-key. --delete deletes NAME instead (same as \`mqkit delete\`).
 
-Durations accept units (500ms, 30s, 5m, 1h); bare numbers are milliseconds, as in RabbitMQ's x-message-ttl.`
+Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare number (it used to be milliseconds, as in RabbitMQ's x-message-ttl; elsewhere in mqkit a bare number is seconds).`
 
   static override examples = [
     {description: 'A queue on the in-process broker (JSON result):', command: '<%= config.bin %> <%= command.id %> orders --url memory:// --json'},
@@ -46,7 +46,7 @@ Durations accept units (500ms, 30s, 5m, 1h); bare numbers are milliseconds, as i
 
   static override flags = {
     durable: Flags.boolean({allowNo: true, summary: 'Survive a broker restart (--no-durable: explicitly not).', helpGroup: QUEUE}),
-    ttl: Flags.string({summary: 'Message time-to-live, e.g. 30s (bare number: ms). Kafka: retention.ms.', helpGroup: QUEUE}),
+    ttl: Flags.string({summary: 'Message time-to-live, e.g. 30s or 500ms (a unit is required). Kafka: retention.ms.', helpGroup: QUEUE}),
     'max-length': Flags.string({summary: 'Most ready messages kept.', helpGroup: QUEUE}),
     'max-length-bytes': Flags.string({summary: 'Most ready bytes kept, e.g. 10MiB (RabbitMQ x-max-length-bytes).', helpGroup: QUEUE}),
     overflow: Flags.string({options: ['drop-head', 'reject-publish'], summary: 'What a full queue does. Default: drop-head.', helpGroup: QUEUE}),
@@ -57,7 +57,7 @@ Durations accept units (500ms, 30s, 5m, 1h); bare numbers are milliseconds, as i
     replication: Flags.string({summary: 'Replication factor (Kafka).', helpGroup: QUEUE}),
     exclusive: Flags.boolean({allowNo: true, summary: 'Only this connection may use it; deleted when it closes (RabbitMQ).', helpGroup: QUEUE}),
     'auto-delete': Flags.boolean({allowNo: true, summary: 'Deleted when its last consumer (queue) or binding (exchange) goes away.', helpGroup: QUEUE}),
-    expires: Flags.string({summary: 'Delete the queue after this long unused, e.g. 30m (RabbitMQ x-expires).', helpGroup: QUEUE}),
+    expires: Flags.string({summary: 'Delete the queue after this long unused, e.g. 30m (a unit is required; RabbitMQ x-expires).', helpGroup: QUEUE}),
     'queue-type': Flags.string({options: ['classic', 'quorum', 'stream'], summary: 'RabbitMQ queue type.', helpGroup: QUEUE}),
     'single-active-consumer': Flags.boolean({allowNo: true, summary: 'Only one consumer receives at a time (RabbitMQ).', helpGroup: QUEUE}),
     arg: Flags.string({
@@ -132,7 +132,7 @@ function planFromFlags(name: string, f: Record<string, unknown>): DeclarePlan {
   }
   const maybe = <T>(key: string, parse: (raw: string) => T) => (str(key) === undefined ? undefined : parse(str(key)!))
   set('durable', f.durable as boolean | undefined)
-  set('ttlMs', maybe('ttl', (raw) => parseDurationMs('ttl', raw, 'ms')))
+  set('ttlMs', maybe('ttl', (raw) => parseDurationMs('ttl', raw, 'unit')))
   set('maxLength', maybe('max-length', (raw) => parseInteger('max-length', raw, {min: 0})))
   set('maxLengthBytes', maybe('max-length-bytes', (raw) => parseBytes('max-length-bytes', raw, {max: Number.MAX_SAFE_INTEGER})))
   set('overflow', str('overflow') as QueueSpec['overflow'])
@@ -143,7 +143,7 @@ function planFromFlags(name: string, f: Record<string, unknown>): DeclarePlan {
   set('replication', maybe('replication', (raw) => parseInteger('replication', raw, {min: 1})))
   set('exclusive', f.exclusive as boolean | undefined)
   set('autoDelete', f['auto-delete'] as boolean | undefined)
-  set('expiresMs', maybe('expires', (raw) => parseDurationMs('expires', raw, 'ms')))
+  set('expiresMs', maybe('expires', (raw) => parseDurationMs('expires', raw, 'unit')))
   set('queueType', str('queue-type') as QueueSpec['queueType'])
   set('singleActiveConsumer', f['single-active-consumer'] as boolean | undefined)
   set('args', args)

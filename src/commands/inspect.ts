@@ -29,7 +29,7 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
 
   static override flags = {
     group: Flags.string({char: 'g', summary: 'Consumer group whose lag to show (Kafka).'}),
-    watch: Flags.string({char: 'w', summary: 'Refresh every SECONDS (or a duration such as 500ms) until Ctrl-C.'}),
+    watch: Flags.string({char: 'w', summary: 'Refresh this often until Ctrl-C, e.g. 2s or 500ms (bare number: seconds).'}),
   }
 
   protected override defaultUrl(): string {

@@ -1,10 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {parseAcks, driverContext} from '../core/options.js'
-import {DEFAULT_CONFIRM_WINDOW, deliveryFailure, publishAll, refuseDroppedKeys, type MessageTemplate, type PublishResult} from '../core/publish.js'
-import {chooseSource, emptyHint, primeInputs, readInputs} from '../core/sources.js'
+import {DEFAULT_CONFIRM_WINDOW, deliveryFailure, keepRecordKeys, publishAll, refuseDroppedKeys, type MessageTemplate, type PublishResult} from '../core/publish.js'
+import {chooseSource, emptyHint, primeInputs, readInputs, type InputMode} from '../core/sources.js'
 import {withDriver} from '../drivers/index.js'
-import {InterruptedError} from '../errors.js'
+import {InterruptedError, isMqkitError, UsageError} from '../errors.js'
 import {parseBytes, parseDelimiter, parseDurationMs, parseInteger, parseKeyValues} from '../options/parse.js'
 import {publishSummary} from '../output/summaries.js'
 
@@ -17,7 +17,9 @@ export default class Publish extends BaseCommand<typeof Publish> {
 
   static override description = `Each message is sent in input order and confirmed by the broker; at most --confirm-window publishes await confirmation at once. The summary (confirmed, nacked, unroutable, rejected, rate) goes to stderr; --json prints it as one document on stdout. Any message the broker refused ends the run with exit 9 after the summary.
 
-Input: MESSAGE arguments; else --file FILE ("-" = stdin); else --count N (with --size) generated payloads; else stdin when it is not a terminal. Files and stdin are read as bytes and split on "\\n" only: every line is one message, byte for byte (a "\\r" before the "\\n" stays in the message; empty lines are empty messages; a last line without "\\n" still counts). --file-mode whole sends the whole input as one message. --key-delimiter splits each line at the first delimiter into key and body, like kcat -K.
+Input: MESSAGE arguments; else --file FILE ("-" = stdin); else --count N (with --size) generated payloads; else stdin when it is not a terminal. Files and stdin are read as bytes and split on "\\n" only: every line is one message, byte for byte (a "\\r" before the "\\n" stays in the message; empty lines are empty messages; a last line without "\\n" still counts). --input whole sends the whole input as one message. --key-delimiter splits each line at the first delimiter into key and body, like kcat -K.
+
+--input ndjson reads what consume --json writes, one record per line, so "consume --json | publish --input ndjson" moves messages between queues, brokers and backends intact: the body (body as UTF-8 text, or bodyBase64: bytes exact), key, headers, priority, messageId, correlationId and contentType. The delivery's own facts (queue, partition, offset, redelivered, deliveryCount, timestampMs) are not sent: the target assigns its own. Flags (--header, --priority, --content-type, ...) fill in what a record leaves unset; a record's headers are added to --header's. A record that cannot be read stops the run after the messages before it (exit 2); a key the target cannot keep (straight to a RabbitMQ queue) stops it with exit 7, except a key that is the record's own queue name (RabbitMQ's routing key), which is left off.
 
 With --exchange, messages go to that exchange with --key (else NAME) as routing key.`
 
@@ -33,7 +35,11 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
       command: 'printf "user1:login\\nuser2:logout\\n" | <%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --key-delimiter : --acks all',
     },
     {description: '10 000 generated 1 KiB messages into the local store:', command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --count 10000 --size 1KiB'},
-    {description: 'A whole file as one message:', command: '<%= config.bin %> <%= command.id %> docs --url amqp://localhost --file report.pdf --file-mode whole --content-type application/pdf'},
+    {description: 'A whole file as one message:', command: '<%= config.bin %> <%= command.id %> docs --url amqp://localhost --file report.pdf --input whole --content-type application/pdf'},
+    {
+      description: 'Move every message of a local-store queue to RabbitMQ, bytes, headers and properties intact:',
+      command: '<%= config.bin %> consume jobs --url file:./queues.db --idle-timeout 1s --json | <%= config.bin %> <%= command.id %> jobs --url amqp://localhost --input ndjson',
+    },
   ]
 
   static override args = {
@@ -44,16 +50,21 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
   static override strict = false
 
   static override flags = {
-    file: Flags.string({char: 'f', summary: 'Read messages from FILE, one per line ("-" for stdin).', helpGroup: INPUT}),
-    'file-mode': Flags.string({options: ['lines', 'whole'], summary: 'lines: one message per line (default); whole: the whole input is one message.', helpGroup: INPUT}),
-    count: Flags.string({char: 'c', summary: 'Send N messages: generated payloads, or the MESSAGE arguments repeated in turn, or the first N lines.', helpGroup: INPUT}),
+    file: Flags.string({char: 'l', charAliases: ['f'], summary: 'Read messages from FILE, one per line ("-" for stdin); -l as in kcat -P -l (-f still works here; elsewhere -f is --format).', helpGroup: INPUT}),
+    input: Flags.string({
+      options: ['lines', 'whole', 'ndjson'],
+      aliases: ['file-mode'],
+      summary: 'How --file or stdin becomes messages: lines (one per line), whole (one message), ndjson (consume --json records). Default: lines. (--file-mode still works.)',
+      helpGroup: INPUT,
+    }),
+    count: Flags.string({char: 'n', charAliases: ['c'], summary: 'Send N messages: generated payloads, or the MESSAGE arguments repeated in turn, or the first N lines (or records). (-c still works.)', helpGroup: INPUT}),
     size: Flags.string({char: 's', summary: `Size of generated payloads, e.g. 1KiB (needs --count). Default: 100 bytes.`, helpGroup: INPUT}),
     'key-delimiter': Flags.string({char: 'K', summary: 'Split each line at the first DELIM into key and body (kcat -K); "\\t" is a tab (also \\n \\r \\0 \\\\).', helpGroup: INPUT}),
     key: Flags.string({char: 'k', summary: 'Message key (Kafka record key; routing key with --exchange).', helpGroup: MESSAGE}),
     header: Flags.string({char: 'H', multiple: true, multipleNonGreedy: true, summary: 'Header key=value (repeatable).', helpGroup: MESSAGE}),
     priority: Flags.string({summary: 'Message priority 0-255 (needs a queue declared with --max-priority).', helpGroup: MESSAGE}),
     persistent: Flags.boolean({allowNo: true, summary: 'Ask the broker to store the message durably.', helpGroup: MESSAGE}),
-    expiration: Flags.string({summary: 'Per-message time-to-live, e.g. 30s (bare number: ms).', helpGroup: MESSAGE}),
+    expiration: Flags.string({summary: 'Per-message time-to-live, e.g. 30s or 500ms (a unit is required).', helpGroup: MESSAGE}),
     'message-id': Flags.string({summary: 'Message id property.', helpGroup: MESSAGE}),
     'correlation-id': Flags.string({summary: 'Correlation id property.', helpGroup: MESSAGE}),
     'content-type': Flags.string({summary: 'Content type property, e.g. application/json.', helpGroup: MESSAGE}),
@@ -75,7 +86,7 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     const source = chooseSource({
       messages,
       file: flags.file,
-      fileMode: flags['file-mode'] as 'lines' | 'whole' | undefined,
+      input: flags.input as InputMode | undefined,
       count,
       sizeBytes: flags.size === undefined ? undefined : parseBytes('size', flags.size, {min: 0}),
       stdinIsTTY: process.stdin.isTTY === true,
@@ -84,25 +95,28 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     const confirmWindow = flags['confirm-window'] === undefined ? DEFAULT_CONFIRM_WINDOW : parseInteger('confirm-window', flags['confirm-window'], {min: 1})
     const target = template.exchange === undefined ? args.name : `exchange ${template.exchange}`
     const keyDelimiter = flags['key-delimiter'] === undefined ? undefined : parseDelimiter('key-delimiter', flags['key-delimiter'])
+    if (keyDelimiter !== undefined && source.kind !== 'args' && source.kind !== 'generated' && source.mode === 'ndjson') throw new UsageError('--key-delimiter splits lines; --input ndjson records carry their own key')
     const keyFlags = [flags.key === undefined ? '' : '--key', keyDelimiter === undefined ? '' : '--key-delimiter'].filter(Boolean)
     let outcome: Awaited<ReturnType<typeof publishAll>>
     try {
       const inputs = await primeInputs(readInputs(source, {keyDelimiter}), emptyHint(source), this.interrupt.signal)
-      outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout']), (driver) => {
+      outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal), (driver) => {
         refuseDroppedKeys(driver, template, keyFlags)
-        return publishAll({driver, queue: args.name, inputs, template, confirmWindow, signal: this.interrupt.signal})
+        return publishAll({driver, queue: args.name, inputs: keepRecordKeys(driver, template, args.name, inputs), template, confirmWindow, signal: this.interrupt.signal})
       })
     } finally {
       if (source.kind === 'stdin') process.stdin.destroy() // a pending read must not keep the process alive
     }
-    const {result, interrupted} = outcome
+    const {result, interrupted, inputError} = outcome
     this.diag(publishSummary(result, target))
-    const failure = interrupted ? new InterruptedError('interrupted; the summary above counts what was sent') : deliveryFailure(result)
+    const failure = interrupted ? new InterruptedError('interrupted; the summary above counts what was sent') : (inputError as Error | undefined) ?? deliveryFailure(result)
     if (failure === undefined) return result
     // The counts are the facts even when the run fails: --json prints them with the error.
-    if (this.jsonEnabled()) this.logJson({...result, error: {code: failure.code, message: failure.message, exitCode: this.exitCodeFor(failure)}})
+    const exitCode = this.exitCodeFor(failure)
+    const code = isMqkitError(failure) ? failure.code : 'ERROR'
+    if (this.jsonEnabled()) this.logJson({...result, error: {code, message: failure.message, exitCode}})
     this.diag(`${this.stderrColour.red('mqkit:')} ${failure.message}`)
-    return this.exit(failure.exitCode)
+    return this.exit(exitCode)
   }
 }
 
@@ -114,7 +128,7 @@ function templateFromFlags(name: string, flags: Record<string, unknown>): Messag
   if (headers && headers.length > 0) template.headers = parseKeyValues('header', headers)
   if (str('priority') !== undefined) template.priority = parseInteger('priority', str('priority')!, {min: 0, max: 255})
   if (flags.persistent !== undefined) template.persistent = flags.persistent as boolean
-  if (str('expiration') !== undefined) template.expirationMs = parseDurationMs('expiration', str('expiration')!, 'ms')
+  if (str('expiration') !== undefined) template.expirationMs = parseDurationMs('expiration', str('expiration')!, 'unit')
   if (str('message-id') !== undefined) template.messageId = str('message-id')
   if (str('correlation-id') !== undefined) template.correlationId = str('correlation-id')
   if (str('content-type') !== undefined) template.contentType = str('content-type')

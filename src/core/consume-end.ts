@@ -4,6 +4,7 @@
 import {ConnectionError, NotFoundError, TimeoutError, UnsupportedError, UsageError} from '../errors.js'
 import type {Driver} from '../drivers/types.js'
 import type {ConsumeResult, SettleMode} from './consume.js'
+import {formatCount, formatMillis, formatQuantity} from '../output/format.js'
 
 /** The error a finished consume turns into (after its summary was shown), if any. */
 export function consumeFailure(result: ConsumeResult, options: {queue: string; count?: number; idleTimeoutMs?: number}): Error | undefined {
@@ -11,7 +12,7 @@ export function consumeFailure(result: ConsumeResult, options: {queue: string; c
     case 'idle':
       if (options.count !== undefined && result.count < options.count) {
         return new TimeoutError(
-          `only ${result.count} of ${options.count} messages arrived from "${options.queue}" before --idle-timeout (${options.idleTimeoutMs} ms without a message)`,
+          `only ${formatCount(result.count)} of ${formatQuantity(options.count, 'message')} arrived from "${options.queue}" before --idle-timeout (${formatMillis(options.idleTimeoutMs ?? 0)} without a message)`,
         )
       }
       return undefined

@@ -5,7 +5,7 @@
 // and is rethrown. The loop never prints; the command renders the result.
 import {DeliveryError, UnsupportedError} from '../errors.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
-import {abortableReads, type RawInput} from './sources.js'
+import {abortableReads, type InputRecord, type RawInput} from './sources.js'
 
 /** @default 1000 — most publishes awaiting confirmation at once. */
 export const DEFAULT_CONFIRM_WINDOW = 1000
@@ -42,6 +42,11 @@ export interface PublishOutcome {
   result: PublishResult
   /** True when `signal` stopped the loop before the input ran out. */
   interrupted: boolean
+  /**
+   * Reading the input failed part way (a bad --input ndjson record, a read error): sending
+   * stopped there, what was sent before it was still awaited and is counted in `result`.
+   */
+  inputError?: unknown
 }
 
 export function totalFailed(failed: PublishFailures): number {
@@ -83,15 +88,22 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
 
   const iterator = options.inputs[Symbol.asyncIterator]()
   const inputs = abortableReads(iterator, signal)
+  let inputError: unknown
   try {
     for (;;) {
-      const next = await inputs.next()
+      let next: IteratorResult<RawInput> | undefined
+      try {
+        next = await inputs.next()
+      } catch (error) {
+        inputError = error
+        break
+      }
       if (next === undefined || next.done) break
       const input = next.value
       if (fatal !== undefined) break
       if (outstanding >= window) await waitUntil(() => outstanding < window || fatal !== undefined)
       if (fatal !== undefined || signal?.aborted) break
-      const message: OutgoingMessage = {...template, body: input.body}
+      const message: OutgoingMessage = input.record === undefined ? {...template, body: input.body} : recordMessage(template, input.record, input.body)
       if (input.key !== undefined) message.key = input.key
       outstanding++
       let pending: Promise<void>
@@ -118,7 +130,46 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
     elapsedMs: round(elapsedMs, 3),
     ratePerSec: elapsedMs > 0 ? round((confirmed * 1000) / elapsedMs, 1) : 0,
   }
-  return {result, interrupted: signal?.aborted === true}
+  return {result, interrupted: signal?.aborted === true, ...(inputError === undefined ? {} : {inputError})}
+}
+
+/**
+ * A --input ndjson record's message: the record's own properties, and the flags' (the template)
+ * for what it leaves unset; headers are the flags' with the record's over them.
+ */
+function recordMessage(template: MessageTemplate, record: InputRecord, body: Buffer): OutgoingMessage {
+  const message: OutgoingMessage = {...template, body}
+  if (record.headers !== undefined) message.headers = template.headers === undefined ? record.headers : {...template.headers, ...record.headers}
+  if (record.priority !== undefined) message.priority = record.priority
+  if (record.messageId !== undefined) message.messageId = record.messageId
+  if (record.correlationId !== undefined) message.correlationId = record.correlationId
+  if (record.contentType !== undefined) message.contentType = record.contentType
+  return message
+}
+
+/**
+ * --input ndjson keys where the target keeps none (publishing straight to a RabbitMQ queue, see
+ * refuseDroppedKeys). A record read from such a queue has that queue's name as its key (its
+ * routing key), which carries nothing of the message's own: it is left off, as is a key equal to
+ * the target's name, which a consumer of the target will see anyway. Any other key would be
+ * dropped: the run stops there (exit 7), after what was sent before it.
+ */
+export async function* keepRecordKeys(driver: Driver, template: MessageTemplate, queue: string, inputs: AsyncIterable<RawInput>): AsyncGenerator<RawInput> {
+  const keyless = driver.features.keyPreserved === false && template.exchange === undefined
+  for await (const input of inputs) {
+    if (!keyless || input.record === undefined || input.key === undefined) {
+      yield input
+      continue
+    }
+    if (input.key === input.record.queue || input.key === queue) {
+      const {key: _routingKey, ...rest} = input
+      yield rest
+      continue
+    }
+    throw new UnsupportedError(
+      `${input.record.where}: key "${input.key}" cannot be kept: a message published straight to a queue on ${driver.backend}:// keeps no key (its routing key is the queue name); publish through an exchange (--exchange X) to keep it as the routing key, or drop the keys from the input (jq -c 'del(.key)')`,
+    )
+  }
 }
 
 function round(value: number, digits: number): number {

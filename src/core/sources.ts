@@ -3,18 +3,38 @@
 // streams and a large file is never held in memory. Bytes are passed through unchanged: input is
 // split on "\n" (0x0a) only; a "\r" before it stays part of the message.
 import {createReadStream} from 'node:fs'
+import type {Headers} from '../drivers/types.js'
 import {InterruptedError, UsageError} from '../errors.js'
+import {ndjsonInputs} from './ndjson-input.js'
 
 export interface RawInput {
   body: Buffer
-  /** Set when a key delimiter split the line (kcat -K style). */
+  /** Set when a key delimiter split the line (kcat -K style), or from a record's key. */
   key?: string
+  /** --input ndjson: the record's message properties (see ndjson-input.ts). */
+  record?: InputRecord
 }
+
+/** A `consume --json` record's message properties, and where it was read. */
+export interface InputRecord {
+  /** Where the record was read, for messages: `stdin line 3`. */
+  where: string
+  /** The queue the record was consumed from (its `queue` field). */
+  queue?: string
+  headers?: Headers
+  priority?: number
+  messageId?: string
+  correlationId?: string
+  contentType?: string
+}
+
+/** How file and stdin input becomes messages (--input). */
+export type InputMode = 'lines' | 'whole' | 'ndjson'
 
 export type SourceSpec =
   | {kind: 'args'; messages: string[]; count?: number}
-  | {kind: 'file'; path: string; mode: 'lines' | 'whole'; count?: number}
-  | {kind: 'stdin'; mode: 'lines' | 'whole'; count?: number}
+  | {kind: 'file'; path: string; mode: InputMode; count?: number}
+  | {kind: 'stdin'; mode: InputMode; count?: number}
   | {kind: 'generated'; count: number; sizeBytes: number}
 
 /** @default 100 — the payload size when --count is given without --size. */
@@ -83,14 +103,7 @@ async function* bodies(spec: SourceSpec, stdin: AsyncIterable<Buffer | string>):
       return
     }
     case 'file': {
-      const stream = createReadStream(spec.path)
-      const opened = new Promise<void>((resolve, reject) => {
-        stream.once('open', () => resolve())
-        stream.once('error', (error: NodeJS.ErrnoException) =>
-          reject(new UsageError(`--file cannot be read: "${spec.path}" (${error.code ?? error.message})`, {cause: error})),
-        )
-      })
-      await opened
+      const stream = await openFile(spec.path)
       yield* take(spec.mode === 'whole' ? whole(stream) : splitLines(stream), spec.count)
       return
     }
@@ -100,6 +113,15 @@ async function* bodies(spec: SourceSpec, stdin: AsyncIterable<Buffer | string>):
     case 'generated':
       for (let i = 1; i <= spec.count; i++) yield generatedPayload(i, spec.sizeBytes)
   }
+}
+
+async function openFile(path: string): Promise<AsyncIterable<Buffer>> {
+  const stream = createReadStream(path)
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve())
+    stream.once('error', (error: NodeJS.ErrnoException) => reject(new UsageError(`--file cannot be read: "${path}" (${error.code ?? error.message})`, {cause: error})))
+  })
+  return stream
 }
 
 /** Split `line` at the first `delimiter` into key and body; a line without it has no key. */
@@ -114,7 +136,16 @@ export async function* readInputs(
   spec: SourceSpec,
   options: {keyDelimiter?: string; stdin?: AsyncIterable<Buffer | string>} = {},
 ): AsyncGenerator<RawInput> {
-  for await (const body of bodies(spec, options.stdin ?? process.stdin)) yield splitKey(body, options.keyDelimiter)
+  const stdin = options.stdin ?? process.stdin
+  if (spec.kind === 'file' && spec.mode === 'ndjson') {
+    yield* take(ndjsonInputs(splitLines(await openFile(spec.path)), `--file "${spec.path}"`), spec.count)
+    return
+  }
+  if (spec.kind === 'stdin' && spec.mode === 'ndjson') {
+    yield* take(ndjsonInputs(splitLines(stdin), 'stdin'), spec.count)
+    return
+  }
+  for await (const body of bodies(spec, stdin)) yield splitKey(body, options.keyDelimiter)
 }
 
 /**
@@ -167,7 +198,8 @@ export async function primeInputs(
 export interface SourceChoice {
   messages: string[]
   file?: string
-  fileMode?: 'lines' | 'whole'
+  /** --input: lines (default), whole, ndjson. */
+  input?: InputMode
   count?: number
   sizeBytes?: number
   stdinIsTTY: boolean
@@ -175,7 +207,8 @@ export interface SourceChoice {
 
 /** Turn the publish flags into one source; conflicting combinations are usage errors. */
 export function chooseSource(choice: SourceChoice): SourceSpec {
-  const mode = choice.fileMode ?? 'lines'
+  const mode = choice.input ?? 'lines'
+  if (mode === 'ndjson') return ndjsonSource(choice)
   if (choice.messages.length > 0 && choice.file !== undefined) {
     throw new UsageError('give MESSAGE arguments or --file, not both')
   }
@@ -192,6 +225,15 @@ export function chooseSource(choice: SourceChoice): SourceSpec {
   // Never wait on a terminal: a user who typed `mqkit publish q` by mistake gets help, not a hang.
   if (choice.stdinIsTTY) throw new UsageError(`no messages: ${NO_MESSAGES_HINT}`)
   return {kind: 'stdin', mode, count: choice.count}
+}
+
+/** --input ndjson reads records from --file or stdin; --count takes the first N records. */
+function ndjsonSource(choice: SourceChoice): SourceSpec {
+  if (choice.messages.length > 0) throw new UsageError('--input ndjson reads records from --file or stdin, not MESSAGE arguments')
+  if (choice.sizeBytes !== undefined) throw new UsageError('--size sets the size of generated payloads; it cannot be combined with --input ndjson')
+  if (choice.file !== undefined && choice.file !== '-') return {kind: 'file', path: choice.file, mode: 'ndjson', count: choice.count}
+  if (choice.file === undefined && choice.stdinIsTTY) throw new UsageError('no messages: --input ndjson reads the lines of mqkit consume --json from stdin or --file FILE')
+  return {kind: 'stdin', mode: 'ndjson', count: choice.count}
 }
 
 export const NO_MESSAGES_HINT = 'give MESSAGE arguments, --file FILE, --count N, or pipe lines on stdin'

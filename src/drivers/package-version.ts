@@ -1,6 +1,6 @@
-// A client library's version for result metadata (serverInfo's client.version). Read from the
-// package.json next to the library's resolved entry point: the packages' `exports` maps do not
-// expose package.json to an import.
+// A client library's version for result metadata (serverInfo's client.version, meta.clients) and
+// `mqkit --version`. Read from the library's package.json, found from its resolved entry point:
+// the packages' `exports` maps do not expose package.json to an import.
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
@@ -12,12 +12,34 @@ export function packageVersion(name: string): string {
   let version = versions.get(name)
   if (version !== undefined) return version
   try {
-    const entry = createRequire(import.meta.url).resolve(name)
-    const manifest = JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as {version?: unknown}
-    version = typeof manifest.version === 'string' ? manifest.version : 'unknown'
+    version = manifestVersion(name, path.dirname(createRequire(import.meta.url).resolve(name)))
   } catch {
     version = 'unknown'
   }
   versions.set(name, version)
   return version
+}
+
+/**
+ * The version in the package's own package.json: the nearest one above its entry point that
+ * names it (better-sqlite3's entry is lib/index.js, one folder down).
+ */
+function manifestVersion(name: string, from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {name?: unknown; version?: unknown}
+      if (manifest.name === name) return typeof manifest.version === 'string' ? manifest.version : 'unknown'
+    } catch {
+      // no package.json here: look further up
+    }
+    if (path.dirname(dir) === dir || path.basename(dir) === 'node_modules') return 'unknown'
+  }
+}
+
+/** The client libraries behind the backends, as `mqkit --version` and bench results name them. */
+export const CLIENT_LIBRARIES = ['amqplib', 'kafkajs', 'better-sqlite3'] as const
+
+/** Each client library's installed version: {amqplib: '0.10.4', …} ('unknown' when unreadable). */
+export function clientVersions(): Record<string, string> {
+  return Object.fromEntries(CLIENT_LIBRARIES.map((name) => [name, packageVersion(name)]))
 }

@@ -1,11 +1,13 @@
 // oclif's command_not_found hook: what a first word that names no command means. `help [COMMAND]`
-// and `version` are the words people type for --help and --version; anything else is a usage
+// and `version` are the words people type for --help and --version (and `-v` alone, as with node
+// -v: inside a command -v is --verbose); anything else is a usage
 // error in mqkit's own one-line form (exit 2), with the nearest command when one is close.
 // With topicSeparator ' ', oclif joins every word before the first flag into the id
 // ("publsh x" arrives as "publsh:x"), so the first word is the command that was not found.
 import {type Hook, loadHelpClass} from '@oclif/core'
 import {ExitCode} from '../errors.js'
 import {colourFor} from '../output/colour.js'
+import {versionText} from '../version.js'
 
 const hook: Hook.CommandNotFound = async function (options) {
   const {config} = options
@@ -15,8 +17,9 @@ const hook: Hook.CommandNotFound = async function (options) {
     await new Help(config, config.pjson.oclif.helpOptions).showHelp(rest)
     return
   }
-  if (word === 'version' && rest.length === 0) {
-    process.stdout.write(`${config.userAgent}\n`)
+  // bin/run.js hands a lone --version here as `version`; -v and -V alone mean it too (node -v).
+  if ((word === 'version' || word === '-v' || word === '-V') && rest.length === 0) {
+    process.stdout.write(versionText(config.userAgent))
     return
   }
   const unknown = word === 'help' ? rest[0] : word

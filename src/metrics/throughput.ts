@@ -7,6 +7,8 @@ export interface ThroughputWindow {
   endMs: number
   count: number
   bytes: number
+  /** How much of the window the rates are over: its length, or less when the events ended early (see closeWindow). */
+  activeMs: number
   perSecond: number
   bytesPerSecond: number
 }
@@ -42,16 +44,23 @@ export class ThroughputMeter {
     this.bytes += bytes
   }
 
-  /** Close the open window at `nowMs` and start the next; returns the closed window. */
-  closeWindow(nowMs: number, keep = true): ThroughputWindow {
-    const elapsedMs = nowMs - this.windowStartMs
+  /**
+   * Close the open window at `nowMs` and start the next; returns the closed window. `activeUntilMs`
+   * (on the meter's clock): when the events ended, if they ended for good before `nowMs` (the
+   * last window of a run, which closes after the drain): its rates are over the part up to then,
+   * so a run's last, partial window does not read as a drop.
+   */
+  closeWindow(nowMs: number, keep = true, activeUntilMs?: number): ThroughputWindow {
+    const activeEndMs = activeUntilMs === undefined ? nowMs : Math.min(nowMs, Math.max(this.windowStartMs, activeUntilMs))
+    const activeMs = activeEndMs - this.windowStartMs
     const window: ThroughputWindow = {
       startMs: this.windowStartMs - this.originMs,
       endMs: nowMs - this.originMs,
       count: this.count,
       bytes: this.bytes,
-      perSecond: rate(this.count, elapsedMs),
-      bytesPerSecond: rate(this.bytes, elapsedMs),
+      activeMs,
+      perSecond: rate(this.count, activeMs),
+      bytesPerSecond: rate(this.bytes, activeMs),
     }
     if (keep) {
       this.windows.push(window)

@@ -46,14 +46,23 @@ const DURATION_UNITS_MS: Record<string, number> = {
   h: 3_600_000,
 }
 
-/** "250ms", "2s", "1.5m", "90" (bare numbers use `bareUnit`) → milliseconds. */
-export function parseDurationMs(flag: string, raw: string | number, bareUnit: 'ms' | 's' = 's'): number {
+/**
+ * "250ms", "2s", "1.5m", "90" → milliseconds. The rule for every duration flag (README "Flags"):
+ * a bare number is seconds. Flags whose bare number used to be milliseconds (--ttl, --expires,
+ * --expiration, --work, --linger) pass 'unit', which refuses a bare number other than 0 rather
+ * than let it change meaning silently. 'ms' is for values that are not durations of a flag of
+ * their own but thresholds in a metric's unit (--assert p99<50).
+ */
+export function parseDurationMs(flag: string, raw: string | number, bareUnit: 'ms' | 's' | 'unit' = 's'): number {
   const text = String(raw).trim()
   const match = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?$/.exec(text)
   if (!match) {
     throw new UsageError(`--${flag} must be a duration such as 500ms, 30s or 2m, got "${raw}"`)
   }
-  const unit = match[2] ?? bareUnit
+  if (match[2] === undefined && bareUnit === 'unit' && Number(match[1]) !== 0) {
+    throw new UsageError(`--${flag} needs a unit, e.g. ${match[1]}ms or ${match[1]}s, got "${raw}" (a bare number here was milliseconds before; in mqkit's other duration flags it is seconds)`)
+  }
+  const unit = match[2] ?? (bareUnit === 'unit' ? 'ms' : bareUnit)
   return Number(match[1]) * DURATION_UNITS_MS[unit]
 }
 

@@ -1,7 +1,7 @@
 // One-line human summaries for stderr, drawn from the same result objects that --json prints.
 import type {ConsumeResult} from '../core/consume.js'
 import type {PublishResult} from '../core/publish.js'
-import {formatCount, formatMillis, formatRate} from './format.js'
+import {formatCount, formatMillis, formatQuantity, formatRate} from './format.js'
 
 export function publishSummary(result: PublishResult, target: string): string {
   const {nacked, unroutable, rejected} = result.failed
@@ -11,7 +11,8 @@ export function publishSummary(result: PublishResult, target: string): string {
     rejected > 0 ? `${formatCount(rejected)} rejected` : '',
   ].filter(Boolean)
   const failedText = failures.length > 0 ? `, ${failures.join(', ')}` : ''
-  return `published to ${target}: ${formatCount(result.confirmed)} confirmed${failedText} in ${formatMillis(result.elapsedMs)} (${formatRate(result.ratePerSec)})`
+  const timing = result.elapsedMs > 0 ? ` in ${formatMillis(result.elapsedMs)} (${formatRate(result.ratePerSec)})` : ''
+  return `published to ${target}: ${formatCount(result.confirmed)} confirmed${failedText}${timing}`
 }
 
 const ENDINGS: Record<ConsumeResult['ended'], string> = {
@@ -32,7 +33,7 @@ const ENDINGS: Record<ConsumeResult['ended'], string> = {
  * the run did not end that way.
  */
 export function peekNote(result: ConsumeResult, count: number | undefined): string | undefined {
-  const seen = `peeked at ${formatCount(result.count)} message${result.count === 1 ? '' : 's'}`
+  const seen = `peeked at ${formatQuantity(result.count, 'message')}`
   if (result.ended === 'empty') return `${seen}${count === undefined ? '' : ` of --count ${formatCount(count)}`}: the queue holds no more`
   if (result.ended === 'prefetch-full') return `${seen}, as many as one consumer may hold unacknowledged; raise --prefetch to see more`
   return undefined
@@ -42,5 +43,5 @@ export function consumeSummary(result: ConsumeResult, queue: string): string {
   const handling = result.meanHandlingMs === null ? '-' : formatMillis(result.meanHandlingMs)
   const rate = result.ratePerSec === null ? '-' : formatRate(result.ratePerSec)
   const returned = result.returned > 0 ? `, ${formatCount(result.returned)} returned to the queue` : ''
-  return `consumed from ${queue}: ${formatCount(result.count)} messages${returned}, mean handling ${handling}, ${rate} (${ENDINGS[result.ended]})`
+  return `consumed from ${queue}: ${formatQuantity(result.count, 'message')}${returned}, mean handling ${handling}, ${rate} (${ENDINGS[result.ended]})`
 }

@@ -97,15 +97,20 @@ export function throughputChart(runs: Run[], id = 'chart-throughput'): string {
     for (const s of sources) {
       const prefix = `${run.label ? `${run.label}: ` : ''}${s.prefix}`
       const at = (elapsedMs: number) => (s.offsetMs + elapsedMs) / 1000
-      // A rate holds over its whole interval: draw steps, not a line between interval ends.
-      const steps = (pick: (i: IntervalStats) => number) =>
-        s.intervals.flatMap((i): Array<[number, number]> => [
-          [at(i.elapsedMs - i.durationMs), pick(i)],
-          [at(i.elapsedMs), pick(i)],
-        ])
+      // A rate holds over its whole interval: draw steps, not a line between interval ends. The
+      // last interval's rate holds only as long as publishing (consuming) went on in it.
+      const steps = (pick: (i: IntervalStats) => number, span: (i: IntervalStats) => number | undefined) =>
+        s.intervals.flatMap((i): Array<[number, number]> =>
+          span(i) === 0
+            ? [] // after it ended: the line ends where it did
+            : [
+                [at(i.elapsedMs - i.durationMs), pick(i)],
+                [at(i.elapsedMs - i.durationMs + (span(i) ?? i.durationMs)), pick(i)],
+              ],
+        )
       // Published drawn wider, under consumed: both stay visible when they coincide.
-      lines.push({name: `${prefix}published`, points: steps((i) => i.publishedPerSecond), dashed: r % 2 === 1, strokePx: 4})
-      lines.push({name: `${prefix}consumed`, points: steps((i) => i.consumedPerSecond), dashed: r % 2 === 1, strokePx: 1.5})
+      lines.push({name: `${prefix}published`, points: steps((i) => i.publishedPerSecond, (i) => i.publishedDurationMs), dashed: r % 2 === 1, strokePx: 4})
+      lines.push({name: `${prefix}consumed`, points: steps((i) => i.consumedPerSecond, (i) => i.consumedDurationMs), dashed: r % 2 === 1, strokePx: 1.5})
     }
   })
   return timeChart(id, 'Throughput per interval', 'throughput (msg/s)', lines, (v) => formatCount(v))

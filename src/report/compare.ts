@@ -5,7 +5,9 @@ import type {ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
 import type {BenchResult} from '../bench/result.js'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
-import {formatCount, formatMillis, formatRate} from '../output/format.js'
+import {formatCount, formatDecimal, formatMegabytesPerSecond, formatMillis, formatPercent, formatRate} from '../output/format.js'
+import {outputWidth, renderTable, wrapText} from '../output/table.js'
+import {settingDifferences} from './workload.js'
 
 export const COMPARISON_SCHEMA = 'mqkit-bench-comparison'
 export const COMPARISON_SCHEMA_VERSION = 1
@@ -34,11 +36,21 @@ export interface RunLabel {
   mode: string
 }
 
+/** A workload setting the two runs differ in (its flag, and each run's value as shown). */
+export interface ComparedSetting {
+  field: string
+  flag: string
+  baseline: string
+  candidate: string
+}
+
 export interface Comparison {
   schema: typeof COMPARISON_SCHEMA
   schemaVersion: typeof COMPARISON_SCHEMA_VERSION
   baseline: RunLabel
   candidate: RunLabel
+  /** The workload settings that differ (empty: the same workload), so a change is read knowing why. */
+  settings: ComparedSetting[]
   figures: ComparedFigure[]
 }
 
@@ -85,6 +97,7 @@ export function compareResults(baseline: BenchResult, candidate: BenchResult, la
     schemaVersion: COMPARISON_SCHEMA_VERSION,
     baseline: runLabel(baseline, labels[0]),
     candidate: runLabel(candidate, labels[1]),
+    settings: settingDifferences(baseline, candidate).map((d) => ({field: d.field, flag: d.flag, baseline: d.values[0], candidate: d.values[1]})),
     figures,
   }
 }
@@ -97,9 +110,9 @@ export function formatFigure(value: number | null, unit: FigureUnit): string {
     case 'msg/s':
       return value < 0 ? `-${formatRate(-value)}` : formatRate(value)
     case 'MB/s':
-      return value.toFixed(2)
+      return formatMegabytesPerSecond(value * 1e6)
     case 'messages':
-      return Number.isInteger(value) ? formatCount(value) : value.toFixed(1)
+      return Number.isInteger(value) ? formatCount(value) : formatDecimal(value)
     default:
       return formatCount(value)
   }
@@ -112,7 +125,7 @@ function signed(text: string, value: number): string {
 export function formatChange(f: ComparedFigure): string {
   if (f.change === null) return '-'
   const absolute = signed(formatFigure(f.change, f.unit), f.change)
-  const percent = f.changePercent === null ? '' : ` (${signed(f.changePercent.toFixed(1), f.changePercent)} %)`
+  const percent = f.changePercent === null ? '' : ` (${signed(formatPercent(f.changePercent / 100), f.changePercent)})`
   return `${absolute}${percent}`
 }
 
@@ -122,8 +135,9 @@ export function verdict(f: ComparedFigure): 'better' | 'worse' | 'same' {
   return (f.change < 0) === (f.better === 'lower') ? 'better' : 'worse'
 }
 
-export function renderComparison(comparison: Comparison, options: {colour?: ChalkInstance} = {}): string {
+export function renderComparison(comparison: Comparison, options: {colour?: ChalkInstance; width?: number} = {}): string {
   const c = options.colour
+  const width = options.width ?? outputWidth()
   const {baseline: a, candidate: b} = comparison
   const table = new Table({head: ['Figure', a.label, b.label, 'change'], style: {head: [], border: []}, colAligns: ['left', 'right', 'right', 'right']})
   let section = ''
@@ -137,6 +151,10 @@ export function renderComparison(comparison: Comparison, options: {colour?: Chal
     const painted = c && mark !== 'same' ? (mark === 'better' ? c.green(change) : c.red(change)) : change
     table.push([`  ${f.name}`, formatFigure(f.baseline, f.unit), formatFigure(f.candidate, f.unit), painted])
   }
-  const header = [`baseline  ${a.label}: ${a.url} (${a.backend}, ${a.mode}, ${a.startedAt})`, `candidate ${b.label}: ${b.url} (${b.backend}, ${b.mode}, ${b.startedAt})`]
-  return `${header.join('\n')}\n${table.toString()}\n`
+  const header = [`baseline  ${a.label}: ${a.url} (${a.backend}, ${a.mode}, ${a.startedAt})`, `candidate ${b.label}: ${b.url} (${b.backend}, ${b.mode}, ${b.startedAt})`].map((line) => wrapText(line, width))
+  const settings =
+    comparison.settings.length === 0
+      ? 'the same workload settings'
+      : renderTable({head: ['Setting (differs)', a.label, b.label], rows: comparison.settings.map((s) => [s.flag, s.baseline, s.candidate]), align: ['left', 'right', 'right']}, width)
+  return `${header.join('\n')}\n${settings}\n${table.toString()}\n`
 }

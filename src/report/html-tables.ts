@@ -1,8 +1,10 @@
 // The report's tables as HTML, drawn from the same result fields as the terminal tables
 // (src/bench/render.ts). Every value from the result is escaped; numbers use the shared formatters.
 import type {BenchResult} from '../bench/result.js'
+import {formatAssertionValue} from '../bench/assert.js'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
-import {formatBytes, formatCount, formatLambdaW, formatMillis, formatRate} from '../output/format.js'
+import {formatBytes, formatCount, formatDecimal, formatLambdaW, formatMegabytesPerSecond, formatMillis, formatPercent, formatQuantity, formatRate} from '../output/format.js'
+import {headerFacts} from '../bench/render.js'
 import {KIND_LABELS} from './charts.js'
 import {type Comparison, formatChange, formatFigure, verdict} from './compare.js'
 import {escapeHtml} from './escape.js'
@@ -36,8 +38,8 @@ export function metadataTable(result: BenchResult): string {
     ['backend', m.backend],
     ['URL (redacted)', m.url],
     ['queues', m.queues.join(', ')],
-    ['mode', w.mode === 'open-loop' ? `open loop ${(w.rate ?? []).map((s) => `${s.perSecond}/s${s.durationMs ? ` for ${formatMillis(s.durationMs)}` : ''}`).join(', ')} (${w.arrivals})` : `closed loop, confirm window ${w.confirmWindow}`],
-    ['workload', `${w.producers} producer(s), ${w.consumers} consumer(s), ${w.queues} queue(s), ${size}${w.count === undefined ? '' : `, ${formatCount(w.count)} messages`}, prefetch ${w.prefetch}${w.persistent ? ', persistent' : ''}`],
+    ['mode', headerFacts(result)[3]],
+    ['workload', `${headerFacts(result)[1]}, ${size}${w.count === undefined ? '' : `, ${formatQuantity(w.count, 'message')}`}, prefetch ${formatCount(w.prefetch)}`],
     ['work per message', w.work.kind === 'none' ? 'none' : JSON.stringify(w.work)],
     ['warmup / measured', `${w.warmupMs > 0 ? formatMillis(w.warmupMs) : 'none'} / ${formatMillis(m.measuredMs)}${m.interrupted ? ' (INTERRUPTED)' : ''}`],
     ['started / finished', `${m.startedAt} / ${m.finishedAt}`],
@@ -50,7 +52,7 @@ export function metadataTable(result: BenchResult): string {
 export function throughputTable(result: BenchResult): string {
   const rows: Cell[][] = (['published', 'consumed'] as const).map((side) => {
     const f = result.throughput[side]
-    return [side, formatCount(f.count), formatRate(f.perSecond), (f.bytesPerSecond / 1e6).toFixed(2), formatMillis(f.elapsedMs)]
+    return [side, formatCount(f.count), formatRate(f.perSecond), formatMegabytesPerSecond(f.bytesPerSecond), formatMillis(f.elapsedMs)]
   })
   if (result.throughput.targetPerSecond !== null) rows.push(['target', '', formatRate(result.throughput.targetPerSecond), '', ''])
   return htmlTable('Throughput', ['', 'messages', 'msg/s', 'MB/s', 'over'], rows)
@@ -80,11 +82,11 @@ export function queueTable(result: BenchResult): string {
     [[
       `every ${formatMillis(q.sampleIntervalMs)}`,
       formatCount(q.samples),
-      q.mean.toFixed(1),
+      formatDecimal(q.mean),
       formatCount(q.max),
-      ll.L.toFixed(1),
+      formatDecimal(ll.L),
       formatLambdaW(ll),
-      ll.relativeError === null ? '-' : `${(ll.relativeError * 100).toFixed(1)} %`,
+      ll.relativeError === null ? '-' : formatPercent(ll.relativeError),
     ]],
   )
 }
@@ -100,7 +102,7 @@ export function integrityTable(result: BenchResult): string {
 
 export function healthSection(result: BenchResult): string {
   const h = result.health
-  const line = `CPU ${h.cpuPercent.toFixed(0)} %, event-loop delay p50 ${formatMillis(h.eventLoopDelay.p50Ms)} p99 ${formatMillis(h.eventLoopDelay.p99Ms)} max ${formatMillis(h.eventLoopDelay.maxMs)}${h.scheduleLagP99Ms === null ? '' : `, schedule lag p99 ${formatMillis(h.scheduleLagP99Ms)}`}`
+  const line = `CPU ${formatPercent(h.cpuPercent / 100, 0)}, event-loop delay p50 ${formatMillis(h.eventLoopDelay.p50Ms)} p99 ${formatMillis(h.eventLoopDelay.p99Ms)} max ${formatMillis(h.eventLoopDelay.maxMs)}${h.scheduleLagP99Ms === null ? '' : `, schedule lag p99 ${formatMillis(h.scheduleLagP99Ms)}`}`
   const warnings = h.warnings.map((w) => `<li class="warning">${escapeHtml(w)}</li>`).join('\n')
   return `<p class="health">Load generator: ${escapeHtml(line)}</p>${warnings ? `\n<ul class="warnings">${warnings}</ul>` : ''}`
 }
@@ -109,7 +111,7 @@ export function assertionsTable(result: BenchResult): string {
   if (result.assertions.length === 0) return '<p class="muted">No assertions (--assert) were given.</p>'
   const rows: Cell[][] = result.assertions.map((a) => [
     a.expression,
-    Number.isFinite(a.actual) ? (Number.isInteger(a.actual) ? String(a.actual) : a.actual.toFixed(3)) : 'n/a',
+    formatAssertionValue(a.metric, a.actual),
     a.passed ? {html: 'pass', className: 'good'} : {html: 'FAIL', className: 'bad'},
   ])
   return htmlTable('Assertions', ['', 'actual', 'result'], rows)
@@ -117,7 +119,7 @@ export function assertionsTable(result: BenchResult): string {
 
 export function sourcesTable(result: BenchResult): string {
   if (!isMerged(result)) return ''
-  const rows: Cell[][] = result.merged.sources.map((s) => [s.label, s.url, s.hostname, s.startedAt, formatCount(s.published), formatCount(s.consumed), s.queueLength.mean.toFixed(1), formatCount(s.queueLength.max)])
+  const rows: Cell[][] = result.merged.sources.map((s) => [s.label, s.url, s.hostname, s.startedAt, formatCount(s.published), formatCount(s.consumed), formatDecimal(s.queueLength.mean), formatCount(s.queueLength.max)])
   return htmlTable('Merged load generators', ['source', 'URL', 'host', 'started', 'published', 'consumed', 'queue mean', 'queue max'], rows)
 }
 
@@ -126,5 +128,12 @@ export function comparisonTable(comparison: Comparison): string {
     const mark = verdict(f)
     return [`${f.section}: ${f.name}`, formatFigure(f.baseline, f.unit), formatFigure(f.candidate, f.unit), {html: escapeHtml(formatChange(f)), className: mark === 'same' ? '' : mark === 'better' ? 'good' : 'bad'}]
   })
-  return htmlTable(`Comparison: ${comparison.baseline.label} → ${comparison.candidate.label}`, ['figure', comparison.baseline.label, comparison.candidate.label, 'change'], rows, 'comparison')
+  const figures = htmlTable(`Comparison: ${comparison.baseline.label} → ${comparison.candidate.label}`, ['figure', comparison.baseline.label, comparison.candidate.label, 'change'], rows, 'comparison')
+  // Older comparison documents have no settings.
+  const differing = comparison.settings ?? []
+  const settings =
+    differing.length === 0
+      ? '<p class="muted">The two runs have the same workload settings.</p>'
+      : htmlTable('Workload settings that differ', ['setting', comparison.baseline.label, comparison.candidate.label], differing.map((d) => [d.flag, d.baseline, d.candidate]), 'settings')
+  return `${settings}\n${figures}`
 }

@@ -111,13 +111,15 @@ export function renderHtmlReport(results: BenchResult[], options: HtmlReportOpti
 }
 
 /** Write the report to `file` (for `bench --html` and `report --html`); a failed write is a usage error naming the flag. */
-export function writeHtmlReport(results: BenchResult | BenchResult[], file: string, options: HtmlReportOptions = {}): void {
+/** Writes the report; returns `file`, for the command's "report written to FILE" line. */
+export function writeHtmlReport(results: BenchResult | BenchResult[], file: string, options: HtmlReportOptions = {}): string {
   const html = renderHtmlReport(Array.isArray(results) ? results : [results], options)
   try {
     writeFileSync(file, html)
   } catch (error) {
     throw new UsageError(`--html ${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
+  return file
 }
 
 /**

@@ -13,6 +13,7 @@ import {UsageError} from '../errors.js'
 import {LatencyHistogram, type EncodedHistogram, type LatencySummary} from '../metrics/histogram.js'
 import {littlesLaw} from '../metrics/littles-law.js'
 import {rate} from '../metrics/throughput.js'
+import {describeDifferences, mergeDifferences, type SettingDifference} from './workload.js'
 
 /** One merged load generator, kept so per-source series stay readable. */
 export interface MergeSource {
@@ -30,7 +31,18 @@ export interface MergeSource {
   health: BenchResult['health']
 }
 
-export type MergedResult = BenchResult & {merged: {sources: MergeSource[]}}
+export type MergedResult = BenchResult & {
+  merged: {
+    sources: MergeSource[]
+    /** Set when runs of different workloads were merged anyway (--force): what differed. */
+    workloadDifferences?: SettingDifference[]
+  }
+}
+
+export interface MergeOptions {
+  /** Merge even runs whose workloads differ (report --force); the result says what differs. */
+  force?: boolean
+}
 
 export function isMerged(result: BenchResult): result is MergedResult {
   return Array.isArray((result as Partial<MergedResult>).merged?.sources)
@@ -103,6 +115,13 @@ function maxOfSum(seriesList: Array<Array<[number, number]>>): number {
   return max
 }
 
+/** Each client library's versions over the sources, e.g. {kafkajs: '2.2.4'}; none when no source had them. */
+function clientsOf(results: BenchResult[]): {clients?: Record<string, string>} {
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.meta.clients ?? {})))]
+  if (names.length === 0) return {}
+  return {clients: Object.fromEntries(names.map((name) => [name, distinct(results.map((r) => r.meta.clients?.[name]).filter((v): v is string => v !== undefined))]))}
+}
+
 function distinct(values: string[]): string {
   return [...new Set(values)].join(', ')
 }
@@ -111,8 +130,18 @@ function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0)
 }
 
-/** Merge results (at least one) into one document. `labels` name the sources (e.g. file names). */
-export function mergeResults(results: BenchResult[], labels: string[] = results.map((_, i) => `source ${i + 1}`)): MergedResult {
+/** "a", "a and b", "a, b and c". */
+function listed(labels: string[]): string {
+  return labels.length < 2 ? labels.join('') : `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`
+}
+
+/**
+ * Merge results (at least one) into one document. `labels` name the sources (e.g. file names).
+ * Only runs of one workload merge: their settings must match except what load generators of one
+ * run may differ in (workload.ts PER_GENERATOR_FIELDS); else a usage error names the settings,
+ * unless `force`, when the merged result says in a warning what differs.
+ */
+export function mergeResults(results: BenchResult[], labels: string[] = results.map((_, i) => `source ${i + 1}`), options: MergeOptions = {}): MergedResult {
   if (results.length === 0) throw new UsageError('nothing to merge: give at least one result file')
   const first = results[0]
   results.forEach((r, i) => {
@@ -126,6 +155,13 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
       throw new UsageError(`cannot merge ${labels[i]} (${r.workload.mode}) with ${labels[0]} (${first.workload.mode}): corrected latencies exist only in open loop`)
     }
   })
+  const differing = mergeDifferences(results)
+  if (differing.length > 0 && !options.force) {
+    throw new UsageError(
+      `cannot merge ${listed(labels)}: not runs of one workload (${describeDifferences(differing, labels)}); merge the results of load generators that ran one workload together, compare two runs with --compare, or merge anyway with --force`,
+    )
+  }
+  const forced = differing.length > 0 ? [`merged with --force although the workloads differ (${describeDifferences(differing, labels)}): the figures mix them, and the settings shown are ${labels[0]}'s`] : []
   const startMs = Math.min(...results.map((r) => Date.parse(r.meta.startedAt)))
   const endMs = Math.max(...results.map((r) => Date.parse(r.meta.finishedAt)))
   const offsets = results.map((r) => Date.parse(r.meta.startedAt) - startMs)
@@ -149,6 +185,7 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
     schemaVersion: first.schemaVersion,
     meta: {
       mqkitVersion: distinct(results.map((r) => r.meta.mqkitVersion)),
+      ...clientsOf(results),
       node: distinct(results.map((r) => r.meta.node)),
       backend: first.meta.backend,
       url: distinct(results.map((r) => r.meta.url)),
@@ -180,13 +217,13 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
     queueLength,
     littlesLaw: {...littlesLaw(queueLength.mean, consumed.perSecond, wMs), ackSettleMs},
     integrity: mergeIntegrity(results),
-    health: {...health, warnings: [...health.warnings, ...overlapWarning(results, labels)]},
+    health: {...health, warnings: [...forced, ...health.warnings, ...overlapWarning(results, labels)]},
     // Interval series are per source (their ticks do not line up): see merged.sources.
     intervals: [],
     histograms: Object.fromEntries(LATENCY_KINDS.map((kind) => [kind, histograms[kind].encode()])) as Record<LatencyKind, EncodedHistogram>,
     // Assertions were judged per run against per-run figures; they do not carry over.
     assertions: [],
-    merged: {sources: results.flatMap((r, i) => sourcesOf(r, labels[i], offsets[i]))},
+    merged: {sources: results.flatMap((r, i) => sourcesOf(r, labels[i], offsets[i])), ...(differing.length > 0 ? {workloadDifferences: differing} : {})},
   }
 }
 

@@ -28,9 +28,22 @@ describe('mqkit bench (CLI)', () => {
     const r = await runCli(['bench', '--count', '1000', '--assert', 'p99<0.0001ms', '--assert', 'lost=0', '--quiet'])
     expect(r.code).toBe(8)
     expect(r.stdout).toContain('Throughput')
-    expect(r.stdout).toMatch(/p99<0.0001ms\s+│ [\d.]+\s+│ FAIL/)
-    expect(r.stdout).toMatch(/lost=0\s+│ 0\s+│ pass/)
+    // The actual value in the metric's unit (ms for a latency), right-aligned.
+    expect(r.stdout).toMatch(/p99<0.0001ms\s+│\s+[\d.]+ (µs|ms) │ FAIL/)
+    expect(r.stdout).toMatch(/lost=0\s+│\s+0 │ pass/)
     expect(r.stderr).toContain('1 of 2 assertions failed: p99<0.0001ms')
+  })
+
+  it('--assert all passing exits 0, with every assertion shown as passed', async () => {
+    const asserts = ['p99<10s', 'lost=0', 'duplicates=0', 'throughput>=1']
+    const r = await runCli(['bench', '--count', '1000', '--quiet', ...asserts.flatMap((a) => ['--assert', a])])
+    expect(r.code, r.stderr).toBe(0)
+    for (const assertion of asserts) expect(r.stdout).toMatch(new RegExp(`│ ${assertion.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+│\\s+[\\d.,]+( µs| ms| s| /s| k/s)? │ pass\\s+│`))
+    expect(r.stdout).not.toContain('FAIL')
+    expect(r.stderr).not.toMatch(/assertions? failed/)
+    const json = await runCli(['bench', '--count', '1000', '--json', ...asserts.flatMap((a) => ['--assert', a])])
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout).assertions.map((a: {expression: string; passed: boolean}) => [a.expression, a.passed])).toEqual(asserts.map((a) => [a, true]))
   })
 
   it('--ndjson streams interval lines and the result last; bad flags are usage errors', async () => {

@@ -6,18 +6,35 @@ import {progressLine} from '../../src/bench/progress.js'
 import {renderResult} from '../../src/bench/render.js'
 import type {BenchResult} from '../../src/bench/result.js'
 import {healthWarnings} from '../../src/bench/runner.js'
-import {formatLambdaW} from '../../src/output/format.js'
+import {formatAssertionValue} from '../../src/bench/assert.js'
+import {formatCount, formatLambdaW, formatMillis, formatQuantity, formatRate} from '../../src/output/format.js'
 
 const fixture = JSON.parse(readFileSync(new URL('fixtures/result.json', import.meta.url), 'utf8')) as BenchResult
 
 describe('renderResult', () => {
-  it('draws the saved result as the expected tables', async () => {
-    const text = renderResult(fixture)
+  it('draws the saved result as the expected tables, within 80 and 120 columns', async () => {
+    const text = renderResult(fixture, {width: 80})
     await expect(text).toMatchFileSnapshot('fixtures/result.txt')
-    expect(text).toContain('open loop 1500/s (uniform)')
-    expect(text).toMatch(/│ published\s+│ 3,000\s+│ 1500 \/s/)
+    await expect(renderResult(fixture, {width: 120})).toMatchFileSnapshot('fixtures/result-120.txt')
+    expect(text).toContain('open loop 1500 /s (uniform)')
+    expect(text).toMatch(/│ published\s+│\s+3,000 │\s+1500 \/s │/)
     expect(text).toContain('end-to-end from intended send')
     expect(text).not.toContain('\u001B[') // no colour unless asked
+    for (const width of [80, 100, 120]) {
+      const lines = renderResult(fixture, {width}).trimEnd().split('\n')
+      expect(Math.max(...lines.map((line) => [...line].length)), `width ${width}`).toBeLessThanOrEqual(width)
+      // Stacked, never dropped: every percentile column is still there.
+      for (const label of ['p50', 'p75', 'p99.99', 'max', 'left in queue', 'publish errors']) expect(lines.some((line) => line.includes(` ${label} `))).toBe(true)
+    }
+    // Wide enough: one table each, as before.
+    expect(renderResult(fixture, {width: 200}).match(/│ Latency /g)).toHaveLength(1)
+  })
+
+  it('formats each kind of figure one way: durations to three figures, no "0.00 µs", counts with separators, plurals', () => {
+    expect([0, 0.0004, 0.009, 0.015, 0.1404, 0.9996, 17.423, 102.46, 2500, 12_345].map(formatMillis)).toEqual(['0 µs', '0.40 µs', '9.00 µs', '15.0 µs', '140 µs', '1.00 ms', '17.4 ms', '102 ms', '2.50 s', '12.3 s'])
+    expect([formatCount(22508), formatCount(11041.2), formatRate(11041.2), formatRate(93.7), formatRate(1500)]).toEqual(['22,508', '11,041', '11.0 k/s', '93.7 /s', '1500 /s'])
+    expect([formatQuantity(1, 'message'), formatQuantity(0, 'message'), formatQuantity(10_000, 'message')]).toEqual(['1 message', '0 messages', '10,000 messages'])
+    expect(renderResult({...fixture, workload: {...fixture.workload, producers: 2, partitions: 1}}, {width: 200}).split('\n')[0]).toContain('2 producers, 1 consumer, 1 queue, 1 partition')
   })
 
   it('adds a pass/fail table and colours only with a colour instance', () => {
@@ -29,8 +46,13 @@ describe('renderResult', () => {
       ],
     }
     const plain = renderResult(withAssertions)
-    expect(plain).toMatch(/│ lost=0\s+│ 0\s+│ pass\s+│/)
-    expect(plain).toMatch(/│ p99<0.001ms\s+│ 1.500\s+│ FAIL\s+│/)
+    expect(plain).toMatch(/│ lost=0\s+│\s+0 │ pass\s+│/)
+    // The actual value in the metric's unit: ms for latencies, msg/s for rates, a count otherwise.
+    expect(plain).toMatch(/│ p99<0.001ms\s+│\s+1.50 ms │ FAIL\s+│/)
+    expect(formatAssertionValue('throughput', 1234.5)).toBe('1235 /s')
+    expect(formatAssertionValue('e2e.p99.9', 12.423)).toBe('12.4 ms')
+    expect(formatAssertionValue('queue.mean', 2.25)).toBe('2.3')
+    expect(formatAssertionValue('corrected.p99', Number.NaN)).toBe('n/a')
     expect(renderResult(withAssertions, {colour: new Chalk({level: 1})})).toContain('\u001B[31mFAIL')
   })
 
@@ -68,7 +90,7 @@ describe('renderResult', () => {
   })
 
   it('shows the ack→settled part of W beside λW when there is one', () => {
-    expect(formatLambdaW({lambdaW: 1406.6, lambdaPerSecond: 27_700, wMs: 50.7, ackSettleMs: 25.9})).toBe('1406.6 (27.7 k/s × 50.7 ms, 25.9 ms of it ack→settled)')
+    expect(formatLambdaW({lambdaW: 1406.6, lambdaPerSecond: 27_700, wMs: 50.7, ackSettleMs: 25.9})).toBe('1,406.6 (27.7 k/s × 50.7 ms, 25.9 ms of it ack→settled)')
     expect(formatLambdaW({lambdaW: 0.2, lambdaPerSecond: 1500, wMs: 0.102, ackSettleMs: 0.001})).toBe('0.2 (1500 /s × 102 µs)')
     expect(formatLambdaW({lambdaW: 0.2, lambdaPerSecond: 1500, wMs: 0.102})).toBe('0.2 (1500 /s × 102 µs)')
   })

@@ -19,7 +19,7 @@ describe('mqkit report (CLI)', () => {
     const r = await runCli(['report', OPEN_LOOP_FILE])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('mqkit bench memory://')
-    expect(r.stdout).toMatch(/│ published\s+│ 10,000\s+│ 2000 \/s/)
+    expect(r.stdout).toMatch(/│ published\s+│\s+10,000 │\s+2000 \/s │/)
     expect(r.stdout).toContain('end-to-end from intended send')
     expect(r.stdout).toContain('Integrity')
   })
@@ -33,7 +33,7 @@ describe('mqkit report (CLI)', () => {
     expect(merged).toMatchObject({schema: 'mqkit-bench-result', schemaVersion: 1, integrity: {sent: 2 * single.integrity.sent}})
     expect(merged.latency.endToEnd.count).toBe(2 * single.latency.endToEnd.count)
     expect(merged.merged.sources).toHaveLength(2)
-    expect(r.stderr).toContain(`wrote ${html}`)
+    expect(r.stderr).toContain(`mqkit: report written to ${html}`)
     expect(readFileSync(html, 'utf8')).toContain('<svg id="chart-latency-spectrum"')
   })
 
@@ -71,6 +71,64 @@ describe('mqkit report (CLI)', () => {
       expect(r.stderr).not.toMatch(/^\s+at /m)
       expect(r.stdout).toBe('')
     }
+  })
+
+  it('merges only runs of one workload: else one line naming the settings (exit 2), or --force with a warning', async () => {
+    const base = fixture(CLOSED_LOOP_FILE)
+    const a = path.join(dir, 'a.json')
+    const b = path.join(dir, 'b.json')
+    const share = path.join(dir, 'share.json')
+    writeFileSync(a, JSON.stringify(base))
+    writeFileSync(b, JSON.stringify({...base, workload: {...base.workload, prefetch: 500, confirmWindow: 200}}))
+    // Another generator's share of the same workload: its own producers, count and queue.
+    writeFileSync(share, JSON.stringify({...base, workload: {...base.workload, producers: 3, count: 60_000, queueName: 'other'}}))
+    const refused = await runCli(['report', a, b])
+    expect(refused.code).toBe(2)
+    expect(errorLines(refused.stderr)).toEqual([
+      'mqkit: cannot merge a.json and b.json: not runs of one workload (--confirm-window a.json 1,000, b.json 200; --prefetch a.json 100, b.json 500); merge the results of load generators that ran one workload together, compare two runs with --compare, or merge anyway with --force',
+    ])
+    expect(refused.stdout).toBe('')
+
+    const forced = await runCli(['report', a, b, '--force', '--json'])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(forced.stderr).toContain('mqkit: warning: merged with --force runs of different workloads: --confirm-window a.json 1,000, b.json 200; --prefetch a.json 100, b.json 500')
+    const merged = JSON.parse(forced.stdout)
+    expect(merged.merged.workloadDifferences).toEqual([
+      {field: 'confirmWindow', flag: '--confirm-window', values: ['1,000', '200']},
+      {field: 'prefetch', flag: '--prefetch', values: ['100', '500']},
+    ])
+    expect(merged.health.warnings[0]).toMatch(/^merged with --force although the workloads differ/)
+
+    const shares = await runCli(['report', a, share, '--json'])
+    expect(shares.code, shares.stderr).toBe(0)
+    expect(JSON.parse(shares.stdout).workload).toMatchObject({producers: 4, count: 80_000})
+  })
+
+  it('--compare lists the workload settings that differ, then the figures', async () => {
+    const r = await runCli(['report', '--compare', CLOSED_LOOP_FILE, OPEN_LOOP_FILE], {env: {COLUMNS: '80'}})
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.split('\n')
+    expect(lines).toContain('│ Setting (differs) │ closed-loop.json │ open-loop.json │')
+    expect(lines.some((line) => /^│ --count +│ +20,000 │ +- │$/.test(line))).toBe(true)
+    expect(lines.some((line) => /^│ --rate +│ +closed loop │ +2000 \/s │$/.test(line))).toBe(true)
+    expect(Math.max(...lines.map((line) => [...line].length))).toBeLessThanOrEqual(80)
+    const json = JSON.parse((await runCli(['report', '--compare', CLOSED_LOOP_FILE, OPEN_LOOP_FILE, '--json'])).stdout)
+    expect(json.settings).toEqual([
+      {field: 'count', flag: '--count', baseline: '20,000', candidate: '-'},
+      {field: 'durationMs', flag: '--duration', baseline: '-', candidate: '5.00 s'},
+      {field: 'rate', flag: '--rate', baseline: 'closed loop', candidate: '2000 /s'},
+    ])
+    const same = JSON.parse((await runCli(['report', '--compare', CLOSED_LOOP_FILE, CLOSED_LOOP_FILE, '--json'])).stdout)
+    expect(same.settings).toEqual([])
+  })
+
+  it('bench --html says on stderr where the report was written, with --json too', async () => {
+    const html = path.join(dir, 'bench.html')
+    const r = await runCli(['bench', '--count', '200', '--json', '--html', html, '--quiet'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain(`mqkit: report written to ${html}`)
+    expect(JSON.parse(r.stdout).schema).toBe('mqkit-bench-result')
+    expect(existsSync(html)).toBe(true)
   })
 
   it('reads a result from stdin and the result line of an --ndjson stream', async () => {

@@ -30,7 +30,7 @@ describe('compareResults', () => {
   })
 
   it('has a stable JSON shape (a change to it must be deliberate)', () => {
-    expect(Object.keys(comparison)).toEqual(['schema', 'schemaVersion', 'baseline', 'candidate', 'figures'])
+    expect(Object.keys(comparison)).toEqual(['schema', 'schemaVersion', 'baseline', 'candidate', 'settings', 'figures'])
     expect(Object.keys(comparison.baseline)).toEqual(['label', 'url', 'backend', 'startedAt', 'mode'])
     expect(Object.keys(comparison.figures[0])).toEqual(['section', 'name', 'unit', 'better', 'baseline', 'candidate', 'change', 'changePercent'])
     expect([...new Set(comparison.figures.map((f) => f.section))]).toEqual(['throughput', 'publish latency', 'end-to-end latency', 'handling time', 'queue length', 'integrity'])

@@ -29,7 +29,7 @@ describe('renderHtmlReport', () => {
   })
 
   it('has the metadata and summary tables with units on the chart axes', () => {
-    for (const text of ['URL (redacted)', 'memory://', 'mqkit 0.1.0, Node v20.20.2', 'open loop 2000/s (uniform)', '<caption>Throughput</caption>', '<caption>Latency and handling time</caption>', 'Queue length and Little&#39;s law', '<caption>Integrity</caption>', 'No assertions']) {
+    for (const text of ['URL (redacted)', 'memory://', 'mqkit 0.1.0, Node v20.20.2', 'open loop 2000 /s (uniform)', '<caption>Throughput</caption>', '<caption>Latency and handling time</caption>', 'Queue length and Little&#39;s law', '<caption>Integrity</caption>', 'No assertions']) {
       expect(html).toContain(text)
     }
     for (const label of ['percentile (log scale of nines)', 'latency (ms)', 'throughput (msg/s)', 'time since start (s)', 'queue length (messages)']) expect(html).toContain(label)
