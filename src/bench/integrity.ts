@@ -143,7 +143,7 @@ export class IntegrityTracker {
     }
   }
 
-  /** Fold another tracker's snapshot into this one (see mergeIntegrity). */
+  /** Fold another tracker's snapshot into this one (see unionSnapshots). */
   absorb(snapshot: IntegritySnapshot): void {
     const c = snapshot.counters
     this.sent += c.sent
@@ -210,7 +210,7 @@ export interface IntegritySnapshot {
  * another. Bitsets are OR-ed; a message received in two threads is a duplicate. Order is judged
  * within each receiving thread (summed): across threads there is no single receipt order.
  */
-export function mergeIntegrity(snapshots: IntegritySnapshot[]): IntegrityTracker {
+export function unionSnapshots(snapshots: IntegritySnapshot[]): IntegrityTracker {
   const merged = new IntegrityTracker()
   for (const snapshot of snapshots) merged.absorb(snapshot)
   return merged

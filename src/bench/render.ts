@@ -15,8 +15,8 @@ import {
   formatRate,
 } from '../output/format.js'
 import {joinWrapped, outputWidth, renderTable, wrapText, type Align} from '../output/table.js'
-import {formatAssertionValue} from './assert.js'
-import type {BenchResult} from './result.js'
+import {formatAssertionValue} from '../results/assert.js'
+import type {BenchResult} from '../results/document.js'
 
 export interface RenderOptions {
   colour?: ChalkInstance

@@ -21,7 +21,7 @@ import {bodySource, stampPlacement} from './body-source.js'
 import type {BenchOptions} from './options.js'
 import {Producer} from './producer.js'
 import {formatMillis} from '../output/format.js'
-import {buildResult, type BenchResult, type HealthFigures} from './result.js'
+import {buildResult, type BenchResult, type HealthFigures} from '../results/document.js'
 
 /** @default 1000 — longest wait for the last acks to settle once the handlers are done (a commit round trip is ms). */
 const LAST_ACKS_SETTLE_MS = 1000

@@ -3,19 +3,8 @@
 // queues are drained, and posts back its result and integrity bitsets for the exact merge.
 import {parentPort, workerData} from 'node:worker_threads'
 import type {IntervalStats} from './measurements.js'
-import type {BenchOptions} from './options.js'
 import {BenchRunner} from './runner.js'
-import type {FromWorker, ToWorker} from './workers.js'
-
-export interface WorkerSetup {
-  options: BenchOptions
-  url: string
-  clientName: string
-  mqkitVersion: string
-  connectTimeoutMs?: number
-  producerBase: number
-  consumerBase: number
-}
+import type {FromWorker, ToWorker, WorkerSetup} from './worker-protocol.js'
 
 const setup = workerData as WorkerSetup
 const port = parentPort!

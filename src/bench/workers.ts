@@ -13,10 +13,10 @@ import {Worker} from 'node:worker_threads'
 import {createDriver} from '../drivers/index.js'
 import type {Driver} from '../drivers/types.js'
 import {errorFromWire, UsageError} from '../errors.js'
-import {mergeResults} from '../report/merge.js'
-import {mergeIntegrity, type IntegritySnapshot} from './integrity.js'
+import {mergeWorkerResults} from '../results/merge.js'
+import {unionSnapshots, type IntegritySnapshot} from './integrity.js'
 import type {BenchOptions} from './options.js'
-import type {BenchResult} from './result.js'
+import type {BenchResult} from '../results/document.js'
 import {backlog} from './backlog.js'
 import {stampPlacement} from './body-source.js'
 import {benchQueueSpec} from './queue-setup.js'
@@ -24,14 +24,7 @@ import {queueNames, type BenchEnvironment, type BenchStart} from './runner.js'
 import type {IntervalStats} from './measurements.js'
 import {TickMerger} from './merge-ticks.js'
 import type {EventEmitter} from 'node:events'
-import type {WorkerSetup} from './worker-main.js'
-
-export type ToWorker = {type: 'drained'} | {type: 'stop'}
-export type FromWorker =
-  | {type: 'produced'}
-  | {type: 'tick'; stats: IntervalStats}
-  | {type: 'result'; result: BenchResult; integrity: IntegritySnapshot}
-  | {type: 'error'; name: string; message: string; exitCode?: number}
+import type {FromWorker, ToWorker, WorkerSetup} from './worker-protocol.js'
 
 /** Refuse what cannot work before connecting anything. */
 export function assertWorkersUsable(options: BenchOptions, scheme: string): void {
@@ -51,7 +44,6 @@ export function assertWorkersUsable(options: BenchOptions, scheme: string): void
 export function shares(total: number, parts: number): number[] {
   return Array.from({length: parts}, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0))
 }
-
 
 /**
  * Runs the bench over `options.workers` threads. `events` (the command's runner, which progress
@@ -123,16 +115,19 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
     }
     // The workers have closed their consumers: ready is exact (backlog.ts).
     const leftInQueue = await backlog(admin, names, {readyOnly: true}).catch(() => 0)
-    const merged = mergeResults(
+    // A message produced in one thread is usually received in another: integrity comes from the
+    // union of the threads' bitsets, not from their per-thread counts.
+    const integrity = unionSnapshots(results.map((r) => r.integrity)).figures(o.consumers > 0 ? leftInQueue : 0)
+    if (o.consumers === 0) integrity.leftInQueue = leftInQueue
+    return mergeWorkerResults(
       results.map((r) => r.result),
-      results.map((_, i) => `worker ${i + 1}`),
+      {
+        integrity,
+        workload: {...o, stamp: stampPlacement(o, admin.backend), mode: o.rate ? 'open-loop' : 'closed-loop'},
+        queues: names,
+        server: admin.serverInfo ? await admin.serverInfo().catch(() => null) : null,
+      },
     )
-    merged.integrity = mergeIntegrity(results.map((r) => r.integrity)).figures(o.consumers > 0 ? leftInQueue : 0)
-    if (o.consumers === 0) merged.integrity.leftInQueue = leftInQueue
-    merged.workload = {...o, stamp: stampPlacement(o, admin.backend), mode: o.rate ? 'open-loop' : 'closed-loop'}
-    merged.meta.queues = names
-    merged.meta.server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
-    return merged
   } finally {
     await Promise.all(workers.map((w) => w.terminate().catch(() => 0)))
     if (!o.keep) for (const name of names) await admin.delete(name).catch(() => {})

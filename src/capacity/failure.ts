@@ -2,7 +2,7 @@
 // passing rate exits 10; one whose answer is not confirmed (failed when held again, contradicted
 // by another step, stopped at the step limit) exits 11. Interrupted runs exit as interrupted.
 import {CapacityUnconfirmedError, NoSustainableRateError, type MqkitError} from '../errors.js'
-import type {CapacitySection} from './document.js'
+import type {CapacitySection} from '../results/capacity.js'
 
 export function capacityFailure(capacity: CapacitySection | undefined): MqkitError | undefined {
   if (!capacity) return undefined

@@ -1,7 +1,7 @@
 // The measuring side of `mqkit plan`: the bench runs it makes (calibration at low load, --verify
 // at the planned rate) and the figures it reads from a run or a saved result.
 import {type BenchOptions, defaultBenchOptions, type WorkSpec} from '../bench/options.js'
-import type {BenchResult} from '../bench/result.js'
+import type {BenchResult} from '../results/document.js'
 import {UsageError} from '../errors.js'
 import {ARRIVAL_SCV, handlersPerConsumer, meets, PLAN_DEFAULTS, predict, type Arrivals, type DeliveryFigures, type HandlingFigures, type PlanInputs, type VerifyRun} from './plan.js'
 import {allenCunneenFactor, waitFigures} from './queueing.js'

@@ -5,7 +5,7 @@ import type {IntervalStats} from '../bench/measurements.js'
 import {progressLine, type ProgressStream} from '../bench/progress.js'
 import {formatMillis, formatRate} from '../output/format.js'
 import type {StepStart} from './run.js'
-import type {StepRecord} from './step.js'
+import type {StepRecord} from '../results/capacity.js'
 
 export function stepLine(step: StepRecord): string {
   const p99 = step.latency ? `p99 ${formatMillis(step.latency.p99Ms)}` : 'p99 -'

@@ -3,10 +3,9 @@
 import type {ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
 import {formatMillis, formatRate} from '../output/format.js'
-import type {CapacityDocumentParts, CapacitySection} from './document.js'
+import type {CapacityDocumentParts, CapacitySection} from '../results/capacity.js'
 import {KNEE_P99_FACTOR} from './criteria.js'
-import type {StepRecord} from './step.js'
-import type {CurvePoint, Knee} from './sweep.js'
+import type {CurvePoint, Knee, StepRecord} from '../results/capacity.js'
 
 const PLAIN_STYLE = {head: [] as string[], border: [] as string[]}
 

@@ -3,16 +3,17 @@
 // search.ts. Emits `step-start`, `tick` (the step's IntervalStats) and `step` (StepRecord); never
 // prints.
 import {EventEmitter} from 'node:events'
-import type {Assertion} from '../bench/assert.js'
+import type {Assertion} from '../results/assert.js'
 import type {BenchOptions} from '../bench/options.js'
-import type {BenchResult} from '../bench/result.js'
+import type {BenchResult} from '../results/document.js'
 import {BenchRunner, type BenchEnvironment} from '../bench/runner.js'
 import {runWithWorkers} from '../bench/workers.js'
 import {MAX_BACKLOG_GROWTH_SHARE, MIN_CONSUMED_SHARE, MIN_PUBLISHED_SHARE} from './criteria.js'
-import type {CapacityDocumentParts, CapacitySection} from './document.js'
+import type {CapacityDocumentParts, CapacitySection} from '../results/capacity.js'
 import {findContradictions, findMaxRate, type SearchOutcome, type SearchSettings} from './search.js'
-import {judgeStep, type StepPhase, type StepRecord} from './step.js'
-import {findKnee, resolveSweep, sweepNeedsMax, type CurvePoint, type SweepPoint} from './sweep.js'
+import {judgeStep} from './step.js'
+import {findKnee, resolveSweep, sweepNeedsMax, type SweepPoint} from './sweep.js'
+import type {CurvePoint, StepPhase, StepRecord} from '../results/capacity.js'
 
 export interface CapacityPlan {
   /** The workload of every step; rate, duration, warmup and count are set per step. */

@@ -4,7 +4,8 @@
 // algorithm only sees steps through `runStep`, so it is tested against brokers of known capacity
 // without running any.
 import {SEARCH_DEFAULTS} from './criteria.js'
-import {generatorEvidence, type LimitedBy, type StepPhase, type StepRecord} from './step.js'
+import {generatorEvidence} from './step.js'
+import type {Contradiction, LimitedBy, SearchStatus, StepPhase, StepRecord} from '../results/capacity.js'
 
 export interface SearchSettings {
   startRatePerSecond: number
@@ -13,21 +14,6 @@ export interface SearchSettings {
   minRatePerSecond: number
   precision: number
   maxSteps: number
-}
-
-/**
- * found: confirmed. ceiling: --max-rate passed (the broker may do more). no-passing-rate: even the
- * lowest rate failed. unconfirmed: the answer failed when held again. inconsistent: a rate failed
- * below one that passed. interrupted, step-limit: the search stopped early.
- */
-export type SearchStatus = 'found' | 'ceiling' | 'no-passing-rate' | 'unconfirmed' | 'inconsistent' | 'interrupted' | 'step-limit'
-
-/** A rate that failed at or below one that passed: reported, never averaged away. */
-export interface Contradiction {
-  passedStep: number
-  passedPerSecond: number
-  failedStep: number
-  failedPerSecond: number
 }
 
 export interface SearchOutcome {

@@ -3,8 +3,8 @@
 // are read coordinated-omission corrected (from the intended send time): the latency a client
 // sending on that schedule would see, not the flattering one of messages that happened to leave
 // on time.
-import {evaluateAssertions, parseAssertion, type Assertion} from '../bench/assert.js'
-import type {AssertionOutcome, BenchResult} from '../bench/result.js'
+import {evaluateAssertions, parseAssertion, type Assertion} from '../results/assert.js'
+import type {AssertionOutcome, BenchResult} from '../results/document.js'
 import {UsageError} from '../errors.js'
 
 export function parseSlo(expression: string): Assertion {

@@ -1,7 +1,7 @@
 // One capacity step: a bench run held at one open-loop rate, reduced to the figures the search
 // decides on, with its verdict and, when it failed, which side limited it.
-import type {Assertion} from '../bench/assert.js'
-import type {AssertionOutcome, BenchResult} from '../bench/result.js'
+import type {Assertion} from '../results/assert.js'
+import type {AssertionOutcome, BenchResult} from '../results/document.js'
 import {
   BACKLOG_FLOOR_MESSAGES,
   BROKER_BACKPRESSURE_WINDOW_SHARE,
@@ -13,46 +13,7 @@ import {
 } from './criteria.js'
 import {evaluateSlos} from './slo.js'
 import {backlogSlopePerSecond} from './slope.js'
-
-export type StepPhase = 'bracket' | 'bisect' | 'confirm' | 'sweep'
-
-/** `broker`: the broker or its consumers could not keep up; `generator`: mqkit's own process was saturated. */
-export type LimitedBy = 'broker' | 'generator'
-
-export interface StepRecord {
-  /** 1-based, in the order the steps ran. */
-  index: number
-  phase: StepPhase
-  targetPerSecond: number
-  /** Published (confirmed) msg/s over the measured window. */
-  achievedPerSecond: number
-  consumedPerSecond: number
-  published: number
-  consumed: number
-  /** Least-squares slope of the queue length over the measured window, msg/s; null when too few samples. */
-  backlogSlopePerSecond: number | null
-  /** Corrected end-to-end latency (intended send → receipt), ms; null with no consumers. */
-  latency: {p50Ms: number; p99Ms: number; p999Ms: number} | null
-  /** Mean consumer handling time, ms (0 without --work). */
-  handlingMeanMs: number
-  slo: AssertionOutcome[]
-  /** The load generator's own state during the step. */
-  generator: {
-    /** CPU less the consumers' simulated work and the schedulers' spin to exact deadlines (work.ts); the
-     *  open-loop scheduler spins, so the raw figure reads near a full core at any rate. Evidence only. */
-    cpuPercent: number
-    eventLoopDelayP99Ms: number
-    scheduleLagP99Ms: number | null
-    /** Mean unconfirmed publishes at the ticks of the measured window, over all producers. */
-    meanOutstanding: number
-  }
-  passed: boolean
-  /** Why it failed, one phrase per failed criterion (empty when passed). */
-  reasons: string[]
-  /** For a failed step: what limited it. */
-  limitedBy: LimitedBy | null
-  measuredMs: number
-}
+import type {StepPhase, StepRecord} from '../results/capacity.js'
 
 function meanOutstanding(result: BenchResult): number {
   const measured = result.intervals.filter((i) => !i.warmup)

@@ -4,7 +4,7 @@ import {UsageError} from '../errors.js'
 import {parseNumber} from '../options/parse.js'
 import {KNEE_MIN_RISE_MS, KNEE_P99_FACTOR} from './criteria.js'
 import {roundRate} from './search.js'
-import type {StepRecord} from './step.js'
+import type {CurvePoint, Knee, StepRecord} from '../results/capacity.js'
 
 /** A point: an absolute rate (msg/s), or a share of the maximum a search finds (`75%` → 0.75). */
 export type SweepPoint = {kind: 'rate'; perSecond: number} | {kind: 'share'; share: number}
@@ -43,19 +43,6 @@ export function resolveSweep(points: readonly SweepPoint[], maxRate: number | nu
   })
   resolved.sort((a, b) => a.perSecond - b.perSecond)
   return resolved.filter((p, i) => i === 0 || p.perSecond !== resolved[i - 1].perSecond)
-}
-
-export interface CurvePoint extends StepRecord {
-  share: number | null
-  /** True on the first point past the knee. */
-  knee: boolean
-}
-
-export interface Knee {
-  perSecond: number
-  reason: string
-  /** p99 at the lowest swept rate, the reference the knee is judged against. */
-  baseP99Ms: number | null
 }
 
 /**

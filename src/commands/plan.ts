@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {BENCH_DEFAULTS, parseSize, parseWork, type BenchOptions} from '../bench/options.js'
-import type {BenchResult} from '../bench/result.js'
+import type {BenchResult} from '../results/document.js'
 import {BenchRunner} from '../bench/runner.js'
 import {PLAN_DEFAULTS, parsePlanSlo, planConsumers, type Arrivals, type PlanFacts, type PlanInputs, type VerifyRun} from '../capacity/plan.js'
 import {calibrationOptions, measuredFigures, NO_HANDLING_DATA, verifyOptions, verifyRun, type MeasuredFigures, type PlanWorkload} from '../capacity/plan-measure.js'
@@ -10,7 +10,7 @@ import {driverContext} from '../core/options.js'
 import {InterruptedError, UsageError} from '../errors.js'
 import {parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
 import {formatMillis, formatRate} from '../output/format.js'
-import {loadResult} from '../report/load.js'
+import {loadResult} from '../results/load.js'
 
 const WORKLOAD = 'WORKLOAD'
 

@@ -1,14 +1,15 @@
 // The capacity parts of the HTML report: the search's steps and verdict, and the latency-vs-rate
 // chart ("hockey stick") with the knee and the SLO line. Pure: document in, markup out.
-import type {BenchResult} from '../bench/result.js'
-import type {CapacityDocumentParts} from '../capacity/document.js'
+import type {BenchResult} from '../results/document.js'
+import type {CapacityDocumentParts} from '../results/capacity.js'
 import {verdictLines} from '../capacity/render.js'
 import {parseSlo} from '../capacity/slo.js'
-import type {StepRecord} from '../capacity/step.js'
+
 import {formatCount, formatMillis, formatRate} from '../output/format.js'
 import {escapeHtml} from './escape.js'
 import {htmlTable} from './html-tables.js'
 import {linearAxis, PALETTE, renderLineChart, type ChartSeries} from './svg.js'
+import type {StepRecord} from '../results/capacity.js'
 
 type CapacityResultLike = BenchResult & CapacityDocumentParts
 

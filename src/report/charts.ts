@@ -2,10 +2,10 @@
 // (decoded from the compressed HDR histograms, so it is as exact as the tables), throughput over
 // time and queue length over time (the per-interval and sampled series; per source when merged).
 import {LATENCY_KINDS, type IntervalStats, type LatencyKind} from '../bench/measurements.js'
-import type {BenchResult} from '../bench/result.js'
+import type {BenchResult} from '../results/document.js'
 import {LatencyHistogram} from '../metrics/histogram.js'
 import {formatCount} from '../output/format.js'
-import {isMerged} from './merge.js'
+import {isMerged} from '../results/merge.js'
 import {linearAxis, PALETTE, renderLineChart, type ChartAxis, type ChartSeries} from './svg.js'
 
 export const KIND_LABELS: Record<LatencyKind, string> = {

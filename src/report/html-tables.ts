@@ -1,14 +1,15 @@
 // The report's tables as HTML, drawn from the same result fields as the terminal tables
 // (src/bench/render.ts). Every value from the result is escaped; numbers use the shared formatters.
-import type {BenchResult} from '../bench/result.js'
-import {formatAssertionValue} from '../bench/assert.js'
+import type {BenchResult} from '../results/document.js'
+import {formatAssertionValue} from '../results/assert.js'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
 import {formatBytes, formatCount, formatDecimal, formatLambdaW, formatMegabytesPerSecond, formatMillis, formatPercent, formatQuantity, formatRate} from '../output/format.js'
 import {headerFacts} from '../bench/render.js'
 import {KIND_LABELS} from './charts.js'
-import {type Comparison, formatChange, formatFigure, verdict} from './compare.js'
+import {type Comparison} from '../results/compare.js'
+import {formatChange, formatFigure, verdict} from './compare-render.js'
 import {escapeHtml} from './escape.js'
-import {isMerged} from './merge.js'
+import {isMerged} from '../results/merge.js'
 
 type Cell = string | {html: string; className?: string}
 

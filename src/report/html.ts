@@ -3,11 +3,11 @@
 // attached to a CI run, and renders the same anywhere. Pure apart from writeHtmlReport.
 import {accessSync, constants, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import type {BenchResult} from '../bench/result.js'
+import type {BenchResult} from '../results/document.js'
 import {UsageError} from '../errors.js'
 import {capacityHtml} from './capacity-html.js'
 import {queueLengthChart, spectrumChart, throughputChart} from './charts.js'
-import type {Comparison} from './compare.js'
+import type {Comparison} from '../results/compare.js'
 import {escapeHtml} from './escape.js'
 import {
   assertionsTable,

@@ -6,7 +6,7 @@ import type {IntervalStats} from '../../src/bench/measurements.js'
 import {Measurements} from '../../src/bench/measurements.js'
 import {mergeTicks} from '../../src/bench/merge-ticks.js'
 import {progressLine} from '../../src/bench/progress.js'
-import type {BenchResult} from '../../src/bench/result.js'
+import type {BenchResult} from '../../src/results/document.js'
 import {throughputChart} from '../../src/report/charts.js'
 import {fixture, CLOSED_LOOP_FILE} from '../report/fixtures.js'
 

@@ -4,9 +4,9 @@ import {describe, expect, it} from 'vitest'
 import {Chalk} from 'chalk'
 import {progressLine} from '../../src/bench/progress.js'
 import {renderResult} from '../../src/bench/render.js'
-import type {BenchResult} from '../../src/bench/result.js'
+import type {BenchResult} from '../../src/results/document.js'
 import {healthWarnings} from '../../src/bench/runner.js'
-import {formatAssertionValue} from '../../src/bench/assert.js'
+import {formatAssertionValue} from '../../src/results/assert.js'
 import {formatCount, formatLambdaW, formatMillis, formatQuantity, formatRate} from '../../src/output/format.js'
 
 const fixture = JSON.parse(readFileSync(new URL('fixtures/result.json', import.meta.url), 'utf8')) as BenchResult

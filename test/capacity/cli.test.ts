@@ -7,7 +7,7 @@ import {spawn} from 'node:child_process'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {BIN, runCli} from '../helpers/cli.js'
 import {capacityFailure} from '../../src/capacity/failure.js'
-import type {CapacitySection} from '../../src/capacity/document.js'
+import type {CapacitySection} from '../../src/results/capacity.js'
 
 const FAST = ['--step-duration', '500ms', '--settle', '200ms']
 

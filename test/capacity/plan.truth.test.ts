@@ -22,7 +22,7 @@
 import os from 'node:os'
 import {afterEach, describe, expect, it} from 'vitest'
 import {defaultBenchOptions, type BenchOptions} from '../../src/bench/options.js'
-import type {BenchResult} from '../../src/bench/result.js'
+import type {BenchResult} from '../../src/results/document.js'
 import {BenchRunner} from '../../src/bench/runner.js'
 import {nowNs} from '../../src/bench/clock.js'
 import {stampActualNs} from '../../src/bench/stamp.js'

@@ -2,7 +2,7 @@
 // passes exactly when its rate is at or below the capacity (or by a scripted verdict).
 import {describe, expect, it} from 'vitest'
 import {defaultSearchSettings, findContradictions, findMaxRate, type RunStep} from '../../src/capacity/search.js'
-import type {StepPhase, StepRecord} from '../../src/capacity/step.js'
+import type {StepPhase, StepRecord} from '../../src/results/capacity.js'
 
 function record(rate: number, phase: StepPhase, index: number, passed: boolean, limitedBy: 'broker' | 'generator' = 'broker'): StepRecord {
   return {

@@ -1,9 +1,10 @@
 import {describe, expect, it} from 'vitest'
 import {backlogSlopePerSecond} from '../../src/capacity/slope.js'
-import {findKnee, parseSweep, resolveSweep, type CurvePoint} from '../../src/capacity/sweep.js'
+import {findKnee, parseSweep, resolveSweep} from '../../src/capacity/sweep.js'
 import {capacityPlanFromFlags} from '../../src/capacity/flags.js'
 import {defaultBenchOptions} from '../../src/bench/options.js'
 import {UsageError} from '../../src/errors.js'
+import type {CurvePoint} from '../../src/results/capacity.js'
 
 describe('backlogSlopePerSecond', () => {
   it('a queue growing 50 messages a second has slope 50/s; a flat one 0; outside the window ignored', () => {

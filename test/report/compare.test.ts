@@ -1,7 +1,8 @@
 // Side-by-side comparison: each figure with its absolute and relative change.
 import {describe, expect, it} from 'vitest'
 import {Chalk} from 'chalk'
-import {compareResults, formatChange, renderComparison, verdict} from '../../src/report/compare.js'
+import {compareResults} from '../../src/results/compare.js'
+import {formatChange, renderComparison, verdict} from '../../src/report/compare-render.js'
 import {CLOSED_LOOP_FILE, fixture, OPEN_LOOP_FILE, resultWith} from './fixtures.js'
 
 describe('compareResults', () => {

@@ -1,6 +1,6 @@
 // Saved results (real `mqkit bench --json` output) and a builder for results with known samples.
 import {readFileSync} from 'node:fs'
-import type {BenchResult} from '../../src/bench/result.js'
+import type {BenchResult} from '../../src/results/document.js'
 import {LATENCY_KINDS} from '../../src/bench/measurements.js'
 import {LatencyHistogram} from '../../src/metrics/histogram.js'
 

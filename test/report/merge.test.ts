@@ -2,7 +2,7 @@
 import {describe, expect, it} from 'vitest'
 import {UsageError} from '../../src/errors.js'
 import {LatencyHistogram} from '../../src/metrics/histogram.js'
-import {isMerged, mergeResults} from '../../src/report/merge.js'
+import {isMerged, mergeResults} from '../../src/results/merge.js'
 import {fixture, histogramOf, OPEN_LOOP_FILE, resultWith} from './fixtures.js'
 
 // Two distributions with different shapes, so a wrong merge (e.g. averaging percentiles) shows.
@@ -85,11 +85,8 @@ describe('mergeResults', () => {
     const v2 = {...b, schemaVersion: 2} as unknown as typeof b
     expect(() => mergeResults([a, v2], ['a.json', 'v2.json'])).toThrow(/cannot merge v2\.json \(schema mqkit-bench-result v2\)/)
     expect(() => mergeResults([a, fixture(OPEN_LOOP_FILE)], ['a', 'o'])).toThrow(/open-loop/)
-    try {
-      mergeResults([a, kafka])
-    } catch (error) {
-      expect((error as UsageError).exitCode).toBe(2)
-    }
+    // Without labels too, and as a usage error: exit 2.
+    expect(() => mergeResults([a, kafka])).toThrow(expect.objectContaining({exitCode: 2, message: expect.stringContaining('backend kafka')}))
   })
 
   it('merges open-loop results with their corrected latencies and summed target rate', () => {

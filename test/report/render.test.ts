@@ -5,7 +5,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {renderHtmlReport} from '../../src/report/html.js'
-import {mergeResults} from '../../src/report/merge.js'
+import {mergeResults} from '../../src/results/merge.js'
 import {chromiumOrSkip, pngSize, runChromium} from './chromium.js'
 import {fixture, OPEN_LOOP_FILE} from './fixtures.js'
 

@@ -1,7 +1,7 @@
 // Which settings make two results one workload (merge) and which differ (compare).
 import {describe, expect, it} from 'vitest'
-import {mergeResults} from '../../src/report/merge.js'
-import {mergeDifferences, settingDifferences} from '../../src/report/workload.js'
+import {mergeResults} from '../../src/results/merge.js'
+import {mergeDifferences, settingDifferences} from '../../src/results/workload.js'
 import {fixture, OPEN_LOOP_FILE} from './fixtures.js'
 
 const open = fixture(OPEN_LOOP_FILE)

@@ -5,7 +5,7 @@ import {UsageError} from '../errors.js'
 import type {LatencySummary} from '../metrics/histogram.js'
 import {parseDurationMs} from '../options/parse.js'
 import {formatCount, formatDecimal, formatMillis, formatRate} from '../output/format.js'
-import type {AssertionOutcome, BenchResult} from './result.js'
+import type {AssertionOutcome, BenchResult} from './document.js'
 
 export type Operator = '<' | '<=' | '>' | '>=' | '=' | '!='
 

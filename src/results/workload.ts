@@ -2,7 +2,7 @@
 // unless --force) and `report --compare` (which lists the settings that differ). A setting is a
 // field of the result's `workload` (BenchOptions), named by the flag that sets it.
 import {BENCH_DEFAULTS, type BenchOptions} from '../bench/options.js'
-import type {BenchResult} from '../bench/result.js'
+import type {BenchResult} from './document.js'
 import {formatBytes, formatCount, formatMillis, formatRate} from '../output/format.js'
 
 type Workload = BenchResult['workload']

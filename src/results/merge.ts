@@ -7,7 +7,7 @@
 // per distinct queue set (see queueLengthOf).
 import type {IntervalStats, LatencyKind} from '../bench/measurements.js'
 import {LATENCY_KINDS} from '../bench/measurements.js'
-import type {BenchResult, ThroughputFigures} from '../bench/result.js'
+import type {BenchResult, ThroughputFigures} from './document.js'
 import type {IntegrityFigures} from '../bench/integrity.js'
 import {UsageError} from '../errors.js'
 import {LatencyHistogram, type EncodedHistogram, type LatencySummary} from '../metrics/histogram.js'
@@ -67,7 +67,8 @@ export function mergeHistograms(encoded: EncodedHistogram[]): LatencyHistogram {
   return LatencyHistogram.merge(encoded.map((e) => LatencyHistogram.decode(e)))
 }
 
-function mergeIntegrity(results: BenchResult[]): IntegrityFigures {
+/** Counts summed: right for runs that each consumed what they produced (separate generators). */
+function sumIntegrity(results: BenchResult[]): IntegrityFigures {
   const merged = {...results[0].integrity}
   for (const key of Object.keys(merged) as Array<keyof IntegrityFigures>) merged[key] = sum(results.map((r) => r.integrity[key] ?? 0))
   return merged
@@ -216,7 +217,7 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
     handling: summary('handling'),
     queueLength,
     littlesLaw: {...littlesLaw(queueLength.mean, consumed.perSecond, wMs), ackSettleMs},
-    integrity: mergeIntegrity(results),
+    integrity: sumIntegrity(results),
     health: {...health, warnings: [...forced, ...health.warnings, ...overlapWarning(results, labels)]},
     // Interval series are per source (their ticks do not line up): see merged.sources.
     intervals: [],
@@ -289,4 +290,22 @@ function mergeHealth(results: BenchResult[], labels: string[]): BenchResult['hea
     queueSampleErrors: sum(results.map((r) => r.health.queueSampleErrors)),
     warnings: results.flatMap((r, i) => r.health.warnings.map((w) => `${labels[i]}: ${w}`)),
   }
+}
+
+/** What only the coordinator of a --workers run knows, and the workers' own results cannot say. */
+export interface WholeRunFacts {
+  /** From the union of the workers' integrity bitsets (bench/integrity.ts unionSnapshots). */
+  integrity: IntegrityFigures
+  workload: BenchResult['workload']
+  queues: string[]
+  server: Record<string, string> | null
+}
+
+/** One run spread over worker threads: the workers' results merged exactly, with the whole run's facts. */
+export function mergeWorkerResults(results: BenchResult[], whole: WholeRunFacts): BenchResult {
+  const merged = mergeResults(
+    results,
+    results.map((_, i) => `worker ${i + 1}`),
+  )
+  return {...merged, integrity: whole.integrity, workload: whole.workload, meta: {...merged.meta, queues: whole.queues, server: whole.server}}
 }

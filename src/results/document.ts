@@ -7,9 +7,9 @@ import {littlesLaw, timeInQueueMs, type LittlesLaw} from '../metrics/littles-law
 import type {QueueLengthSampler} from '../metrics/queue-length.js'
 import {rate} from '../metrics/throughput.js'
 import {clientVersions} from '../drivers/package-version.js'
-import type {IntegrityFigures} from './integrity.js'
-import {LATENCY_KINDS, type IntervalStats, type LatencyKind, type Measurements} from './measurements.js'
-import type {BenchOptions} from './options.js'
+import type {IntegrityFigures} from '../bench/integrity.js'
+import {LATENCY_KINDS, type IntervalStats, type LatencyKind, type Measurements} from '../bench/measurements.js'
+import type {BenchOptions} from '../bench/options.js'
 
 export const RESULT_SCHEMA = 'mqkit-bench-result'
 export const RESULT_SCHEMA_VERSION = 1

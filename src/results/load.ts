@@ -2,7 +2,7 @@
 // `{"type":"result"}` line of an --ndjson stream. Anything else is a usage error naming the file,
 // so a wrong path or a foreign JSON file fails in one line with exit 2, not deep in a renderer.
 import {readFileSync} from 'node:fs'
-import {RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type BenchResult} from '../bench/result.js'
+import {RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type BenchResult} from './document.js'
 import {UsageError} from '../errors.js'
 
 export interface LoadedResult {
