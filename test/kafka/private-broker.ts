@@ -33,7 +33,6 @@ export interface PrivateKafka {
   logTail(lines?: number): string
 }
 
-
 function script(args: string[], env: Record<string, string>, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('bash', [SCRIPT, ...args], {env: {...process.env, ...env}, timeout: timeoutMs}, (error, stdout, stderr) => {

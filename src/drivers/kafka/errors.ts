@@ -44,6 +44,23 @@ function platformaticType(error: KafkaJsLikeError): string | undefined {
   return undefined
 }
 
+/** @platformatic/kafka's error for an operation it retried: `errors` holds one per attempt. */
+function retriedAttempts(error: KafkaJsLikeError): boolean {
+  return error.code === 'PLT_KFK_MULTIPLE' && / failed \d+ times\.$/.test(error.message ?? '')
+}
+
+/**
+ * @platformatic/kafka could not decode a broker's answer (its reader ran past the end). Seen with
+ * Produce v10+ answers that carry KIP-951 tagged fields, which its reader does not skip: a
+ * NOT_LEADER_OR_FOLLOWER naming the new leader, as a broker that is stopping or has lost a
+ * partition's leadership sends. The library then neither knows the error nor refreshes metadata.
+ */
+export function unreadableAnswer(error: unknown): boolean {
+  let found = false
+  walk(error, (e) => (found ||= e.code === 'OUT_OF_BOUNDS'))
+  return found
+}
+
 /** True when `error` or anything it wraps is @platformatic/kafka's error with `code`. */
 function wrapsPlatformatic(error: unknown, code: string): boolean {
   let found = false
@@ -67,7 +84,9 @@ export function rootKafkaError(error: unknown): KafkaJsLikeError {
     const type = platformaticType(current)
     if (type !== undefined) return {...current, message: current.message, name: current.name, type}
     if (Array.isArray(current.errors) && current.errors.length > 0) {
-      current = current.errors[0] as KafkaJsLikeError
+      // A retried operation's errors are its attempts, oldest first: the last says how it ended
+      // (a broker stopping answers one request it then cannot finish, the retries are refused).
+      current = (retriedAttempts(current) ? current.errors.at(-1) : current.errors[0]) as KafkaJsLikeError
       continue
     }
     if (Array.isArray(current.partitions) && current.partitions[0]?.error) {

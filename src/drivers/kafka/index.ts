@@ -1,6 +1,6 @@
 // The kafka:// driver. Two wire clients: kafkajs (admin, consuming, and producing with
-// ?client=kafkajs) and @platformatic/kafka (producing with ?client=platformatic), behind
-// ProduceClient (produce-client.ts). Neither library leaves this folder.
+// ?client=kafkajs) and @platformatic/kafka (producing, the default: config.ts
+// DEFAULT_PRODUCER_CLIENT), behind ProduceClient (produce-client.ts). Neither library leaves this folder.
 import kafkajs from 'kafkajs'
 import type {Admin, Kafka} from 'kafkajs'
 import {ConnectionError, UsageError} from '../../errors.js'
