@@ -4,6 +4,7 @@
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 const versions = new Map<string, string>()
 
@@ -12,12 +13,21 @@ export function packageVersion(name: string): string {
   let version = versions.get(name)
   if (version !== undefined) return version
   try {
-    version = manifestVersion(name, path.dirname(createRequire(import.meta.url).resolve(name)))
+    version = manifestVersion(name, path.dirname(entryPoint(name)))
   } catch {
     version = 'unknown'
   }
   versions.set(name, version)
   return version
+}
+
+/** The file a package's name resolves to: through require where it has a CommonJS entry, else as an ES module. */
+function entryPoint(name: string): string {
+  try {
+    return createRequire(import.meta.url).resolve(name)
+  } catch {
+    return fileURLToPath(import.meta.resolve(name))
+  }
 }
 
 /**
@@ -37,7 +47,7 @@ function manifestVersion(name: string, from: string): string {
 }
 
 /** The client libraries behind the backends, as `mqkit --version` and bench results name them. */
-export const CLIENT_LIBRARIES = ['amqplib', 'kafkajs', 'better-sqlite3'] as const
+export const CLIENT_LIBRARIES = ['amqplib', 'kafkajs', '@platformatic/kafka', 'better-sqlite3'] as const
 
 /** Each client library's installed version: {amqplib: '0.10.4', …} ('unknown' when unreadable). */
 export function clientVersions(): Record<string, string> {

@@ -15,6 +15,10 @@ const folder = mkdtempSync(path.join(os.tmpdir(), 'mqkit-flags-'))
 afterAll(() => rmSync(folder, {recursive: true, force: true}))
 
 function installedVersion(name: string): string {
+  if (name === '@platformatic/kafka') {
+    // ES module only: no require entry to start from.
+    return (JSON.parse(readFileSync(path.join('node_modules', '@platformatic', 'kafka', 'package.json'), 'utf8')) as {version: string}).version
+  }
   const require = createRequire(import.meta.url)
   let dir = path.dirname(require.resolve(name))
   while (!dir.endsWith(`node_modules${path.sep}${name}`)) dir = path.dirname(dir)
@@ -29,9 +33,14 @@ describe.concurrent('flags and versions', () => {
     expect(short.stdout).toBe(long.stdout)
     const [agent, clients] = long.stdout.trimEnd().split('\n')
     expect(agent).toMatch(/^mqkit\/\d+\.\d+\.\d+ /)
-    expect(clients).toBe(`client libraries: amqplib ${installedVersion('amqplib')}, kafkajs ${installedVersion('kafkajs')}, better-sqlite3 ${installedVersion('better-sqlite3')}`)
+    expect(clients).toBe(`client libraries: amqplib ${installedVersion('amqplib')}, kafkajs ${installedVersion('kafkajs')}, @platformatic/kafka ${installedVersion('@platformatic/kafka')}, better-sqlite3 ${installedVersion('better-sqlite3')}`)
     const bench = await runCli(['bench', '--count', '50', '--json', '--quiet'])
-    expect(JSON.parse(bench.stdout).meta.clients).toEqual({amqplib: installedVersion('amqplib'), kafkajs: installedVersion('kafkajs'), 'better-sqlite3': installedVersion('better-sqlite3')})
+    expect(JSON.parse(bench.stdout).meta.clients).toEqual({
+      amqplib: installedVersion('amqplib'),
+      kafkajs: installedVersion('kafkajs'),
+      '@platformatic/kafka': installedVersion('@platformatic/kafka'),
+      'better-sqlite3': installedVersion('better-sqlite3'),
+    })
   })
 
   it('-n is the count in publish, consume and bench (-c still works); publish --file is -l (-f still works)', async () => {
