@@ -35,9 +35,10 @@ describe('the npm package', () => {
     const manifestPath = path.join(ROOT, 'oclif.manifest.json')
     expect(existsSync(manifestPath), 'no oclif.manifest.json: run `npm run build` (it says why when a command cannot be loaded)').toBe(true)
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {commands: Record<string, unknown>; version: string}
-    const compiled = readdirSync(path.join(ROOT, 'dist', 'commands'))
+    // A command in a folder is a sub-command: dist/commands/report/merge.js is `report:merge`.
+    const compiled = readdirSync(path.join(ROOT, 'dist', 'commands'), {recursive: true, encoding: 'utf8'})
       .filter((file) => file.endsWith('.js'))
-      .map((file) => file.slice(0, -'.js'.length))
+      .map((file) => file.slice(0, -'.js'.length).split(path.sep).join(':'))
     expect(Object.keys(manifest.commands).sort()).toEqual(compiled.sort())
     expect(manifest.version).toBe((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {version: string}).version)
   })

@@ -4,6 +4,7 @@ import {readFileSync, statSync} from 'node:fs'
 import {UsageError} from '../errors.js'
 import {parseBytes, parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
 import {STAMP_BYTES} from './stamp.js'
+import type {ShardPlan} from './shard.js'
 
 /** One step of an open-loop schedule: `perSecond` for `durationMs` (the last step may be open-ended). */
 export interface RateStep {
@@ -91,6 +92,9 @@ export interface BenchOptions {
   partitions?: number
   /** Kafka: acknowledgements a publish waits for. @default broker/driver default (all) */
   acks?: 'all' | 'leader' | 'none'
+  /** --shard: this process runs one shard's share (shard.ts shardOptions); the result says which in
+   *  `meta.shard`, not in `workload`. @default none (the whole workload) */
+  shard?: ShardPlan
 }
 
 /** Kafka `acks` codes for BenchOptions.acks. */

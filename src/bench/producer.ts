@@ -19,8 +19,13 @@ const YIELD_EVERY_NS = 1_000_000
 
 export interface ProducerSetup {
   driver: Driver
+  /** The id stamped on its messages (unique in the run, shards and their attempts included: shard.ts). */
   producerId: number
+  /** Producers of this run (or shard) sharing `options.rate`: each sends 1/producers of it. */
   producers: number
+  /** Uniform open loop: where in one inter-send gap this producer's first send falls (0 ≤ phase < 1),
+   *  so the producers' sends interleave evenly. */
+  phase: number
   queue: string
   queueIndex: number
   options: BenchOptions
@@ -59,6 +64,8 @@ class PendingPublish {
 export class Producer {
   outstanding = 0
   sequence = 0
+  /** When the first message left (clock.ts ns); 0 until then. */
+  firstSendNs = 0
   private waiter: (() => void) | undefined
   private lastNowNs = 0
   private readonly pool: PendingPublish[] = []
@@ -125,7 +132,7 @@ export class Producer {
     let gapMs = (1000 * s.producers) / steps[0].perSecond
     const nextGap = () => (poisson ? -Math.log(1 - Math.random()) * gapMs : gapMs)
     // Producers share the rate; uniform ones are staggered so sends interleave evenly.
-    let intendedMs = poisson ? nextGap() : (gapMs * s.producerId) / s.producers
+    let intendedMs = poisson ? nextGap() : gapMs * s.phase
     const window = s.options.confirmWindow
     let lastYieldNs = nowNs()
     while (true) {
@@ -165,6 +172,7 @@ export class Producer {
     const sequence = this.sequence++
     const sendNs = nowNs()
     this.lastNowNs = sendNs
+    if (this.firstSendNs === 0) this.firstSendNs = sendNs
     const keyed = this.keyed ? keyOf(o, sequence) : undefined
     // mandatory: false unless asked (options.ts); drivers other than amqp ignore it.
     const message: OutgoingMessage = {body, persistent: o.persistent, mandatory: o.mandatory === true}

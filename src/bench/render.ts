@@ -17,6 +17,7 @@ import {
 import {joinWrapped, outputWidth, renderTable, wrapText, type Align} from '../output/table.js'
 import {formatAssertionValue} from '../results/assert.js'
 import type {BenchResult} from '../results/document.js'
+import type {ShardMergedResult} from '../results/shards.js'
 
 export interface RenderOptions {
   colour?: ChalkInstance
@@ -44,7 +45,9 @@ export function headerFacts(result: BenchResult): string[] {
     w.mandatory && 'mandatory',
   ].filter((k): k is string => typeof k === 'string')
   const shape = [formatQuantity(w.producers, 'producer'), formatQuantity(w.consumers, 'consumer'), formatQuantity(w.queues, 'queue'), ...knobs].join(', ')
-  return [result.meta.url, shape, size, mode, `measured ${formatMillis(result.meta.measuredMs)}`, ...(result.meta.interrupted ? ['INTERRUPTED'] : [])]
+  const shard = result.meta.shard
+  const sharding = shard ? [`shard ${shard.index}/${shard.count} of run ${shard.runId}${shard.attempt > 0 ? ` (attempt ${shard.attempt})` : ''}`] : []
+  return [result.meta.url, ...sharding, shape, size, mode, `measured ${formatMillis(result.meta.measuredMs)}`, ...(result.meta.interrupted ? ['INTERRUPTED'] : [])]
 }
 
 export function renderResult(result: BenchResult, options: RenderOptions = {}): string {
@@ -110,6 +113,17 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
       width,
     ),
   )
+  const shards = (result as Partial<ShardMergedResult>).merged?.shards
+  if (shards) {
+    const merged = shards.count - shards.missing.length
+    const late = Math.max(0, ...shards.shards.map((x) => x.lateMs ?? 0))
+    sections.push(
+      wrapText(
+        `shards: run ${shards.runId}, ${merged} of ${shards.count} merged${shards.startSkewMs === null ? '' : `, start skew ${formatMillis(shards.startSkewMs)}`}, latest start ${formatMillis(late)} after --start-at (first sends on each host's clock)`,
+        width,
+      ),
+    )
+  }
   for (const warning of h.warnings) sections.push(wrapText(`${c ? c.yellow('warning:') : 'warning:'} ${warning}`, width))
 
   if (result.assertions.length > 0) {

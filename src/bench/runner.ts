@@ -20,6 +20,7 @@ import {Measurements} from './measurements.js'
 import {bodySource, stampPlacement} from './body-source.js'
 import type {BenchOptions} from './options.js'
 import {Producer} from './producer.js'
+import {producerIdOf, waitForWallClock} from './shard.js'
 import {formatMillis} from '../output/format.js'
 import {buildResult, type BenchResult, type HealthFigures} from '../results/document.js'
 
@@ -152,7 +153,15 @@ export class BenchRunner extends EventEmitter {
         return driver.consume(queue, benchConsumeOptions(o, queue), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release, stampInHeader, consumerBase + i))
       }),
     )
+    // --shard: every shard of the run starts producing at --start-at, connected and subscribed by
+    // then. One queue-length sample first: the first inspect can block the event loop for tens of
+    // ms (RabbitMQ: loading the HTTP client for the management API), which would delay the start.
+    if (o.shard && !this.stopping) {
+      await backlog(admin, names).catch(() => 0)
+      await waitForWallClock(o.shard.startAtMs, signal)
+    }
     startNs = nowNs()
+    const wallAtStartMs = performance.timeOrigin + performance.now()
     const cpuStart = process.cpuUsage()
     const precisionWaitStartNs = precisionWaitNs()
     const warmupNs = Math.round(o.warmupMs * 1e6)
@@ -161,8 +170,10 @@ export class BenchRunner extends EventEmitter {
       (driver, i) =>
         new Producer({
           driver,
-          producerId: producerBase + i,
+          producerId: producerIdOf(o.shard, producerBase + i),
           producers: o.producers,
+          // Run-wide position: a shard's producers interleave with the other shards' as one process's would.
+          phase: ((o.shard?.producerBase ?? 0) + producerBase + i) / (o.shard?.totalProducers ?? o.producers),
           queue: names[(producerBase + i) % names.length],
           queueIndex: (producerBase + i) % names.length,
           options: o,
@@ -278,8 +289,10 @@ export class BenchRunner extends EventEmitter {
       warnings: [],
     }
     const server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
+    const firstSendNs = Math.min(...producers.map((p) => (p.firstSendNs === 0 ? Number.POSITIVE_INFINITY : p.firstSendNs)))
     const result = buildResult({
       options: {...o, stamp},
+      firstSendAtMs: Number.isFinite(firstSendNs) ? wallAtStartMs + (firstSendNs - startNs) / 1e6 : null,
       mqkitVersion: this.env.mqkitVersion,
       backend: admin.backend,
       url: admin.displayUrl,

@@ -21,6 +21,7 @@ import {backlog} from './backlog.js'
 import {stampPlacement} from './body-source.js'
 import {benchQueueSpec} from './queue-setup.js'
 import {queueNames, type BenchEnvironment, type BenchStart} from './runner.js'
+import {shares} from './shard.js'
 import type {IntervalStats} from './measurements.js'
 import {TickMerger} from './merge-ticks.js'
 import type {EventEmitter} from 'node:events'
@@ -40,10 +41,6 @@ export function assertWorkersUsable(options: BenchOptions, scheme: string): void
   }
 }
 
-/** Split `total` into `parts` near-equal shares (the first ones get the remainder). */
-export function shares(total: number, parts: number): number[] {
-  return Array.from({length: parts}, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0))
-}
 
 /**
  * Runs the bench over `options.workers` threads. `events` (the command's runner, which progress
@@ -123,7 +120,7 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
       results.map((r) => r.result),
       {
         integrity,
-        workload: {...o, stamp: stampPlacement(o, admin.backend), mode: o.rate ? 'open-loop' : 'closed-loop'},
+        workload: {...workloadOf(o), stamp: stampPlacement(o, admin.backend), mode: o.rate ? 'open-loop' : 'closed-loop'},
         queues: names,
         server: admin.serverInfo ? await admin.serverInfo().catch(() => null) : null,
       },
@@ -133,6 +130,12 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
     if (!o.keep) for (const name of names) await admin.delete(name).catch(() => {})
     await admin.close().catch(() => {})
   }
+}
+
+/** The options as a result's `workload` shows them: a shard's place is in `meta.shard`. */
+function workloadOf(options: BenchOptions): BenchOptions {
+  const {shard: _shard, ...workload} = options
+  return workload
 }
 
 /** Every producer is done: wait until the queues hold nothing (twice in a row, 250 ms apart). */

@@ -8,7 +8,10 @@ import type {BenchResult} from '../results/document.js'
 import {BenchRunner, type BenchEnvironment} from '../bench/runner.js'
 import {applyClientKnobs} from '../bench/client-knobs.js'
 import {assertWorkersUsable, runWithWorkers} from '../bench/workers.js'
+import {parseShard, shardOptions, withShardDefaults} from '../bench/shard.js'
+import {UsageError} from '../errors.js'
 import {parseUrl} from '../url.js'
+import {formatQuantity} from '../output/format.js'
 import type {IntervalStats} from '../bench/measurements.js'
 import {driverContext} from '../core/options.js'
 import {AssertionFailedError, InterruptedError, type MqkitError} from '../errors.js'
@@ -26,6 +29,7 @@ const WORKLOAD = 'WORKLOAD'
 const LOAD = 'LOAD SHAPE'
 const OUTPUT = 'OUTPUT'
 const CAPACITY = 'CAPACITY'
+const SHARDS = 'SHARDS'
 
 export default class Bench extends BaseCommand<typeof Bench> {
   static override summary = 'Load-test a broker: throughput, latency percentiles, handling time, queue length and message integrity.'
@@ -57,6 +61,10 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     {description: 'Latency against rate: a sweep over shares of the maximum found first, with its knee:', command: '<%= config.bin %> <%= command.id %> --sweep 25%,50%,75%,90%,100% --work 2ms --consumers 4 --prefetch 10 --step-duration 3s --settle 1s'},
     {description: 'Machine-readable result:', command: '<%= config.bin %> <%= command.id %> --count 100000 --json > result.json'},
     {description: 'HTML report with latency spectrum and throughput/queue-length charts:', command: '<%= config.bin %> <%= command.id %> --duration 30s --rate 2000 --html bench.html'},
+    {
+      description: 'Shard 2 of 4 of one run on four hosts (run each index, then mqkit report merge the four files):',
+      command: '<%= config.bin %> <%= command.id %> --url amqp://broker --shard 2/4 --run-id nightly-42 --start-at 2026-05-01T12:00:00Z --producers 8 --consumers 8 --rate 20000 --duration 60s --json > shard-2.json',
+    },
   ]
 
   static override flags = {
@@ -135,14 +143,37 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     settle: Flags.string({summary: `How long each step runs at its rate before measuring. Default: ${SEARCH_DEFAULTS.settleMs / 1000}s.`, helpGroup: CAPACITY}),
     'start-rate': Flags.string({summary: `First rate the search tries, msg/s. Default: ${SEARCH_DEFAULTS.startRatePerSecond}.`, helpGroup: CAPACITY}),
     'max-rate': Flags.string({summary: 'Highest rate the search tries, msg/s. Default: no limit.', helpGroup: CAPACITY}),
+    shard: Flags.string({
+      summary: 'Run shard INDEX/COUNT of a workload split over COUNT processes (index from 0): its share of --producers, --consumers, --queues, --count and --rate, on queues of its own (<queue>-s<INDEX>).',
+      helpValue: 'INDEX/COUNT',
+      helpGroup: SHARDS,
+    }),
+    shards: Flags.string({summary: 'The shard count, with the index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).', helpValue: 'COUNT', helpGroup: SHARDS}),
+    'run-id': Flags.string({summary: 'Names the run every shard belongs to (the same for all; names the queues; merge checks it).', env: 'MQKIT_RUN_ID', helpValue: 'ID', helpGroup: SHARDS}),
+    'start-at': Flags.string({
+      summary: 'Every shard connects, then waits for this time to start producing: seconds since the epoch, milliseconds, or ISO 8601. Default: now.',
+      env: 'MQKIT_START_AT',
+      helpValue: 'TIME',
+      helpGroup: SHARDS,
+    }),
+    attempt: Flags.string({
+      summary: 'Which try of this shard index this is (0 first): a retry gets producer ids no earlier try used. Default: 0.',
+      env: 'MQKIT_ATTEMPT',
+      helpValue: 'N',
+      helpGroup: SHARDS,
+    }),
     precision: Flags.string({summary: `Bisect until the failing rate is within this much above the passing one. Default: ${SEARCH_DEFAULTS.precision * 100}%.`, helpGroup: CAPACITY}),
   }
 
   public async run(): Promise<BenchResult> {
     const {flags} = await this.parse(Bench)
     refuseStrayCapacityFlags(flags)
-    if (capacityRequested(flags)) return this.runCapacity(flags)
-    const options = parseBenchOptions(flags)
+    const shard = parseShard(flags)
+    if (capacityRequested(flags)) {
+      if (shard) throw new UsageError('--shard runs one share of a fixed workload; --find-max and --sweep search for a rate from one process')
+      return this.runCapacity(flags)
+    }
+    const options = shard ? shardOptions(parseBenchOptions(withShardDefaults(flags, shard)), shard) : parseBenchOptions(flags)
     const {assertions, env} = this.prepare(flags, options)
     const json = this.jsonEnabled()
     const runner = new BenchRunner(options, env)
@@ -183,7 +214,15 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
     if (flags.html !== undefined) assertHtmlWritable(flags.html)
     const scheme = parseUrl(this.url).scheme
+    if (options.shard && scheme === 'memory') throw new UsageError('--shard: memory:// is a broker inside one process, which shards on other processes cannot reach; use amqp://, kafka:// or file:')
     assertWorkersUsable(options, scheme)
+    if (options.shard && !flags.quiet) {
+      const s = options.shard
+      const waitMs = s.startAtMs - Date.now()
+      this.diag(
+        `mqkit: shard ${s.index}/${s.count} of run ${s.runId} (attempt ${s.attempt}): ${formatQuantity(options.producers, 'producer')}, ${formatQuantity(options.consumers, 'consumer')}, ${options.queues === 1 ? `queue ${options.queueName}` : `queues ${options.queueName}-1…${options.queues}`}${waitMs > 1000 ? `; starts at ${new Date(s.startAtMs).toISOString()}` : ''}`,
+      )
+    }
     const context = driverContext(this.clientName(), flags['connect-timeout'])
     const env = {url: applyClientKnobs(this.url, scheme, flags), clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version}
     return {assertions, env}

@@ -1,5 +1,4 @@
 import {Args, Flags} from '@oclif/core'
-import path from 'node:path'
 import {BaseCommand} from '../base-command.js'
 import {renderResult} from '../bench/render.js'
 import type {BenchResult} from '../results/document.js'
@@ -7,8 +6,9 @@ import {UsageError} from '../errors.js'
 import {compareResults, type Comparison} from '../results/compare.js'
 import {renderComparison} from '../report/compare-render.js'
 import {assertHtmlWritable, writeHtmlReport} from '../report/html.js'
-import {loadResult} from '../results/load.js'
-import {isMerged, mergeResults, type MergedResult} from '../results/merge.js'
+import {labelsFor, loadResult} from '../results/load.js'
+import {isMerged, type MergedResult} from '../results/merge.js'
+import {mergeRunResults, shardWarningsOf} from '../results/shards.js'
 import {describeDifferences} from '../results/workload.js'
 import {outputWidth} from '../output/table.js'
 
@@ -17,7 +17,7 @@ export default class Report extends BaseCommand<typeof Report> {
 
   static override description = `Reads result documents written by "mqkit bench --json" (or the last line of --ndjson; "-" reads stdin).
 
-One file: prints its tables again. Several files (--merge, the default): merges results of load generators that ran one workload at the same time against one backend — latency histograms are added exactly (HDR add, so merged percentiles are those of all samples), counts and integrity figures summed, throughput taken over the union of the measured windows; queue-length series are kept per generator. The workload settings must match, except each generator's share and its own queues (--workers, --producers, --consumers, --count, the msg/s of each --rate step, --queue, --queues) and reporting settings (--payload's path, --interval, --sample-interval, --drain-timeout, --keep); otherwise report refuses in one line naming the settings that differ (exit 2), and --force merges anyway with a warning saying what differs. --compare A B: the two runs side by side, first the workload settings they differ in, then the change in every figure (A is the baseline).
+One file: prints its tables again. Several files (--merge, the default): merges results of load generators that ran one workload at the same time against one backend — latency histograms are added exactly (HDR add, so merged percentiles are those of all samples), counts and integrity figures summed, throughput taken over the union of the measured windows; queue-length series are kept per generator. The workload settings must match, except each generator's share and its own queues (--workers, --producers, --consumers, --count, the msg/s of each --rate step, --queue, --queues) and reporting settings (--payload's path, --interval, --sample-interval, --drain-timeout, --keep); otherwise report refuses in one line naming the settings that differ (exit 2), and --force merges anyway with a warning saying what differs. The results of a sharded run (bench --shard I/N) merge as "mqkit report merge" merges them: one run id only, missing or repeated shards and start skew reported. --compare A B: the two runs side by side, first the workload settings they differ in, then the change in every figure (A is the baseline).
 
 --html FILE writes a single HTML file (inline CSS and SVG charts: latency percentile spectrum, throughput and queue length over time) that opens offline. --json prints the re-read, merged or comparison document instead of tables.`
 
@@ -63,9 +63,10 @@ One file: prints its tables again. Several files (--merge, the default): merges 
       if (!json) process.stdout.write(renderComparison(comparison, {colour: this.stdoutColour, width: outputWidth(process.stdout)}))
       return comparison
     }
-    const result = results.length === 1 && !flags.merge ? results[0] : mergeResults(results, labels, {force: flags.force})
+    const result = results.length === 1 && !flags.merge ? results[0] : mergeRunResults(results, labels, {force: flags.force})
     const differing = isMerged(result) ? result.merged.workloadDifferences : undefined
     if (differing !== undefined) this.diag(`${this.stderrColour.yellow('mqkit: warning:')} merged with --force runs of different workloads: ${describeDifferences(differing, labels)}`)
+    for (const warning of shardWarningsOf(result)) this.diag(`${this.stderrColour.yellow('mqkit: warning:')} ${warning}`)
     if (flags.html) this.writeHtml([result], flags.html, {})
     if (!json) process.stdout.write(renderResult(result, {colour: this.stdoutColour, width: outputWidth(process.stdout)}))
     return result
@@ -75,10 +76,4 @@ One file: prints its tables again. Several files (--merge, the default): merges 
     writeHtmlReport(results, file, options)
     this.diag(`mqkit: report written to ${file}`)
   }
-}
-
-/** File names as labels; full paths only when two files share a name. */
-function labelsFor(files: string[]): string[] {
-  const names = files.map((file) => (file === '-' ? 'stdin' : path.basename(file)))
-  return names.map((name, i) => (names.indexOf(name) === names.lastIndexOf(name) ? name : files[i]))
 }

@@ -79,7 +79,7 @@ export function formatAssertionValue(metric: string, value: number): string {
   }
 }
 
-const PATTERN = /^\s*([a-z][a-z0-9.\-]*)\s*(<=|>=|!=|==|<|>|=)\s*(\S+)\s*$/i
+const PATTERN = /^\s*([a-z][a-z0-9.-]*)\s*(<=|>=|!=|==|<|>|=)\s*(\S+)\s*$/i
 
 export function parseAssertion(expression: string): Assertion {
   const match = PATTERN.exec(expression)

@@ -10,6 +10,7 @@ import {clientVersions} from '../drivers/package-version.js'
 import type {IntegrityFigures} from '../bench/integrity.js'
 import {LATENCY_KINDS, type IntervalStats, type LatencyKind, type Measurements} from '../bench/measurements.js'
 import type {BenchOptions} from '../bench/options.js'
+import {producerIdOf} from '../bench/shard.js'
 
 export const RESULT_SCHEMA = 'mqkit-bench-result'
 export const RESULT_SCHEMA_VERSION = 1
@@ -49,6 +50,20 @@ export interface HealthFigures {
   warnings: string[]
 }
 
+/** What a shard's result says about its place in the run (`bench --shard`; merged by results/shards.ts). */
+export interface ShardMeta {
+  runId: string
+  index: number
+  count: number
+  attempt: number
+  /** --start-at, wall clock ms since the epoch. */
+  startAt: number
+  /** Wall clock (ms since the epoch, this host's clock) of the shard's first send; null if it sent nothing. */
+  firstSendAt: number | null
+  /** The producer ids this shard stamped: [first, first + count). Distinct across shards and attempts. */
+  producerIds: {first: number; count: number}
+}
+
 export interface BenchResult {
   schema: typeof RESULT_SCHEMA
   schemaVersion: typeof RESULT_SCHEMA_VERSION
@@ -73,6 +88,8 @@ export interface BenchResult {
     /** Length of the measured window (after warmup, until production ended). */
     measuredMs: number
     interrupted: boolean
+    /** Set when the run was one shard of several (bench --shard). */
+    shard?: ShardMeta
   }
   workload: BenchOptions & {mode: 'closed-loop' | 'open-loop'}
   throughput: {published: ThroughputFigures; consumed: ThroughputFigures; targetPerSecond: number | null}
@@ -122,6 +139,8 @@ export interface ResultInputs {
   integrity: IntegrityFigures
   health: HealthFigures
   interrupted: boolean
+  /** Wall clock (ms since the epoch) of the first send; null when nothing was sent. */
+  firstSendAtMs?: number | null
 }
 
 function windowMs(fromNs: number, toNs: number): number {
@@ -130,7 +149,7 @@ function windowMs(fromNs: number, toNs: number): number {
 
 export function buildResult(input: ResultInputs): BenchResult {
   const m = input.measurements
-  const o = input.options
+  const {shard, ...o} = input.options
   const openLoop = o.rate !== undefined
   const publishedTotals = m.published.totals(windowMs(input.measureStartNs, m.lastConfirmNs))
   const consumedTotals = m.consumed.totals(windowMs(input.measureStartNs, m.lastReceiveNs))
@@ -164,6 +183,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       elapsedMs: input.elapsedMs,
       measuredMs: windowMs(input.measureStartNs, input.productionEndNs),
       interrupted: input.interrupted,
+      ...(shard ? {shard: shardMeta(shard, input.firstSendAtMs ?? null, o.producers)} : {}),
     },
     workload: {...o, mode: openLoop ? 'open-loop' : 'closed-loop'},
     throughput: {
@@ -192,5 +212,17 @@ export function buildResult(input: ResultInputs): BenchResult {
     intervals: m.intervals,
     histograms: Object.fromEntries(LATENCY_KINDS.map((kind) => [kind, m.total[kind].encode()])) as Record<LatencyKind, EncodedHistogram>,
     assertions: [],
+  }
+}
+
+function shardMeta(plan: NonNullable<BenchOptions['shard']>, firstSendAt: number | null, producers: number): ShardMeta {
+  return {
+    runId: plan.runId,
+    index: plan.index,
+    count: plan.count,
+    attempt: plan.attempt,
+    startAt: plan.startAtMs,
+    firstSendAt: firstSendAt === null ? null : Math.round(firstSendAt * 1000) / 1000,
+    producerIds: {first: producerIdOf(plan, 0), count: producers},
   }
 }

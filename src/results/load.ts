@@ -2,6 +2,7 @@
 // `{"type":"result"}` line of an --ndjson stream. Anything else is a usage error naming the file,
 // so a wrong path or a foreign JSON file fails in one line with exit 2, not deep in a renderer.
 import {readFileSync} from 'node:fs'
+import path from 'node:path'
 import {RESULT_SCHEMA, RESULT_SCHEMA_VERSION, type BenchResult} from './document.js'
 import {UsageError} from '../errors.js'
 
@@ -59,4 +60,10 @@ function parseDocument(text: string, file: string): unknown {
     }
     throw new UsageError(`${file} is not JSON (${(error as Error).message.split('\n')[0]}); expected the output of mqkit bench --json`)
   }
+}
+
+/** File names as labels (merge sources, comparison columns); full paths only when two files share a name. */
+export function labelsFor(files: string[]): string[] {
+  const names = files.map((file) => (file === '-' ? 'stdin' : path.basename(file)))
+  return names.map((name, i) => (names.indexOf(name) === names.lastIndexOf(name) ? name : files[i]))
 }

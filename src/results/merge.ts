@@ -307,5 +307,14 @@ export function mergeWorkerResults(results: BenchResult[], whole: WholeRunFacts)
     results,
     results.map((_, i) => `worker ${i + 1}`),
   )
-  return {...merged, integrity: whole.integrity, workload: whole.workload, meta: {...merged.meta, queues: whole.queues, server: whole.server}}
+  return {...merged, integrity: whole.integrity, workload: whole.workload, meta: {...merged.meta, queues: whole.queues, server: whole.server, ...shardOfWorkers(results, whole)}}
+}
+
+/** A shard run over worker threads is still one shard: its first send is the earliest worker's. */
+function shardOfWorkers(results: BenchResult[], whole: WholeRunFacts): Pick<BenchResult['meta'], 'shard'> {
+  const shards = results.map((r) => r.meta.shard).filter((s) => s !== undefined)
+  if (shards.length === 0) return {}
+  const sends = shards.map((s) => s.firstSendAt).filter((t): t is number => t !== null)
+  const first = Math.min(...shards.map((s) => s.producerIds.first))
+  return {shard: {...shards[0], firstSendAt: sends.length > 0 ? Math.min(...sends) : null, producerIds: {first, count: whole.workload.producers}}}
 }

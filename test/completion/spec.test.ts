@@ -8,7 +8,10 @@ import {buildSpec, type CommandSpec} from '../../src/completion/spec.js'
 import {ROOT} from '../helpers/cli.js'
 
 const spec = buildSpec(await Config.load(ROOT))
-const COMMANDS = readdirSync(path.join(ROOT, 'src', 'commands')).map((file) => path.basename(file, '.ts'))
+// The top-level commands (report merge, a sub-command in a folder, is no word completion offers first).
+const COMMANDS = readdirSync(path.join(ROOT, 'src', 'commands'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => path.basename(file, '.ts'))
 const command = (id: string): CommandSpec => {
   const found = spec.commands.find((c) => c.id === id)
   if (!found) throw new Error(`no command ${id} in the spec`)

@@ -1,0 +1,186 @@
+// bench --shard I/N: one of N processes (on as many hosts) that together run one workload, each
+// started by a scheduler (a Kubernetes Indexed Job, a CI matrix). A shard runs its share of the
+// producers, consumers, queues, --count and --rate, on queues of its own (`<queue>-s<I>`, on
+// Kafka topics of its own), so every end-to-end latency is taken on one host's clock and its
+// integrity is complete without the other shards: the merged integrity is the sum
+// (results/shards.ts). Producer ids are numbered run-wide, attempt-major: a retried shard's
+// producers never share an id with an earlier attempt's, whose messages may still be queued.
+import {UsageError} from '../errors.js'
+import {parseInteger} from '../options/parse.js'
+import type {BenchOptions} from './options.js'
+
+/** The shard of a run this process is, as the flags and the scheduler gave it. */
+export interface ShardSpec {
+  /** Shared by every shard of one run (letters, digits, `.`, `_`, `-`): names the queues, checked by merge. */
+  runId: string
+  /** 0 … count−1. */
+  index: number
+  count: number
+  /** Retries of one index count up from 0 (`--attempt`, MQKIT_ATTEMPT). @default 0 */
+  attempt: number
+  /** Wall clock (ms since the epoch) every shard waits for before it produces. @default now */
+  startAtMs: number
+}
+
+/** A shard's place in the whole workload: what its runner needs besides its share of the options. */
+export interface ShardPlan extends ShardSpec {
+  /** The whole run's producers (the producer-id space of one attempt). */
+  totalProducers: number
+  /** Run-wide index of this shard's first producer. */
+  producerBase: number
+}
+
+/** Raw flag values, as typed (environment fallbacks already applied by oclif). */
+export interface ShardFlagValues {
+  shard?: string
+  shards?: string
+  'run-id'?: string
+  'start-at'?: string
+  attempt?: string
+}
+
+/** @default 1024 — more shards than this is a mistake, not a plan. */
+const MAX_SHARDS = 1024
+/** Producer ids are u32 in the stamp. */
+const PRODUCER_ID_LIMIT = 2 ** 32
+const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/
+
+/**
+ * The shard this process is, or undefined for an ordinary run. `--shard I/N`, or `--shards N` with
+ * the index from JOB_COMPLETION_INDEX (set by Kubernetes in each pod of an Indexed Job).
+ */
+export function parseShard(flags: ShardFlagValues, env: NodeJS.ProcessEnv = process.env, nowMs = Date.now()): ShardSpec | undefined {
+  const sharded = flags.shard !== undefined || flags.shards !== undefined
+  if (!sharded) {
+    for (const flag of ['run-id', 'start-at', 'attempt'] as const) {
+      if (flags[flag] !== undefined) throw new UsageError(`--${flag} belongs to a sharded run: give --shard I/N (or --shards N in an Indexed Job) too`)
+    }
+    return undefined
+  }
+  let index: number
+  let count: number
+  if (flags.shard !== undefined) {
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(flags.shard)
+    if (!match) throw new UsageError(`--shard must be INDEX/COUNT with the index from 0, e.g. 0/4, got "${flags.shard}"`)
+    index = Number(match[1])
+    count = Number(match[2])
+    if (count < 1 || count > MAX_SHARDS) throw new UsageError(`--shard count must be from 1 to ${MAX_SHARDS}, got "${flags.shard}"`)
+    if (index >= count) throw new UsageError(`--shard index must be below the count (indexes run from 0), got "${flags.shard}"`)
+    if (flags.shards !== undefined && parseInteger('shards', flags.shards) !== count) {
+      throw new UsageError(`--shards ${flags.shards} disagrees with --shard ${flags.shard}`)
+    }
+  } else {
+    count = parseInteger('shards', flags.shards!, {min: 1, max: MAX_SHARDS})
+    const fromEnv = env.JOB_COMPLETION_INDEX
+    if (fromEnv === undefined || fromEnv === '') {
+      throw new UsageError(`--shards ${count} needs this shard's index: give --shard INDEX/${count}, or run in a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)`)
+    }
+    if (!/^\d+$/.test(fromEnv.trim()) || Number(fromEnv) >= count) {
+      throw new UsageError(`JOB_COMPLETION_INDEX must be a whole number below --shards (${count}), got "${fromEnv}"`)
+    }
+    index = Number(fromEnv)
+  }
+  const runId = flags['run-id']
+  if (runId === undefined || runId === '') throw new UsageError('--shard needs --run-id ID (or MQKIT_RUN_ID), the same for every shard of the run')
+  if (!RUN_ID.test(runId)) throw new UsageError(`--run-id must be 1 to 64 letters, digits, ".", "_" or "-" (it names the queues), got "${runId}"`)
+  const attempt = flags.attempt === undefined || flags.attempt === '' ? 0 : parseInteger('attempt', flags.attempt, {min: 0})
+  const startAtMs = flags['start-at'] === undefined ? nowMs : parseStartAt(flags['start-at'])
+  return {runId, index, count, attempt, startAtMs}
+}
+
+/** Seconds (or ms) since the epoch, or an ISO 8601 time. A bare number below 10^11 is seconds (`date +%s`), above it milliseconds (`Date.now()`). */
+export function parseStartAt(raw: string): number {
+  const text = raw.trim()
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    const value = Number(text)
+    return value < 1e11 ? Math.round(value * 1000) : Math.round(value)
+  }
+  // A bare date would be read as midnight UTC: ask for a time.
+  const ms = /\d[T ]\d/.test(text) ? Date.parse(text) : Number.NaN
+  if (Number.isNaN(ms)) throw new UsageError(`--start-at must be seconds since the epoch (date +%s), milliseconds, or an ISO time such as 2026-05-01T12:00:00Z, got "${raw}"`)
+  return ms
+}
+
+/**
+ * Flags a sharded run did not give are read as one per shard: `--shard 0/4` alone means 4
+ * producers and 4 consumers in all (a shard's own defaults), not 1 that three shards lack.
+ */
+export function withShardDefaults<F extends {producers?: string; consumers?: string}>(flags: F, shard: ShardSpec | undefined): F {
+  if (!shard) return flags
+  return {...flags, producers: flags.producers ?? String(shard.count), consumers: flags.consumers ?? String(shard.count)}
+}
+
+/** Split `total` into `parts` near-equal shares (the first ones get the remainder). */
+export function shares(total: number, parts: number): number[] {
+  return Array.from({length: parts}, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0))
+}
+
+/** Base name of the shard's queues: `<queue or mqkit-bench-<run id>>-s<index>` (then `-1`, `-2`… with several). */
+export function shardQueueBase(options: Pick<BenchOptions, 'queueName'>, shard: Pick<ShardSpec, 'runId' | 'index'>): string {
+  return `${options.queueName ?? `mqkit-bench-${shard.runId}`}-s${shard.index}`
+}
+
+/**
+ * The shard's share of the whole workload `options`. Producers, consumers and queues are dealt
+ * out as evenly as they go; --count and each --rate step follow the producers, exactly as one
+ * process gives them to its producers, so the shards' producers together send what one process's
+ * would. Every shard needs a producer, a queue of its own and (unless 0) a consumer for it.
+ */
+export function shardOptions(options: BenchOptions, shard: ShardSpec): BenchOptions {
+  const n = shard.count
+  const o = options
+  if (o.producers < n) throw new UsageError(`--producers must be at least the shard count (${n}): every shard produces, got "${o.producers}"`)
+  if (o.consumers > 0 && o.consumers < n) throw new UsageError(`--consumers must be 0 or at least the shard count (${n}): every shard consumes its own queues, got "${o.consumers}"`)
+  const producerShares = shares(o.producers, n)
+  const producerBase = producerShares.slice(0, shard.index).reduce((a, b) => a + b, 0)
+  const producers = producerShares[shard.index]
+  const consumers = shares(o.consumers, n)[shard.index]
+  // Fewer queues than shards: each shard still needs one of its own (its latencies and integrity stay local).
+  const queues = Math.max(1, shares(o.queues, n)[shard.index])
+  let count: number | undefined
+  if (o.count !== undefined) {
+    count = shares(o.count, o.producers).slice(producerBase, producerBase + producers).reduce((a, b) => a + b, 0)
+    if (count === 0) throw new UsageError(`--count ${o.count} is fewer messages than shard ${shard.index} of ${n} has producers to send them: give --count at least --producers (${o.producers})`)
+  }
+  if ((shard.attempt + 1) * o.producers > PRODUCER_ID_LIMIT) {
+    throw new UsageError(`--attempt ${shard.attempt} with ${o.producers} producers runs out of 32-bit producer ids: attempts × producers must stay below 2^32`)
+  }
+  const plan: ShardPlan = {...shard, totalProducers: o.producers, producerBase}
+  return {
+    ...o,
+    producers,
+    consumers,
+    queues,
+    queueName: shardQueueBase(o, shard),
+    count,
+    rate: o.rate?.map((step) => ({...step, perSecond: (step.perSecond * producers) / o.producers})),
+    shard: plan,
+  }
+}
+
+/**
+ * Run-wide producer id of a shard's `localIndex`-th producer: attempt-major, then the run-wide
+ * producer index. Distinct for every (shard, attempt, producer) of a run: attempt a's ids fill
+ * [a·P, (a+1)·P) and the shards' producer ranges split each such block without overlap.
+ */
+export function producerIdOf(plan: Pick<ShardPlan, 'attempt' | 'totalProducers' | 'producerBase'> | undefined, localIndex: number): number {
+  return plan === undefined ? localIndex : plan.attempt * plan.totalProducers + plan.producerBase + localIndex
+}
+
+/** Resolve when the wall clock reaches `atMs` (or at once if it has); stops early on `signal`. */
+export async function waitForWallClock(atMs: number, signal?: AbortSignal): Promise<void> {
+  // setTimeout to just short of it, then short hops: a long timer alone can fire ms late.
+  const remaining = () => atMs - (performance.timeOrigin + performance.now())
+  while (remaining() > 20 && !signal?.aborted) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.min(remaining() - 10, 1000))
+      function done() {
+        signal?.removeEventListener('abort', done)
+        clearTimeout(timer)
+        resolve()
+      }
+      signal?.addEventListener('abort', done, {once: true})
+    })
+  }
+  while (remaining() > 0 && !signal?.aborted) await new Promise<void>((resolve) => setTimeout(resolve, 1))
+}
