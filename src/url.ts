@@ -26,8 +26,10 @@ const SECRET_QUERY_KEYS = /^(pass(word)?|secret|token|sasl[_-]?password|key[_-]?
 
 /** Replace any password in a URL (or in every URL inside a longer message) by `***`. */
 export function redactUrl(text: string): string {
-  // user:password@ in any scheme://
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):([^\s@/]*)@/gi, '$1:***@')
+  // user:password@ in any scheme://. The password runs up to the "@", whatever it holds but
+  // whitespace or another "://": an unencoded "/" in it (an invalid URL, which the usage error
+  // then quotes) must not hide it, and a URL nested in the query (?mgmt=http://u:p@h) is its own.
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):((?:(?!:\/\/)[^\s@])*)@/gi, '$1:***@')
   out = out.replace(/([?&])([^=&\s]+)=([^&\s]*)/g, (match, sep: string, key: string) =>
     SECRET_QUERY_KEYS.test(key) ? `${sep}${key}=***` : match,
   )

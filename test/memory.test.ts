@@ -2,13 +2,34 @@ import {describe, expect, it} from 'vitest'
 import {createDriver} from '../src/drivers/index.js'
 import type {Delivery} from '../src/drivers/types.js'
 import {DeliveryError, NotFoundError, PreconditionError, UnsupportedError} from '../src/errors.js'
-import {runConformance} from './conformance/suite.js'
+import {EXIT_AT_END, runConformance} from './conformance/suite.js'
 import {uniqueName, waitFor} from './helpers/brokers.js'
 
 const context = {clientName: 'mqkit test'}
 
 // Every driver made here is a separate connection to the same in-process broker.
-runConformance('memory', async () => createDriver(`memory://conf-${process.pid}`, context))
+runConformance('memory', async () => createDriver(`memory://conf-${process.pid}`, context), {
+  features: {
+    priority: true,
+    ttl: true,
+    messageTtl: true,
+    deadLetter: true,
+    maxLength: true,
+    requeue: true,
+    deliveryCount: true,
+    ordering: 'queue',
+    partitions: false,
+    persistence: false,
+    competingConsumers: true,
+    exchanges: false,
+    redeliverOnClose: true,
+    crossProcess: false,
+    missingQueueOnPublish: 'not-found',
+    endsOnDelete: true,
+    keyPreserved: true,
+  },
+  skips: [EXIT_AT_END],
+})
 
 async function connected(url = `memory://specific-${process.pid}`) {
   const driver = await createDriver(url, context)

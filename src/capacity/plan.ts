@@ -5,7 +5,7 @@
 // A predicted latency is the wait plus the delivery time (send → receipt of a message that did not
 // wait), both read as the SLO reads a run: from the intended send time (slo.ts). Figures come from
 // a measurement, never from --work as configured: timer waits overshoot (work.ts).
-import {type Assertion} from '../results/assert.js'
+import type {Assertion} from '../results/assert.js'
 import type {WorkMode} from '../bench/options.js'
 import {UsageError} from '../errors.js'
 import type {LatencySummary} from '../metrics/histogram.js'

@@ -72,7 +72,7 @@ function commandLines(bin: string, fn: string, command: CommandSpec): string[] {
     const options = argOptions(kind, fn)
     if (options !== undefined) lines.push(`complete -c ${bin} -n ${fishQuote(`${is}; and test (${fn}_position) ${test}`)} ${options}`)
   }
-  command.args.forEach((kind, index) => positional(kind, `-eq ${index}`))
+  for (const [index, kind] of command.args.entries()) positional(kind, `-eq ${index}`)
   if (command.rest) positional(command.rest, `-ge ${command.args.length}`)
   return lines
 }

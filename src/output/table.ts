@@ -31,6 +31,7 @@ export interface TableSpec {
   colour?: boolean
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what an ANSI colour code starts with
 const ANSI = /\u001B\[[0-9;]*m/g
 
 /** Columns a string takes on a terminal (ANSI colour codes take none; the widest line counts). */

@@ -6,7 +6,7 @@ import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js
 import {formatBytes, formatCount, formatDecimal, formatLambdaW, formatMegabytesPerSecond, formatMillis, formatPercent, formatQuantity, formatRate} from '../output/format.js'
 import {headerFacts} from '../bench/render.js'
 import {KIND_LABELS} from './charts.js'
-import {type Comparison} from '../results/compare.js'
+import type {Comparison} from '../results/compare.js'
 import {formatChange, formatFigure, verdict} from './compare-render.js'
 import {escapeHtml} from './escape.js'
 import {isMerged} from '../results/merge.js'

@@ -6,6 +6,7 @@
 // after the restart. Written AND still queued (a duplicate) is allowed — at-least-once: an ack
 // in flight when the broker went is lost with it, and RabbitMQ may forget acks on shutdown.
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import amqp from 'amqplib'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Driver} from '../../src/drivers/types.js'
 import {waitFor} from '../helpers/brokers.js'
@@ -14,8 +15,21 @@ import {connectedDriver} from './helpers.js'
 import {privateBrokerPossible, startPrivateBroker, type PrivateBroker} from './private-broker.js'
 
 const possible = privateBrokerPossible()
-/** The longest a command may take to notice the broker went and exit. */
-const EXIT_BOUND_MS = 15_000
+/**
+ * README: the command exits 3 "usually within a second or two" of the broker going away. Measured
+ * from the moment an independent plain amqplib connection to the same node is closed by it, plus
+ * 1 s for a loaded 2-core machine (a busy event loop, the child's exit and the pipes closing).
+ */
+const EXIT_AFTER_LOSS_MS = 2000 + 1000
+/**
+ * A frozen broker closes nothing: the client's heartbeat notices it. amqplib checks for received
+ * data once per heartbeat interval and gives up after two empty checks: at most three intervals
+ * after the freeze; then the same exit bound.
+ */
+const HEARTBEAT_S = 1
+const EXIT_AFTER_FREEZE_MS = 3 * HEARTBEAT_S * 1000 + EXIT_AFTER_LOSS_MS
+/** How long a test waits before calling a command hung (it then fails on the bounds above). */
+const HUNG_MS = 15_000
 /**
  * Enough that the slow reader (~200 lines/s) is still busy when a graceful stop lands: stop_app has
  * taken 1-7 s here, and once longer than the ~9 s that 2000 left (every line written, no stop mid-run).
@@ -53,17 +67,31 @@ function runSlowly(args: string[]): Running {
   return {child, stdout: () => out, stderr: () => err, exited}
 }
 
-/** Resolves with the exit code, or fails the test if the command is still running after `boundMs`. */
-async function exitWithin(running: Running, boundMs: number): Promise<number | null> {
+/** Resolves with the exit code and when it came, or fails the test if the command is still running after `boundMs`. */
+async function exitWithin(running: Running, boundMs: number): Promise<{code: number | null; exitedAt: number}> {
   let timer: NodeJS.Timeout | undefined
   const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), boundMs)))
   const outcome = await Promise.race([running.exited, hung])
+  const exitedAt = performance.now()
   clearTimeout(timer)
   if (outcome === 'hung') {
     running.child.kill('SIGKILL')
     throw new Error(`still running ${boundMs} ms after the broker went away\nstderr: ${running.stderr()}`)
   }
-  return outcome
+  return {code: outcome, exitedAt}
+}
+
+/**
+ * The independent observer of "the broker went away": a plain amqplib connection to the node (no
+ * heartbeat), which notes when the broker closes it or its socket dies.
+ */
+async function witness(url: string): Promise<{lostAt: () => number | undefined; close: () => Promise<void>}> {
+  const connection = await amqp.connect(url)
+  let lostAt: number | undefined
+  const lost = () => (lostAt ??= performance.now())
+  connection.on('close', lost)
+  connection.on('error', lost)
+  return {lostAt: () => lostAt, close: () => (lostAt === undefined ? connection.close() : Promise.resolve())}
 }
 
 /** The one error line: `mqkit: ...`, no stack trace. */
@@ -136,20 +164,24 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
 
   /**
    * Run `args` until `started` holds, then `breakBroker()`: the command must end with exit 3 and one
-   * clear line within EXIT_BOUND_MS. `afterwards` (the node back up) runs even when that fails, so
-   * one failing case does not take the next ones down with it.
+   * clear line within EXIT_AFTER_LOSS_MS of the broker closing connections. `afterwards` (the node
+   * back up) runs even when that fails, so one failing case does not take the next ones down with it.
    */
   async function breakMidRun(args: string[], started: Started, breakBroker: () => Promise<void>, afterwards: () => Promise<void> = async () => {}) {
+    const observer = await witness(broker.url)
     const running = runSlowly(args)
     await waitFor(started.what, () => started.check(running), started.withinMs)
-    const brokenAt = Date.now()
-    await breakBroker()
     try {
-      const code = await exitWithin(running, EXIT_BOUND_MS)
-      const exitMs = Date.now() - brokenAt
+      await breakBroker()
+      const {code, exitedAt} = await exitWithin(running, HUNG_MS)
+      const lostAt = observer.lostAt()
+      expect(lostAt, 'the witness connection saw the broker go').toBeDefined()
+      const exitMs = Math.round(exitedAt - lostAt!)
       expect(code, running.stderr()).toBe(3)
+      expect(exitMs, `exit ${exitMs} ms after the broker closed the witness connection`).toBeLessThanOrEqual(EXIT_AFTER_LOSS_MS)
       return {running, code, exitMs, line: expectOneClearLine(running.stderr())}
     } finally {
+      await observer.close().catch(() => {})
       await afterwards()
     }
   }
@@ -167,7 +199,7 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
     // A graceful stop keeps the acks it received: only those in flight (at most --prefetch) can
     // come back as duplicates.
     expect(figures.duplicates).toBeLessThanOrEqual(5)
-    process.stderr.write(`[restart graceful] exit ${code} ${exitMs} ms after stop_app began; ${JSON.stringify(figures)}; ${line}\n`)
+    process.stderr.write(`[restart graceful] exit ${code} ${exitMs} ms after the broker closed connections; ${JSON.stringify(figures)}; ${line}\n`)
   }, 120_000)
 
   it('consume: a broker crash (VM killed) ends with exit 3 and one line; every unwritten message is still queued', async () => {
@@ -177,28 +209,28 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
     expect(line).toMatch(new RegExp(`^mqkit: .*connection to 127\\.0\\.0\\.1:${broker.port} lost`))
     const figures = await expectNothingLost(queue, running.stdout())
     expect(figures.written).toBeGreaterThan(300)
-    process.stderr.write(`[restart crash] exit ${code} ${exitMs} ms after the kill; ${JSON.stringify(figures)}; ${line}\n`)
+    process.stderr.write(`[restart crash] exit ${code} ${exitMs} ms after the kill closed connections; ${JSON.stringify(figures)}; ${line}\n`)
   }, 120_000)
 
   it('bench --persistent: a broker stop mid-run ends with exit 3 and one clear line, no hang', async () => {
     const args = ['bench', '--url', broker.url, '--count', '200000', '--persistent', '--queue', 'restart-bench']
     const {code, exitMs, line} = await breakMidRun(args, BENCH_RUNNING, () => broker.stopApp(), () => broker.startApp())
     expect(line).toMatch(/connection .*lost|lost .*connection/)
-    process.stderr.write(`[restart bench] exit ${code} ${exitMs} ms after stop_app began; ${line}\n`)
+    process.stderr.write(`[restart bench] exit ${code} ${exitMs} ms after the broker closed connections; ${line}\n`)
   }, 120_000)
 
   it('bench: a broker crash mid-run ends with exit 3 and one clear line, no hang', async () => {
     const args = ['bench', '--url', broker.url, '--duration', '60s', '--persistent', '--consumers', '2', '--multi-ack', '10', '--queue', 'restart-bench-crash']
     const {code, exitMs, line} = await breakMidRun(args, BENCH_RUNNING, () => broker.kill(), () => broker.boot())
     expect(line).toMatch(/connection .*lost|lost .*connection/)
-    process.stderr.write(`[restart bench crash] exit ${code} ${exitMs} ms after the kill; ${line}\n`)
+    process.stderr.write(`[restart bench crash] exit ${code} ${exitMs} ms after the kill closed connections; ${line}\n`)
   }, 120_000)
 
   it('consume: a frozen broker (SIGSTOP) is noticed by the heartbeat (?heartbeat=1): exit 3, one line', async () => {
     admin = await connectedDriver(`${broker.url}?mgmt=off`)
     await admin.declare({name: 'restart-frozen', durable: true})
     await admin.close()
-    const running = runSlowly(['consume', 'restart-frozen', '--url', `${broker.url}?heartbeat=1`])
+    const running = runSlowly(['consume', 'restart-frozen', '--url', `${broker.url}?heartbeat=${HEARTBEAT_S}`])
     // Subscribed: the broker counts the consumer.
     await waitFor('the consumer', async () => {
       const probe = await connectedDriver(`${broker.url}?mgmt=off`)
@@ -206,14 +238,18 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
       await probe.close()
       return consumers === 1
     })
-    const frozenAt = Date.now()
+    const frozenAt = performance.now()
     broker.freeze()
     try {
-      const code = await exitWithin(running, EXIT_BOUND_MS)
+      const {code, exitedAt} = await exitWithin(running, HUNG_MS)
       expect(code, running.stderr()).toBe(3)
       const line = expectOneClearLine(running.stderr())
       expect(line).toMatch(/lost: heartbeat timeout/i)
-      process.stderr.write(`[frozen] exit ${code} ${Date.now() - frozenAt} ms after SIGSTOP; ${line}\n`)
+      const exitMs = Math.round(exitedAt - frozenAt)
+      // Not before the heartbeat could notice (two empty checks), and not much after.
+      expect(exitMs).toBeGreaterThanOrEqual(2 * HEARTBEAT_S * 1000 - 50)
+      expect(exitMs).toBeLessThanOrEqual(EXIT_AFTER_FREEZE_MS)
+      process.stderr.write(`[frozen] exit ${code} ${exitMs} ms after SIGSTOP; ${line}\n`)
     } finally {
       broker.thaw()
     }

@@ -45,7 +45,6 @@ export function privateBrokerPossible(): boolean {
   return false
 }
 
-
 function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{code: number; output: string}> {
   return new Promise((resolve) => {
     execFile(file, args, {env, timeout: timeoutMs}, (error, stdout, stderr) => {

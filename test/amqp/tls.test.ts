@@ -3,8 +3,10 @@
 // certificates with ?certfile/?keyfile/?passphrase, ?insecure. A file or passphrase that cannot
 // work is exit 2 before connecting (src/drivers/tls-options.ts, shared with kafka://); what only
 // the handshake shows is exit 3. Each is one line naming the problem, never the passphrase.
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {amqpAvailable, uniqueName} from '../helpers/brokers.js'
+import {AMQP_URL, amqpAvailable, managementAddress, uniqueName} from '../helpers/brokers.js'
 import {runCli} from '../helpers/cli.js'
 import {createdNames} from './helpers.js'
 import {makePki, startTlsProxy, type Pki, type TlsProxy} from './tls-proxy.js'
@@ -64,6 +66,37 @@ describe.skipIf(!available)('amqps:// through a TLS proxy', () => {
     const without = await cli(['publish', uniqueName('never'), 'x'], base)
     expect(without.code).toBe(3)
     expect(oneLine(without.stderr)).toMatch(/requires a client certificate.*\?certfile= and \?keyfile=/)
+  })
+
+  it('on success the password and the key passphrase are never printed: bench --json meta.url, --html, progress, inspect', async () => {
+    const secrets = ['guest:guest@', pki.clientKeyPassphrase]
+    // The management API given with its own credentials, so inspect prints a URL made from them
+    // (the global setup enables the API; under CI it must answer).
+    const api = managementAddress(AMQP_URL)!
+    const mgmt = `&mgmt=http://guest:guest@${api.host}:${api.port}`
+    const url = `amqps://guest:guest@127.0.0.1:${mutual.port}?cafile=${pki.caFile}&certfile=${pki.clientCert}&keyfile=${pki.clientKey}&passphrase=${pki.clientKeyPassphrase}${mgmt}`
+    const shown = `amqps://guest:***@127.0.0.1:${mutual.port}?cafile=${pki.caFile}&certfile=${pki.clientCert}&keyfile=${pki.clientKey}&passphrase=***${mgmt.replace('guest:guest@', 'guest:***@')}`
+    const queue = names.queue('redact')
+    const html = path.join(pki.dir, 'run.html')
+    const [json, withHtml] = await Promise.all([
+      cli(['bench', '--count', '200', '--queue', queue, '--json'], url),
+      // Progress lines (--interval) and the tables on stdout, the HTML report in its file.
+      cli(['bench', '--count', '200', '--queue', `${queue}-html`, '--html', html, '--interval', '100ms'], url),
+    ])
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout).meta.url).toBe(shown)
+    expect(withHtml.code, withHtml.stderr).toBe(0)
+    expect(withHtml.stderr).toContain(shown) // the run's first line names the broker
+    expect(readFileSync(html, 'utf8')).toContain(`amqps://guest:***@127.0.0.1:${mutual.port}`)
+    await cli(['declare', queue], url)
+    const [table, inspected] = await Promise.all([cli(['inspect', queue], url), cli(['inspect', queue, '--json'], url)])
+    expect(table.code, table.stderr).toBe(0)
+    expect(inspected.code, inspected.stderr).toBe(0)
+    expect(table.stdout).toContain(`source: passive declare + management API ${api.baseUrl}`)
+    for (const output of [json.stdout, json.stderr, withHtml.stdout, withHtml.stderr, readFileSync(html, 'utf8'), table.stdout, table.stderr, inspected.stdout, inspected.stderr]) {
+      for (const secret of secrets) expect(output).not.toContain(secret)
+    }
+    await cli(['delete', `${queue}-html`, '--if-exists'], url)
   })
 
   it('a wrong passphrase is named as such and never printed (a usage error, found before connecting)', async () => {

@@ -5,6 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {afterAll} from 'vitest'
+import {createDriver} from '../../src/drivers/index.js'
+import type {QueueStats} from '../../src/drivers/types.js'
 import {AMQP_URL, amqpAvailable, KAFKA_URL, kafkaAvailable} from '../helpers/brokers.js'
 
 export interface CliBackend {
@@ -52,3 +54,19 @@ export const CLI_BACKENDS: CliBackend[] = [
     inspectArgs: (queue) => ['--group', `${queue}-g`],
   },
 ]
+
+/**
+ * A queue's figures read in this process, not through the CLI under test: on amqp:// by passive
+ * declare (?mgmt=off: live counts, not the management API's 5 s old ones).
+ */
+export async function queueStats(backend: CliBackend, queue: string): Promise<QueueStats> {
+  const url = backend.name === 'amqp' ? `${backend.url}${backend.url.includes('?') ? '&' : '?'}mgmt=off` : backend.url
+  const driver = await createDriver(url, {clientName: 'mqkit test observer', connectTimeoutMs: 5000})
+  await driver.connect()
+  try {
+    const [stats] = (await driver.inspect([queue], {group: backend.inspectArgs(queue)[1]})).queues
+    return stats
+  } finally {
+    await driver.close()
+  }
+}

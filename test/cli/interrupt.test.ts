@@ -1,10 +1,12 @@
 // An interrupted consume loses nothing: SIGINT while stdout is blocked (the reader is not reading)
-// ends with every message either printed or still in the queue, and exit 130.
+// ends with every message either printed or still in the queue, and exit 130. An interrupted
+// publish stops sending, waits for the confirmations outstanding, prints its summary and exits
+// 130 (SIGINT) or 143 (SIGTERM): what it counts as confirmed is exactly what the queue holds.
 import {spawn} from 'node:child_process'
 import {afterAll, describe, expect, it} from 'vitest'
-import {BIN, ROOT, runCli} from '../helpers/cli.js'
-import {uniqueName} from '../helpers/brokers.js'
-import {CLI_BACKENDS} from './backends.js'
+import {BIN, ROOT, runCli, startCli} from '../helpers/cli.js'
+import {uniqueName, waitFor} from '../helpers/brokers.js'
+import {CLI_BACKENDS, queueStats} from './backends.js'
 
 const MESSAGES = 300
 const BODY_BYTES = 2048 // 300 × 2 KiB ≫ a 64 KiB pipe: the consumer blocks on stdout
@@ -68,5 +70,38 @@ describe.concurrent.each(CLI_BACKENDS)('interrupted consume on $name', (backend)
     const seen = new Set([...printed, ...remaining])
     const missing = Array.from({length: MESSAGES}, (_, i) => body(i)).filter((b) => !seen.has(b))
     expect(missing.map((b) => b.slice(0, 9))).toEqual([])
+  })
+})
+
+// Queue backends, where "ready" is exactly what was published and not consumed.
+const PUBLISH_RUNS = CLI_BACKENDS.filter((b) => b.name !== 'kafka').flatMap((backend) =>
+  (['SIGINT', 'SIGTERM'] as const).map((signal) => ({name: backend.name, backend, signal, exitCode: signal === 'SIGINT' ? 130 : 143})),
+)
+
+describe.concurrent.each(PUBLISH_RUNS)('interrupted publish on $name by $signal', ({backend, signal, exitCode}) => {
+  const enabled = enabledByName.get(backend.name) === true
+  const queue = uniqueName(`int-pub-${backend.name}`)
+
+  afterAll(async () => {
+    if (enabled) await runCli(['delete', queue, '--if-exists', '--url', backend.url])
+  })
+
+  it.skipIf(!enabled)(`stops sending, awaits what is outstanding, prints the summary, exits ${exitCode}; the queue holds exactly the confirmed count`, async () => {
+    expect((await runCli(['declare', queue, '--url', backend.url])).code).toBe(0)
+    // Far more than can be sent before the signal, with a full confirm window outstanding as it lands.
+    const running = startCli(['publish', queue, '--url', backend.url, '--count', '2000000', '--size', '200', '--json'])
+    await waitFor('messages arriving in the queue', async () => (await queueStats(backend, queue)).ready >= 2000, 30_000)
+    running.child.kill(signal)
+    const {code} = await running.exited
+    const stderr = running.stderr()
+    expect(code, stderr).toBe(exitCode)
+    const confirmed = Number(/^published to \S+: ([\d,]+) confirmed/m.exec(stderr)?.[1]?.replace(/,/g, ''))
+    expect(confirmed, stderr).toBeGreaterThanOrEqual(2000)
+    expect(confirmed).toBeLessThan(2_000_000)
+    expect(stderr).toMatch(/^mqkit: interrupted; the summary above counts what was sent$/m)
+    // --json: the counts, with the error that ended the run.
+    expect(JSON.parse(running.stdout())).toMatchObject({confirmed, error: {code: 'INTERRUPTED', exitCode}})
+    // Every message sent was confirmed before the exit: none in the queue beyond the count.
+    expect((await queueStats(backend, queue)).ready).toBe(confirmed)
   })
 })

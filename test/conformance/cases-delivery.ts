@@ -6,6 +6,9 @@ import type {Delivery} from '../../src/drivers/types.js'
 import {waitFor} from '../helpers/brokers.js'
 import {type ConformanceCase, endedWithin, quietPeriod, range} from './harness.js'
 
+/** The case only a backend with an end of log runs (the queue backends pin it as skipped). */
+export const EXIT_AT_END = "exitAtEnd: the subscription ends with kind 'end' once everything published was delivered and acked"
+
 export const deliveryCases: ConformanceCase[] = [
   {
     name: 'round trip keeps body bytes, key, headers and properties',
@@ -167,11 +170,12 @@ export const deliveryCases: ConformanceCase[] = [
       await first.close()
       await second.waitForCount(5)
       expect(new Set(second.bodies())).toEqual(new Set(bodies))
-      if (t.features.deliveryCount) {
-        for (const delivery of second.deliveries) {
-          expect(delivery.redelivered).toBe(true)
-          expect(delivery.deliveryCount).toBe(2)
-        }
+      // A queue broker keeps each message's delivery state and marks it redelivered (RabbitMQ's
+      // flag; memory and local count). A log keeps none: the group member that takes over a
+      // partition reads from the committed offset and cannot know another member had the records
+      // (Kafka marks only what the same consumer gets again).
+      if (!t.features.backlogIsGroupLag) {
+        expect(second.deliveries.map((d) => [d.redelivered, d.deliveryCount])).toEqual(bodies.map(() => [true, 2]))
       }
     },
   },
@@ -248,7 +252,7 @@ export const deliveryCases: ConformanceCase[] = [
     },
   },
   {
-    name: "exitAtEnd: the subscription ends with kind 'end' once everything published was delivered and acked",
+    name: EXIT_AT_END,
     when: (f) => f.endOfLog === true,
     async run(t) {
       await t.declare()

@@ -1,5 +1,5 @@
 // Run the real CLI (bin/run.js over the compiled dist/) as a child process.
-import {spawn} from 'node:child_process'
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -41,4 +41,25 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     if (options.input !== undefined) child.stdin.end(options.input)
     else child.stdin.end()
   })
+}
+
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams
+  stdout(): string
+  stderr(): string
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+}
+
+/** Start the real CLI and keep it running: for signals, watch modes and pipes the test controls. */
+export function startCli(args: string[], options: Omit<CliOptions, 'input' | 'timeoutMs'> = {}): RunningCli {
+  const env = {...process.env, NO_COLOR: '1', MQKIT_URL: undefined, ...options.env}
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key]
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, signal) => resolve({code, signal})))
+  return {child, stdout: () => stdout, stderr: () => stderr, exited}
 }
