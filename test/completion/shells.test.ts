@@ -25,7 +25,10 @@ const store = path.join(folder, 'store', 'queues.db')
 const ENV: NodeJS.ProcessEnv = {...process.env, PATH: `${binFolder}:${process.env.PATH}`, MQKIT_STORE: store, NO_COLOR: '1'}
 delete ENV.MQKIT_URL
 
-const COMMANDS = readdirSync(path.join(ROOT, 'src', 'commands')).map((file) => path.basename(file, '.ts'))
+// Top-level commands (report/merge.ts is a subcommand of report, offered after it).
+const COMMANDS = readdirSync(path.join(ROOT, 'src', 'commands'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => path.basename(file, '.ts'))
 
 beforeAll(async () => {
   for (const queue of ['orders', 'jobs']) {
