@@ -75,7 +75,9 @@ export function judgeStep(result: BenchResult, targetPerSecond: number, phase: S
   const passed = reasons.length === 0
   // The generator could not send on schedule although the broker was not holding it back (the
   // confirm window mostly free), or its event loop ran late: either way the figures are mqkit's.
-  const consumersHoldTheLoop = spinHandlingPercent(result) >= SPIN_CONSUMER_SATURATED_PERCENT
+  // Over the measured window: handling.count counts only the handlings after the settle period.
+  const consumersHoldTheLoop =
+    w.workMode === 'spin' && result.meta.measuredMs > 0 && ((result.handling.mean * result.handling.count) / result.meta.measuredMs) * 100 >= SPIN_CONSUMER_SATURATED_PERCENT
   const couldNotSend = publishShort && generator.meanOutstanding < BROKER_BACKPRESSURE_WINDOW_SHARE * w.producers * w.confirmWindow
   const saturated = !consumersHoldTheLoop && (couldNotSend || generator.eventLoopDelayP99Ms >= GENERATOR_LOOP_DELAY_MS)
   return {
