@@ -20,7 +20,7 @@ import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import kafkajs from 'kafkajs'
 import {Producer as PlatformaticProducer} from '@platformatic/kafka'
-import {DIST, fmt, intArg, loadBench, median, mqkitVersion, runRounds, seconds} from './perf-common.mjs'
+import {DIST, fmt, intArg, loadBench, median, mqkitVersion, runRounds, seconds, topicsOf} from './perf-common.mjs'
 
 const COUNT = intArg(2, 200_000)
 const ROUNDS = intArg(3, 3)
@@ -42,17 +42,7 @@ const {MAX_REQUEST_RECORD_BYTES, recordBytes} = await import(pathToFileURL(path.
 const kafka = new kafkajs.Kafka({clientId: 'mqkit-perf-clients', brokers: [BROKER], logLevel: kafkajs.logLevel.NOTHING})
 const admin = kafka.admin()
 await admin.connect()
-let topicSerial = 0
-
-async function withTopic(label, work) {
-  const topic = `mqkit-perf-${label}-${process.pid}-${topicSerial++}`
-  await admin.createTopics({topics: [{topic, numPartitions: 1}], waitForLeaders: true})
-  try {
-    return await work(topic)
-  } finally {
-    await admin.deleteTopics({topics: [topic]}).catch(() => {})
-  }
-}
+const withTopic = topicsOf(admin)
 
 const body = Buffer.alloc(SIZE, 'x')
 const stamp = (sequence) => formatStampHeader(0, sequence, 0, nowNs(), 0)

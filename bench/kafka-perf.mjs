@@ -38,7 +38,7 @@ import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import kafkajs from 'kafkajs'
-import {DIST, fmt, intArg, loadBench, median, mqkitVersion, publishWindowed, receipts, runRounds, seconds, spread} from './perf-common.mjs'
+import {DIST, fmt, intArg, loadBench, median, mqkitVersion, publishWindowed, receipts, runRounds, seconds, spread, topicsOf} from './perf-common.mjs'
 
 const {Kafka, logLevel} = kafkajs
 const COUNT = intArg(2, 100_000)
@@ -65,17 +65,7 @@ const {MAX_REQUEST_RECORD_BYTES, recordBytes} = await import(pathToFileURL(path.
 const kafka = new Kafka({clientId: 'mqkit-perf-raw', brokers: [BROKER], logLevel: logLevel.NOTHING})
 const admin = kafka.admin()
 await admin.connect()
-let topicSerial = 0
-
-async function withTopic(label, work) {
-  const topic = `mqkit-perf-${label}-${process.pid}-${topicSerial++}`
-  await admin.createTopics({topics: [{topic, numPartitions: 1}], waitForLeaders: true})
-  try {
-    return await work(topic)
-  } finally {
-    await admin.deleteTopics({topics: [topic]}).catch(() => {})
-  }
-}
+const withTopic = topicsOf(admin)
 
 /** Produce COUNT records: `inFlight` sendBatch calls at once, WINDOW records unacknowledged at most. */
 async function rawProduce(producer, topic, inFlight, onFirstSend, stamped = true) {

@@ -116,3 +116,20 @@ export async function runRounds(jobs, {rounds, count, unit, noCpu = []}) {
   }
   return {results, cpuPerMessage}
 }
+
+/**
+ * `withTopic(label, work)` for a kafkajs admin: a fresh one-partition topic per round (so no round
+ * reads another's records), deleted afterwards.
+ */
+export function topicsOf(admin) {
+  let serial = 0
+  return async (label, work) => {
+    const topic = `mqkit-perf-${label}-${process.pid}-${serial++}`
+    await admin.createTopics({topics: [{topic, numPartitions: 1}], waitForLeaders: true})
+    try {
+      return await work(topic)
+    } finally {
+      await admin.deleteTopics({topics: [topic]}).catch(() => {})
+    }
+  }
+}
