@@ -21,9 +21,9 @@ function meanOutstanding(result: BenchResult): number {
 }
 
 /** Share of wall time (%) spin-mode handlers busy-waited in this process: the simulated consumers' own CPU. */
-function spinHandlingPercent(result: BenchResult): number {
-  if (result.workload.workMode !== 'spin' || result.handling.count === 0 || result.meta.elapsedMs <= 0) return 0
-  return ((result.handling.mean * result.handling.count) / result.meta.elapsedMs) * 100
+function spinHandlingPercent(result: BenchResult, windowMs: number): number {
+  if (result.workload.workMode !== 'spin' || result.handling.count === 0 || windowMs <= 0) return 0
+  return ((result.handling.mean * result.handling.count) / windowMs) * 100
 }
 
 /**
@@ -32,7 +32,7 @@ function spinHandlingPercent(result: BenchResult): number {
  * (work.ts). Both are the consumers' work or waiting, not the generator's.
  */
 function generatorCpuPercent(result: BenchResult): number {
-  return Math.max(0, result.health.cpuPercent - (result.health.precisionWaitPercent ?? 0) - spinHandlingPercent(result))
+  return Math.max(0, result.health.cpuPercent - (result.health.precisionWaitPercent ?? 0) - spinHandlingPercent(result, result.meta.elapsedMs))
 }
 
 /**
@@ -76,8 +76,7 @@ export function judgeStep(result: BenchResult, targetPerSecond: number, phase: S
   // The generator could not send on schedule although the broker was not holding it back (the
   // confirm window mostly free), or its event loop ran late: either way the figures are mqkit's.
   // Over the measured window: handling.count counts only the handlings after the settle period.
-  const consumersHoldTheLoop =
-    w.workMode === 'spin' && result.meta.measuredMs > 0 && ((result.handling.mean * result.handling.count) / result.meta.measuredMs) * 100 >= SPIN_CONSUMER_SATURATED_PERCENT
+  const consumersHoldTheLoop = spinHandlingPercent(result, result.meta.measuredMs) >= SPIN_CONSUMER_SATURATED_PERCENT
   const couldNotSend = publishShort && generator.meanOutstanding < BROKER_BACKPRESSURE_WINDOW_SHARE * w.producers * w.confirmWindow
   const saturated = !consumersHoldTheLoop && (couldNotSend || generator.eventLoopDelayP99Ms >= GENERATOR_LOOP_DELAY_MS)
   return {
