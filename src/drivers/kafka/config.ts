@@ -5,6 +5,7 @@
 // ?lingerMs= ?batchSize= ?client=platformatic|kafkajs (the library that produces). The same settings are given to both wire
 // clients (kafkajs's KafkaConfig, @platformatic/kafka's connection options).
 import kafkajs from 'kafkajs'
+import './kafkajs-warnings.js'
 import type {KafkaConfig, SASLOptions} from 'kafkajs'
 import type {BaseOptions as PlatformaticBaseOptions, SASLOptions as PlatformaticSasl} from '@platformatic/kafka'
 import {UsageError} from '../../errors.js'
