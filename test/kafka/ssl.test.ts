@@ -120,7 +120,7 @@ describe.runIf(available)('kafka SSL listeners from scripts/kafka.sh (private br
   ])('client certificate required, %s: exit 3, one line, before the connect timeout', async (_case, url) => {
     const result = await cli(['inspect'], url())
     expect(result.code).toBe(3)
-    expect(oneLine(result)).toMatch(/^mqkit: cannot connect to Kafka at 127\.0\.0\.1:\d+: TLS: the broker refused the client certificate.*\(sslv3 alert [a-z ]+\).*\?certfile=.*keyfile=/)
+    expect(oneLine(result)).toMatch(/^mqkit: cannot connect to Kafka at 127\.0\.0\.1:\d+: TLS: the broker refused the client certificate.*\((?:sslv3|ssl\/tls) alert [a-z ]+\).*\?certfile=.*keyfile=/)
     expect(result.elapsedMs).toBeLessThan(CONNECT_TIMEOUT_MS)
   })
 
