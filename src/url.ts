@@ -24,16 +24,51 @@ export interface ParsedUrl {
 
 const SECRET_QUERY_KEYS = /^(pass(word)?|secret|token|sasl[_-]?password|key[_-]?passphrase|passphrase)$/i
 
+/**
+ * A URL's user information: from "scheme://" to the last "@" before the URL ends or another
+ * "://" starts (a URL nested in the query, ?mgmt=http://u:p@h, is its own). Up to the last "@",
+ * not the first "/": a password holding an unencoded "/", "?", "#" or "@" is still all password,
+ * so no part of it is ever shown as a host, port or path. In free text a URL ends at whitespace;
+ * a --url value is one URL, spaces and all.
+ */
+const USERINFO_IN_TEXT = /([a-z][a-z0-9+.-]*:\/\/)((?:(?!:\/\/)\S)*)@/gi
+const USERINFO_IN_URL = /([a-z][a-z0-9+.-]*:\/\/)((?:(?!:\/\/)[\s\S])*)@/gi
+const QUERY_PARAMETER_IN_TEXT = /([?&])([^=&\s]+)=([^&\s]*)/g
+const QUERY_PARAMETER_IN_URL = /([?&])([^=&]+)=([^&]*)/g
+
 /** Replace any password in a URL (or in every URL inside a longer message) by `***`. */
 export function redactUrl(text: string): string {
-  // user:password@ in any scheme://. The password runs up to the "@", whatever it holds but
-  // whitespace or another "://": an unencoded "/" in it (an invalid URL, which the usage error
-  // then quotes) must not hide it, and a URL nested in the query (?mgmt=http://u:p@h) is its own.
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):((?:(?!:\/\/)[^\s@])*)@/gi, '$1:***@')
-  out = out.replace(/([?&])([^=&\s]+)=([^&\s]*)/g, (match, sep: string, key: string) =>
-    SECRET_QUERY_KEYS.test(key) ? `${sep}${key}=***` : match,
-  )
-  return out
+  return redact(text, USERINFO_IN_TEXT, QUERY_PARAMETER_IN_TEXT)
+}
+
+/** redactUrl for a text that is one URL (a --url value): whitespace in it does not end it. */
+export function redactWholeUrl(url: string): string {
+  return redact(url, USERINFO_IN_URL, QUERY_PARAMETER_IN_URL)
+}
+
+function redact(text: string, userinfo: RegExp, queryParameter: RegExp): string {
+  const out = text.replace(userinfo, (match, scheme: string, info: string) => {
+    const colon = info.indexOf(':')
+    return colon < 0 ? match : `${scheme}${info.slice(0, colon)}:***@`
+  })
+  return out.replace(queryParameter, (match, sep: string, key: string) => (SECRET_QUERY_KEYS.test(key) ? `${sep}${key}=***` : match))
+}
+
+/**
+ * What is wrong with a URL's user information that parsers would read otherwise than redaction
+ * does, or undefined. With an unencoded "/", "?" or "#" (or an "@" after the host) a URL parser
+ * takes part of the password for a host, port or path, which later messages would show.
+ */
+export function userinfoProblem(url: string): string | undefined {
+  const info = new RegExp(`^${USERINFO_IN_URL.source}`, 'i').exec(url)?.[2]
+  if (info === undefined || !info.includes(':')) return undefined
+  if (/[/?#]/.test(info)) return 'percent-encode "/", "?" and "#" in a user name or password (%2F, %3F, %23), and an "@" after the host (%40)'
+  try {
+    for (const part of info.split(':')) decodeURIComponent(part)
+  } catch {
+    return 'a "%" in a user name or password must start a percent-encoding (a literal "%" is %25)'
+  }
+  return undefined
 }
 
 const SCHEME_RE = /^([a-z][a-z0-9+.-]*):(.*)$/i
@@ -42,9 +77,11 @@ export function parseUrl(raw: string): ParsedUrl {
   const trimmed = raw.trim()
   const hint = `supported schemes: ${SUPPORTED_SCHEMES.join(', ')}`
   if (trimmed === '') throw new UsageError(`--url is empty; ${hint}`)
-  const redacted = redactUrl(trimmed)
+  const redacted = redactWholeUrl(trimmed)
   const match = SCHEME_RE.exec(trimmed)
   if (!match) throw new UsageError(`--url is not a valid URL: "${redacted}"; ${hint}`)
+  const problem = userinfoProblem(trimmed)
+  if (problem) throw new UsageError(`--url is not a valid URL: "${redacted}"; ${problem}`)
   const scheme = match[1].toLowerCase()
   const rest = match[2]
   const [beforeQuery, queryString = ''] = splitOnce(rest, '?')
@@ -67,7 +104,12 @@ export function parseUrl(raw: string): ParsedUrl {
         }
       }
       const withPorts = hosts.map((h) => (/:\d+$/.test(h) ? h : `${h}:9092`))
-      const first = new URL(`kafka://${authority.includes('@') ? authority.slice(0, authority.lastIndexOf('@') + 1) : ''}${hosts[0]}`)
+      let first: URL
+      try {
+        first = new URL(`kafka://${authority.includes('@') ? authority.slice(0, authority.lastIndexOf('@') + 1) : ''}${hosts[0]}`)
+      } catch {
+        throw new UsageError(`--url is not a valid URL: "${redacted}"; e.g. kafka://user:password@127.0.0.1:9092`)
+      }
       return {scheme: 'kafka', raw: trimmed, redacted, url: first, hosts: withPorts, path: '', query}
     }
     case 'memory':

@@ -20,7 +20,7 @@ export function benchGroup(queue: string): string {
  */
 export async function backlog(admin: Driver, names: string[], {readyOnly = false} = {}): Promise<number> {
   // Only a log's backlog depends on the group; a queue broker answers for all queues at once.
-  const perGroup = admin.features.backlogIsGroupLag === true
+  const perGroup = admin.features.backlogIsGroupLag
   const results = perGroup ? await Promise.all(names.map((name) => admin.inspect([name], {group: benchGroup(name)}))) : [await admin.inspect(names)]
   let sum = 0
   for (const result of results) for (const q of result.queues) sum += readyOnly ? q.ready : q.ready + q.inFlight

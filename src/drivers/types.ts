@@ -5,7 +5,11 @@
 
 export type BackendName = 'memory' | 'local' | 'amqp' | 'kafka'
 
-/** What a backend can do. A feature that is false is refused with UnsupportedError, never faked. */
+/**
+ * What a backend can do. A feature that is false is refused with UnsupportedError, never faked.
+ * A driver declares these; the optional ones' @default values live in defaults.ts
+ * (FEATURE_DEFAULTS), and Driver.features has them filled in.
+ */
 export interface Features {
   /** Per-message priority honoured when the queue is declared with maxPriority. */
   priority: boolean
@@ -61,6 +65,9 @@ export interface Features {
    */
   backlogIsGroupLag?: boolean
 }
+
+/** Features as a driver exposes them: every optional one filled in (defaults.ts withFeatureDefaults). */
+export type DriverFeatures = Readonly<Required<Features>>
 
 export type Overflow = 'drop-head' | 'reject-publish'
 
@@ -190,7 +197,7 @@ export type StartPosition =
   | {kind: 'timestamp'; epochMs: number}
 
 export interface ConsumeOptions {
-  /** Most unacknowledged deliveries in flight to this consumer. @default 100 */
+  /** Most unacknowledged deliveries in flight to this consumer. @default 100 (defaults.ts DEFAULT_PREFETCH) */
   prefetch?: number
   /** The broker settles on delivery; ack/nack become no-ops. @default false */
   autoAck?: boolean
@@ -259,7 +266,7 @@ export interface InspectResult {
 
 export interface Driver {
   readonly backend: BackendName
-  readonly features: Features
+  readonly features: DriverFeatures
   /** Safe to print: the connection URL with secrets removed. */
   readonly displayUrl: string
   connect(): Promise<void>
@@ -301,7 +308,7 @@ export interface Driver {
 export interface DriverContext {
   /** Client/connection name shown to operators, e.g. "mqkit 0.1.0 consume". */
   clientName: string
-  /** Connection timeout in milliseconds. @default 10000 */
+  /** Connection timeout in milliseconds. @default 10000 (defaults.ts DEFAULT_CONNECT_TIMEOUT_MS) */
   connectTimeoutMs?: number
   /**
    * Aborted when the run is interrupted (SIGINT/SIGTERM): a driver stops waiting (e.g. the local

@@ -1,6 +1,7 @@
 // Backend-specific bench knobs through the real CLI: RabbitMQ queue type and multi-ack, Kafka
 // partitions, acks, compression and batching; each refused (exit 7) where it has no meaning. The
-// Kafka producer knobs are checked by what the broker stored, read back by a plain kafkajs client.
+// Kafka producer knobs are checked by what the broker stored, read back by a plain kafkajs client,
+// and by what the client sent, read off the wire by a proxy (acks of each request, linger).
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import os from 'node:os'
@@ -10,7 +11,8 @@ import {describe, expect, it} from 'vitest'
 import {STAMP_HEADER, readStampHeader} from '../../src/bench/stamp-header.js'
 import {hasStamp, STAMP_BYTES} from '../../src/bench/stamp.js'
 import type {Delivery} from '../../src/drivers/types.js'
-import {collector, kafkaDriver} from '../kafka/helpers.js'
+import {collector, kafkaDriver, withClient} from '../kafka/helpers.js'
+import {observeKafka, stampSentNs} from '../kafka/wire-observer.js'
 import {runCli} from '../helpers/cli.js'
 import {AMQP_URL, KAFKA_URL, amqpAvailable, kafkaAvailable, uniqueName, waitFor} from '../helpers/brokers.js'
 
@@ -230,4 +232,78 @@ describe.concurrent('bench knobs', () => {
       }),
     )
   })
+})
+
+// What the Kafka client sends, read off the wire by a proxy in front of the broker
+// (wire-observer.ts). Not concurrent with the tests above: these judge timings, and each bench's
+// start-up (connections, a new topic's leader) slows on a busy machine.
+describe('bench knobs on the wire', () => {
+  it.skipIf(!kafka)('Kafka: --acks is the acks of every produce request on the wire; with none the broker answers none of them', async () => {
+    const observer = await observeKafka(KAFKA_URL)
+    const runs = [
+      {acks: 'none', wire: 0, client: 'platformatic'},
+      {acks: 'none', wire: 0, client: 'kafkajs'},
+      {acks: 'leader', wire: 1, client: 'platformatic'},
+      {acks: 'all', wire: -1, client: 'platformatic'},
+    ] as const
+    const topics = runs.map(({acks, client}) => uniqueName(`bench-acks-${acks}-${client}`))
+    try {
+      // One after another: each run's start-up (connections, a new topic's leader) is what is slow.
+      for (const [index, {acks, wire, client}] of runs.entries()) {
+        const result = await benchJson(withClient(observer.url, client), topics[index], ['--partitions', '1', '--count', '300', '--acks', acks])
+        expect(result.integrity).toMatchObject({sent: 300, confirmed: 300, received: 300, lost: 0})
+        const requests = observer.produced(topics[index])
+        const run = `--acks ${acks} ?client=${client}`
+        expect(requests.flatMap((request) => request.records).length, run).toBe(300)
+        expect([...new Set(requests.map((request) => request.acks))], run).toEqual([wire])
+        // Every other request was answered before bench could count its messages confirmed.
+        expect(requests.filter((request) => request.answeredNs !== undefined).length, run).toBe(wire === 0 ? 0 : requests.length)
+      }
+    } finally {
+      await observer.close()
+      await Promise.all(topics.map((topic) => runCli(['delete', topic, '--url', KAFKA_URL, '--if-exists'])))
+    }
+  }, 180_000)
+
+  // With a 200 ms linger the message that opens a produce request waits out the whole linger
+  // before the request leaves: the time from its send stamp to the request reaching the wire is at
+  // least the injected delay. At two messages a second each message opens a request of its own, so
+  // bench's publish latency is the linger too. Without --linger a message published while no
+  // request is in flight leaves at once (one published while a request is in flight waits for it:
+  // start-up, a slow broker). Bench's warmup keeps the start-up out of its figures.
+  it.skipIf(!kafka)("Kafka: --linger holds a publish that long before its request reaches the wire, and bench's publish latency shows it", async () => {
+    const lingerMs = 200
+    const observer = await observeKafka(KAFKA_URL)
+    const runs = [`${lingerMs}ms`, undefined] as const
+    const topics = runs.map((linger) => uniqueName(`bench-linger-${linger ?? 'none'}`))
+    try {
+      await Promise.all(
+        runs.map(async (linger, index) => {
+          const args = ['--partitions', '1', '--rate', '2', '--warmup', '5s', '--duration', '8s', ...(linger ? ['--linger', linger] : [])]
+          const result = await benchJson(observer.url, topics[index], args)
+          expect(result.integrity).toMatchObject({sent: 26, received: 26, lost: 0})
+          const requests = observer.produced(topics[index])
+          const requestsMs = requests.map((request) => {
+            const sentNs = stampSentNs(request.records[0])!
+            return {heldMs: (request.arrivedNs - sentNs) / 1e6, records: request.records.length, sentNs}
+          })
+          const alone = requestsMs.filter(({sentNs}, i) => i > 0 && sentNs > requests[i - 1].answeredNs!).map(({heldMs}) => heldMs)
+          const publish = result.latency.publish
+          const run = `--linger ${linger ?? '(none)'}: requests (records, ms from the first one's send stamp to the wire) ${requestsMs.map(({records, heldMs}) => `${records}:${heldMs.toFixed(1)}`).join(' ')}; publish latency min ${publish.min} p50 ${publish.p50} max ${publish.max} ms`
+          expect(alone.length, run).toBeGreaterThanOrEqual(5)
+          if (linger) {
+            // A timer never fires early (Node rounds its delay to whole milliseconds).
+            expect(Math.min(...requestsMs.map(({heldMs}) => heldMs)), run).toBeGreaterThanOrEqual(lingerMs - 1)
+            expect(publish.p50, run).toBeGreaterThanOrEqual(lingerMs - 1)
+          } else {
+            expect(Math.min(...alone), run).toBeLessThan(lingerMs / 3)
+            expect(publish.min, run).toBeLessThan(lingerMs / 3)
+          }
+        }),
+      )
+    } finally {
+      await observer.close()
+      await Promise.all(topics.map((topic) => runCli(['delete', topic, '--url', KAFKA_URL, '--if-exists'])))
+    }
+  }, 120_000)
 })

@@ -55,6 +55,20 @@ describe.concurrent('bad input', () => {
     expect(JSON.parse(stdout).error.exitCode).toBe(3)
   })
 
+  // Parsers would read part of such a password as a host or port ("bad broker address "user:pw1"").
+  it.each([
+    ['inspect', 'kafka://user:pw1/pw2@127.0.0.1:9092'],
+    ['bench', 'kafka://user:8765/pw3@127.0.0.1:9092'],
+    ['declare', 'amqp://user:8765/pw3@127.0.0.1:5672'],
+  ])('%s --url %s (a password not percent-encoded) is exit 2 showing none of it', async (command, url) => {
+    const args = command === 'declare' ? ['q'] : command === 'bench' ? ['--count', '10'] : []
+    const {code, stdout, stderr} = await runCli([command, ...args, '--url', url, '--json'])
+    expect(code, stderr).toBe(2)
+    expect(expectOneLineError(stderr)).toContain('percent-encode')
+    expect(JSON.parse(stdout).error.exitCode).toBe(2)
+    for (const piece of ['pw1', 'pw2', '8765', 'pw3']) expect(stdout + stderr).not.toContain(piece)
+  })
+
   it.each(['publish', 'consume'])('%s --count abc is exit 2 naming the flag and value', async (command) => {
     const {code, stderr} = await runCli([command, 'q', '--count', 'abc'])
     expect(code).toBe(2)

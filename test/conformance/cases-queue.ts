@@ -149,7 +149,7 @@ export const queueCases: ConformanceCase[] = [
   },
   {
     name: 'publish to a missing queue fails with NotFoundError naming it',
-    when: (f) => (f.missingQueueOnPublish ?? 'not-found') === 'not-found',
+    when: (f) => f.missingQueueOnPublish === 'not-found',
     async run(t) {
       const missing = t.name('missing')
       const error = await rejectsWithCode(t.driver.publish(missing, {body: Buffer.from('x')}), 'NOT_FOUND')
@@ -188,7 +188,7 @@ export const queueCases: ConformanceCase[] = [
   },
   {
     name: "deleting the queue ends its subscriptions with kind 'deleted'",
-    when: (f) => f.endsOnDelete !== false,
+    when: (f) => f.endsOnDelete,
     async run(t) {
       await t.declare()
       // A live subscription: it has delivered, so "nothing after the end" below is not vacuous.

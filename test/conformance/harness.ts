@@ -6,7 +6,7 @@ import type {
   DeclareResult,
   Delivery,
   Driver,
-  Features,
+  DriverFeatures,
   OutgoingMessage,
   QueueSpec,
   QueueStats,
@@ -24,7 +24,7 @@ import {uniqueName, waitFor} from '../helpers/brokers.js'
 export interface ConformanceCase {
   name: string
   /** The case runs only when this holds for the driver's declared features. */
-  when?: (features: Features) => boolean
+  when?: (features: DriverFeatures) => boolean
   run(t: CaseContext): Promise<void>
 }
 
@@ -50,7 +50,7 @@ export class CaseContext {
 
   constructor(
     readonly driver: Driver,
-    readonly features: Features,
+    readonly features: DriverFeatures,
     private readonly makeDriver: () => Promise<Driver>,
     caseName: string,
   ) {

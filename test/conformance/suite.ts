@@ -3,6 +3,7 @@
 // capability it needs absent in `features`. Each backend's features and the cases they skip are
 // pinned in its test file: a feature turned off fails there, not as one more quiet skip.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {withFeatureDefaults} from '../../src/drivers/defaults.js'
 import type {Driver, Features} from '../../src/drivers/types.js'
 import {deliveryCases} from './cases-delivery.js'
 import {queueCases} from './cases-queue.js'
@@ -15,7 +16,10 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [...deliveryCases, ...queueC
 export interface ConformanceOptions {
   /** e.g. amqpAvailable: false skips the whole suite (and throws under CI). */
   available?: () => Promise<boolean>
-  /** The features the driver must declare, as a literal: changing one is a change here too. */
+  /**
+   * The features the driver must declare, as a literal: changing one is a change here too. An
+   * optional feature left out here stands for its default, as in a driver's declaration.
+   */
   features: Features
   /** The names of the cases those features skip, in suite order (a new case with `when` shows here). */
   skips: string[]
@@ -23,7 +27,8 @@ export interface ConformanceOptions {
 
 /** The cases a driver with `features` skips, in suite order. */
 export function skippedCases(features: Features): string[] {
-  return CONFORMANCE_CASES.filter((c) => c.when !== undefined && !c.when(features)).map((c) => c.name)
+  const resolved = withFeatureDefaults(features)
+  return CONFORMANCE_CASES.filter((c) => c.when !== undefined && !c.when(resolved)).map((c) => c.name)
 }
 
 /** `makeDriver` returns a driver that is not connected yet; the suite connects and closes. */
@@ -37,7 +42,7 @@ export function runConformance(name: string, makeDriver: () => Promise<Driver>, 
 
     // Static facts: checked even where the broker is not reachable.
     it('declares the pinned features and skips exactly the pinned cases', () => {
-      expect(features).toEqual(options.features)
+      expect(features).toEqual(withFeatureDefaults(options.features))
       expect(skippedCases(features)).toEqual(options.skips)
     })
 

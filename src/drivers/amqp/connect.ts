@@ -5,14 +5,16 @@
 import amqp, {type ChannelModel, type Options, type SocketOptions} from 'amqplib'
 import {UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
+import {DEFAULT_CONNECT_TIMEOUT_MS} from '../defaults.js'
 import type {DriverContext} from '../types.js'
 import {withDeadline} from '../deadline.js'
 import {tlsFileOptions} from '../tls-options.js'
 import {connectionError} from './errors.js'
 import {batchConnectionWrites} from './write-batching.js'
 
-/** @default 10000 */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+/** The IANA ports of amqp:// and amqps://, used when the URL names none. */
+export const AMQP_PORT = 5672
+export const AMQPS_PORT = 5671
 
 export interface AmqpTarget {
   connect: Options.Connect
@@ -28,7 +30,7 @@ export function amqpTarget(url: ParsedUrl, context: DriverContext): AmqpTarget {
   const parsed = url.url
   if (!parsed) throw new UsageError(`--url "${url.redacted}" is not an amqp:// URL`)
   const tls = url.scheme === 'amqps'
-  const port = parsed.port === '' ? (tls ? 5671 : 5672) : Number(parsed.port)
+  const port = parsed.port === '' ? (tls ? AMQPS_PORT : AMQP_PORT) : Number(parsed.port)
   // URL keeps user and password percent-encoded; the broker wants them decoded.
   const user = parsed.username === '' ? 'guest' : decodeURIComponent(parsed.username)
   const password = parsed.username === '' && parsed.password === '' ? 'guest' : decodeURIComponent(parsed.password)

@@ -3,13 +3,11 @@
 // another, in arrival order; settling is the handler's job unless autoAck.
 import type {Channel, ConsumeMessage, Options} from 'amqplib'
 import {ConnectionError, type MqkitError, PreconditionError, UnsupportedError, UsageError} from '../../errors.js'
+import {DEFAULT_PREFETCH} from '../defaults.js'
 import type {ConsumeOptions, Delivery, EndReason, Headers, MessageHandler, StartPosition, Subscription} from '../types.js'
 import {settlerFor, type Settler} from './acks.js'
 import {closeReason, type Connection} from './channels.js'
 import {brokerError} from './errors.js'
-
-/** @default 100 */
-export const DEFAULT_PREFETCH = 100
 
 /**
  * StartPosition → x-stream-offset (stream queues only; classic and quorum queues ignore it).

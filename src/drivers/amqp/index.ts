@@ -5,7 +5,8 @@
 import {ConnectionError, NotFoundError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import {promised, type PublishWithCallbacks} from '../publish-callbacks.js'
-import type {Driver, DriverContext, Features} from '../types.js'
+import {withFeatureDefaults} from '../defaults.js'
+import type {Driver, DriverContext} from '../types.js'
 import {Connection} from './channels.js'
 import {amqpTarget, openConnection} from './connect.js'
 import {bind, declareExchange, declareQueue, exchangeExists, queueExists} from './declare.js'
@@ -14,7 +15,7 @@ import {inspectQueues, managementEndpoint} from './inspect.js'
 import {Publisher} from './publish.js'
 import {serverInfo} from './server-info.js'
 
-export const AMQP_FEATURES: Features = {
+export const AMQP_FEATURES = withFeatureDefaults({
   priority: true,
   ttl: true,
   messageTtl: true,
@@ -35,7 +36,7 @@ export const AMQP_FEATURES: Features = {
   endsOnDelete: true,
   // A message published to a queue goes through the default exchange with routing key = queue.
   keyPreserved: false,
-}
+})
 
 export function createAmqpDriver(url: ParsedUrl, context: DriverContext & {managementUrl?: string}): Driver {
   const target = amqpTarget(url, context)

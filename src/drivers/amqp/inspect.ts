@@ -4,10 +4,10 @@
 // Management figures are sampled by the broker (every 5 s by default), so for named queues the
 // live ready/consumer counts still come from a passive declare and the API adds the rest.
 import {ConnectionError, NotFoundError, UnsupportedError, UsageError} from '../../errors.js'
-import {redactUrl} from '../../url.js'
+import {redactWholeUrl, userinfoProblem} from '../../url.js'
 import type {InspectResult, QueueStats} from '../types.js'
 import type {Connection} from './channels.js'
-import type {AmqpTarget} from './connect.js'
+import {AMQP_PORT, AMQPS_PORT, type AmqpTarget} from './connect.js'
 
 /** @default 3000 — the management API is local and either answers fast or not at all. */
 export const MANAGEMENT_TIMEOUT_MS = 3000
@@ -22,7 +22,7 @@ export interface ManagementEndpoint {
 }
 
 /** AMQP ports next to which the management API's default port 15672 is a fair guess. */
-const STANDARD_AMQP_PORTS = new Set([5671, 5672])
+const STANDARD_AMQP_PORTS = new Set([AMQPS_PORT, AMQP_PORT])
 
 /**
  * `?mgmt=http://host:15672` or the context's managementUrl picks the API; `?mgmt=off` disables it;
@@ -33,13 +33,17 @@ const STANDARD_AMQP_PORTS = new Set([5671, 5672])
 export function managementEndpoint(target: AmqpTarget, query: URLSearchParams, fromContext?: string): ManagementEndpoint | undefined {
   const given = query.get('mgmt') ?? fromContext
   if (given !== undefined && /^(off|false|no|none|0)$/i.test(given)) return undefined
-  if (given === undefined && !STANDARD_AMQP_PORTS.has(target.connect.port ?? 5672)) return undefined
+  if (given === undefined && !STANDARD_AMQP_PORTS.has(target.connect.port ?? AMQP_PORT)) return undefined
   const raw = given ?? `http://${target.connect.hostname?.includes(':') ? `[${target.connect.hostname}]` : target.connect.hostname}:15672`
+  const invalid = (problem?: string) =>
+    new UsageError(`the management API URL (?mgmt= in the broker URL) is not a valid URL: "${redactWholeUrl(raw)}"${problem ? `; ${problem}` : ''}`)
+  const problem = userinfoProblem(raw)
+  if (problem) throw invalid(problem)
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    throw new UsageError(`the management API URL (?mgmt= in the broker URL) is not a valid URL: "${redactUrl(raw)}"`)
+    throw invalid()
   }
   const user = url.username === '' ? target.user : decodeURIComponent(url.username)
   const password = url.username === '' ? (target.connect.password ?? '') : decodeURIComponent(url.password)

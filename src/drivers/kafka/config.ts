@@ -10,15 +10,13 @@ import type {KafkaConfig, SASLOptions} from 'kafkajs'
 import type {BaseOptions as PlatformaticBaseOptions, SASLOptions as PlatformaticSasl} from '@platformatic/kafka'
 import {UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
+import {DEFAULT_CONNECT_TIMEOUT_MS} from '../defaults.js'
 import type {DriverContext} from '../types.js'
 import {sslOptions, TLS_QUERY_KEYS} from '../tls-options.js'
 
 import {KAFKA_CLIENTS, type Compression, type KafkaClientName} from './produce-client.js'
 
 const {logLevel} = kafkajs
-
-/** @default 10000 — same default as the rest of mqkit (DriverContext.connectTimeoutMs). */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 
 /**
  * Bounded retries: kafkajs defaults to 5 retries with up to 30 s between them, so an unreachable

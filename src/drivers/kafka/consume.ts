@@ -5,6 +5,7 @@
 import {randomBytes} from 'node:crypto'
 import type {Admin, Consumer, EachMessagePayload, Kafka} from 'kafkajs'
 import {TimeoutError, UsageError} from '../../errors.js'
+import {DEFAULT_PREFETCH} from '../defaults.js'
 import type {ConsumeOptions, EndReason, MessageHandler, Subscription} from '../types.js'
 import {withDeadline} from '../deadline.js'
 import {describeTopic, partitionOffsets, requireTopic} from './admin.js'
@@ -27,8 +28,6 @@ import {Permits} from './permits.js'
  */
 export const GROUP_TIMINGS = {sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100} as const
 
-/** @default 100 (DriverContract ConsumeOptions.prefetch) */
-const DEFAULT_PREFETCH = 100
 /**
  * @default 5000 — longest a refetched message waits for its first delivery (still with the
  * handler) to settle; a handler that holds it longer gets it again, marked redelivered.

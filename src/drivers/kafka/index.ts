@@ -6,7 +6,8 @@ import type {Admin, Kafka} from 'kafkajs'
 import {ConnectionError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
 import {promised, type PublishWithCallbacks} from '../publish-callbacks.js'
-import type {Driver, DriverContext, Features} from '../types.js'
+import {withFeatureDefaults} from '../defaults.js'
+import type {Driver, DriverContext} from '../types.js'
 import {withDeadline} from '../deadline.js'
 import {declareTopic, deleteTopic, describeTopic, purgeTopic} from './admin.js'
 import {Renewable, type AdminRunner} from './clients.js'
@@ -23,7 +24,7 @@ import {serverInfo} from './server-info.js'
 
 const {Kafka: KafkaClient} = kafkajs
 
-export const KAFKA_FEATURES: Features = {
+export const KAFKA_FEATURES = withFeatureDefaults({
   priority: false,
   // Retention (retention.ms) removes whole segments on a schedule: no expiry of messages within
   // milliseconds, which is what the ttl capability promises. ttlMs is still accepted by declare.
@@ -42,7 +43,7 @@ export const KAFKA_FEATURES: Features = {
   crossProcess: true,
   endOfLog: true,
   backlogIsGroupLag: true,
-}
+})
 
 export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Driver {
   const options = kafkaOptionsFromUrl(url, context)

@@ -16,13 +16,13 @@ import type {
   DeclareResult,
   Driver,
   DriverContext,
-  Features,
   InspectResult,
   MessageHandler,
   OutgoingMessage,
   QueueSpec,
   Subscription,
 } from '../types.js'
+import {DEFAULT_PREFETCH, withFeatureDefaults} from '../defaults.js'
 import {LocalConsumer} from './consumer.js'
 import type {StoredProps} from './enqueue.js'
 import {resolveStorePath} from './paths.js'
@@ -32,7 +32,7 @@ import {acquireStore, type Store} from './store.js'
 
 export {defaultStorePath} from './paths.js'
 
-export const LOCAL_FEATURES: Features = Object.freeze({
+export const LOCAL_FEATURES = withFeatureDefaults({
   priority: true,
   ttl: true,
   messageTtl: true,
@@ -51,8 +51,6 @@ export const LOCAL_FEATURES: Features = Object.freeze({
   endsOnDelete: true,
 })
 
-/** @default 100 unacked deliveries per consumer */
-const DEFAULT_PREFETCH = 100
 /** @default 30000 ms — how long a message stays leased to a consumer that stopped heartbeating. */
 export const DEFAULT_LEASE_MS = 30_000
 /** Shortest accepted lease: heartbeats run every third of it. */

@@ -8,20 +8,20 @@ import type {
   DeclareResult,
   Driver,
   DriverContext,
-  Features,
   InspectResult,
   MessageHandler,
   OutgoingMessage,
   QueueSpec,
   Subscription,
 } from '../types.js'
+import {DEFAULT_PREFETCH, withFeatureDefaults} from '../defaults.js'
 import {type Broker, brokerNamed} from './broker.js'
 import {Consumer, type Dispatcher} from './dispatch.js'
 import type {MemoryDelivery} from './delivery.js'
 import type {StoredMessage} from './queue.js'
 import {settingsExtras} from './spec.js'
 
-export const MEMORY_FEATURES: Features = Object.freeze({
+export const MEMORY_FEATURES = withFeatureDefaults({
   priority: true,
   ttl: true,
   messageTtl: true,
@@ -44,8 +44,6 @@ export const MEMORY_FEATURES: Features = Object.freeze({
 /** What every successful publish returns. */
 const PUBLISHED: Promise<void> = Promise.resolve()
 
-/** @default 100 unacked deliveries per consumer */
-const DEFAULT_PREFETCH = 100
 
 export function createMemoryDriver(url: ParsedUrl, _context: DriverContext): Driver {
   return new MemoryDriver(url.path === '' ? 'default' : url.path, url.redacted)
