@@ -78,6 +78,27 @@ export class ConnectionError extends MqkitError {
   }
 }
 
+/**
+ * A publish whose connection died before the broker answered: it may or may not have the message
+ * (Jepsen's "indeterminate"). Under --recover it is counted in doubt, never lost.
+ */
+export class OutcomeUnknownError extends ConnectionError {
+  readonly outcomeUnknown = true
+}
+
+/** --recover: reconnecting failed for the whole budget, or met an error retrying cannot cure. */
+export class RecoveryFailedError extends ConnectionError {
+  readonly role: string
+  readonly attempts: number
+  readonly outageMs: number
+  constructor(message: string, options: MqkitErrorOptions & {role: string; attempts: number; outageMs: number}) {
+    super(message, {...options, retriable: false})
+    this.role = options.role
+    this.attempts = options.attempts
+    this.outageMs = options.outageMs
+  }
+}
+
 export class TimeoutError extends MqkitError {
   override readonly code = 'TIMEOUT'
   override readonly exitCode = ExitCode.timeout

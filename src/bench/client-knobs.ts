@@ -31,3 +31,20 @@ export function applyClientKnobs(url: string, scheme: string, flags: ClientKnobF
   for (const [key, value] of query) params.set(key, value)
   return `${at === -1 ? url : url.slice(0, at)}?${params.toString()}`
 }
+
+/**
+ * @default 5 — seconds, --recover on RabbitMQ without ?heartbeat=: a frozen broker (a hung host,
+ * SIGSTOP) closes nothing, and only heartbeats notice it; amqplib gives up after about two missed
+ * intervals, so about 10-15 s instead of the broker's 60 s default (about two minutes).
+ */
+export const RECOVERY_HEARTBEAT_S = 5
+
+/** --recover: the URL with a short AMQP heartbeat unless it sets one. */
+export function withRecoveryHeartbeat(url: string, scheme: string): string {
+  if (scheme !== 'amqp' && scheme !== 'amqps') return url
+  const at = url.indexOf('?')
+  const params = new URLSearchParams(at === -1 ? '' : url.slice(at + 1))
+  if (params.has('heartbeat')) return url
+  params.set('heartbeat', String(RECOVERY_HEARTBEAT_S))
+  return `${at === -1 ? url : url.slice(0, at)}?${params.toString()}`
+}

@@ -23,8 +23,18 @@ export interface IntegrityFigures {
   outOfOrder: number
   /** Still in the queue(s) at the end (ready + in flight, from driver.inspect). */
   leftInQueue: number
-  /** Confirmed, never received, and not left in the queue. */
+  /** Confirmed, never received, and not left in the queue: a safety violation (confirmed-lost). */
   lost: number
+  /**
+   * Sent, and neither confirmed nor refused: the connection died (or the run ended) with the
+   * outcome unknown. Never counted as lost. Optional in the type: results saved before it lack it.
+   */
+  inDoubt?: number
+  /** Of those, received by a consumer or found in the queue by the final drain. */
+  inDoubtArrived?: number
+  /** How leftInQueue was found: 'drained' = a fresh consumer read the queue empty after the run,
+   *  message by message (lost is then exact per message); 'counted' = the broker's count. */
+  leftInQueueBy?: 'drained' | 'counted'
   /** Received but not confirmed (e.g. broker took it but the confirm failed). */
   unconfirmedReceived: number
   /** Deliveries without a bench stamp (someone else's messages in the queue). */
@@ -37,6 +47,11 @@ class ProducerTrack {
   /** Per key index, when messages carry keys. */
   highestByKey: number[] | undefined
   unique = 0
+
+  has(sequence: number): boolean {
+    const byte = sequence >>> 3
+    return byte < this.seen.length && (this.seen[byte] & (1 << (sequence & 7))) !== 0
+  }
 
   mark(sequence: number): boolean {
     const byte = sequence >>> 3
@@ -59,6 +74,12 @@ export class IntegrityTracker {
   private readonly producers: ProducerTrack[] = []
   /** Per producer: confirmed sequence count (sequences are confirmed out of order, so a bitset too). */
   private readonly confirmedSets: ProducerTrack[] = []
+  /** Per producer: publishes whose outcome is unknown (the connection died before the broker answered). */
+  private readonly inDoubtSets: ProducerTrack[] = []
+  /** Per producer: found in the queue by the final drain, never received during the run. */
+  private readonly leftSets: ProducerTrack[] = []
+  /** Set once a final drain read the queues: leftInQueue is then per message. */
+  drained = false
   received = 0
   duplicates = 0
   redelivered = 0
@@ -80,6 +101,25 @@ export class IntegrityTracker {
   onConfirm(producerId: number, sequence: number): void {
     this.confirmed++
     this.track(this.confirmedSets, producerId).mark(sequence)
+  }
+
+  /** A publish whose connection died before the broker answered (OutcomeUnknownError). */
+  onInDoubt(producerId: number, sequence: number): void {
+    this.track(this.inDoubtSets, producerId).mark(sequence)
+  }
+
+  /**
+   * A message a fresh consumer read from the queue after the run (the final drain): left in the
+   * queue if the run never received it, else a duplicate (acked, and delivered again).
+   */
+  onDrained(producerId: number, sequence: number, redelivered: boolean): void {
+    const received = this.producers[producerId]
+    if (received !== undefined && received.has(sequence)) {
+      this.duplicates++
+      if (redelivered) this.redelivered++
+      return
+    }
+    if (!this.track(this.leftSets, producerId).mark(sequence)) this.duplicates++
   }
 
   /** Returns false for a duplicate. */
@@ -115,13 +155,27 @@ export class IntegrityTracker {
   }
 
   private countConfirmedReceived(): number {
+    return this.countOverlap(this.confirmedSets, this.producers)
+  }
+
+  /** |A ∩ (B ∪ C)| over every producer's bitsets. */
+  private countOverlap(a: ProducerTrack[], b: ProducerTrack[], c: ProducerTrack[] = []): number {
     let n = 0
-    this.confirmedSets.forEach((confirmed, producerId) => {
-      const received = this.producers[producerId]
-      if (!confirmed || !received) return
-      const length = Math.min(confirmed.seen.length, received.seen.length)
-      for (let i = 0; i < length; i++) n += popcount8(confirmed.seen[i] & received.seen[i])
+    a.forEach((set, producerId) => {
+      if (!set) return
+      const other = b[producerId]?.seen
+      const third = c[producerId]?.seen
+      for (let i = 0; i < set.seen.length; i++) {
+        const either = (other !== undefined && i < other.length ? other[i] : 0) | (third !== undefined && i < third.length ? third[i] : 0)
+        n += popcount8(set.seen[i] & either)
+      }
     })
+    return n
+  }
+
+  private countAll(list: ProducerTrack[]): number {
+    let n = 0
+    for (const t of list) if (t) n += t.unique
     return n
   }
 
@@ -177,9 +231,18 @@ export class IntegrityTracker {
     fold(this.confirmedSets, snapshot.confirmed, false)
   }
 
+  /**
+   * `leftInQueue`: the broker's count, used unless a final drain read the queues (`drained`): then
+   * what the drain found, message by message, and lost is exact per message.
+   */
   figures(leftInQueue: number): IntegrityFigures {
     const confirmedReceived = this.countConfirmedReceived()
     const unique = this.unique
+    const inDoubt = this.countAll(this.inDoubtSets)
+    const doubt = inDoubt > 0 || this.drained ? {inDoubt, inDoubtArrived: this.countOverlap(this.inDoubtSets, this.producers, this.leftSets)} : {}
+    // Drained: left and lost per message (confirmed and found nowhere). Counted: the broker's count.
+    const left = this.drained ? this.countAll(this.leftSets) : leftInQueue
+    const lost = this.drained ? this.confirmed - this.countOverlap(this.confirmedSets, this.producers, this.leftSets) : Math.max(0, this.confirmed - confirmedReceived - leftInQueue)
     return {
       sent: this.sent,
       confirmed: this.confirmed,
@@ -189,10 +252,12 @@ export class IntegrityTracker {
       duplicates: this.duplicates,
       redelivered: this.redelivered,
       outOfOrder: this.outOfOrder,
-      leftInQueue,
-      lost: Math.max(0, this.confirmed - confirmedReceived - leftInQueue),
+      leftInQueue: left,
+      lost,
       unconfirmedReceived: unique - confirmedReceived,
       foreign: this.foreign,
+      ...doubt,
+      ...(this.drained ? {leftInQueueBy: 'drained' as const} : {}),
     }
   }
 }

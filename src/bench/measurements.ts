@@ -3,6 +3,7 @@
 // exact HDR add means the hot path records each value once, not twice.
 import {LatencyHistogram, type LatencySummary} from '../metrics/histogram.js'
 import {ThroughputMeter} from '../metrics/throughput.js'
+import {GAP_RECORD_MIN_MS} from './availability.js'
 
 export const LATENCY_KINDS = ['publish', 'endToEnd', 'endToEndCorrected', 'publishDelay', 'handling'] as const
 export type LatencyKind = (typeof LATENCY_KINDS)[number]
@@ -54,6 +55,10 @@ export interface IntervalStats {
   totalConsumed: number
 }
 
+const GAP_RECORD_MIN_NS = GAP_RECORD_MIN_MS * 1e6
+/** 10,000 silences per stream at most: a run that stalls that often is not short of evidence. */
+const MAX_GAP_VALUES = 20_000
+
 export class Measurements {
   readonly interval: LatencySet = latencySet()
   readonly total: LatencySet = latencySet()
@@ -78,6 +83,14 @@ export class Measurements {
   /** Clock (clock.ts ns) of the last confirm / receipt: the ends of the throughput windows. */
   lastConfirmNs = 0
   lastReceiveNs = 0
+  /** Clock of the first confirm / receipt; 0 until then. */
+  firstConfirmNs = 0
+  firstReceiveNs = 0
+  /** Silences of GAP_RECORD_MIN_MS or more between consecutive confirms / receipts, as [fromNs, toNs] pairs (availability.ts judges them). */
+  readonly confirmGapsNs: number[] = []
+  readonly receiveGapsNs: number[] = []
+  /** --recover / --fault-cmd: latency by send time, for inside and outside outage windows. */
+  sendTimeLatency: {record(sendNs: number, latencyNs: number): void} | undefined
 
   constructor(originMs: number, private readonly openLoop: boolean) {
     this.published = new ThroughputMeter(originMs)
@@ -86,6 +99,10 @@ export class Measurements {
 
   /** Hot path: a confirm arrived. */
   onConfirm(latencyNs: number, bytes: number, nowNs: number): void {
+    if (nowNs - this.lastConfirmNs >= GAP_RECORD_MIN_NS && this.confirmGapsNs.length < MAX_GAP_VALUES) {
+      if (this.lastConfirmNs === 0) this.firstConfirmNs = nowNs
+      else this.confirmGapsNs.push(this.lastConfirmNs, nowNs)
+    }
     this.lastConfirmNs = nowNs
     this.published.count++
     this.published.bytes += bytes
@@ -100,6 +117,11 @@ export class Measurements {
 
   /** Hot path: a delivery arrived. correctedNs is NaN in closed loop. */
   onReceive(endToEndNs: number, correctedNs: number, bytes: number, nowNs: number): void {
+    if (nowNs - this.lastReceiveNs >= GAP_RECORD_MIN_NS && this.receiveGapsNs.length < MAX_GAP_VALUES) {
+      if (this.lastReceiveNs === 0) this.firstReceiveNs = nowNs
+      else this.receiveGapsNs.push(this.lastReceiveNs, nowNs)
+    }
+    if (this.sendTimeLatency !== undefined) this.sendTimeLatency.record(nowNs - (this.openLoop && correctedNs === correctedNs ? correctedNs : endToEndNs), this.openLoop && correctedNs === correctedNs ? correctedNs : endToEndNs)
     this.lastReceiveNs = nowNs
     this.consumed.count++
     this.consumed.bytes += bytes

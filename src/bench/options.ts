@@ -1,10 +1,12 @@
 // Every bench option with its default, in one place. The command maps flags onto
 // `parseBenchOptions`; tests and perf scripts build `BenchOptions` directly.
 import {readFileSync, statSync} from 'node:fs'
+import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {UsageError} from '../errors.js'
 import {parseBytes, parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
 import {STAMP_BYTES} from './stamp.js'
 import type {ShardPlan} from './shard.js'
+import {parseFaults, type FaultSpec} from './fault.js'
 
 /** One step of an open-loop schedule: `perSecond` for `durationMs` (the last step may be open-ended). */
 export interface RateStep {
@@ -95,6 +97,14 @@ export interface BenchOptions {
   /** --shard: this process runs one shard's share (shard.ts shardOptions); the result says which in
    *  `meta.shard`, not in `workload`. @default none (the whole workload) */
   shard?: ShardPlan
+  /**
+   * --recover: ride out a lost connection, reconnecting with backoff for up to this long per
+   * outage (drivers/resilient.ts), and account for every message. @default off (a lost
+   * connection ends the run, exit 3)
+   */
+  recoverMs?: number
+  /** --fault-at/--fault-cmd: shell commands run at set times of the run (fault.ts). @default none */
+  faults?: FaultSpec[]
 }
 
 /** Kafka `acks` codes for BenchOptions.acks. */
@@ -130,7 +140,7 @@ export const BENCH_DEFAULTS = {
   arrivals: 'uniform',
   workMode: 'sleep',
   confirmWindow: 1000,
-  prefetch: 100,
+  prefetch: DEFAULT_PREFETCH,
   persistent: false,
   keep: false,
   intervalMs: 1000,
@@ -197,7 +207,14 @@ export interface BenchFlagValues {
   mandatory?: boolean
   partitions?: string
   acks?: string
+  recover?: boolean
+  'recover-timeout'?: string
+  'fault-at'?: string[]
+  'fault-cmd'?: string[]
 }
+
+/** @default 60000 — --recover's budget per outage when --recover-timeout is not given. */
+export const DEFAULT_RECOVER_TIMEOUT_MS = 60_000
 
 /** Largest --payload file: bodies are held in memory by the thousand. */
 const MAX_PAYLOAD_FILE_BYTES = 64 * 1024 * 1024
@@ -259,6 +276,13 @@ export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   if (flags.mandatory === true) o.mandatory = true
   if (flags.partitions !== undefined) o.partitions = parseInteger('partitions', flags.partitions, {min: 1, max: 10_000})
   if (flags.acks !== undefined) o.acks = oneOf('acks', flags.acks, ['all', 'leader', 'none'] as const)
+  if (flags['recover-timeout'] !== undefined && flags.recover !== true) throw new UsageError('--recover-timeout needs --recover')
+  if (flags.recover === true) o.recoverMs = flags['recover-timeout'] === undefined ? DEFAULT_RECOVER_TIMEOUT_MS : positiveDuration('recover-timeout', flags['recover-timeout'])
+  const faults = parseFaults(flags['fault-at'], flags['fault-cmd'])
+  if (faults.length > 0) o.faults = faults
+  if ((o.recoverMs !== undefined || o.faults) && o.workers !== undefined && o.workers > 1) {
+    throw new UsageError(`--${o.recoverMs !== undefined ? 'recover' : 'fault-at'} runs in one process: it cannot be combined with --workers ${o.workers}`)
+  }
   if (o.count !== undefined && o.durationMs !== undefined) throw new UsageError('--count and --duration cannot be used together')
   if (o.arrivals === 'poisson' && o.rate === undefined) throw new UsageError('--arrivals poisson needs --rate (open loop)')
   const options = defaultBenchOptions(o)

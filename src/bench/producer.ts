@@ -2,7 +2,7 @@
 // `confirmWindow` publishes unconfirmed; open loop sends on a schedule of intended send times
 // (uniform or Poisson, in rate steps) and stamps both the intended and the actual time, so
 // latency can be measured from when the message SHOULD have left (coordinated omission).
-import {DeliveryError} from '../errors.js'
+import {DeliveryError, OutcomeUnknownError} from '../errors.js'
 import {publishWithCallbacks, type PublishWithCallbacks} from '../drivers/publish-callbacks.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import type {IntegrityTracker} from './integrity.js'
@@ -207,12 +207,16 @@ export class Producer {
   /** @internal PendingPublish callback. */
   failed(pending: PendingPublish, error: unknown): void {
     const s = this.s
-    s.integrity.publishErrors++
     // Not reused: a driver that failed a publish may still hold its body (a write queued on a dead socket).
     pending.body = undefined
     this.pool.push(pending)
-    // A refused message is a finding; anything else (connection lost…) ends the run.
-    if (!(error instanceof DeliveryError)) s.fail(error)
+    // --recover: the connection died with this publish on the wire (resilient.ts); the run goes on.
+    if (error instanceof OutcomeUnknownError) s.integrity.onInDoubt(s.producerId, pending.sequence)
+    else {
+      s.integrity.publishErrors++
+      // A refused message is a finding; anything else (connection lost…) ends the run.
+      if (!(error instanceof DeliveryError)) s.fail(error)
+    }
     this.release()
   }
 

@@ -4,6 +4,7 @@ import type {EventEmitter} from 'node:events'
 import {formatCount, formatMillis, formatRate} from '../output/format.js'
 import type {IntervalStats} from './measurements.js'
 import type {BenchStart} from './runner.js'
+import type {RunEvent} from '../results/availability.js'
 
 export interface ProgressStream {
   isTTY?: boolean
@@ -26,6 +27,23 @@ export function progressLine(stats: IntervalStats, plannedMs: number | undefined
     .join('  ')
 }
 
+/** A connection or fault event as a progress line (--recover, --fault-cmd). */
+export function eventLine(event: RunEvent): string {
+  const at = `${(event.atMs / 1000).toFixed(1)}s`
+  switch (event.kind) {
+    case 'connection-lost':
+      return `${at}  ${event.role} ${event.index}: connection lost (${event.message}); reconnecting`
+    case 'reconnected':
+      return `${at}  ${event.role} ${event.index}: reconnected after ${formatCount(event.attempts)} attempt${event.attempts === 1 ? '' : 's'}${event.redeclared ? `; declared again: ${event.redeclared.join(', ')}` : ''}`
+    case 'gave-up':
+      return `${at}  ${event.message}`
+    case 'fault-started':
+      return `${at}  fault command started: ${event.command}`
+    case 'fault-ended':
+      return `${at}  fault command ended: ${event.signal ? `killed by ${event.signal}` : `exit ${event.exitCode ?? '(could not start)'}`}`
+  }
+}
+
 /** Attach to a runner; returns a function that ends the live line. */
 export function attachProgress(runner: EventEmitter, stream: ProgressStream, quiet: boolean): () => void {
   if (quiet) return () => {}
@@ -36,6 +54,11 @@ export function attachProgress(runner: EventEmitter, stream: ProgressStream, qui
     planned = start.plannedMs
     warmupMs = start.options.warmupMs
     stream.write(`bench: ${start.backend} ${start.url}, queue${start.queues.length > 1 ? 's' : ''} ${start.queues.join(', ')}\n`)
+  })
+  runner.on('event', (event: RunEvent) => {
+    if (live) stream.write('\r\u001B[2K')
+    live = false
+    stream.write(`${eventLine(event)}\n`)
   })
   runner.on('tick', (stats: IntervalStats) => {
     const line = progressLine(stats, planned, warmupMs)

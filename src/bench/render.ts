@@ -18,6 +18,7 @@ import {joinWrapped, outputWidth, renderTable, wrapText, type Align} from '../ou
 import {formatAssertionValue} from '../results/assert.js'
 import type {BenchResult} from '../results/document.js'
 import type {ShardMergedResult} from '../results/shards.js'
+import {renderAvailability} from './render-availability.js'
 
 export interface RenderOptions {
   colour?: ChalkInstance
@@ -48,6 +49,45 @@ export function headerFacts(result: BenchResult): string[] {
   const shard = result.meta.shard
   const sharding = shard ? [`shard ${shard.index}/${shard.count} of run ${shard.runId}${shard.attempt > 0 ? ` (attempt ${shard.attempt})` : ''}`] : []
   return [result.meta.url, ...sharding, shape, size, mode, `measured ${formatMillis(result.meta.measuredMs)}`, ...(result.meta.interrupted ? ['INTERRUPTED'] : [])]
+}
+
+export interface IntegrityColumn {
+  head: string
+  text: string
+  /** A count above 0 that is a fault (shown red). */
+  bad: boolean
+}
+
+/**
+ * The integrity table's columns. A result with the failure accounting (integrity.inDoubt set)
+ * names lost by its category, "confirmed & lost", and adds "in doubt" beside it; the left-in-queue
+ * count says how it was found (a final drain read each message, or the broker's count).
+ */
+export function integrityColumns(result: BenchResult): IntegrityColumn[] {
+  const i = result.integrity
+  const count = (head: string, n: number, bad = false): IntegrityColumn => ({head, text: formatCount(n), bad: bad && n > 0})
+  const accounted = i.inDoubt !== undefined
+  const left = count('left in queue', i.leftInQueue)
+  if (i.leftInQueueBy) left.text += ` (${i.leftInQueueBy})`
+  return [
+    count('sent', i.sent),
+    count('confirmed', i.confirmed),
+    count('received', i.received),
+    count(accounted ? 'confirmed & lost' : 'lost', i.lost, true),
+    ...(accounted ? [count('in doubt', i.inDoubt ?? 0)] : []),
+    count('duplicates', i.duplicates, true),
+    count('out of order', i.outOfOrder, true),
+    left,
+    count('publish errors', i.publishErrors, true),
+  ]
+}
+
+/** "in doubt 12 (arrived 9, not arrived 3): …" when some messages' outcome is unknown, else ''. */
+export function inDoubtLine(result: BenchResult): string {
+  const {inDoubt, inDoubtArrived} = result.integrity
+  if (!inDoubt) return ''
+  const split = inDoubtArrived === undefined ? '' : ` (arrived ${formatCount(inDoubtArrived)}, not arrived ${formatCount(inDoubt - inDoubtArrived)})`
+  return `in doubt ${formatCount(inDoubt)}${split}: sent but neither confirmed nor refused when the connection died, so the outcome is unknown; never counted as lost`
 }
 
 export function renderResult(result: BenchResult, options: RenderOptions = {}): string {
@@ -95,15 +135,11 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
     ),
   )
 
-  const i = result.integrity
-  const flag = (n: number) => (n > 0 && c ? c.red(formatCount(n)) : formatCount(n))
-  sections.push(
-    table(
-      ['Integrity', 'sent', 'confirmed', 'received', 'lost', 'duplicates', 'out of order', 'left in queue', 'publish errors'],
-      [['messages', formatCount(i.sent), formatCount(i.confirmed), formatCount(i.received), flag(i.lost), flag(i.duplicates), flag(i.outOfOrder), formatCount(i.leftInQueue), flag(i.publishErrors)]],
-      right(8),
-    ),
-  )
+  const integrity = integrityColumns(result)
+  sections.push(table(['Integrity', ...integrity.map((col) => col.head)], [['messages', ...integrity.map((col) => (col.bad && c ? c.red(col.text) : col.text))]], right(integrity.length)))
+  const doubt = inDoubtLine(result)
+  if (doubt) sections.push(wrapText(doubt, width))
+  sections.push(...renderAvailability(result, {colour: c, width}))
 
   const h = result.health
   sections.push(

@@ -23,6 +23,11 @@ import {Producer} from './producer.js'
 import {producerIdOf, waitForWallClock} from './shard.js'
 import {formatMillis} from '../output/format.js'
 import {buildResult, type BenchResult, type HealthFigures} from '../results/document.js'
+import type {Gap, RunEvent} from '../results/availability.js'
+import {ResilientDriver} from '../drivers/resilient.js'
+import {analyseAvailability, minGapMsFor, SendTimeLatency} from './availability.js'
+import {FaultRunner, type FaultSpec} from './fault.js'
+import {finalDrain} from './final-drain.js'
 
 /** @default 1000 — longest wait for the last acks to settle once the handlers are done (a commit round trip is ms). */
 const LAST_ACKS_SETTLE_MS = 1000
@@ -64,6 +69,12 @@ export function queueNames(options: BenchOptions): string[] {
 export class BenchRunner extends EventEmitter {
   private fatal: unknown
   private stopping = false
+  /** clock.ts ns of the run clock's origin: the start of production (connection time before it). */
+  private startNs = nowNs()
+  private names: string[] = []
+  private signal: AbortSignal | undefined
+  /** Connection losses, reconnects and fault commands, in time order (--recover, --fault-cmd). */
+  readonly events: RunEvent[] = []
   /** The run's integrity tracker, for a coordinator merging bitsets across workers. */
   integrity: IntegrityTracker | undefined
 
@@ -74,14 +85,41 @@ export class BenchRunner extends EventEmitter {
     super()
   }
 
-  private makeDriver(role: 'admin' | 'producer' | 'consumer', index: number): Promise<Driver> {
+  private clockMs(): number {
+    return (nowNs() - this.startNs) / 1e6
+  }
+
+  private event(event: RunEvent): void {
+    this.events.push(event)
+    this.emit('event', event)
+  }
+
+  private plainDriver(role: 'admin' | 'producer' | 'consumer', index: number): Promise<Driver> {
     if (this.env.makeDriver) return this.env.makeDriver(role, index)
     return createDriver(this.env.url, {clientName: `${this.env.clientName} ${role}-${index}`, connectTimeoutMs: this.env.connectTimeoutMs})
+  }
+
+  /** --recover: every role's driver reconnects by itself (resilient.ts); else the backend's driver as it is. */
+  private makeDriver(role: 'admin' | 'producer' | 'consumer', index: number): Promise<Driver> {
+    const budgetMs = this.options.recoverMs
+    if (budgetMs === undefined) return this.plainDriver(role, index)
+    return ResilientDriver.create({
+      make: () => this.plainDriver(role, index),
+      policy: {budgetMs},
+      role,
+      index,
+      topology: this.env.worker ? [] : this.names.map((name) => benchQueueSpec(this.options, name)),
+      clockMs: () => this.clockMs(),
+      onEvent: (event) => this.event(event),
+      signal: this.signal,
+    })
   }
 
   async run(signal?: AbortSignal): Promise<BenchResult> {
     const o = this.options
     const names = queueNames(o)
+    this.names = names
+    this.signal = signal
     const drivers: Driver[] = []
     const connect = async (role: 'admin' | 'producer' | 'consumer', index: number) => {
       const driver = await this.makeDriver(role, index)
@@ -119,11 +157,15 @@ export class BenchRunner extends EventEmitter {
     // Restarted below once the consumers are subscribed: the run's clock (throughput spans,
     // --duration, warmup, intervals) starts with production, not with a consumer group's join
     // (Kafka: up to seconds, which would dilute every rate).
-    let startNs = nowNs()
-    const clockMs = () => (nowNs() - startNs) / 1e6
+    this.startNs = nowNs()
+    const clockMs = () => this.clockMs()
     const measurements = new Measurements(0, openLoop)
     const integrity = new IntegrityTracker()
     this.integrity = integrity
+    const tracksFailures = o.recoverMs !== undefined || o.faults !== undefined
+    const sendTimeLatency = tracksFailures ? new SendTimeLatency() : undefined
+    if (sendTimeLatency) measurements.sendTimeLatency = {record: (sendNs, latencyNs) => sendTimeLatency.record((sendNs - this.startNs) / 1e6, latencyNs)}
+    const faults = o.faults ? new FaultRunner({faults: o.faults, queues: names, onEvent: (event) => this.event(event)}) : undefined
     const producerBase = this.env.worker?.producerBase ?? 0
     const consumerBase = this.env.worker?.consumerBase ?? 0
     const counters: ConsumerCounters = {active: 0, unsettledAcks: 0, ackErrors: 0}
@@ -134,7 +176,10 @@ export class BenchRunner extends EventEmitter {
       o.sampleIntervalMs,
       clockMs,
     )
-    const onAbort = () => this.stop()
+    const onAbort = () => {
+      this.stop()
+      faults?.abort()
+    }
     signal?.addEventListener('abort', onAbort)
     if (signal?.aborted) this.stop()
 
@@ -160,7 +205,8 @@ export class BenchRunner extends EventEmitter {
       await backlog(admin, names).catch(() => 0)
       await waitForWallClock(o.shard.startAtMs, signal)
     }
-    startNs = nowNs()
+    this.startNs = nowNs()
+    const startNs = this.startNs
     const wallAtStartMs = performance.timeOrigin + performance.now()
     const cpuStart = process.cpuUsage()
     const precisionWaitStartNs = precisionWaitNs()
@@ -239,6 +285,7 @@ export class BenchRunner extends EventEmitter {
         }, o.warmupMs)
       : undefined
     sampler.start()
+    faults?.start(clockMs)
 
     await Promise.all(producers.map((p) => p.run()))
     const productionEndNs = nowNs()
@@ -264,6 +311,18 @@ export class BenchRunner extends EventEmitter {
     // Closing the consumers settles their acks and returns anything unacked to the queue, so the
     // count that follows is exact (see backlog.ts).
     await Promise.all(consumerDrivers.map((d) => d.close().catch(() => {})))
+    const faultsNotRun = faults ? (await faults.finish(o.drainTimeoutMs)).notRun : []
+    if (tracksFailures && o.consumers > 0 && !o.keep && !this.fatal && !this.stopping && !this.env.worker) {
+      const drainer = await this.makeDriver('consumer', 0)
+      try {
+        await drainer.connect()
+        integrity.drained = await finalDrain(drainer, admin, names, o, integrity, stampInHeader, o.drainTimeoutMs)
+      } catch {
+        // The broker's count below stands in for it.
+      } finally {
+        await drainer.close().catch(() => {})
+      }
+    }
     const leftInQueue = await backlog(admin, names, {readyOnly: true}).catch(() => 0)
     signal?.removeEventListener('abort', onAbort)
     loopDelay.stop()
@@ -312,6 +371,29 @@ export class BenchRunner extends EventEmitter {
       interrupted: signal?.aborted ?? false,
     })
     if (o.consumers === 0) result.integrity.leftInQueue = leftInQueue
+    if (tracksFailures) {
+      result.availability = analyseAvailability({
+        confirmGaps: gapsOnClock(measurements.confirmGapsNs, startNs, measurements.firstConfirmNs, this.events),
+        deliveryGaps: gapsOnClock(measurements.receiveGapsNs, startNs, measurements.firstReceiveNs, this.events),
+        events: this.events,
+        minGapMs: minGapMsFor(o),
+        publishing: {
+          lastConfirmMs: measurements.lastConfirmNs === 0 ? null : (measurements.lastConfirmNs - startNs) / 1e6,
+          endMs: (productionEndNs - startNs) / 1e6,
+          unconfirmedAtEnd: integrity.sent - integrity.confirmed - integrity.publishErrors,
+        },
+        consuming:
+          o.consumers === 0
+            ? null
+            : {
+                lastDeliveryMs: measurements.lastReceiveNs === 0 ? null : (measurements.lastReceiveNs - startNs) / 1e6,
+                endMs: measureEndMs,
+                expectedMore: result.integrity.lost > 0 || result.integrity.leftInQueue > 0,
+              },
+        latency: sendTimeLatency ? {recorder: sendTimeLatency, kind: o.rate !== undefined ? 'endToEndCorrected' : 'endToEnd'} : undefined,
+      })
+      health.warnings.push(...recoveryWarnings(o, admin.backend, this.events, faultsNotRun))
+    }
     health.warnings.push(...healthWarnings(result))
     this.emit('done', result)
     return result
@@ -348,6 +430,37 @@ export class BenchRunner extends EventEmitter {
     this.stopping = true
     for (const p of producers) p.interrupt()
   }
+}
+
+/**
+ * Gap pairs [fromNs, toNs, …] (measurements.ts) on the run clock, ms. The wait for the first
+ * confirm (receipt) is a silence only when a connection was lost or a fault began in it: a slow
+ * first answer (a new Kafka topic's leader) is no outage, a broker killed before it answered is.
+ */
+function gapsOnClock(pairsNs: number[], startNs: number, firstNs: number, events: RunEvent[]): Gap[] {
+  const gaps: Gap[] = []
+  const firstMs = (firstNs - startNs) / 1e6
+  if (firstNs !== 0 && events.some((e) => (e.kind === 'connection-lost' || e.kind === 'fault-started') && e.atMs < firstMs)) gaps.push({fromMs: 0, toMs: firstMs})
+  for (let i = 0; i + 1 < pairsNs.length; i += 2) gaps.push({fromMs: (pairsNs[i] - startNs) / 1e6, toMs: (pairsNs[i + 1] - startNs) / 1e6})
+  return gaps
+}
+
+/** What a reader of a --recover / --fault-cmd run must know to trust its accounting. */
+function recoveryWarnings(o: BenchOptions, backend: string, events: RunEvent[], faultsNotRun: FaultSpec[]): string[] {
+  const warnings: string[] = []
+  if (backend === 'amqp' && !o.persistent && o.queueType !== 'quorum' && o.queueType !== 'stream') {
+    warnings.push('messages were transient on a non-durable queue (no --persistent): a broker restart drops them by design, and they count as confirmed and lost')
+  }
+  for (const event of events) {
+    if (event.kind === 'reconnected' && event.redeclared) {
+      warnings.push(`${event.role} ${event.index} found ${event.redeclared.map((q) => `"${q}"`).join(', ')} gone after reconnecting and declared it again: what it held was lost with it`)
+    }
+    if (event.kind === 'fault-ended' && event.exitCode !== 0) {
+      warnings.push(`fault command "${event.command}" ${event.signal ? `was ended by ${event.signal}` : `exited ${event.exitCode ?? '(could not start)'}`}: the fault may not have happened as planned`)
+    }
+  }
+  for (const fault of faultsNotRun) warnings.push(`fault command "${fault.command}" planned at ${formatMillis(fault.atMs)} never ran: the run ended first`)
+  return warnings
 }
 
 /** When the load generator, not the broker, may be what the figures describe. */

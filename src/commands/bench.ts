@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, type BaseFlags} from '../base-command.js'
 import {evaluateAssertions, parseAssertion, type Assertion} from '../results/assert.js'
-import {BENCH_DEFAULTS, parseBenchOptions, type BenchOptions} from '../bench/options.js'
+import {BENCH_DEFAULTS, DEFAULT_RECOVER_TIMEOUT_MS, parseBenchOptions, type BenchOptions} from '../bench/options.js'
 import {attachProgress} from '../bench/progress.js'
 import {renderResult} from '../bench/render.js'
 import type {BenchResult} from '../results/document.js'
 import {BenchRunner, type BenchEnvironment} from '../bench/runner.js'
-import {applyClientKnobs} from '../bench/client-knobs.js'
+import {applyClientKnobs, withRecoveryHeartbeat} from '../bench/client-knobs.js'
 import {assertWorkersUsable, runWithWorkers} from '../bench/workers.js'
 import {parseShard, shardOptions, withShardDefaults} from '../bench/shard.js'
 import {UsageError} from '../errors.js'
@@ -30,6 +30,7 @@ const LOAD = 'LOAD SHAPE'
 const OUTPUT = 'OUTPUT'
 const CAPACITY = 'CAPACITY'
 const SHARDS = 'SHARDS'
+const FAILURES = 'BROKER FAILURES'
 
 export default class Bench extends BaseCommand<typeof Bench> {
   static override summary = 'Load-test a broker: throughput, latency percentiles, handling time, queue length and message integrity.'
@@ -59,6 +60,11 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     },
     {description: 'Capacity: the highest rate held with corrected p99 ≤ 50 ms and no growing backlog:', command: "<%= config.bin %> <%= command.id %> --find-max --slo 'e2e.p99<=50ms' --work 2ms --consumers 4 --prefetch 10"},
     {description: 'Latency against rate: a sweep over shares of the maximum found first, with its knee:', command: '<%= config.bin %> <%= command.id %> --sweep 25%,50%,75%,90%,100% --work 2ms --consumers 4 --prefetch 10 --step-duration 3s --settle 1s'},
+    {
+      description: 'Broker restart smoke test (RabbitMQ on this host): restart it 10 s in, ride it out, fail on a lost confirmed message or a long outage:',
+      command:
+        "<%= config.bin %> <%= command.id %> --url amqp://guest:guest@localhost --rate 1000 --duration 30s --persistent --recover --fault-at 10s --fault-cmd 'rabbitmqctl stop_app && sleep 3 && rabbitmqctl start_app' --assert confirmed-lost=0 --assert 'unavailable<15s'",
+    },
     {description: 'Machine-readable result:', command: '<%= config.bin %> <%= command.id %> --count 100000 --json > result.json'},
     {description: 'HTML report with latency spectrum and throughput/queue-length charts:', command: '<%= config.bin %> <%= command.id %> --duration 30s --rate 2000 --html bench.html'},
     {
@@ -162,6 +168,23 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       helpValue: 'N',
       helpGroup: SHARDS,
     }),
+    recover: Flags.boolean({
+      summary: 'Ride out a lost connection: reconnect with backoff, declare the queues again, re-subscribe, and go on; every message is accounted (confirmed and lost, in doubt, duplicates, left in queue) and the outage window measured. Default: off (a lost connection ends the run, exit 3).',
+      helpGroup: FAILURES,
+    }),
+    'recover-timeout': Flags.string({summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`, helpGroup: FAILURES}),
+    'fault-at': Flags.string({
+      multiple: true,
+      summary: 'When to run --fault-cmd, on the run clock (0 = production starts), e.g. 20s; repeat for several faults.',
+      helpValue: 'TIME',
+      helpGroup: FAILURES,
+    }),
+    'fault-cmd': Flags.string({
+      multiple: true,
+      summary: "Shell command run at --fault-at (e.g. 'rabbitmqctl stop_app; sleep 5; rabbitmqctl start_app'); its output goes to stderr, its start, end and exit status into the result.",
+      helpValue: 'CMD',
+      helpGroup: FAILURES,
+    }),
     precision: Flags.string({summary: `Bisect until the failing rate is within this much above the passing one. Default: ${SEARCH_DEFAULTS.precision * 100}%.`, helpGroup: CAPACITY}),
   }
 
@@ -170,6 +193,9 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     refuseStrayCapacityFlags(flags)
     const shard = parseShard(flags)
     if (capacityRequested(flags)) {
+      if (flags.recover || flags['fault-at'] !== undefined || flags['fault-cmd'] !== undefined) {
+        throw new UsageError('--recover and --fault-at measure one run through a broker failure; --find-max and --sweep need a healthy broker at every step')
+      }
       if (shard) throw new UsageError('--shard runs one share of a fixed workload; --find-max and --sweep search for a rate from one process')
       return this.runCapacity(flags)
     }
@@ -224,7 +250,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       )
     }
     const context = driverContext(this.clientName(), flags['connect-timeout'])
-    const env = {url: applyClientKnobs(this.url, scheme, flags), clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version}
+    const url = options.recoverMs === undefined ? applyClientKnobs(this.url, scheme, flags) : withRecoveryHeartbeat(applyClientKnobs(this.url, scheme, flags), scheme)
+    const env = {url, clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version}
     return {assertions, env}
   }
 

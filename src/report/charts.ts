@@ -1,12 +1,13 @@
 // The report's three charts, built from a result's own data: the latency percentile spectrum
 // (decoded from the compressed HDR histograms, so it is as exact as the tables), throughput over
-// time and queue length over time (the per-interval and sampled series; per source when merged).
+// time and queue length over time (the per-interval and sampled series; per source when merged),
+// with a run's outage windows shaded on the throughput chart.
 import {LATENCY_KINDS, type IntervalStats, type LatencyKind} from '../bench/measurements.js'
 import type {BenchResult} from '../results/document.js'
 import {LatencyHistogram} from '../metrics/histogram.js'
-import {formatCount} from '../output/format.js'
+import {formatCount, formatMillis} from '../output/format.js'
 import {isMerged} from '../results/merge.js'
-import {linearAxis, PALETTE, renderLineChart, type ChartAxis, type ChartSeries} from './svg.js'
+import {linearAxis, PALETTE, renderLineChart, type ChartAxis, type ChartBand, type ChartSeries} from './svg.js'
 
 export const KIND_LABELS: Record<LatencyKind, string> = {
   publish: 'publish (send→confirm)',
@@ -79,12 +80,26 @@ interface TimeSeries {
   strokePx?: number
 }
 
-/** Counts (msg/s, messages) are whole numbers: ticks never finer than 1. */
-function timeChart(id: string, title: string, yLabel: string, lines: TimeSeries[], yFormat: (v: number) => string): string {
-  const maxX = Math.max(0, ...lines.flatMap((l) => l.points.map(([x]) => x)))
+/** Counts (msg/s, messages) are whole numbers: ticks never finer than 1. Bands (seconds) widen the x axis to show them whole. */
+function timeChart(id: string, title: string, yLabel: string, lines: TimeSeries[], yFormat: (v: number) => string, bands: ChartBand[] = []): string {
+  const maxX = Math.max(0, ...lines.flatMap((l) => l.points.map(([x]) => x)), ...bands.map((b) => b.to))
   const maxY = Math.max(0, ...lines.flatMap((l) => l.points.map(([, y]) => y)))
   const series = lines.map((l, i) => ({...l, colour: PALETTE[i % PALETTE.length]}))
-  return renderLineChart({id, title, x: linearAxis('time since start (s)', maxX, secondsTick), y: linearAxis(yLabel, maxY, yFormat, {minStep: 1}), series})
+  const shading = bands.length > 0 ? {bands, bandsLegend: 'outage windows (no confirm or no delivery)'} : {}
+  return renderLineChart({id, title, x: linearAxis('time since start (s)', maxX, secondsTick), y: linearAxis(yLabel, maxY, yFormat, {minStep: 1}), series, ...shading})
+}
+
+/** A run's outage windows as chart bands, in seconds (intervals' elapsedMs share the run clock). */
+export function outageBands(runs: Run[]): ChartBand[] {
+  return runs.flatMap((run) =>
+    isMerged(run.result)
+      ? [] // merged results carry no availability section
+      : (run.result.availability?.windows ?? []).map((w, i) => ({
+          from: w.fromMs / 1000,
+          to: w.toMs / 1000,
+          label: `${run.label ? `${run.label}: ` : ''}outage ${i + 1}: ${formatMillis(w.durationMs)}, ${w.recovered ? 'recovered' : 'NOT recovered'}`,
+        })),
+  )
 }
 
 /** Published and consumed msg/s per interval (warmup intervals included, they are part of the run). */
@@ -113,7 +128,7 @@ export function throughputChart(runs: Run[], id = 'chart-throughput'): string {
       lines.push({name: `${prefix}consumed`, points: steps((i) => i.consumedPerSecond, (i) => i.consumedDurationMs), dashed: r % 2 === 1, strokePx: 1.5})
     }
   })
-  return timeChart(id, 'Throughput per interval', 'throughput (msg/s)', lines, (v) => formatCount(v))
+  return timeChart(id, 'Throughput per interval', 'throughput (msg/s)', lines, (v) => formatCount(v), outageBands(runs))
 }
 
 /** Sampled queue length (ready + in flight) over time, one line per run or merged source. */

@@ -4,7 +4,7 @@ import type {BenchResult} from '../results/document.js'
 import {formatAssertionValue} from '../results/assert.js'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
 import {formatBytes, formatCount, formatDecimal, formatLambdaW, formatMegabytesPerSecond, formatMillis, formatPercent, formatQuantity, formatRate} from '../output/format.js'
-import {headerFacts} from '../bench/render.js'
+import {headerFacts, inDoubtLine, integrityColumns} from '../bench/render.js'
 import {KIND_LABELS} from './charts.js'
 import type {Comparison} from '../results/compare.js'
 import {formatChange, formatFigure, verdict} from './compare-render.js'
@@ -26,10 +26,6 @@ export function htmlTable(caption: string, head: string[], rows: Cell[][], class
 }
 
 const PERCENTILES = REPORTED_PERCENTILES
-
-function bad(n: number): Cell {
-  return n > 0 ? {html: escapeHtml(formatCount(n)), className: 'bad'} : formatCount(n)
-}
 
 export function metadataTable(result: BenchResult): string {
   const m = result.meta
@@ -93,12 +89,10 @@ export function queueTable(result: BenchResult): string {
 }
 
 export function integrityTable(result: BenchResult): string {
-  const i = result.integrity
-  return htmlTable(
-    'Integrity',
-    ['', 'sent', 'confirmed', 'received', 'lost', 'duplicates', 'out of order', 'left in queue', 'publish errors'],
-    [['messages', formatCount(i.sent), formatCount(i.confirmed), formatCount(i.received), bad(i.lost), bad(i.duplicates), bad(i.outOfOrder), formatCount(i.leftInQueue), bad(i.publishErrors)]],
-  )
+  const columns = integrityColumns(result)
+  const table = htmlTable('Integrity', ['', ...columns.map((col) => col.head)], [['messages', ...columns.map((col): Cell => (col.bad ? {html: escapeHtml(col.text), className: 'bad'} : col.text))]])
+  const doubt = inDoubtLine(result)
+  return doubt ? `${table}\n<p class="muted">${escapeHtml(doubt)}</p>` : table
 }
 
 export function healthSection(result: BenchResult): string {

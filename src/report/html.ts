@@ -6,6 +6,7 @@ import path from 'node:path'
 import type {BenchResult} from '../results/document.js'
 import {UsageError} from '../errors.js'
 import {capacityHtml} from './capacity-html.js'
+import {availabilitySection} from './html-availability.js'
 import {queueLengthChart, spectrumChart, throughputChart} from './charts.js'
 import type {Comparison} from '../results/compare.js'
 import {escapeHtml} from './escape.js'
@@ -52,6 +53,7 @@ svg .grid { stroke: #e5e8eb; stroke-width: 1; }
 svg .tick, svg .legend { font-size: 12px; fill: #3d444d; }
 svg .axis-label { font-size: 13px; fill: var(--fg); }
 svg .no-data { font-size: 14px; fill: var(--muted); }
+svg .band { fill: #d55e00; fill-opacity: 0.15; }
 `
 
 function runSection(result: BenchResult, heading: string | undefined): string {
@@ -63,6 +65,7 @@ function runSection(result: BenchResult, heading: string | undefined): string {
     latencyTable(result),
     queueTable(result),
     integrityTable(result),
+    availabilitySection(result),
     healthSection(result),
     assertionsTable(result),
   ]

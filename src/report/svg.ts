@@ -25,6 +25,14 @@ export interface ChartAxis {
   ticks: AxisTick[]
 }
 
+/** A shaded stretch of the x axis (an outage window), drawn under the series. */
+export interface ChartBand {
+  from: number
+  to: number
+  /** Tooltip, e.g. "outage 1: 6.50 s". */
+  label: string
+}
+
 export interface LineChart {
   /** Element id and a class hook for tests: `<svg id="chart-…" class="chart">`. */
   id: string
@@ -32,6 +40,9 @@ export interface LineChart {
   x: ChartAxis
   y: ChartAxis
   series: ChartSeries[]
+  /** Shaded x ranges, clipped to the axis; one legend row names them (bandsLegend). */
+  bands?: ChartBand[]
+  bandsLegend?: string
   widthPx?: number
   heightPx?: number
 }
@@ -71,7 +82,8 @@ function r(n: number): string {
 export function renderLineChart(chart: LineChart): string {
   const width = chart.widthPx ?? 1040
   const plotHeight = (chart.heightPx ?? 420) - MARGIN.top - MARGIN.bottom
-  const legendRows = chart.series.length
+  const bands = chart.bands ?? []
+  const legendRows = chart.series.length + (bands.length > 0 ? 1 : 0)
   const height = MARGIN.top + plotHeight + MARGIN.bottom + legendRows * LEGEND_ROW_PX + 6
   const plotWidth = width - MARGIN.left - MARGIN.right
   const sx = (x: number) => MARGIN.left + ((x - chart.x.min) / (chart.x.max - chart.x.min || 1)) * plotWidth
@@ -83,6 +95,14 @@ export function renderLineChart(chart: LineChart): string {
   out.push(`<title>${escapeHtml(chart.title)}</title>`)
   out.push(`<text class="chart-title" x="${MARGIN.left}" y="20">${escapeHtml(chart.title)}</text>`)
   out.push(`<rect class="plot" x="${MARGIN.left}" y="${MARGIN.top}" width="${plotWidth}" height="${plotHeight}"/>`)
+  for (const band of bands) {
+    const from = Math.max(chart.x.min, Math.min(chart.x.max, band.from))
+    const to = Math.max(chart.x.min, Math.min(chart.x.max, band.to))
+    if (!(to > from)) continue
+    out.push(
+      `<rect class="band" x="${r(sx(from))}" y="${MARGIN.top}" width="${r(sx(to) - sx(from))}" height="${plotHeight}" data-from="${band.from}" data-to="${band.to}"><title>${escapeHtml(band.label)}</title></rect>`,
+    )
+  }
   for (const tick of chart.y.ticks) {
     const y = r(sy(tick.value))
     out.push(`<line class="grid" x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${y}" y2="${y}"/>`)
@@ -115,6 +135,11 @@ export function renderLineChart(chart: LineChart): string {
     )
     out.push(`<text class="legend" x="${MARGIN.left + 36}" y="${y}" dominant-baseline="middle">${escapeHtml(s.name)}${s.points.length === 0 ? ' (no samples)' : ''}</text>`)
   })
+  if (bands.length > 0) {
+    const y = MARGIN.top + plotHeight + MARGIN.bottom + chart.series.length * LEGEND_ROW_PX + 4
+    out.push(`<rect class="band" x="${MARGIN.left}" y="${y - 6}" width="28" height="12"/>`)
+    out.push(`<text class="legend" x="${MARGIN.left + 36}" y="${y}" dominant-baseline="middle">${escapeHtml(chart.bandsLegend ?? 'shaded')}</text>`)
+  }
   out.push('</svg>')
   return out.join('\n')
 }

@@ -1,5 +1,5 @@
 // CI smoke-test thresholds: `--assert 'p99<50ms'`, `e2e.p99.9<200ms`, `throughput>=10000`,
-// `lost=0`, `duplicates=0`. Parsed up front (a typo is a usage error before the run, not after),
+// `lost=0`, `duplicates=0`, `confirmed-lost=0`, `unavailable<15s`. Parsed up front (a typo is a usage error before the run, not after),
 // evaluated against the result at the end.
 import {UsageError} from '../errors.js'
 import type {LatencySummary} from '../metrics/histogram.js'
@@ -47,6 +47,10 @@ const COUNTS: Record<string, (r: BenchResult) => number> = {
   'published.rate': (r) => r.throughput.published.perSecond,
   'consumed.rate': (r) => r.throughput.consumed.perSecond,
   lost: (r) => r.integrity.lost,
+  /** The same figure under the name of its category: confirmed by the broker, never delivered. */
+  'confirmed-lost': (r) => r.integrity.lost,
+  /** Sent, outcome unknown (the connection died before the confirm); 0 in results that predate it. */
+  'in-doubt': (r) => r.integrity.inDoubt ?? 0,
   duplicates: (r) => r.integrity.duplicates,
   'out-of-order': (r) => r.integrity.outOfOrder,
   outoforder: (r) => r.integrity.outOfOrder,
@@ -55,6 +59,14 @@ const COUNTS: Record<string, (r: BenchResult) => number> = {
   'queue.max': (r) => r.queueLength.max,
   'queue.mean': (r) => r.queueLength.mean,
   'negative-samples': (r) => r.latency.negativeClockSamples,
+}
+
+/** Metrics that are durations other than latencies (ms). NaN when the result has no availability
+ *  section (neither --recover nor --fault-cmd): the assertion then fails as "n/a", since a CI
+ *  check that cannot be checked must not pass. */
+const DURATIONS: Record<string, (r: BenchResult) => number> = {
+  unavailable: (r) => r.availability?.unavailableMs ?? Number.NaN,
+  'unavailable.total': (r) => r.availability?.totalUnavailableMs ?? Number.NaN,
 }
 
 /** Metrics that are rates (msg/s); queue.mean is a mean length, the other COUNTS are counts. */
@@ -93,10 +105,11 @@ export function parseAssertion(expression: string): Assertion {
     if (!Number.isFinite(threshold)) throw new UsageError(`--assert ${metric} needs a number, got "${value}" in "${expression}"`)
     return {expression, metric, operator, threshold, read: count}
   }
-  const latency = parseLatencyMetric(metric)
+  const duration = Object.hasOwn(DURATIONS, metric) ? DURATIONS[metric] : undefined
+  const latency = duration ?? parseLatencyMetric(metric)
   if (!latency) {
     throw new UsageError(
-      `--assert: unknown metric "${match[1]}" in "${expression}" (use p99, e2e.p99.9, publish.p50, handling.mean, throughput, lost, duplicates, out-of-order…)`,
+      `--assert: unknown metric "${match[1]}" in "${expression}" (use p99, e2e.p99.9, publish.p50, handling.mean, throughput, lost, confirmed-lost, in-doubt, unavailable, duplicates, out-of-order…)`,
     )
   }
   const threshold = parseDurationMs(`assert ${metric}`, value, 'ms')

@@ -8,6 +8,7 @@ import type {QueueLengthSampler} from '../metrics/queue-length.js'
 import {rate} from '../metrics/throughput.js'
 import {clientVersions} from '../drivers/package-version.js'
 import type {IntegrityFigures} from '../bench/integrity.js'
+import type {AvailabilityFigures} from './availability.js'
 import {LATENCY_KINDS, type IntervalStats, type LatencyKind, type Measurements} from '../bench/measurements.js'
 import type {BenchOptions} from '../bench/options.js'
 import {producerIdOf} from '../bench/shard.js'
@@ -112,6 +113,8 @@ export interface BenchResult {
    *  optional in the type: results saved before it was added lack it. */
   littlesLaw: LittlesLaw & {ackSettleMs?: number}
   integrity: IntegrityFigures
+  /** Broker failures seen by the run (bench --recover, --fault-cmd); absent when neither was on. */
+  availability?: AvailabilityFigures
   health: HealthFigures
   intervals: IntervalStats[]
   histograms: Record<LatencyKind, EncodedHistogram>
@@ -137,6 +140,7 @@ export interface ResultInputs {
   measurements: Measurements
   sampler: QueueLengthSampler | undefined
   integrity: IntegrityFigures
+  availability?: AvailabilityFigures
   health: HealthFigures
   interrupted: boolean
   /** Wall clock (ms since the epoch) of the first send; null when nothing was sent. */
@@ -208,6 +212,7 @@ export function buildResult(input: ResultInputs): BenchResult {
     },
     littlesLaw: {...littlesLaw(queue.mean, consumedTotals.perSecond, wMs), ackSettleMs},
     integrity: input.integrity,
+    ...(input.availability ? {availability: input.availability} : {}),
     health: input.health,
     intervals: m.intervals,
     histograms: Object.fromEntries(LATENCY_KINDS.map((kind) => [kind, m.total[kind].encode()])) as Record<LatencyKind, EncodedHistogram>,

@@ -70,7 +70,12 @@ export function mergeHistograms(encoded: EncodedHistogram[]): LatencyHistogram {
 /** Counts summed: right for runs that each consumed what they produced (separate generators). */
 function sumIntegrity(results: BenchResult[]): IntegrityFigures {
   const merged = {...results[0].integrity}
-  for (const key of Object.keys(merged) as Array<keyof IntegrityFigures>) merged[key] = sum(results.map((r) => r.integrity[key] ?? 0))
+  const counts = merged as unknown as Record<string, number>
+  for (const key of Object.keys(merged) as Array<keyof IntegrityFigures>) {
+    if (typeof merged[key] === 'number') counts[key] = sum(results.map((r) => Number(r.integrity[key] ?? 0)))
+  }
+  // Drained only when every run drained: one counted figure makes the sum a count.
+  if (merged.leftInQueueBy !== undefined) merged.leftInQueueBy = results.every((r) => r.integrity.leftInQueueBy === 'drained') ? 'drained' : 'counted'
   return merged
 }
 

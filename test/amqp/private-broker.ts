@@ -31,6 +31,12 @@ export interface PrivateBroker {
   freeze(): void
   /** SIGCONT after freeze(). */
   thaw(): void
+  /** A shell command line running `rabbitmqctl ARGS` against this node (for bench --fault-cmd). */
+  ctlCommand(...args: string[]): string
+  /** A shell command line that SIGKILLs the node's VM (kill -9). */
+  killCommand(): string
+  /** A shell command line that boots the node again after a kill and returns once it is up. */
+  bootCommand(): string
   /** Halt the node and delete its directory. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -126,6 +132,20 @@ export async function startPrivateBroker(label = 'restart'): Promise<PrivateBrok
       await until('the killed node to go away', async () => !(await accepting()), 10_000)
     },
     boot,
+    ctlCommand: (...args: string[]) => {
+      const vars = Object.keys(env).filter((name) => name === 'HOME' || name.startsWith('RABBITMQ_') || name === 'ERL_EPMD_ADDRESS')
+      const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`
+      return `env ${vars.map((name) => `${name}=${quote(env[name] ?? '')}`).join(' ')} ${quote(path.join(SCRIPTS, 'rabbitmqctl'))} -n ${quote(nodeName)} ${args.map(quote).join(' ')}`
+    },
+    killCommand: () => `kill -9 "$(cat '${pidFile}')"`,
+    bootCommand: () => {
+      const assignments = Object.entries(env)
+        .filter(([name]) => name === 'HOME' || name.startsWith('RABBITMQ_') || name === 'ERL_EPMD_ADDRESS')
+        .map(([name, value]) => `${name}='${String(value).replaceAll("'", "'\\''")}'`)
+        .join(' ')
+      // await_startup fails at once (exit 69) until the new VM has registered: retried, as boot() does.
+      return `env ${assignments} '${path.join(SCRIPTS, 'rabbitmq-server')}' -detached && for i in $(seq 60); do ${broker.ctlCommand('await_startup', '--timeout', '5')} >/dev/null 2>&1 && break; [ "$i" = 60 ] && exit 1; sleep 1; done`
+    },
     freeze: () => process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGSTOP'),
     thaw: () => process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGCONT'),
     async stop() {

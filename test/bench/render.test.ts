@@ -100,3 +100,80 @@ describe('renderResult', () => {
     expect(line).toMatch(/^1\.0s\/2s {2}pub .* {2}con .* {2}p99 .* {2}queue .* {2}total /)
   })
 })
+
+/** The fixture after a broker restart: one recovered window, a fault command, the failure accounting. */
+function withOutage(base: BenchResult): BenchResult {
+  const summary = (count: number, ms: number) => ({count, mean: ms, stdev: 0, min: ms, p50: ms, p75: ms, p90: ms, p95: ms, p99: ms, p99_9: ms, p99_99: ms, max: ms})
+  return {
+    ...base,
+    integrity: {...base.integrity, lost: 2, inDoubt: 12, inDoubtArrived: 9, leftInQueueBy: 'drained'},
+    availability: {
+      minGapMs: 500,
+      unavailableMs: 900,
+      totalUnavailableMs: 1300,
+      windows: [
+        {
+          fromMs: 200,
+          toMs: 1100,
+          durationMs: 900,
+          recovered: true,
+          publish: {lastConfirmBeforeMs: 200, firstConfirmAfterMs: 1000},
+          consume: {lastDeliveryBeforeMs: 210, firstDeliveryAfterMs: 1100},
+          events: [],
+        },
+        {fromMs: 1600, toMs: 2000, durationMs: 400, recovered: false, publish: {lastConfirmBeforeMs: 1600, firstConfirmAfterMs: null}, consume: null, events: []},
+      ],
+      latency: {bucketMs: 250, kind: 'endToEndCorrected', inside: summary(650, 5000), outside: summary(2350, 1)},
+      events: [
+        {kind: 'fault-started', atMs: 150, command: 'rabbitmqctl stop_app'},
+        {kind: 'connection-lost', atMs: 250, role: 'producer', index: 0, message: 'CONNECTION_FORCED'},
+        {kind: 'fault-ended', atMs: 420, command: 'rabbitmqctl stop_app', exitCode: 0, signal: null},
+        {kind: 'reconnected', atMs: 990, role: 'producer', index: 0, attempts: 3},
+        {kind: 'fault-started', atMs: 1500, command: 'sleep 30'},
+        {kind: 'fault-ended', atMs: 2100, command: 'sleep 30', exitCode: null, signal: 'SIGTERM'},
+        {kind: 'gave-up', atMs: 1900, role: 'consumer', index: 0, message: 'recover budget of 60 s spent'},
+      ],
+    },
+  }
+}
+
+describe('renderResult: broker failures', () => {
+  const text = renderResult(withOutage(fixture), {width: 200})
+  const lines = text.split('\n')
+
+  it('names lost by its category and shows the messages in doubt, arrived or not', () => {
+    expect(text).toMatch(/│ Integrity │\s+sent │ confirmed │ received │ confirmed & lost │ in doubt │ duplicates │/)
+    expect(text).toMatch(/│ messages\s+│\s+3,000 │\s+3,000 │\s+3,000 │\s+2 │\s+12 │\s+0 │\s+0 │\s+0 \(drained\) │/)
+    expect(lines).toContain('in doubt 12 (arrived 9, not arrived 3): sent but neither confirmed nor refused when the connection died, so the outcome is unknown; never counted as lost')
+    // A result from before the accounting keeps its "lost" column and no in-doubt line.
+    expect(renderResult(fixture, {width: 200})).not.toMatch(/in doubt|confirmed & lost/)
+  })
+
+  it('draws the windows with each side before and after, the fault commands, the connections and the latency by send time', () => {
+    expect(lines).toContain('Availability: 2 outage windows (silences ≥ 500 ms), longest 900 ms, total 1.30 s, 1 NOT recovered')
+    expect(text).toMatch(/│ Outage │\s+from │\s+to │ duration │ state\s+│ last confirm │ first confirm │ last delivery │ first delivery │/)
+    expect(text).toMatch(/│ 1\s+│ 0.20 s │ 1.10 s │\s+900 ms │ recovered\s+│\s+0.20 s │\s+1.00 s │\s+0.21 s │\s+1.10 s │/)
+    expect(text).toMatch(/│ 2\s+│ 1.60 s │ 2.00 s │\s+400 ms │ NOT recovered │\s+1.60 s │\s+none │\s+- │\s+- │/)
+    expect(lines).toContain('fault 1 `rabbitmqctl stop_app`: started 0.15 s, ended 0.42 s after 270 ms, exit 0')
+    expect(lines).toContain('fault 2 `sleep 30`: started 1.50 s, ended 2.10 s after 600 ms, killed by SIGTERM')
+    expect(lines).toContain('connections: producer lost 1×, reconnected 1×')
+    expect(lines).toContain('gave up: consumer 0 at 1.90 s: recover budget of 60 s spent')
+    expect(text).toMatch(/│ From intended send, by send time │ count │\s+mean │\s+p50 │/)
+    expect(text).toMatch(/│ sent inside outages\s+│\s+650 │\s+5.00 s │\s+5.00 s │/)
+    expect(text).toMatch(/│ sent outside\s+│ 2,350 │ 1.00 ms │ 1.00 ms │/)
+    expect(renderResult(withOutage(fixture), {colour: new Chalk({level: 1})})).toContain('\u001B[31mNOT recovered')
+  })
+
+  it('fits 80 columns, and says so when a fault ran but no window was found', () => {
+    const narrow = renderResult(withOutage(fixture), {width: 80}).trimEnd().split('\n')
+    expect(Math.max(...narrow.map((line) => [...line].length))).toBeLessThanOrEqual(80)
+    const quiet = withOutage(fixture)
+    quiet.availability = {...quiet.availability!, windows: [], unavailableMs: 0, totalUnavailableMs: 0, events: quiet.availability!.events.slice(0, 3)}
+    const quietText = renderResult(quiet, {width: 200})
+    expect(quietText).toContain('Availability: no outage window (no silences ≥ 500 ms between confirms or deliveries)')
+    expect(quietText).toContain('fault 1 `rabbitmqctl stop_app`')
+    expect(quietText).not.toContain('by send time')
+    // Nothing happened: no section at all.
+    expect(renderResult({...quiet, availability: {...quiet.availability!, events: []}}, {width: 200})).not.toContain('Availability')
+  })
+})

@@ -1,5 +1,5 @@
 import {describe, expect, it, onTestFinished} from 'vitest'
-import {evaluateAssertions, parseAssertion} from '../../src/results/assert.js'
+import {evaluateAssertions, formatAssertionValue, parseAssertion} from '../../src/results/assert.js'
 import {parseBenchOptions, parseRateSteps, parseWork} from '../../src/bench/options.js'
 import type {BenchResult} from '../../src/results/document.js'
 import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIELD_SEQUENCE, hasStamp, readStamp, readStampFields, STAMP_BYTES, writeStamp} from '../../src/bench/stamp.js'
@@ -121,6 +121,28 @@ describe('--assert', () => {
     )
     expect(outcomes.map((o) => o.passed)).toEqual([true, false, true, true, false, true, false])
     expect(outcomes[1].actual).toBe(250)
+  })
+
+  it('checks a broker failure: confirmed-lost, in-doubt and unavailable (a duration; n/a without an availability section)', () => {
+    expect(parseAssertion('confirmed-lost=0')).toMatchObject({metric: 'confirmed-lost', operator: '=', threshold: 0})
+    expect(parseAssertion('in-doubt<=100')).toMatchObject({metric: 'in-doubt', threshold: 100})
+    expect(parseAssertion('unavailable<15s')).toMatchObject({metric: 'unavailable', operator: '<', threshold: 15_000})
+    expect(parseAssertion('unavailable.total < 1.5m')).toMatchObject({threshold: 90_000})
+    expect(parseAssertion('unavailable<800')).toMatchObject({threshold: 800}) // a bare number is ms, as for latencies
+    expect(() => parseAssertion('unavailable<soon')).toThrow(/--assert unavailable must be a duration/)
+    expect(() => parseAssertion('confirmed-lost=none')).toThrow(/needs a number/)
+    const expressions = ['confirmed-lost=0', 'in-doubt=0', 'unavailable<15s', 'unavailable.total<15s']
+    const plain = resultWith({p99: 1, p99_9: 1, rate: 1, lost: 2, duplicates: 0})
+    const failed = {...plain, integrity: {...plain.integrity, inDoubt: 7}, availability: {unavailableMs: 16_000, totalUnavailableMs: 14_000}} as unknown as BenchResult
+    const outcomes = evaluateAssertions(expressions.map(parseAssertion), failed)
+    expect(outcomes.map((o) => [o.actual, o.passed])).toEqual([[2, false], [7, false], [16_000, false], [14_000, true]])
+    // A result from before the accounting (no inDoubt) reads 0 in doubt; without availability, unavailable is NaN and fails.
+    const old = evaluateAssertions(expressions.map(parseAssertion), {...plain, integrity: {...plain.integrity, lost: 0}} as BenchResult)
+    expect(old.map((o) => o.passed)).toEqual([true, true, false, false])
+    expect(old[2].actual).toBeNaN()
+    expect(formatAssertionValue('unavailable', old[2].actual)).toBe('n/a')
+    expect(formatAssertionValue('unavailable', 6500)).toBe('6.50 s')
+    expect(formatAssertionValue('confirmed-lost', 0)).toBe('0')
   })
 })
 

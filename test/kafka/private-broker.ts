@@ -27,6 +27,10 @@ export interface PrivateKafka {
   start(): Promise<void>
   /** SIGTERM (a clean broker shutdown), waiting until the process is gone. */
   stop(): Promise<void>
+  /** A shell command line that SIGKILLs the broker's JVM (kill -9), for bench --fault-cmd. */
+  killCommand(): string
+  /** A shell command line that starts it again and returns once it answers (scripts/kafka.sh start). */
+  startCommand(): string
   /** Stop and delete the directory. Safe to call twice. */
   destroy(): Promise<void>
   /** The last lines of the broker's log, for a failing test's message. */
@@ -103,6 +107,13 @@ export async function privateKafka(options: {sasl?: boolean; tls?: boolean; stop
     homeDir,
     start: async () => void (await script(['start'], env, 150_000)),
     stop: async () => void (await script(['stop'], env, 60_000)),
+    killCommand: () => `kill -9 "$(cat '${path.join(homeDir, `kafka-${port}.pid`)}')"`,
+    startCommand: () => {
+      const assignments = Object.entries(env)
+        .map(([name, value]) => `${name}='${value}'`)
+        .join(' ')
+      return `env ${assignments} bash '${SCRIPT}' start`
+    },
     async destroy() {
       if (destroyed) return
       destroyed = true

@@ -9,6 +9,7 @@ import {compareResults} from '../../src/results/compare.js'
 import {assertHtmlWritable, renderHtmlReport, writeHtmlReport} from '../../src/report/html.js'
 import {mergeResults} from '../../src/results/merge.js'
 import {niceTicks} from '../../src/report/svg.js'
+import type {BenchResult} from '../../src/results/document.js'
 import {CLOSED_LOOP_FILE, fixture, OPEN_LOOP_FILE} from './fixtures.js'
 
 const open = fixture(OPEN_LOOP_FILE)
@@ -107,5 +108,71 @@ describe('chart data', () => {
     expect(niceTicks(0, 117)).toEqual([0, 20, 40, 60, 80, 100])
     expect(niceTicks(0, 1, 6, 1)).toEqual([0, 1])
     expect(niceTicks(0, 0.5)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5])
+  })
+})
+
+describe('availability in the report', () => {
+  const s = (count: number, ms: number) => ({count, mean: ms, stdev: 0, min: ms, p50: ms, p75: ms, p90: ms, p95: ms, p99: ms, p99_9: ms, p99_99: ms, max: ms})
+  const outage: BenchResult = {
+    ...open,
+    integrity: {...open.integrity, lost: 1, inDoubt: 4, inDoubtArrived: 1, leftInQueueBy: 'counted'},
+    availability: {
+      minGapMs: 500,
+      unavailableMs: 1500,
+      totalUnavailableMs: 2100,
+      windows: [
+        {fromMs: 1000, toMs: 2500, durationMs: 1500, recovered: true, publish: {lastConfirmBeforeMs: 1000, firstConfirmAfterMs: 2400}, consume: {lastDeliveryBeforeMs: 1010, firstDeliveryAfterMs: 2500}, events: []},
+        {fromMs: 4400, toMs: 5000, durationMs: 600, recovered: false, publish: null, consume: {lastDeliveryBeforeMs: 4400, firstDeliveryAfterMs: null}, events: []},
+      ],
+      latency: {bucketMs: 250, kind: 'endToEndCorrected', inside: s(3000, 1400), outside: s(7000, 0.2)},
+      events: [
+        {kind: 'fault-started', atMs: 900, command: 'kill -9 "$(cat <pidfile>)"'},
+        {kind: 'fault-ended', atMs: 950, command: 'kill -9 "$(cat <pidfile>)"', exitCode: 0, signal: null},
+        {kind: 'reconnected', atMs: 2300, role: 'producer', index: 0, attempts: 4},
+        {kind: 'gave-up', atMs: 4900, role: 'consumer', index: 0, message: 'budget spent'},
+      ],
+    },
+  }
+  const page = renderHtmlReport([outage])
+  const html = renderHtmlReport([open])
+
+  it('shades each outage window on the throughput chart, on the run clock in seconds', () => {
+    const chart = page.slice(page.indexOf('<svg id="chart-throughput"'), page.indexOf('</svg>', page.indexOf('<svg id="chart-throughput"')))
+    const bands = [...chart.matchAll(/<rect class="band" x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" data-from="([\d.]+)" data-to="([\d.]+)"><title>([^<]*)<\/title>/g)]
+    expect(bands.map((b) => [b[3], b[4], b[5]])).toEqual([
+      ['1', '2.5', 'outage 1: 1.50 s, recovered'],
+      ['4.4', '5', 'outage 2: 600 ms, NOT recovered'],
+    ])
+    // 1 s → 2.5 s is 1.5 of the axis's 6 s over the plot's 924 px.
+    expect(Number(bands[0][2])).toBeCloseTo((1.5 / 6) * 924, 0)
+    expect(chart).toContain('outage windows (no confirm or no delivery)')
+    // Other charts and results without windows are not shaded.
+    expect(html).not.toContain('class="band"')
+    expect(page.slice(page.indexOf('<svg id="chart-queue-length"'))).not.toContain('class="band"')
+  })
+
+  it('has the windows, every event and the latency by send time as tables, values escaped', () => {
+    expect(page).toContain('Availability: 2 outage windows (silences ≥ 500 ms), longest 1.50 s, total 2.10 s, 1 NOT recovered')
+    expect(page).toContain('<caption>Outage windows (run clock: 0 = start of production)</caption>')
+    expect(page).toContain('<tr><th>1</th><td>1.00 s</td><td>2.50 s</td><td>1.50 s</td><td>recovered</td><td>1.00 s</td><td>2.40 s</td><td>1.01 s</td><td>2.50 s</td></tr>')
+    expect(page).toContain('<td class="bad">NOT recovered</td><td>-</td><td>-</td><td>4.40 s</td><td>none</td>')
+    expect(page).toContain('<caption>Run events</caption>')
+    expect(page).toContain('<th>0.90 s</th><td>fault started</td><td class="why">kill -9 &quot;$(cat &lt;pidfile&gt;)&quot;</td>')
+    expect(page).toContain('<th>0.95 s</th><td>fault ended: exit 0</td>')
+    expect(page).toContain('<th>2.30 s</th><td>producer 0 reconnected</td><td class="why">after 4 attempts</td>')
+    expect(page).toContain('<td class="bad">consumer 0 gave up</td><td class="why">budget spent</td>')
+    expect(page).not.toContain('<pidfile>')
+    expect(page).toContain('<caption>Latency from intended send, by send time (250 ms buckets)</caption>')
+    expect(page).toContain('<tr><th>sent inside outages</th><td>3,000</td><td>1.40 s</td><td>1.40 s</td>')
+    expect(page).toContain('<tr><th>sent outside</th><td>7,000</td><td>200 µs</td>')
+    expect(html).not.toContain('Outage windows')
+  })
+
+  it('names lost "confirmed & lost" and shows the messages in doubt when the result has that accounting', () => {
+    expect(page).toContain('<th>confirmed &amp; lost</th><th>in doubt</th>')
+    expect(page).toContain('<td class="bad">1</td><td>4</td>')
+    expect(page).toContain('<td>0 (counted)</td>')
+    expect(page).toContain('in doubt 4 (arrived 1, not arrived 3): sent but neither confirmed nor refused')
+    expect(html).toContain('<th>lost</th><th>duplicates</th>')
   })
 })
