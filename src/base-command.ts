@@ -2,8 +2,10 @@
 // a documented exit code (src/errors.ts). Commands extend this and stay thin.
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {ExitCode, InterruptedError, isMqkitError, UsageError} from './errors.js'
+import {selectUrl} from './config/contexts.js'
 import {colourFor} from './output/colour.js'
 import {errorLine} from './output/error-line.js'
+import {DEFAULT_CONNECT_TIMEOUT_MS} from './drivers/defaults.js'
 import {defaultStorePath} from './drivers/local/paths.js'
 import {redactUrl} from './url.js'
 
@@ -16,15 +18,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
+    // MQKIT_URL and MQKIT_CONTEXT are read by selectUrl (src/config/contexts.ts), not by oclif:
+    // --context must beat MQKIT_URL, which oclif would have put into --url.
     url: Flags.string({
       char: 'u',
-      summary: 'Broker URL: memory://, amqp://user:pass@host:5672/vhost, kafka://host:9092[,host:9092], file:./queues.db',
-      env: 'MQKIT_URL',
+      summary: '[env: MQKIT_URL] Broker URL: memory://, amqp://user:pass@host:5672/vhost, kafka://host:9092[,host:9092], file:./queues.db',
+      helpGroup: 'CONNECTION',
+    }),
+    context: Flags.string({
+      summary: '[env: MQKIT_CONTEXT] Connect to the URL of this named context (mqkit context list). First given wins: --url, --context, MQKIT_URL, MQKIT_CONTEXT, the current context.',
+      helpValue: 'NAME',
       helpGroup: 'CONNECTION',
     }),
     // No oclif `default:`: every default is shown one way, "Default: X." in the summary.
     'connect-timeout': Flags.string({
-      summary: 'Give up connecting after this long, e.g. 5s or 500ms (bare number: seconds). Default: 10s.',
+      summary: `Give up connecting after this long, e.g. 5s or 500ms (bare number: seconds). Default: ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s.`,
       helpGroup: 'CONNECTION',
     }),
     verbose: Flags.boolean({
@@ -51,9 +59,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.interrupt.abort(new InterruptedError(`interrupted by ${signal}`))
   }
 
-  /** The URL to connect to; commands with another default override `defaultUrl`. */
+  /**
+   * The URL to connect to: --url, --context, MQKIT_URL, MQKIT_CONTEXT, the current context, in
+   * that order (selectUrl); commands with another default override `defaultUrl`.
+   */
   protected get url(): string {
-    this.resolvedUrl ??= (this.flags.url as string | undefined) ?? this.defaultUrl()
+    if (this.resolvedUrl === undefined) {
+      const selected = selectUrl({url: this.flags.url as string | undefined, context: this.flags.context as string | undefined})
+      if (selected?.context !== undefined) this.verboseLog(`mqkit: using context "${selected.context}" (${selected.source})`)
+      this.resolvedUrl = selected?.url ?? this.defaultUrl()
+    }
     return this.resolvedUrl
   }
 

@@ -3,6 +3,7 @@ import {BaseCommand, UsageError} from '../base-command.js'
 import {bashScript} from '../completion/bash.js'
 import {fishScript} from '../completion/fish.js'
 import {localQueueNames} from '../completion/queues.js'
+import {contextNames} from '../config/contexts.js'
 import {buildSpec, type CompletionSpec} from '../completion/spec.js'
 import {zshScript} from '../completion/zsh.js'
 
@@ -11,7 +12,7 @@ const SCRIPTS: Record<string, (spec: CompletionSpec) => string> = {bash: bashScr
 export default class Completion extends BaseCommand<typeof Completion> {
   static override summary = 'Print a shell completion script for bash, zsh or fish.'
 
-  static override description = `The script completes commands, flags, the values of flags that take one of a fixed set, and file names. Queue names are completed from the local store the terminal verbs use without --url (the default store, or MQKIT_URL's file: store) when its file exists; after --url on the line, none are offered, since listing a broker's queues would mean connecting to it. The script is made from the installed commands: print it again after an upgrade if you saved it to a file.`
+  static override description = `The script completes commands, flags, the values of flags that take one of a fixed set, and file names. Queue names are completed from the local store the terminal verbs use without --url (the default store, or the file: store of MQKIT_URL or of the context in use) when its file exists; after --url or --context on the line, none are offered, since listing a broker's queues would mean connecting to it. The values of --context and the NAME of "context use", "context show" and "context remove" complete to the context names. The script is made from the installed commands: print it again after an upgrade if you saved it to a file.`
 
   static override examples = [
     {description: 'bash, in every new shell:', command: `echo 'source <(<%= config.bin %> <%= command.id %> bash)' >> ~/.bashrc`},
@@ -32,10 +33,18 @@ export default class Completion extends BaseCommand<typeof Completion> {
 
   static override flags = {
     queues: Flags.boolean({hidden: true, summary: 'Print the queue names the scripts offer, one a line (what they run on TAB).'}),
+    contexts: Flags.boolean({hidden: true, summary: 'Print the context names the scripts offer, one a line (what they run on TAB).'}),
   }
 
   public async run(): Promise<string> {
     const {args, flags} = await this.parse(Completion)
+    if (flags.contexts) {
+      const text = contextNames()
+        .map((name) => `${name}\n`)
+        .join('')
+      process.stdout.write(text)
+      return text
+    }
     if (flags.queues) {
       const names = await localQueueNames()
       const text = names.map((name) => `${name}\n`).join('')

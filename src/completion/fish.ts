@@ -1,12 +1,16 @@
 // The fish completion script: a spec in, a script out (pure). `complete` lines conditioned on the
 // command (the second token) and, for positional arguments, on which one is being typed.
 import {fishQuote} from './quote.js'
-import {flagWords, identifier, type ArgKind, type CommandSpec, type CompletionSpec, type FlagSpec} from './spec.js'
+import {flagWords, identifier, subcommandWords, type ArgKind, type CommandSpec, type CompletionSpec, type FlagSpec} from './spec.js'
 
 export function fishScript(spec: CompletionSpec): string {
   const bin = spec.bin
   const fn = `__${identifier(bin)}`
-  const valuedCases = spec.commands
+  const commands = spec.commands.flatMap((command) => [command, ...(command.subcommands ?? [])])
+  const topics = spec.commands.filter((command) => command.subcommands !== undefined)
+  const topicCases = (indent: string, then: (topic: CommandSpec) => string) =>
+    topics.map((topic) => `${indent}case ${fishQuote(topic.id)}\n${indent}    ${then(topic)}`).join('\n')
+  const valuedCases = commands
     .map((command) => [command.id, command.flags.filter((flag) => flag.takesValue).flatMap(flagWords)] as const)
     .filter(([, valued]) => valued.length > 0)
     .map(([id, valued]) => `        case ${fishQuote(id)}\n            set valued ${valued.map(fishQuote).join(' ')}`)
@@ -17,21 +21,35 @@ function ${fn}_needs_command --description 'No command on the line yet'
     test (count (commandline -opc)) -eq 1
 end
 
-function ${fn}_is --description 'The command on the line is $argv[1]'
+function ${fn}_is --description 'The command on the line is $argv: a word, or a topic and one of its commands'
     set -l tokens (commandline -opc)
-    test "$tokens[2]" = "$argv[1]"
+    if set -q argv[2]
+        test "$tokens[2]" = "$argv[1]" -a "$tokens[3]" = "$argv[2]"
+        return
+    end
+    test "$tokens[2]" = "$argv[1]"; or return 1
+    # Not once one of the topic's commands follows: the line is that command's.
+    switch "$argv[1]"
+${topicCases('        ', (topic) => `contains -- "$tokens[3]" ${subcommandWords(topic).map(fishQuote).join(' ')}; and return 1`)}
+    end
+    return 0
 end
 
 function ${fn}_position --description 'Which positional argument is being typed (0 = the first after the command)'
     set -l tokens (commandline -opc)
-    set -l valued
+    set -l command $tokens[2]
+    set -l first 3
     switch "$tokens[2]"
+${topicCases('        ', (topic) => `contains -- "$tokens[3]" ${subcommandWords(topic).map(fishQuote).join(' ')}; and set command "$tokens[2] $tokens[3]"; and set first 4`)}
+    end
+    set -l valued
+    switch "$command"
 ${valuedCases.join('\n')}
     end
     set -l position 0
     set -l skip 0
-    set -q tokens[3]; or begin; echo 0; return; end
-    for token in $tokens[3..-1]
+    set -q tokens[$first]; or begin; echo 0; return; end
+    for token in $tokens[$first..-1]
         if test $skip -eq 1
             set skip 0
         else if string match -q -- '--*=*' $token
@@ -46,41 +64,51 @@ ${valuedCases.join('\n')}
 end
 
 # Queue names of the local store the terminal verbs use when no --url is given; none when the
-# line names another URL (listing a broker's queues would mean connecting to it).
+# line names another URL or a context (listing a broker's queues would mean connecting to it).
 function ${fn}_queues
     for token in (commandline -opc)
         switch $token
-            case --url '--url=*' -u '-u?*'
+            case --url '--url=*' -u '-u?*' --context '--context=*'
                 return
         end
     end
     command ${bin} completion --queues 2>/dev/null
 end
 
+# The names of the contexts (mqkit context list).
+function ${fn}_contexts
+    command ${bin} completion --contexts 2>/dev/null
+end
+
 complete -c ${bin} -f
 complete -c ${bin} -n ${fn}_needs_command -l help -d 'Show help.'
 complete -c ${bin} -n ${fn}_needs_command -l version -d 'Show the version.'
 ${spec.commands.map((command) => `complete -c ${bin} -n ${fn}_needs_command -a ${fishQuote(command.id)} -d ${fishQuote(command.summary)}`).join('\n')}
-${spec.commands.flatMap((command) => commandLines(bin, fn, command)).join('\n')}
+${commands.flatMap((command) => commandLines(bin, fn, command)).join('\n')}
 `
 }
 
 function commandLines(bin: string, fn: string, command: CommandSpec): string[] {
   const is = `${fn}_is ${command.id}`
-  const lines = command.flags.map((flag) => `complete -c ${bin} -n ${fishQuote(is)} ${flagOptions(flag)} -d ${fishQuote(flag.summary)}`)
+  const lines = command.flags.map((flag) => `complete -c ${bin} -n ${fishQuote(is)} ${flagOptions(flag, fn)} -d ${fishQuote(flag.summary)}`)
   const positional = (kind: ArgKind, test: string) => {
     const options = argOptions(kind, fn)
     if (options !== undefined) lines.push(`complete -c ${bin} -n ${fishQuote(`${is}; and test (${fn}_position) ${test}`)} ${options}`)
   }
   for (const [index, kind] of command.args.entries()) positional(kind, `-eq ${index}`)
   if (command.rest) positional(command.rest, `-ge ${command.args.length}`)
+  for (const sub of command.subcommands ?? []) {
+    const word = sub.id.slice(command.id.length + 1)
+    lines.push(`complete -c ${bin} -n ${fishQuote(`${is}; and test (${fn}_position) -eq 0`)} -a ${fishQuote(word)} -d ${fishQuote(sub.summary)}`)
+  }
   return lines
 }
 
-function flagOptions(flag: FlagSpec): string {
+function flagOptions(flag: FlagSpec, fn: string): string {
   const names = `${flag.short ? `-s ${flag.short} ` : ''}-l ${flag.long}`
   if (!flag.takesValue) return names
   // -x: a value is required and only the listed ones are offered; -r -F: a value is required, file names offered.
+  if (flag.contexts) return `${names} -x -a ${fishQuote(`(${fn}_contexts)`)}`
   return flag.values ? `${names} -x -a ${fishQuote(flag.values.join(' '))}` : `${names} -r -F`
 }
 
@@ -89,6 +117,8 @@ function argOptions(kind: ArgKind, fn: string): string | undefined {
   switch (kind.kind) {
     case 'queue':
       return `-a ${fishQuote(`(${fn}_queues)`)}`
+    case 'context':
+      return `-a ${fishQuote(`(${fn}_contexts)`)}`
     case 'file':
       return '-F'
     case 'values':

@@ -1,11 +1,16 @@
 // Human formatting of figures for tables and summaries: one formatter per kind of figure, used by
 // every renderer, so a count, a rate or a duration reads the same everywhere. JSON output never
 // goes through these.
+//
+// Thousands are grouped by hand rather than with toLocaleString('en-US'): its first call loads
+// ICU's number formatting data, a noticeable part of a short command's start-up (issue 16).
+// The results are the same, rounding included (test/output/format.test.ts compares them).
 
 /** A whole count: `22,508`. */
 export function formatCount(value: number): string {
   if (!Number.isFinite(value)) return '-'
-  return Math.round(value).toLocaleString('en-US')
+  const rounded = Math.round(value)
+  return `${signOf(rounded)}${groupThousands(roundedDigits(Math.abs(rounded), 0))}`
 }
 
 /** A count with its noun, singular for exactly one: `1 message`, `10,000 messages`. */
@@ -16,7 +21,34 @@ export function formatQuantity(value: number, singular: string, plural = `${sing
 /** A figure that is not a whole count (a mean length, Little's L): one decimal, `1,406.6`. */
 export function formatDecimal(value: number): string {
   if (!Number.isFinite(value)) return '-'
-  return value.toLocaleString('en-US', {minimumFractionDigits: 1, maximumFractionDigits: 1})
+  const tenths = roundedDigits(Math.abs(value), 1)
+  return `${signOf(value)}${groupThousands(tenths.slice(0, -1) || '0')}.${tenths.slice(-1)}`
+}
+
+/** "-" for a negative number, negative zero included (as toLocaleString writes "-0"). */
+function signOf(value: number): string {
+  return value < 0 || Object.is(value, -0) ? '-' : ''
+}
+
+/** `1234567` → `1,234,567`. */
+function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+$)/g, ',')
+}
+
+/**
+ * `x` (≥ 0) with `decimals` digits after the point, as one string of digits: (1406.63, 1) →
+ * "14066". Made from the shortest decimal form of `x` (toExponential's digits) and rounded half
+ * up, as ICU does: (0.35, 1) → "4" where toFixed says 0.3, and 1.5e25 has zeros after its "15".
+ */
+function roundedDigits(x: number, decimals: number): string {
+  const [mantissa, exponent] = x.toExponential().split('e')
+  const digits = mantissa.replace('.', '')
+  // x = D.DDD × 10^exponent: exponent + 1 digits before the point, then the decimals.
+  const kept = Number(exponent) + 1 + decimals
+  if (kept < 0) return '0'
+  const head = kept === 0 ? 0n : BigInt(digits.slice(0, kept).padEnd(kept, '0'))
+  const next = digits[kept] ?? '0'
+  return (next >= '5' ? head + 1n : head).toString()
 }
 
 /** Events per second: `93.7 /s`, `1500 /s`, `40.1 k/s`, `1.23 M/s` (at most four digits). */

@@ -22,18 +22,23 @@ mkdirSync(binFolder)
 writeFileSync(path.join(binFolder, 'mqkit'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`)
 chmodSync(path.join(binFolder, 'mqkit'), 0o755)
 const store = path.join(folder, 'store', 'queues.db')
-const ENV: NodeJS.ProcessEnv = {...process.env, PATH: `${binFolder}:${process.env.PATH}`, MQKIT_STORE: store, NO_COLOR: '1'}
+// Contexts "local" and "prod" (and no current one, so the default store's queues are offered).
+const configHome = path.join(folder, 'config')
+const ENV: NodeJS.ProcessEnv = {...process.env, PATH: `${binFolder}:${process.env.PATH}`, MQKIT_STORE: store, XDG_CONFIG_HOME: configHome, NO_COLOR: '1'}
 delete ENV.MQKIT_URL
+delete ENV.MQKIT_CONTEXT
 
-// Top-level commands (report/merge.ts is a subcommand of report, offered after it).
-const COMMANDS = readdirSync(path.join(ROOT, 'src', 'commands'))
-  .filter((file) => file.endsWith('.ts'))
-  .map((file) => path.basename(file, '.ts'))
+// The first words: commands and topics (report/merge.ts and context/*.ts are offered after theirs).
+const COMMANDS = [...new Set(readdirSync(path.join(ROOT, 'src', 'commands')).map((file) => path.basename(file, '.ts')))]
 
 beforeAll(async () => {
   for (const queue of ['orders', 'jobs']) {
     const declared = await runCli(['declare', queue, '--url', `file:${store}`])
     expect(declared.code, declared.stderr).toBe(0)
+  }
+  for (const [name, url] of [['local', `file:${store}`], ['prod', `amqp://app:\${RABBIT_PASSWORD}@rabbit:5672`]]) {
+    const added = await runCli(['context', 'add', name, url], {env: {XDG_CONFIG_HOME: configHome}})
+    expect(added.code, added.stderr).toBe(0)
   }
 })
 
@@ -52,6 +57,19 @@ const CASES: Array<{line: string; candidates: string[]}> = [
   // MESSAGE is free text; with --url the queues would be a broker's, not the local store's.
   {line: 'mqkit publish orders o', candidates: []},
   {line: 'mqkit publish --url memory:// o', candidates: []},
+  // Flags in the place of free text (zsh offered none there).
+  {line: 'mqkit publish orders --ac', candidates: ['--acks']},
+  // A topic's commands, then each one's arguments and flags; context names where a context goes.
+  {line: 'mqkit cont', candidates: ['context']},
+  {line: 'mqkit context u', candidates: ['use']},
+  {line: 'mqkit context use p', candidates: ['prod']},
+  {line: 'mqkit context remove --json l', candidates: ['local']},
+  {line: 'mqkit context add --allow', candidates: ['--allow-plain-password']},
+  {line: 'mqkit context add p', candidates: []},
+  {line: 'mqkit publish --context l', candidates: ['local']},
+  {line: 'mqkit inspect --context prod o', candidates: []},
+  {line: 'mqkit report m', candidates: ['merge']},
+  {line: 'mqkit report merge --ht', candidates: ['--html']},
 ]
 
 function run(file: string, args: string[], timeoutMs = 30_000): Promise<{code: number | null; stdout: string; stderr: string}> {
@@ -85,6 +103,11 @@ describe('the scripts', () => {
     expect(code).toBe(2)
     expect(stdout).toBe('')
     expect(stderr.trim()).toBe('mqkit: name the shell: mqkit completion bash|zsh|fish')
+  })
+
+  it('--contexts lists the context names, and nothing when there is no contexts file', async () => {
+    expect((await runCli(['completion', '--contexts'], {env: {XDG_CONFIG_HOME: configHome}})).stdout).toBe('local\nprod\n')
+    expect(await runCli(['completion', '--contexts'], {env: {XDG_CONFIG_HOME: path.join(folder, 'no-config')}})).toMatchObject({code: 0, stdout: '', stderr: ''})
   })
 
   it('--queues lists the default store’s queues; with no store it prints nothing and creates none', async () => {

@@ -8,10 +8,9 @@ import {buildSpec, type CommandSpec} from '../../src/completion/spec.js'
 import {ROOT} from '../helpers/cli.js'
 
 const spec = buildSpec(await Config.load(ROOT))
-// The top-level commands (report merge, a sub-command in a folder, is no word completion offers first).
-const COMMANDS = readdirSync(path.join(ROOT, 'src', 'commands'))
-  .filter((file) => file.endsWith('.ts'))
-  .map((file) => path.basename(file, '.ts'))
+// The first words: commands, and topics (folders: context/, report/); a topic's commands (report
+// merge, context use) are offered after it.
+const COMMANDS = [...new Set(readdirSync(path.join(ROOT, 'src', 'commands')).map((file) => path.basename(file, '.ts')))]
 const command = (id: string): CommandSpec => {
   const found = spec.commands.find((c) => c.id === id)
   if (!found) throw new Error(`no command ${id} in the spec`)
@@ -53,5 +52,22 @@ describe('completion spec', () => {
     expect(command('report')).toMatchObject({args: [{kind: 'file'}], rest: {kind: 'file'}})
     expect(command('completion')).toMatchObject({args: [{kind: 'values', values: ['bash', 'zsh', 'fish']}]})
     expect(command('help')).toMatchObject({args: [{kind: 'values', values: COMMANDS.sort()}]})
+  })
+
+  it('a topic lists its commands, each with its own flags and arguments; context NAMEs are contexts', () => {
+    const context = command('context')
+    expect(context.subcommands?.map((c) => c.id)).toEqual(['context add', 'context list', 'context remove', 'context show', 'context use'])
+    expect(context.summary).toMatch(/^Named broker URLs/)
+    const sub = (id: string) => context.subcommands!.find((c) => c.id === id)!
+    for (const id of ['context use', 'context remove', 'context show']) expect(sub(id).args, id).toEqual([{kind: 'context'}])
+    expect(sub('context add').args).toEqual([{kind: 'text'}, {kind: 'text'}])
+    expect(sub('context add').flags.map((f) => f.long)).toEqual(expect.arrayContaining(['use', 'force', 'allow-plain-password', 'json', 'help']))
+    expect(sub('context add').flags.map((f) => f.long)).not.toContain('url')
+    expect(command('report').subcommands?.map((c) => c.id)).toEqual(['report merge'])
+  })
+
+  it('--context completes to the context names, on every command that connects', () => {
+    for (const id of ['publish', 'consume', 'inspect', 'declare', 'delete', 'bench', 'plan']) expect(flag(id, 'context'), id).toMatchObject({takesValue: true, contexts: true})
+    expect(flag('report', 'context')).toBeUndefined()
   })
 })

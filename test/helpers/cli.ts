@@ -1,5 +1,6 @@
 // Run the real CLI (bin/run.js over the compiled dist/) as a child process.
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -20,9 +21,15 @@ export interface CliOptions {
   cwd?: string
 }
 
+/**
+ * No URL or context from the developer's shell or config: a current context (`mqkit context use`)
+ * would send every command without --url to it. Tests of contexts set their own XDG_CONFIG_HOME.
+ */
+const NO_URL_CHOSEN = {MQKIT_URL: undefined, MQKIT_CONTEXT: undefined, XDG_CONFIG_HOME: path.join(os.tmpdir(), 'mqkit-tests-no-config')}
+
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = {...process.env, NO_COLOR: '1', MQKIT_URL: undefined, ...options.env}
+    const env = {...process.env, NO_COLOR: '1', ...NO_URL_CHOSEN, ...options.env}
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key]
     const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv})
     const stdout: Buffer[] = []
@@ -53,7 +60,7 @@ export interface RunningCli {
 
 /** Start the real CLI and keep it running: for signals, watch modes and pipes the test controls. */
 export function startCli(args: string[], options: Omit<CliOptions, 'input' | 'timeoutMs'> = {}): RunningCli {
-  const env = {...process.env, NO_COLOR: '1', MQKIT_URL: undefined, ...options.env}
+  const env = {...process.env, NO_COLOR: '1', ...NO_URL_CHOSEN, ...options.env}
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key]
   const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? ROOT, env: env as NodeJS.ProcessEnv})
   let stdout = ''
