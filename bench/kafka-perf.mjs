@@ -29,16 +29,20 @@
 //              (prefetch 1000, the handler reads the stamp header and acks): what the driver's
 //              commit-after-ack bookkeeping costs, apart from bench's measuring
 //     bench    BenchRunner with consumers 1, prefetch 1000 (its clock starts once its consumer has joined)
+//   kcat (PERF_KCAT=0 skips): the CLI against kcat, whole processes, 1M lines of 100 B published from
+//   stdin and consumed to a file, with issue 14's targets (bench/kafka-kcat.mjs, which runs alone too)
 // Usage: node bench/kafka-perf.mjs [records=100000] [rounds=3]
 // Env: PERF_ACKS=leader|all|none (default leader = acks 1), PERF_KAFKA_QUERY (driver knobs for
 //      bench, e.g. "batchSize=500&lingerMs=1"; raw uses the same batchSize), PERF_TOOL=0 (skip
 //      the Java tool), PERF_CONSUME=0, PERF_CONTENDERS (comma list of the names above, e.g.
-//      "raw,bench"), PERF_DIST (another build's dist/), MQKIT_TEST_KAFKA_URL.
+//      "raw,bench"; "kcat" alone runs only the kcat part), PERF_KCAT=0, PERF_KCAT_LINES (default
+//      1000000), PERF_DIST (another build's dist/), MQKIT_TEST_KAFKA_URL.
 import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import kafkajs from 'kafkajs'
 import {DIST, fmt, intArg, loadBench, median, mqkitVersion, publishWindowed, receipts, runRounds, seconds, spread, topicsOf} from './perf-common.mjs'
+import {kcatComparison} from './kafka-kcat.mjs'
 
 const {Kafka, logLevel} = kafkajs
 const COUNT = intArg(2, 100_000)
@@ -201,7 +205,7 @@ function producerPerformance() {
 /** Consumer and producer at once; msg/s from the first publish to the last receipt. */
 async function rawConsume() {
   return withTopic('rawc', async (topic) => {
-    const consumer = kafka.consumer({groupId: `mqkit-perf-${process.pid}-${topicSerial}`, ...GROUP_TIMINGS, allowAutoTopicCreation: false})
+    const consumer = kafka.consumer({groupId: `${topic}-group`, ...GROUP_TIMINGS, allowAutoTopicCreation: false})
     const producer = kafka.producer({allowAutoTopicCreation: false})
     await Promise.all([consumer.connect(), producer.connect()])
     try {
@@ -251,7 +255,7 @@ const consumeSide = process.env.PERF_CONSUME === '0' ? {} : {'raw consume': rawC
 const only = process.env.PERF_CONTENDERS?.split(',')
 const jobs = Object.entries({...publishSide, ...consumeSide}).filter(([name]) => !only || only.includes(name))
 console.log(`kafka perf: ${fmt(COUNT)} records of ${SIZE} B, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, batch ${BATCH}, bench url ${BENCH_URL}, ${ROUNDS} rounds, dist ${path.relative(repoRoot, DIST) || '.'}`)
-const {results, cpuPerMessage} = await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'msg/s', noCpu: ['tool']})
+const {results, cpuPerMessage} = jobs.length > 0 ? await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'msg/s', noCpu: ['tool']}) : {results: {}, cpuPerMessage: {}}
 
 const ratios = (a, b) => results[a].map((x, i) => x / results[b][i])
 const report = (label, a, b, target) => {
@@ -272,5 +276,8 @@ report('bench / raw kafkajs (consumed msg/s, produce and consume at once)', 'ben
 report('driver / raw kafkajs consumer (consumed msg/s: commit-after-ack through the driver, no measuring)', 'driver consume', 'raw consume')
 report('bench / driver consumer (consumed msg/s: what bench adds, its producer included)', 'bench consume', 'driver consume')
 const nodeJobs = jobs.filter(([name]) => name !== 'tool')
-console.log(`CPU µs/msg in this process, median: ${nodeJobs.map(([name]) => `${name} ${median(cpuPerMessage[name]).toFixed(1)}`).join(' | ')}`)
+if (nodeJobs.length > 0) console.log(`CPU µs/msg in this process, median: ${nodeJobs.map(([name]) => `${name} ${median(cpuPerMessage[name]).toFixed(1)}`).join(' | ')}`)
+if (process.env.PERF_KCAT !== '0' && (!only || only.includes('kcat'))) {
+  await kcatComparison({admin, url: BASE_URL, broker: BROKER, lines: Number(process.env.PERF_KCAT_LINES ?? 1_000_000), rounds: ROUNDS})
+}
 await admin.disconnect()
