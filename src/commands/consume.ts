@@ -1,20 +1,25 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {consumeMessages, DEFAULT_PREFETCH, type ConsumeResult, type SettleMode} from '../core/consume.js'
+import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
+import {consumeMessages, type ConsumeLoopOptions, type ConsumeResult, type SettleMode} from '../core/consume.js'
+import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {consumeFailure, uncommittedNote} from '../core/consume-end.js'
-import {driverContext, parseStartPosition} from '../core/options.js'
+import {driverContext, parseRecoverBudget, parseStartPosition} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
+import {withRecoveringDriver} from '../drivers/recovering.js'
 import type {Delivery} from '../drivers/types.js'
 import {InterruptedError, UsageError} from '../errors.js'
 import {parseDelimiter, parseDurationMs, parseInteger} from '../options/parse.js'
 import {compileLineFormat, FORMAT_TOKENS} from '../output/line-format.js'
-import {ndjsonLine, textLine} from '../output/messages.js'
-import {consumeSummary, peekNote} from '../output/summaries.js'
+import {ndjsonLine, textLine, textLines} from '../output/messages.js'
+import {connectionEventNote, consumeSummary, peekNote} from '../output/summaries.js'
+import type {RunEvent} from '../results/availability.js'
 
 const STOP = 'STOP'
 const SETTLE = 'ACKNOWLEDGEMENT'
 const LOG = 'KAFKA / STREAMS'
 const OUTPUT = 'OUTPUT'
+const CONNECTION = 'CONNECTION'
 
 export default class Consume extends BaseCommand<typeof Consume> {
   static override summary = 'Consume messages and write them to stdout; acknowledge each only after it is written.'
@@ -31,7 +36,9 @@ Where a Kafka consume starts: with no --from it takes what the topic holds, as a
 
 --exit-at-end (-e, like kcat -e; Kafka only) stops once every partition assigned to this consumer has been read up to its end (its high-water mark when it was assigned) and the written messages' offsets are committed: exit 0, ended "end of log reached". An empty topic ends at once. With --count, whichever comes first. Queue brokers have no end of log and refuse it (exit 7): use --idle-timeout there.
 
-If the broker goes away, Kafka consumers keep retrying for the --connect-timeout; after that consume exits 3 and says how many written messages could not be committed (they are delivered again to the group).`
+If the broker goes away, Kafka consumers keep retrying for the --connect-timeout; after that consume exits 3 and says how many written messages could not be committed (they are delivered again to the group).
+
+--recover rides out a lost connection (as bench --recover does): it reconnects with backoff for up to --recover-timeout per outage (default ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s), subscribes again, and goes on; reconnections are reported on stderr, and --idle-timeout counts only time with a live connection. A message written whose acknowledgement was lost with the connection is delivered again by the broker (redelivered) and written again: at-least-once, so expect duplicate lines. The summary counts them ("written but not acknowledged"); they are not in the count, so --count N still means N messages written and acknowledged, and the output may hold that many more lines. If no connection comes back within the budget, consume exits 3 after the summary. Not with --requeue.`
 
   static override examples = [
     {description: 'Take exactly 10 messages from a RabbitMQ queue; the rest stay queued:', command: '<%= config.bin %> <%= command.id %> orders --url amqp://guest:guest@localhost:5672 --count 10'},
@@ -43,6 +50,10 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     },
     {description: 'Topic, partition, offset and key beside each body, as kcat -f does:', command: `<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --from beginning -e -f '%t [%p] @%o %k: %s\\n'`},
     {description: 'Read a Kafka topic to its current end and exit (kcat -e):', command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --exit-at-end'},
+    {
+      description: 'Drain a durable queue through a broker restart (reconnect for up to 2 minutes; duplicates possible, at-least-once):',
+      command: '<%= config.bin %> <%= command.id %> jobs --url amqp://localhost --idle-timeout 10s --recover --recover-timeout 2m > jobs.txt',
+    },
     {description: 'On the in-process broker (same process only, so useful mainly for trying flags):', command: '<%= config.bin %> <%= command.id %> orders --url memory:// --idle-timeout 100ms'},
   ]
 
@@ -65,6 +76,11 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     }),
     'key-delimiter': Flags.string({char: 'K', summary: 'Text output: write key<DELIM>body (kcat -K); "\\t" is a tab (also \\n \\r \\0 \\\\).', helpGroup: OUTPUT}),
     format: Flags.string({char: 'f', summary: "Text output in kcat's -f format, e.g. '%t [%p] @%o %k: %s\\n' (no newline added).", description: `Tokens: ${FORMAT_TOKENS}.`, helpGroup: OUTPUT}),
+    recover: Flags.boolean({
+      summary: 'Ride out a lost connection: reconnect with backoff and subscribe again; a message whose ack was lost comes again and is written again (counted). Default: off (a lost connection is exit 3).',
+      helpGroup: CONNECTION,
+    }),
+    'recover-timeout': Flags.string({summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`, helpGroup: CONNECTION}),
   }
 
   protected override defaultUrl(): string {
@@ -78,6 +94,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     const prefetch = flags.prefetch === undefined ? undefined : parseInteger('prefetch', flags.prefetch, {min: 1})
     const mode = settleMode(flags)
     const from = parseStartPosition(flags.from)
+    const recoverBudgetMs = parseRecoverBudget(flags.recover, flags['recover-timeout'])
     const json = this.jsonEnabled()
     const keyDelimiter = flags['key-delimiter'] === undefined ? undefined : parseDelimiter('key-delimiter', flags['key-delimiter'])
     if (json && keyDelimiter !== undefined) throw new UsageError('--key-delimiter applies to text output; --json already has a key field')
@@ -85,22 +102,32 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
     if (lineFormat !== undefined && (json || keyDelimiter !== undefined)) throw new UsageError(`--format cannot be combined with ${json ? '--json' : '--key-delimiter'}`)
     const formatted = lineFormat === undefined ? undefined : compileLineFormat(lineFormat)
     const format = (delivery: Delivery) => (json ? ndjsonLine(delivery) : formatted ? formatted(delivery) : textLine(delivery, keyDelimiter))
+    const formatMany = (deliveries: readonly Delivery[]) => (json || formatted ? Buffer.concat(deliveries.map(format)) : textLines(deliveries, keyDelimiter))
 
     const output = process.stdout
     let outputError: Error | undefined
     const onOutputError = (error: Error) => (outputError ??= error) // EPIPE: `| head` closed the pipe
     output.on('error', onOutputError)
-    const write = (delivery: Delivery) =>
+    // Several lines per write: a write to a file or pipe is a system call, one per line was most of a fast consume's CPU.
+    const writeMany = (deliveries: readonly Delivery[]) =>
       new Promise<void>((resolve, reject) => {
         if (outputError) return reject(outputError)
-        output.write(format(delivery), (error) => (error ? reject(error) : resolve()))
+        output.write(deliveries.length === 1 ? format(deliveries[0]) : formatMany(deliveries), (error) => (error ? reject(error) : resolve()))
       })
+    const write = (delivery: Delivery) => writeMany([delivery])
 
     let result: ConsumeResult
     try {
-      result = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal), (driver) =>
-        consumeMessages({driver, queue: args.name, count, idleTimeoutMs, prefetch, mode, group: flags.group, from, exitAtEnd: flags['exit-at-end'], signal: this.interrupt.signal, write}),
-      )
+      const context = driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal)
+      const loop: Omit<ConsumeLoopOptions, 'driver'> = {queue: args.name, count, idleTimeoutMs, prefetch, mode, group: flags.group, from, exitAtEnd: flags['exit-at-end'], signal: this.interrupt.signal, write, writeMany}
+      const onEvent = (event: RunEvent) => {
+        const note = connectionEventNote(event)
+        if (note !== undefined) this.diag(note)
+      }
+      result =
+        recoverBudgetMs === undefined
+          ? await withDriver(this.url, context, (driver) => consumeMessages({driver, ...loop}))
+          : await withRecoveringDriver(this.url, context, {budgetMs: recoverBudgetMs, role: 'consumer', onEvent}, (driver, recovery) => consumeMessages({driver, recovery, ...loop}))
     } finally {
       output.off('error', onOutputError)
     }

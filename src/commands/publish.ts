@@ -1,16 +1,21 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {parseAcks, driverContext} from '../core/options.js'
+import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
+import {parseAcks, driverContext, parseRecoverBudget} from '../core/options.js'
 import {DEFAULT_CONFIRM_WINDOW, deliveryFailure, keepRecordKeys, publishAll, refuseDroppedKeys, type MessageTemplate, type PublishResult} from '../core/publish.js'
 import {chooseSource, emptyHint, primeInputs, readInputs, type InputMode} from '../core/sources.js'
 import {withDriver} from '../drivers/index.js'
+import {withRecoveringDriver} from '../drivers/recovering.js'
+import type {Driver} from '../drivers/types.js'
 import {InterruptedError, isMqkitError, UsageError} from '../errors.js'
 import {parseBytes, parseDelimiter, parseDurationMs, parseInteger, parseKeyValues} from '../options/parse.js'
-import {publishSummary} from '../output/summaries.js'
+import {connectionEventNote, publishSummary} from '../output/summaries.js'
+import type {RunEvent} from '../results/availability.js'
 
 const INPUT = 'INPUT'
 const MESSAGE = 'MESSAGE PROPERTIES'
 const DELIVERY = 'DELIVERY'
+const CONNECTION = 'CONNECTION'
 
 export default class Publish extends BaseCommand<typeof Publish> {
   static override summary = 'Publish messages from arguments, a file, stdin, or generated payloads.'
@@ -21,7 +26,9 @@ Input: MESSAGE arguments; else --file FILE ("-" = stdin); else --count N (with -
 
 --input ndjson reads what consume --json writes, one record per line, so "consume --json | publish --input ndjson" moves messages between queues, brokers and backends intact: the body (body as UTF-8 text, or bodyBase64: bytes exact), key, headers, priority, messageId, correlationId and contentType. The delivery's own facts (queue, partition, offset, redelivered, deliveryCount, timestampMs) are not sent: the target assigns its own. Flags (--header, --priority, --content-type, ...) fill in what a record leaves unset; a record's headers are added to --header's. A record that cannot be read stops the run after the messages before it (exit 2); a key the target cannot keep (straight to a RabbitMQ queue) stops it with exit 7, except a key that is the record's own queue name (RabbitMQ's routing key), which is left off.
 
-With --exchange, messages go to that exchange with --key (else NAME) as routing key.`
+With --exchange, messages go to that exchange with --key (else NAME) as routing key.
+
+--recover rides out a lost connection (as bench --recover does): it reconnects with backoff for up to --recover-timeout per outage (default ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s), and a message whose confirmation was lost with the connection is sent again on the new one, so it may arrive twice (at-least-once); messages read meanwhile wait. The summary and --json count them (resent); reconnections are reported on stderr. If no connection comes back within the budget, the run ends with exit 3 after the summary of what was confirmed. Without --recover a lost connection ends the run at once (exit 3).`
 
   static override examples = [
     {description: 'Two messages to the in-process broker (queue declared first, same process only):', command: '<%= config.bin %> <%= command.id %> orders hello world --url memory://'},
@@ -35,6 +42,10 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
       command: 'printf "user1:login\\nuser2:logout\\n" | <%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --key-delimiter : --acks all',
     },
     {description: '10 000 generated 1 KiB messages into the local store:', command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --count 10000 --size 1KiB'},
+    {
+      description: 'Ride out a broker restart: reconnect for up to 2 minutes, send again what the lost connection left unconfirmed (may arrive twice):',
+      command: '<%= config.bin %> <%= command.id %> orders --url amqp://localhost --file orders.txt --persistent --recover --recover-timeout 2m',
+    },
     {description: 'A whole file as one message:', command: '<%= config.bin %> <%= command.id %> docs --url amqp://localhost --file report.pdf --input whole --content-type application/pdf'},
     {
       description: 'Move every message of a local-store queue to RabbitMQ, bytes, headers and properties intact:',
@@ -73,6 +84,11 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     partition: Flags.string({char: 'p', summary: 'Explicit partition (Kafka).', helpGroup: DELIVERY}),
     acks: Flags.string({options: ['all', 'leader', 'none'], summary: 'Acknowledgements required (Kafka).', helpGroup: DELIVERY}),
     'confirm-window': Flags.string({summary: `Most publishes awaiting confirmation at once. Default: ${DEFAULT_CONFIRM_WINDOW}.`, helpGroup: DELIVERY}),
+    recover: Flags.boolean({
+      summary: 'Ride out a lost connection: reconnect with backoff and send again what it left unconfirmed (may arrive twice; counted as re-sent). Default: off (a lost connection is exit 3).',
+      helpGroup: CONNECTION,
+    }),
+    'recover-timeout': Flags.string({summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`, helpGroup: CONNECTION}),
   }
 
   protected override defaultUrl(): string {
@@ -97,19 +113,32 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     const keyDelimiter = flags['key-delimiter'] === undefined ? undefined : parseDelimiter('key-delimiter', flags['key-delimiter'])
     if (keyDelimiter !== undefined && source.kind !== 'args' && source.kind !== 'generated' && source.mode === 'ndjson') throw new UsageError('--key-delimiter splits lines; --input ndjson records carry their own key')
     const keyFlags = [flags.key === undefined ? '' : '--key', keyDelimiter === undefined ? '' : '--key-delimiter'].filter(Boolean)
+    const recoverBudgetMs = parseRecoverBudget(flags.recover, flags['recover-timeout'])
     let outcome: Awaited<ReturnType<typeof publishAll>>
     try {
       const inputs = await primeInputs(readInputs(source, {keyDelimiter}), emptyHint(source), this.interrupt.signal)
-      outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal), (driver) => {
+      const context = driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal)
+      const recover = recoverBudgetMs !== undefined
+      const publish = (driver: Driver) => {
         refuseDroppedKeys(driver, template, keyFlags)
-        return publishAll({driver, queue: args.name, inputs: keepRecordKeys(driver, template, args.name, inputs), template, confirmWindow, signal: this.interrupt.signal})
-      })
+        return publishAll({driver, queue: args.name, inputs: keepRecordKeys(driver, template, args.name, inputs), template, confirmWindow, signal: this.interrupt.signal, recover})
+      }
+      const onEvent = (event: RunEvent) => {
+        const note = connectionEventNote(event)
+        if (note !== undefined) this.diag(note)
+      }
+      outcome =
+        recoverBudgetMs === undefined
+          ? await withDriver(this.url, context, publish)
+          : await withRecoveringDriver(this.url, context, {budgetMs: recoverBudgetMs, role: 'producer', onEvent}, publish)
     } finally {
       if (source.kind === 'stdin') process.stdin.destroy() // a pending read must not keep the process alive
     }
     const {result, interrupted, inputError} = outcome
     this.diag(publishSummary(result, target))
-    const failure = interrupted ? new InterruptedError('interrupted; the summary above counts what was sent') : (inputError as Error | undefined) ?? deliveryFailure(result)
+    // --recover: a connection that did not come back ends the run after the summary (exit 3).
+    const stoppedBy = (outcome.failure ?? inputError) as Error | undefined
+    const failure = interrupted ? new InterruptedError('interrupted; the summary above counts what was sent') : stoppedBy ?? deliveryFailure(result)
     if (failure === undefined) return result
     // The counts are the facts even when the run fails: --json prints them with the error.
     const exitCode = this.exitCodeFor(failure)

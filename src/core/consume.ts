@@ -1,6 +1,7 @@
-// The consume loop. Deliveries are buffered in arrival order and handled one at a time by a
-// single worker: write the line, wait until stdout has taken it, and only then settle the message
-// (the settlement's confirmation is not waited for before the next line; see `unconfirmed`).
+// The consume loop. Deliveries are buffered in arrival order and handled in order by a single
+// worker: write the line (with `writeMany`, the lines of what arrived in one event-loop turn in one
+// write), wait until stdout has taken it, and only then settle the message (the settlement's
+// confirmation is not waited for before the next line; see `unconfirmed`).
 // So an interrupted consume loses nothing: every message is either written or returned to the
 // queue (at worst a message is written and also returned, i.e. at-least-once).
 // With `count`, exactly `count` messages are written and settled; extra prefetched ones are
@@ -8,8 +9,16 @@
 // subscription says every assigned partition was read to its end, after writing what it holds.
 // A peek (requeue) holds every message it wrote, so once the queue has none left to hand out
 // nothing more can arrive: it ends then ('empty'), or when it holds a full prefetch ('prefetch-full').
-// The loop never prints; the caller's `write` does the output.
+// With `recovery` (--recover) the driver reconnects by itself and re-subscribes: an ack that fails
+// because the connection was lost does not end the loop. Its message was written, and the broker
+// delivers it again (at-least-once): it is counted in `redeliveryExpected`, not in `count`, so
+// --count N still means N messages written and acknowledged; the copy that comes back is written
+// and counted like any message.
+// The loop never prints; the caller's `write` (or `writeMany`) does the output.
+import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
+import type {ConnectionWatch} from '../drivers/recovering.js'
 import type {Delivery, Driver, StartPosition, Subscription} from '../drivers/types.js'
+import {ConnectionError, UsageError} from '../errors.js'
 import {refuseExitAtEnd, uncommittedNote} from './consume-end.js'
 
 /**
@@ -23,7 +32,7 @@ export type SettleMode = 'ack' | 'requeue' | 'reject' | 'auto'
 export type ConsumeEnd = 'count' | 'idle' | 'end' | 'empty' | 'prefetch-full' | 'interrupted' | 'output-closed' | 'deleted' | 'connection-lost' | 'cancelled'
 
 export interface ConsumeResult {
-  /** Messages written to the output (and settled per the mode). */
+  /** Messages written to the output (and settled per the mode; with --recover, acknowledged on a live connection). */
   count: number
   /** Messages handed back unwritten (extra prefetched ones, or in flight when stopped), plus peeked ones. */
   returned: number
@@ -42,10 +51,14 @@ export interface ConsumeResult {
    * Present only when not 0.
    */
   uncommitted?: number
+  /**
+   * --recover: messages written whose acknowledgement failed because the connection was lost. The
+   * broker delivers them again (redelivered), and they are written again: expect that many
+   * duplicate lines. Not in `count`. Present only with --recover.
+   */
+  redeliveryExpected?: number
 }
 
-/** @default 100 — the prefetch when neither --prefetch nor --count says otherwise. */
-export const DEFAULT_PREFETCH = 100
 /** @default 2000 — how long an interrupted consume waits for a line being written before returning its message. */
 export const INTERRUPT_GRACE_MS = 2000
 /**
@@ -69,9 +82,21 @@ export interface ConsumeLoopOptions {
   exitAtEnd?: boolean
   /** Resolves once the output has taken the message's line; rejects when the output is gone. */
   write: (delivery: Delivery) => Promise<void>
+  /**
+   * The lines of several messages, in order, with one write; resolves once the output has taken
+   * all of them. When given, the loop writes what arrived during one event-loop turn together
+   * (at most the prefetch, and never past --count) and settles each only after that write:
+   * one system call for many lines instead of one per line.
+   */
+  writeMany?: (deliveries: readonly Delivery[]) => Promise<void>
   interruptGraceMs?: number
   /** @default PEEK_QUIET_MS */
   peekQuietMs?: number
+  /**
+   * --recover: `driver` reconnects by itself (drivers/recovering.ts). A settlement lost with the
+   * connection is counted, not fatal, and --idle-timeout counts only time with a live connection.
+   */
+  recovery?: ConnectionWatch
 }
 
 /** Prefetch for a run: explicit, else no more than --count (fewer to hand back), else the default. */
@@ -88,14 +113,18 @@ interface Entry {
 }
 
 export async function consumeMessages(options: ConsumeLoopOptions): Promise<ConsumeResult> {
-  const {driver, queue, count, mode, signal} = options
+  const {driver, queue, count, mode, signal, recovery} = options
   const graceMs = options.interruptGraceMs ?? INTERRUPT_GRACE_MS
   const prefetch = effectivePrefetch(options.prefetch, count, mode)
   if (options.exitAtEnd) refuseExitAtEnd(driver, mode)
+  if (recovery && mode === 'requeue') {
+    throw new UsageError('--recover cannot be combined with --requeue: a lost connection returns every message the peek holds to the queue, to be shown again')
+  }
   const buffer: Entry[] = []
   const held: Delivery[] = [] // requeue mode: written, returned at the end
   let handled = 0
   let returned = 0
+  let redeliveryExpected = 0
   let handlingSumMs = 0
   let firstReceivedMs: number | undefined
   let lastHandledMs: number | undefined
@@ -126,10 +155,17 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     clearTimeout(peekTimer)
     resolveStopped()
   }
-  const armIdle = () => {
+  const armIdle = (delayMs = options.idleTimeoutMs) => {
     if (options.idleTimeoutMs === undefined || stopping) return
     clearTimeout(idleTimer)
-    idleTimer = setTimeout(() => stop('idle'), options.idleTimeoutMs)
+    idleTimer = setTimeout(idleOver, delayMs)
+  }
+  const idleOver = () => {
+    // --recover: an outage is not an idle queue; the quiet time counts from the reconnection.
+    const idleMs = options.idleTimeoutMs!
+    const upForMs = recovery?.upForMs()
+    if (recovery && (upForMs === undefined || upForMs < idleMs)) return armIdle(upForMs === undefined ? idleMs : idleMs - upForMs)
+    stop('idle')
   }
 
   // A peek holds what it wrote, so it never sees more than the queue held (or the prefetch allows).
@@ -171,13 +207,40 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
       },
     )
   }
-  const settle = (entry: Entry) => {
+  /**
+   * --recover: each settlement watched on its own (Kafka's acks of one turn share a commit, and a
+   * failed commit fails every message in it). One lost with the connection takes its message out
+   * of the count: the broker delivers it again.
+   */
+  const trackRecovering = (settled: Promise<void>, handlingMs: number) => {
+    const watched: Promise<void> = settled.then(
+      () => void unconfirmed.delete(watched),
+      (error: unknown) => {
+        unconfirmed.delete(watched)
+        if (!(error instanceof ConnectionError)) {
+          fatal ??= error
+          return stop('connection-lost', error instanceof Error ? error.message : String(error))
+        }
+        handled--
+        handlingSumMs -= handlingMs
+        redeliveryExpected++
+      },
+    )
+    unconfirmed.add(watched)
+  }
+  /** Every settlement sent so far has its outcome. */
+  const allSettled = async () => {
+    while (unconfirmed.size > 0) await Promise.allSettled([...unconfirmed])
+  }
+  const settle = (entry: Entry, handlingMs: number) => {
     switch (mode) {
       case 'ack':
-        track(entry.delivery.ack())
+        if (recovery) trackRecovering(entry.delivery.ack(), handlingMs)
+        else track(entry.delivery.ack())
         break
       case 'reject':
-        track(entry.delivery.nack(false))
+        if (recovery) trackRecovering(entry.delivery.nack(false), handlingMs)
+        else track(entry.delivery.nack(false))
         break
       case 'requeue':
         held.push(entry.delivery)
@@ -187,30 +250,55 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     }
   }
 
+  /** Most messages the next write may take: one at a time without writeMany; never past --count or a peek's prefetch. */
+  const runLimit = () => {
+    const toCount = count === undefined ? Number.POSITIVE_INFINITY : count - handled
+    if (options.writeMany === undefined) return Math.min(1, toCount)
+    return Math.min(toCount, mode === 'requeue' ? prefetch - held.length : Number.POSITIVE_INFINITY)
+  }
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
   const work = async () => {
     if (working) return
     working = true
     try {
       while (buffer.length > 0 && !stopping) {
-        const entry = buffer.shift()!
-        if (count !== undefined && handled >= count) {
-          giveBack(entry.delivery)
+        // Batched output: let the deliveries of this turn arrive, to write them together.
+        if (options.writeMany !== undefined && buffer.length < runLimit()) {
+          await nextTurn()
+          if (stopping) break
+        }
+        const limit = runLimit()
+        if (limit <= 0) {
+          giveBack(buffer.shift()!.delivery)
           continue
         }
-        const written = await writeWithinGrace(entry.delivery)
+        const run = buffer.splice(0, Math.min(limit, buffer.length))
+        const written = await writeWithinGrace(run)
         if (written !== 'written') {
-          if (mode !== 'auto') giveBack(entry.delivery)
+          if (mode !== 'auto') for (const entry of run) giveBack(entry.delivery)
           if (written === 'closed') stop('output-closed')
           break
         }
-        settle(entry)
         const now = performance.now()
-        handled++
-        handlingSumMs += now - entry.receivedMs
+        for (const entry of run) {
+          const handlingMs = now - entry.receivedMs
+          handled++
+          handlingSumMs += handlingMs
+          settle(entry, handlingMs)
+        }
         lastHandledMs = now
         armIdle()
-        if (count !== undefined && handled >= count) stop('count')
-        else if (mode === 'requeue' && held.length >= prefetch) stop('prefetch-full')
+        if (count !== undefined && handled >= count) {
+          // --recover: --count N is N acknowledged. An ack lost with the connection gave its
+          // message back to the broker: the loop goes on for its copy (or another message).
+          if (recovery) {
+            await allSettled()
+            if (stopping) break
+            if (handled < count) continue
+          }
+          stop('count')
+        } else if (mode === 'requeue' && held.length >= prefetch) stop('prefetch-full')
       }
     } catch (error) {
       fatal ??= error
@@ -226,7 +314,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
   // Wait for the write; once interrupted, wait at most `graceMs` more. 'late' means it was not
   // seen to finish: the message is returned (it may also have been printed: a duplicate, never a loss).
   let giveUpOnWrite: (() => void) | undefined
-  const writeWithinGrace = (delivery: Delivery) =>
+  const writeWithinGrace = (run: readonly Entry[]) =>
     new Promise<'written' | 'closed' | 'late'>((resolve) => {
       let settled = false
       const finish = (outcome: 'written' | 'closed' | 'late') => {
@@ -236,7 +324,8 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
         resolve(outcome)
       }
       giveUpOnWrite = () => finish('late')
-      options.write(delivery).then(
+      const writing = options.writeMany === undefined ? options.write(run[0].delivery) : options.writeMany(run.map((entry) => entry.delivery))
+      writing.then(
         () => finish('written'),
         () => finish('closed'),
       )
@@ -266,7 +355,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
         buffer.push({delivery, receivedMs})
         armIdle()
         armPeekCheck()
-        void work()
+        if (!working) void work() // an async call costs a promise even when it returns at once
       },
     )
     armIdle()
@@ -289,7 +378,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     // Let the message being written finish (or time out) before handing the rest back.
     if (working) await new Promise<void>((resolve) => (resolveIdleWorker = resolve))
     // Every ack sent is confirmed (or has failed) before the subscription goes.
-    while (unconfirmed.size > 0) await Promise.allSettled([...unconfirmed])
+    await allSettled()
     await subscription?.cancel().catch(() => {})
     if (mode !== 'auto') {
       for (const entry of buffer.splice(0)) giveBack(entry.delivery)
@@ -319,6 +408,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
   }
   if (endMessage !== undefined) result.endMessage = endMessage
   if (uncommitted > 0) result.uncommitted = uncommitted
+  if (recovery) result.redeliveryExpected = redeliveryExpected
   return result
 
   function emptyResult(reason: ConsumeEnd): ConsumeResult {

@@ -1,5 +1,6 @@
 // Small flag-to-contract mappings shared by the commands (kept out of src/commands, where oclif
 // would take every file for a command).
+import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
 import {UsageError} from '../errors.js'
 import type {DriverContext, StartPosition} from '../drivers/types.js'
 import {parseDurationMs} from '../options/parse.js'
@@ -11,6 +12,19 @@ export function driverContext(clientName: string, connectTimeout: string | undef
     connectTimeoutMs: connectTimeout === undefined ? undefined : parseDurationMs('connect-timeout', connectTimeout),
     ...(signal === undefined ? {} : {signal}),
   }
+}
+
+/**
+ * --recover [--recover-timeout D] → the budget of one outage in ms, or undefined (recovery off).
+ * The same rule and messages as bench's (bench/options.ts).
+ */
+export function parseRecoverBudget(recover: boolean | undefined, recoverTimeout: string | undefined): number | undefined {
+  if (recoverTimeout !== undefined && recover !== true) throw new UsageError('--recover-timeout needs --recover')
+  if (recover !== true) return undefined
+  if (recoverTimeout === undefined) return DEFAULT_RECOVER_TIMEOUT_MS
+  const ms = parseDurationMs('recover-timeout', recoverTimeout)
+  if (ms <= 0) throw new UsageError(`--recover-timeout must be longer than 0, got "${recoverTimeout}"`)
+  return ms
 }
 
 /** --from beginning | end | OFFSET | @TIMESTAMP_MS | ISO date (2024-05-01T12:00:00Z). */

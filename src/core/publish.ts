@@ -2,8 +2,12 @@
 // publishes awaiting the broker's confirmation at a time (a bounded window, like PerfTest's
 // --confirm). Broker refusals (nack, unroutable, reject-publish) are counted and the loop goes on;
 // any other failure (connection, missing queue) stops sending, waits for what is outstanding,
-// and is rethrown. The loop never prints; the command renders the result.
-import {DeliveryError, UnsupportedError} from '../errors.js'
+// and is rethrown. With `recover` (--recover: the driver reconnects by itself, resilient.ts) a
+// publish whose outcome is unknown (the connection died before the broker confirmed it) is sent
+// again on the new connection and counted in `resent`: at-least-once, it may arrive twice. The
+// loop never prints; the command renders the result.
+import {DeliveryError, OutcomeUnknownError, UnsupportedError} from '../errors.js'
+import {publishWithCallbacks} from '../drivers/publish-callbacks.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import {abortableReads, type InputRecord, type RawInput} from './sources.js'
 
@@ -22,6 +26,11 @@ export interface PublishResult {
   elapsedMs: number
   /** Confirmed messages per second over `elapsedMs` (0 when nothing was confirmed). */
   ratePerSec: number
+  /**
+   * --recover: publishes sent again because the connection died before the broker confirmed them
+   * (the broker may have had them: they may arrive twice). Present only with --recover.
+   */
+  resent?: number
 }
 
 /** Properties shared by every message of one `publish` run. */
@@ -36,6 +45,8 @@ export interface PublishOptions {
   confirmWindow?: number
   /** Stops sending (SIGINT); what is outstanding is still awaited and counted. */
   signal?: AbortSignal
+  /** --recover: `driver` reconnects by itself; a publish whose outcome is unknown is sent again. */
+  recover?: boolean
 }
 
 export interface PublishOutcome {
@@ -47,6 +58,11 @@ export interface PublishOutcome {
    * stopped there, what was sent before it was still awaited and is counted in `result`.
    */
   inputError?: unknown
+  /**
+   * --recover: the error that stopped sending (recovery gave up: RecoveryFailedError), returned
+   * with the counts so far instead of thrown.
+   */
+  failure?: unknown
 }
 
 export function totalFailed(failed: PublishFailures): number {
@@ -75,9 +91,15 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
     confirmed++
     settled()
   }
+  const recover = options.recover === true
+  // --recover: a run that gave up stops waiting for input at once (stdin may send nothing more).
+  const stopReading = recover ? new AbortController() : undefined
   const onFailed = (error: unknown) => {
     if (error instanceof DeliveryError) failed[error.reason]++
-    else fatal ??= error
+    else {
+      fatal ??= error
+      stopReading?.abort()
+    }
     settled()
   }
   const waitUntil = (done: () => boolean) =>
@@ -86,8 +108,33 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
       check()
     })
 
+  // The driver's callback path where it has one: no promise and no reaction per message.
+  const send = publishWithCallbacks(driver)
+  let resent = 0
+  // --recover only: a failure callback per message, which holds the message to send it again.
+  const sendRecovering = (message: OutgoingMessage) => {
+    const onFailedOnce = (error: Error) => {
+      if (!(error instanceof OutcomeUnknownError)) return onFailed(error)
+      resent++
+      // The resilient driver is already reconnecting when it calls this: the publish waits for the new connection.
+      sendOrFail(message, onFailedOnce)
+    }
+    sendOrFail(message, onFailedOnce)
+  }
+  const sendOrFail = (message: OutgoingMessage, failed: (error: Error) => void) => {
+    try {
+      send(queue, message, onConfirmed, failed)
+    } catch (error) {
+      failed(error as Error)
+    }
+  }
   const iterator = options.inputs[Symbol.asyncIterator]()
-  const inputs = abortableReads(iterator, signal)
+  const interrupted = () => stopReading?.abort()
+  if (stopReading && signal) {
+    if (signal.aborted) stopReading.abort()
+    else signal.addEventListener('abort', interrupted, {once: true})
+  }
+  const inputs = abortableReads(iterator, stopReading?.signal ?? signal)
   let inputError: unknown
   try {
     for (;;) {
@@ -106,22 +153,25 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
       const message: OutgoingMessage = input.record === undefined ? {...template, body: input.body} : recordMessage(template, input.record, input.body)
       if (input.key !== undefined) message.key = input.key
       outstanding++
-      let pending: Promise<void>
+      if (recover) {
+        sendRecovering(message)
+        continue
+      }
       try {
-        pending = driver.publish(queue, message)
+        send(queue, message, onConfirmed, onFailed)
       } catch (error) {
         // A driver that throws synchronously is treated like one that rejects.
-        pending = Promise.reject(error)
+        onFailed(error)
       }
-      pending.then(onConfirmed, onFailed)
     }
   } finally {
     inputs.dispose()
+    signal?.removeEventListener('abort', interrupted)
   }
   // Close the source (a file stream) without waiting on it: stdin may be blocked on a read.
   void iterator.return?.()?.catch(() => {})
   await waitUntil(() => outstanding === 0)
-  if (fatal !== undefined) throw fatal
+  if (fatal !== undefined && !recover) throw fatal
 
   const elapsedMs = lastSettledMs - startMs
   const result: PublishResult = {
@@ -130,7 +180,13 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
     elapsedMs: round(elapsedMs, 3),
     ratePerSec: elapsedMs > 0 ? round((confirmed * 1000) / elapsedMs, 1) : 0,
   }
-  return {result, interrupted: signal?.aborted === true, ...(inputError === undefined ? {} : {inputError})}
+  if (recover) result.resent = resent
+  return {
+    result,
+    interrupted: signal?.aborted === true,
+    ...(inputError === undefined ? {} : {inputError}),
+    ...(fatal === undefined ? {} : {failure: fatal}),
+  }
 }
 
 /**
@@ -154,10 +210,15 @@ function recordMessage(template: MessageTemplate, record: InputRecord, body: Buf
  * the target's name, which a consumer of the target will see anyway. Any other key would be
  * dropped: the run stops there (exit 7), after what was sent before it.
  */
-export async function* keepRecordKeys(driver: Driver, template: MessageTemplate, queue: string, inputs: AsyncIterable<RawInput>): AsyncGenerator<RawInput> {
-  const keyless = driver.features.keyPreserved === false && template.exchange === undefined
+export function keepRecordKeys(driver: Driver, template: MessageTemplate, queue: string, inputs: AsyncIterable<RawInput>): AsyncIterable<RawInput> {
+  const keyless = !driver.features.keyPreserved && template.exchange === undefined
+  // Every key is kept: the inputs as they are, without an async step per message.
+  return keyless ? keylessInputs(driver.backend, queue, inputs) : inputs
+}
+
+async function* keylessInputs(backend: string, queue: string, inputs: AsyncIterable<RawInput>): AsyncGenerator<RawInput> {
   for await (const input of inputs) {
-    if (!keyless || input.record === undefined || input.key === undefined) {
+    if (input.record === undefined || input.key === undefined) {
       yield input
       continue
     }
@@ -167,7 +228,7 @@ export async function* keepRecordKeys(driver: Driver, template: MessageTemplate,
       continue
     }
     throw new UnsupportedError(
-      `${input.record.where}: key "${input.key}" cannot be kept: a message published straight to a queue on ${driver.backend}:// keeps no key (its routing key is the queue name); publish through an exchange (--exchange X) to keep it as the routing key, or drop the keys from the input (jq -c 'del(.key)')`,
+      `${input.record.where}: key "${input.key}" cannot be kept: a message published straight to a queue on ${backend}:// keeps no key (its routing key is the queue name); publish through an exchange (--exchange X) to keep it as the routing key, or drop the keys from the input (jq -c 'del(.key)')`,
     )
   }
 }
@@ -184,7 +245,7 @@ function round(value: number, digits: number): number {
  * Through an exchange the key is the routing key, and is kept.
  */
 export function refuseDroppedKeys(driver: Driver, template: MessageTemplate, keyFlags: readonly string[]): void {
-  if (keyFlags.length === 0 || driver.features.keyPreserved !== false || template.exchange !== undefined) return
+  if (keyFlags.length === 0 || driver.features.keyPreserved || template.exchange !== undefined) return
   throw new UnsupportedError(
     `${keyFlags.join(' and ')}: a message published straight to a queue on ${driver.backend}:// keeps no key (its routing key is the queue name); send the key as a header (--header key=VALUE), or publish through an exchange (--exchange X --key K)`,
   )

@@ -44,20 +44,47 @@ const NEWLINE = 0x0a
 
 /** Split a byte stream into lines on "\n"; the final segment counts only when it is non-empty. */
 export async function* splitLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  for await (const lines of lineRuns(chunks)) yield* lines
+}
+
+/**
+ * splitLines a chunk at a time: the complete lines of each chunk as one array (possibly empty).
+ * Each step of an async iterator costs promises and microtasks; a publish of short lines pays
+ * them per chunk here, and once per line only in the one generator that yields messages.
+ */
+async function* lineRuns(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer[]> {
   let pending: Buffer[] = []
   for await (const chunk of chunks) {
-    let buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    const lines: Buffer[] = []
+    let start = 0
     let at = buffer.indexOf(NEWLINE)
     while (at >= 0) {
-      pending.push(buffer.subarray(0, at))
-      yield pending.length === 1 ? pending[0] : Buffer.concat(pending)
-      pending = []
-      buffer = buffer.subarray(at + 1)
-      at = buffer.indexOf(NEWLINE)
+      if (pending.length === 0) lines.push(buffer.subarray(start, at))
+      else {
+        pending.push(buffer.subarray(start, at))
+        lines.push(Buffer.concat(pending))
+        pending = []
+      }
+      start = at + 1
+      at = buffer.indexOf(NEWLINE, start)
     }
-    if (buffer.length > 0) pending.push(buffer)
+    if (start < buffer.length) pending.push(buffer.subarray(start))
+    yield lines
   }
-  if (pending.length > 0) yield Buffer.concat(pending)
+  if (pending.length > 0) yield [Buffer.concat(pending)]
+}
+
+/** Lines mode: each line as a message (split at the key delimiter), the first `count` only; one async step per message. */
+async function* lineInputs(open: () => Promise<AsyncIterable<Buffer | string>>, keyDelimiter: string | undefined, count: number | undefined): AsyncGenerator<RawInput> {
+  if (count !== undefined && count <= 0) return
+  let taken = 0
+  for await (const lines of lineRuns(await open())) {
+    for (const line of lines) {
+      yield splitKey(line, keyDelimiter)
+      if (++taken === count) return
+    }
+  }
 }
 
 async function* whole(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
@@ -79,11 +106,12 @@ export function generatedPayload(sequence: number, sizeBytes: number): Buffer {
   return body
 }
 
-async function* take<T>(items: AsyncIterable<T>, count: number | undefined): AsyncGenerator<T> {
-  if (count === undefined) {
-    yield* items
-    return
-  }
+/** The first `count` items; all of them, without another async step per item, when `count` is undefined. */
+function take<T>(items: AsyncIterable<T>, count: number | undefined): AsyncIterable<T> {
+  return count === undefined ? items : takeFirst(items, count)
+}
+
+async function* takeFirst<T>(items: AsyncIterable<T>, count: number): AsyncGenerator<T> {
   if (count <= 0) return
   let taken = 0
   for await (const item of items) {
@@ -132,10 +160,14 @@ export function splitKey(line: Buffer, delimiter: string | undefined): RawInput 
   return {key: line.subarray(0, at).toString('utf8'), body: line.subarray(at + Buffer.byteLength(delimiter))}
 }
 
-export async function* readInputs(
-  spec: SourceSpec,
-  options: {keyDelimiter?: string; stdin?: AsyncIterable<Buffer | string>} = {},
-): AsyncGenerator<RawInput> {
+export function readInputs(spec: SourceSpec, options: {keyDelimiter?: string; stdin?: AsyncIterable<Buffer | string>} = {}): AsyncGenerator<RawInput> {
+  // Lines of a file or stdin, the large inputs: one generator between the bytes and the messages.
+  if (spec.kind === 'file' && spec.mode === 'lines') return lineInputs(() => openFile(spec.path), options.keyDelimiter, spec.count)
+  if (spec.kind === 'stdin' && spec.mode === 'lines') return lineInputs(async () => options.stdin ?? process.stdin, options.keyDelimiter, spec.count)
+  return otherInputs(spec, options)
+}
+
+async function* otherInputs(spec: SourceSpec, options: {keyDelimiter?: string; stdin?: AsyncIterable<Buffer | string>}): AsyncGenerator<RawInput> {
   const stdin = options.stdin ?? process.stdin
   if (spec.kind === 'file' && spec.mode === 'ndjson') {
     yield* take(ndjsonInputs(splitLines(await openFile(spec.path)), `--file "${spec.path}"`), spec.count)
@@ -179,7 +211,7 @@ export async function primeInputs(
   inputs: AsyncGenerator<RawInput>,
   emptyHint: string,
   signal?: AbortSignal,
-): Promise<AsyncGenerator<RawInput>> {
+): Promise<AsyncIterableIterator<RawInput>> {
   const reads = abortableReads(inputs, signal)
   let first: IteratorResult<RawInput> | undefined
   try {
@@ -189,10 +221,22 @@ export async function primeInputs(
   }
   if (first === undefined) throw signal?.reason instanceof Error ? signal.reason : new InterruptedError('interrupted')
   if (first.done) throw new UsageError(`no messages: ${emptyHint}`)
-  return (async function* () {
-    yield first.value
-    yield* inputs
-  })()
+  // The first input, then the source's own next(): no generator around it (an async step per message).
+  let primed: RawInput | undefined = first.value
+  const primedInputs: AsyncIterableIterator<RawInput> = {
+    next: () => {
+      if (primed === undefined) return inputs.next()
+      const value = primed
+      primed = undefined
+      return Promise.resolve({done: false, value})
+    },
+    return: (value?: unknown) => {
+      primed = undefined
+      return inputs.return(value)
+    },
+    [Symbol.asyncIterator]: () => primedInputs,
+  }
+  return primedInputs
 }
 
 export interface SourceChoice {

@@ -65,9 +65,12 @@ interface Resubscribe {
   end: (reason: EndReason) => void
 }
 
-/** Errors a reconnect cannot cure: they end recovery at once. */
+/**
+ * Errors a reconnect cannot cure: they end recovery at once. A queue not found on the new
+ * connection did not survive the restart (not durable) and nothing here declares it again.
+ */
 function curable(error: unknown): boolean {
-  if (error instanceof UsageError) return false
+  if (error instanceof UsageError || error instanceof NotFoundError) return false
   if (error instanceof ConnectionError) return error.retriable
   return true
 }
@@ -75,6 +78,11 @@ function curable(error: unknown): boolean {
 /** Errors that say nothing about the connection: passed to the caller as they are. */
 function aboutTheMessage(error: unknown): boolean {
   return error instanceof DeliveryError || error instanceof NotFoundError || error instanceof UsageError
+}
+
+/** 60000 → "60s", 1500 → "1.5s": as the flag was given. */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -239,8 +247,6 @@ export class ResilientDriver implements Driver {
       p.done = true
       this.pending.delete(p)
     }
-    const unknown = new OutcomeUnknownError(`connection lost before the broker confirmed (${message})`, {cause: error})
-    for (const p of inDoubt) p.failed(unknown)
     const old = this.current
     void old.close().catch(() => {})
     this.recovery = this.reconnect(performance.now()).finally(() => {
@@ -248,6 +254,11 @@ export class ResilientDriver implements Driver {
     })
     // A recovery that gives up is reported through publishes, calls and subscriptions, not here.
     this.recovery.catch(() => {})
+    // Only now, with the recovery under way: a caller that publishes again from this callback
+    // waits for the new connection instead of writing to the dead one (which would fail at once
+    // and start a second recovery).
+    const unknown = new OutcomeUnknownError(`connection lost before the broker confirmed (${message})`, {cause: error})
+    for (const p of inDoubt) p.failed(unknown)
   }
 
   private async reconnect(lostAtMs: number): Promise<void> {
@@ -279,7 +290,7 @@ export class ResilientDriver implements Driver {
     if (this.closed) return
     const outageMs = performance.now() - lostAtMs
     const why = lastError instanceof Error ? lastError.message : String(lastError ?? 'closed')
-    const reason = s.signal?.aborted ? 'interrupted' : curable(lastError) ? `no connection within --recover ${(s.policy.budgetMs / 1000).toFixed(0)}s` : 'an error reconnecting cannot cure'
+    const reason = s.signal?.aborted ? 'interrupted' : curable(lastError) ? `no connection within --recover-timeout ${formatSeconds(s.policy.budgetMs)}` : 'an error reconnecting cannot cure'
     this.failure = new RecoveryFailedError(`${s.role} ${s.index}: gave up reconnecting after ${(outageMs / 1000).toFixed(1)} s and ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason}): ${why}`, {
       role: s.role,
       attempts,

@@ -61,3 +61,14 @@ export function textLine(delivery: Delivery, keyDelimiter?: string): Buffer {
   if (keyDelimiter === undefined) return Buffer.concat([delivery.body, NEWLINE])
   return Buffer.concat([Buffer.from(`${delivery.key ?? ''}${keyDelimiter}`, 'utf8'), delivery.body, NEWLINE])
 }
+
+/** textLine of each delivery, in order, as one buffer (one write for all of them). */
+export function textLines(deliveries: readonly Delivery[], keyDelimiter?: string): Buffer {
+  if (keyDelimiter !== undefined) return Buffer.concat(deliveries.map((delivery) => textLine(delivery, keyDelimiter)))
+  const parts = new Array<Buffer>(deliveries.length * 2)
+  for (let i = 0; i < deliveries.length; i++) {
+    parts[2 * i] = deliveries[i].body
+    parts[2 * i + 1] = NEWLINE
+  }
+  return Buffer.concat(parts)
+}

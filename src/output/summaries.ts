@@ -1,6 +1,8 @@
 // One-line human summaries for stderr, drawn from the same result objects that --json prints.
 import type {ConsumeResult} from '../core/consume.js'
 import type {PublishResult} from '../core/publish.js'
+import {eventLine} from '../bench/progress.js'
+import type {RunEvent} from '../results/availability.js'
 import {formatCount, formatMillis, formatQuantity, formatRate} from './format.js'
 
 export function publishSummary(result: PublishResult, target: string): string {
@@ -12,7 +14,9 @@ export function publishSummary(result: PublishResult, target: string): string {
   ].filter(Boolean)
   const failedText = failures.length > 0 ? `, ${failures.join(', ')}` : ''
   const timing = result.elapsedMs > 0 ? ` in ${formatMillis(result.elapsedMs)} (${formatRate(result.ratePerSec)})` : ''
-  return `published to ${target}: ${formatCount(result.confirmed)} confirmed${failedText}${timing}`
+  // --recover: said even when 0, so a CI log shows the run was watched for it.
+  const resent = result.resent === undefined ? '' : `, ${formatCount(result.resent)} re-sent${result.resent > 0 ? ' after a lost connection (may arrive twice)' : ''}`
+  return `published to ${target}: ${formatCount(result.confirmed)} confirmed${failedText}${resent}${timing}`
 }
 
 const ENDINGS: Record<ConsumeResult['ended'], string> = {
@@ -43,5 +47,22 @@ export function consumeSummary(result: ConsumeResult, queue: string): string {
   const handling = result.meanHandlingMs === null ? '-' : formatMillis(result.meanHandlingMs)
   const rate = result.ratePerSec === null ? '-' : formatRate(result.ratePerSec)
   const returned = result.returned > 0 ? `, ${formatCount(result.returned)} returned to the queue` : ''
-  return `consumed from ${queue}: ${formatQuantity(result.count, 'message')}${returned}, mean handling ${handling}, ${rate} (${ENDINGS[result.ended]})`
+  return `consumed from ${queue}: ${formatQuantity(result.count, 'message')}${returned}${redeliveryNote(result)}, mean handling ${handling}, ${rate} (${ENDINGS[result.ended]})`
+}
+
+/** --recover: written messages whose acknowledgement was lost with the connection; said even when 0, so a CI log shows it. */
+function redeliveryNote(result: ConsumeResult): string {
+  const n = result.redeliveryExpected
+  if (n === undefined) return ''
+  if (n === 0) return ', 0 written but not acknowledged'
+  return `, ${formatCount(n)} written but not acknowledged (connection lost: the broker delivers ${n === 1 ? 'it' : 'them'} again)`
+}
+
+/**
+ * --recover: a connection event as a stderr line (`mqkit: 3.2s  consumer 1: connection lost (...);
+ * reconnecting`). Giving up is left to the command's error line, which says the same.
+ */
+export function connectionEventNote(event: RunEvent): string | undefined {
+  if (event.kind === 'gave-up') return undefined
+  return `mqkit: ${eventLine(event)}`
 }

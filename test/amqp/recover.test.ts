@@ -114,7 +114,7 @@ describe.runIf(possible)('bench --recover against a private RabbitMQ', () => {
     // consumer's subscription ending with it (a ConnectionError naming the consumer).
     expect(error).toBeInstanceOf(ConnectionError)
     expect((error as ConnectionError).exitCode).toBe(3)
-    expect((error as Error).message).toMatch(/gave up reconnecting after \d+\.\d s and \d+ attempts? \(no connection within --recover 2s\)/)
+    expect((error as Error).message).toMatch(/gave up reconnecting after \d+\.\d s and \d+ attempts? \(no connection within --recover-timeout 1.5s\)/)
     expect((error as Error).message).toMatch(/; before that: \d+ sent, \d+ confirmed, \d+ received/)
     // The run waited for the command (stop, 6 s, start), so the broker is back for whoever comes next.
     expect(performance.now() - started).toBeGreaterThan(6000)
