@@ -4,7 +4,9 @@ import {defineConfig} from 'vitest/config'
 // figures, capacity search and queueing predictions) ALONE, one file at a time, because they compare wall-clock figures with known truths (a 5 ms handling time's p50
 // and p90 within 2 %, a rate within 1 %) that other test files busy on both cores would distort; then
 // everything else, two files at a time so brokers and load tests don't starve each other.
-const TRUTH = ['test/bench/ground-truth.test.ts', 'test/capacity/*.truth.test.ts']
+// Also ALONE: tests that time the machine itself (start skew of 4 shard processes, event-loop
+// turns per millisecond), which a private broker booting in another file would distort.
+const TRUTH = ['test/bench/ground-truth.test.ts', 'test/capacity/*.truth.test.ts', 'test/**/*.alone.test.ts']
 
 export default defineConfig({
   test: {

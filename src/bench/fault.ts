@@ -92,15 +92,19 @@ export class FaultRunner {
 
   start(clockMs: () => number): void {
     this.clockMs = clockMs
-    for (const spec of this.options.faults) {
-      const timer = setTimeout(() => {
-        this.pending.delete(spec)
-        this.launch(spec)
-      }, Math.max(0, spec.atMs - clockMs()))
-      // The run holds the process open; a fault left pending must not, nor run after it.
-      timer.unref()
-      this.pending.set(spec, timer)
-    }
+    for (const spec of this.options.faults) this.schedule(spec)
+  }
+
+  /** A timer can fire up to a millisecond before its time on the run clock: it is set again for what is left. */
+  private schedule(spec: FaultSpec): void {
+    const timer = setTimeout(() => {
+      if (this.clockMs() < spec.atMs) return this.schedule(spec)
+      this.pending.delete(spec)
+      this.launch(spec)
+    }, Math.max(0, spec.atMs - this.clockMs()))
+    // The run holds the process open; a fault left pending must not, nor run after it.
+    timer.unref()
+    this.pending.set(spec, timer)
   }
 
   /**
