@@ -152,6 +152,10 @@ export class FaultRunner {
    *  that inherited one (a daemon started with setsid) must not hold mqkit open. */
   private async release(): Promise<void> {
     await Promise.all(this.running.map((r) => Promise.race([r.closed, sleep(PIPE_DRAIN_MS)])))
+    // Timers run before I/O in a loop turn: after a stall longer than PIPE_DRAIN_MS (a loaded
+    // machine) the wait above ends before output already in the pipes was read. One turn through
+    // the I/O phase reads it.
+    await new Promise<void>((resolve) => setImmediate(resolve))
     for (const r of this.running) {
       r.flush()
       r.child.stdout?.destroy()

@@ -173,4 +173,24 @@ describe('FaultRunner', () => {
     expect(notRun).toEqual([{atMs: 60_000, command: 'true'}])
     expect(h.events.at(-1)).toMatchObject({kind: 'fault-ended', signal: 'SIGTERM'})
   })
+
+  it('output already in the pipe when the wait for it ends is still read (a stall longer than the wait: timers run before I/O)', async () => {
+    // The escapee (own session, so outside the group) holds the pipe and writes 300 ms later; the
+    // event loop is blocked from 50 ms to 900 ms, across the end of finish's 500 ms wait for the pipes.
+    const h = harness([{atMs: 0, command: "setsid sh -c 'sleep 0.3; echo late' & exit 0"}])
+    await waitFor(() => h.events.some((e) => e.kind === 'fault-ended'))
+    const finished = h.runner.finish(1000)
+    // The stall runs after the I/O phase (setImmediate), so the next turn starts with the timers, as
+    // after a process the OS did not schedule for that long.
+    setTimeout(() => {
+      setImmediate(() => {
+        const until = Date.now() + 850
+        while (Date.now() < until) {
+          // The stall.
+        }
+      })
+    }, 50)
+    await finished
+    expect(h.stderr()).toContain('fault: late\n')
+  })
 })
