@@ -9,9 +9,10 @@ import {runCli, startCli} from '../helpers/cli.js'
 import type {BenchResult} from '../../src/results/document.js'
 
 describe('bench --recover and the fault hook (CLI, memory://)', () => {
+  // --rate makes the run last 0.2–0.3 s whatever the machine's speed, so the fault runs inside it.
   it('--json: stdout is the result alone, the command output is on stderr, its events and the assertions are in the result', async () => {
     const r = await runCli(
-      ['bench', '--count', '3000', '--recover', '--fault-at', '50ms', '--fault-cmd', 'echo to-stdout; echo to-stderr >&2; exit 0', '--json', '--assert', 'confirmed-lost=0', '--assert', 'unavailable<15s', '--assert', 'in-doubt=0'],
+      ['bench', '--count', '3000', '--rate', '10000', '--recover', '--fault-at', '50ms', '--fault-cmd', 'echo to-stdout; echo to-stderr >&2; exit 0', '--json', '--assert', 'confirmed-lost=0', '--assert', 'unavailable<15s', '--assert', 'in-doubt=0'],
       {timeoutMs: 60_000},
     )
     expect(r.code).toBe(0)
@@ -30,7 +31,7 @@ describe('bench --recover and the fault hook (CLI, memory://)', () => {
   })
 
   it('the table shows the fault command and the accounting', async () => {
-    const r = await runCli(['bench', '--count', '2000', '--recover', '--fault-at', '10ms', '--fault-cmd', 'exit 3'], {timeoutMs: 60_000})
+    const r = await runCli(['bench', '--count', '2000', '--rate', '10000', '--recover', '--fault-at', '10ms', '--fault-cmd', 'exit 3'], {timeoutMs: 60_000})
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/exit 3|exited 3/)
     expect(r.stdout).toMatch(/in doubt/i)
