@@ -17,7 +17,10 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       {extends: true, test: {name: 'truth', include: TRUTH, fileParallelism: false, sequence: {groupOrder: 0}}},
-      {extends: true, test: {name: 'main', include: ['test/**/*.test.ts'], exclude: [...TRUTH, '**/node_modules/**'], maxWorkers: 2, sequence: {groupOrder: 1}}},
+      {
+        extends: true,
+        test: {name: 'main', include: ['test/**/*.test.ts'], exclude: [...TRUTH, '**/node_modules/**'], maxWorkers: 2, sequence: {groupOrder: 1}},
+      },
     ],
   },
 })

@@ -97,7 +97,15 @@ async function viaDriver() {
 }
 
 async function bench() {
-  const options = defaultBenchOptions({count: COUNT, sizeBytes: SIZE, maxSizeBytes: SIZE, producers: 1, consumers: 1, confirmWindow: WINDOW, prefetch: PREFETCH})
+  const options = defaultBenchOptions({
+    count: COUNT,
+    sizeBytes: SIZE,
+    maxSizeBytes: SIZE,
+    producers: 1,
+    consumers: 1,
+    confirmWindow: WINDOW,
+    prefetch: PREFETCH,
+  })
   const result = await new BenchRunner(options, {url: URL, clientName: 'mqkit perf', mqkitVersion: mqkitVersion()}).run()
   const i = result.integrity
   if (i.lost !== 0 || i.unique !== COUNT || i.outOfOrder !== 0) console.log(`  bench integrity problem: ${JSON.stringify(i)}`)
@@ -109,7 +117,9 @@ const jobs = CONTENDERS.map((name) => {
   if (!all[name]) throw new Error(`PERF_CONTENDERS: unknown "${name}" (${Object.keys(all).join(', ')})`)
   return [name, all[name]]
 })
-console.log(`amqp perf: ${fmt(COUNT)} messages of ${SIZE} B, confirm window ${WINDOW}, prefetch ${PREFETCH}, ${ROUNDS} rounds, dist ${path.relative(process.cwd(), DIST) || '.'}`)
+console.log(
+  `amqp perf: ${fmt(COUNT)} messages of ${SIZE} B, confirm window ${WINDOW}, prefetch ${PREFETCH}, ${ROUNDS} rounds, dist ${path.relative(process.cwd(), DIST) || '.'}`,
+)
 const {results, cpuPerMessage} = await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'msg/s consumed'})
 const report = (a, b, target) => {
   if (!results[a] || !results[b]) return

@@ -47,7 +47,10 @@ const withTopic = topicsOf(admin)
 const body = Buffer.alloc(SIZE, 'x')
 const stamp = (sequence) => formatStampHeader(0, sequence, 0, nowNs(), 0)
 /** Records per request, as the driver cuts them: BATCH, WINDOW and its byte limit. */
-const PER_REQUEST = Math.max(1, Math.min(BATCH, WINDOW, Math.floor(MAX_REQUEST_RECORD_BYTES / recordBytes({value: body, headers: {[STAMP_HEADER]: stamp(COUNT)}}))))
+const PER_REQUEST = Math.max(
+  1,
+  Math.min(BATCH, WINDOW, Math.floor(MAX_REQUEST_RECORD_BYTES / recordBytes({value: body, headers: {[STAMP_HEADER]: stamp(COUNT)}}))),
+)
 
 /** COUNT records in requests of PER_REQUEST, one in flight (so at most WINDOW unacknowledged). */
 async function rawLoop(sendRequest) {
@@ -94,7 +97,16 @@ function rawKafkajs() {
 }
 
 async function bench(client) {
-  const options = defaultBenchOptions({count: COUNT, sizeBytes: SIZE, maxSizeBytes: SIZE, producers: 1, consumers: 0, partitions: 1, acks: ACKS, confirmWindow: WINDOW})
+  const options = defaultBenchOptions({
+    count: COUNT,
+    sizeBytes: SIZE,
+    maxSizeBytes: SIZE,
+    producers: 1,
+    consumers: 0,
+    partitions: 1,
+    acks: ACKS,
+    confirmWindow: WINDOW,
+  })
   const runner = new BenchRunner(options, {url: `${BASE_URL}?client=${client}`, clientName: 'mqkit perf', mqkitVersion: mqkitVersion()})
   const result = await runner.run()
   if (result.integrity.confirmed !== COUNT) console.log(`  bench ${client} integrity problem: ${JSON.stringify(result.integrity)}`)
@@ -103,7 +115,22 @@ async function bench(client) {
 
 function producerPerformance() {
   return withTopic('tool', (topic) => {
-    const args = ['scripts/kafka.sh', 'run', 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(COUNT), '--record-size', String(SIZE), '--throughput', '-1', '--producer-props', `bootstrap.servers=${BROKER}`, `acks=${JAVA_ACKS}`]
+    const args = [
+      'scripts/kafka.sh',
+      'run',
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      String(COUNT),
+      '--record-size',
+      String(SIZE),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${BROKER}`,
+      `acks=${JAVA_ACKS}`,
+    ]
     return new Promise((resolve, reject) => {
       const child = spawn('bash', args, {cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']})
       let out = ''
@@ -112,7 +139,8 @@ function producerPerformance() {
       child.on('error', reject)
       child.on('close', (code) => {
         const match = [...out.matchAll(/^(\d+) records sent, ([\d.]+) records\/sec .*$/gm)].at(-1)
-        if (code !== 0 || !match || Number(match[1]) !== COUNT) reject(new Error(`ProducerPerformance exited ${code}: ${out.trim().split('\n').slice(-3).join(' | ')}`))
+        if (code !== 0 || !match || Number(match[1]) !== COUNT)
+          reject(new Error(`ProducerPerformance exited ${code}: ${out.trim().split('\n').slice(-3).join(' | ')}`))
         else resolve(Number(match[2]))
       })
     })
@@ -128,7 +156,9 @@ const contenders = {
 }
 const only = process.env.PERF_CONTENDERS?.split(',')
 const jobs = Object.entries(contenders).filter(([name]) => !only || only.includes(name))
-console.log(`kafka clients perf (publish): ${fmt(COUNT)} records of ${SIZE} B + stamp header, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, ${PER_REQUEST} records per request, one partition, ${ROUNDS} rounds, dist ${path.relative(repoRoot, DIST) || '.'}`)
+console.log(
+  `kafka clients perf (publish): ${fmt(COUNT)} records of ${SIZE} B + stamp header, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, ${PER_REQUEST} records per request, one partition, ${ROUNDS} rounds, dist ${path.relative(repoRoot, DIST) || '.'}`,
+)
 const {results, cpuPerMessage} = await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'msg/s', noCpu: ['tool']})
 
 const range = (values, digits = 0) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`

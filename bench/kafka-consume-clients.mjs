@@ -71,7 +71,13 @@ async function kafkajsEachBatch() {
 }
 
 function platformaticConsumer(label) {
-  return new PlatformaticConsumer({clientId: 'mqkit-perf-consume', bootstrapBrokers: [BROKER], groupId: group(label), maxBytes: FETCH_MAX_BYTES, maxWaitTime: 500})
+  return new PlatformaticConsumer({
+    clientId: 'mqkit-perf-consume',
+    bootstrapBrokers: [BROKER],
+    groupId: group(label),
+    maxBytes: FETCH_MAX_BYTES,
+    maxWaitTime: 500,
+  })
 }
 
 async function platformaticStream() {
@@ -105,7 +111,18 @@ async function platformaticFetch() {
           node,
           maxBytes: FETCH_MAX_BYTES,
           maxWaitTime: 500,
-          topics: [{topicId: topic.id, partitions: partitions.map((p) => ({partition: p.partition, currentLeaderEpoch: p.epoch, fetchOffset: p.offset, lastFetchedEpoch: -1, partitionMaxBytes: FETCH_MAX_BYTES}))}],
+          topics: [
+            {
+              topicId: topic.id,
+              partitions: partitions.map((p) => ({
+                partition: p.partition,
+                currentLeaderEpoch: p.epoch,
+                fetchOffset: p.offset,
+                lastFetchedEpoch: -1,
+                partitionMaxBytes: FETCH_MAX_BYTES,
+              })),
+            },
+          ],
         })
         for (const answer of response.responses[0]?.partitions ?? []) {
           const state = partitions.find((p) => p.partition === answer.partitionIndex)
@@ -136,11 +153,15 @@ const only = process.env.PERF_CONTENDERS?.split(',')
 const jobs = Object.entries(contenders).filter(([name]) => !only || only.includes(name))
 try {
   await fill()
-  console.log(`kafka clients perf (consume): ${fmt(COUNT)} records of ${SIZE} B from the beginning, ${PARTITIONS} partition(s), fetches up to ${FETCH_MAX_BYTES / 1024 / 1024} MiB, ${ROUNDS} rounds`)
+  console.log(
+    `kafka clients perf (consume): ${fmt(COUNT)} records of ${SIZE} B from the beginning, ${PARTITIONS} partition(s), fetches up to ${FETCH_MAX_BYTES / 1024 / 1024} MiB, ${ROUNDS} rounds`,
+  )
   const {results, cpuPerMessage} = await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'records/s'})
   const range = (values, digits = 0) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`
   for (const [name] of jobs) {
-    console.log(`${name.padEnd(20)} ${fmt(median(results[name]))} records/s (${range(results[name])}), CPU ${median(cpuPerMessage[name]).toFixed(2)} µs/record (${range(cpuPerMessage[name], 2)})`)
+    console.log(
+      `${name.padEnd(20)} ${fmt(median(results[name]))} records/s (${range(results[name])}), CPU ${median(cpuPerMessage[name]).toFixed(2)} µs/record (${range(cpuPerMessage[name], 2)})`,
+    )
   }
 } finally {
   await admin.deleteTopics({topics: [TOPIC]}).catch(() => {})

@@ -104,11 +104,14 @@ export async function kcatComparison({admin, url, broker, lines, rounds}) {
     const consume = async (who, topic) => {
       rmSync(output, {force: true})
       const run = await timed(contenders.consume[who](topic), '/dev/null', output)
-      if ((await sha256(output)) !== inputHash) throw new Error(`${who} consume: output (${fmt(statSync(output).size)} bytes) differs from the ${fmt(lines)} lines published (${run.said})`)
+      if ((await sha256(output)) !== inputHash)
+        throw new Error(`${who} consume: output (${fmt(statSync(output).size)} bytes) differs from the ${fmt(lines)} lines published (${run.said})`)
       return run
     }
 
-    console.log(`kcat comparison: ${fmt(lines)} lines of ${SIZE} B on stdin / to a file, ${rounds} rounds, mqkit ${path.relative(process.cwd(), MQKIT)}, kcat ${broker}`)
+    console.log(
+      `kcat comparison: ${fmt(lines)} lines of ${SIZE} B on stdin / to a file, ${rounds} rounds, mqkit ${path.relative(process.cwd(), MQKIT)}, kcat ${broker}`,
+    )
     const figures = {publish: {mqkit: [], kcat: []}, consume: {mqkit: [], kcat: []}}
     await withTopic('kcat-c', async (source) => {
       const fill = await timed(contenders.publish.kcat(source), input, '/dev/null')

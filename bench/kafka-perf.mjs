@@ -173,7 +173,18 @@ function driverConsume() {
 }
 
 async function benchRun(consumers, stamp = undefined) {
-  const options = defaultBenchOptions({count: COUNT, sizeBytes: SIZE, maxSizeBytes: SIZE, producers: 1, consumers, partitions: 1, acks: ACKS, confirmWindow: WINDOW, prefetch: 1000, stamp})
+  const options = defaultBenchOptions({
+    count: COUNT,
+    sizeBytes: SIZE,
+    maxSizeBytes: SIZE,
+    producers: 1,
+    consumers,
+    partitions: 1,
+    acks: ACKS,
+    confirmWindow: WINDOW,
+    prefetch: 1000,
+    stamp,
+  })
   const runner = new BenchRunner(options, {url: BENCH_URL, clientName: 'mqkit perf', mqkitVersion: mqkitVersion()})
   const result = await runner.run()
   const i = result.integrity
@@ -185,7 +196,22 @@ async function benchRun(consumers, stamp = undefined) {
 
 function producerPerformance() {
   return withTopic('tool', (topic) => {
-    const args = ['scripts/kafka.sh', 'run', 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', String(COUNT), '--record-size', String(SIZE), '--throughput', '-1', '--producer-props', `bootstrap.servers=${BROKER}`, `acks=${JAVA_ACKS}`]
+    const args = [
+      'scripts/kafka.sh',
+      'run',
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic',
+      topic,
+      '--num-records',
+      String(COUNT),
+      '--record-size',
+      String(SIZE),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      `bootstrap.servers=${BROKER}`,
+      `acks=${JAVA_ACKS}`,
+    ]
     return new Promise((resolve, reject) => {
       const child = spawn('bash', args, {cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe']})
       let out = ''
@@ -195,7 +221,8 @@ function producerPerformance() {
       child.on('error', reject)
       child.on('close', (code) => {
         const match = [...out.matchAll(/^(\d+) records sent, ([\d.]+) records\/sec .*$/gm)].at(-1)
-        if (code !== 0 || !match || Number(match[1]) !== COUNT) reject(new Error(`ProducerPerformance exited ${code}: ${(out + err).trim().split('\n').slice(-3).join(' | ')}`))
+        if (code !== 0 || !match || Number(match[1]) !== COUNT)
+          reject(new Error(`ProducerPerformance exited ${code}: ${(out + err).trim().split('\n').slice(-3).join(' | ')}`))
         else resolve({perSecond: Number(match[2]), line: match[0]})
       })
     })
@@ -254,8 +281,11 @@ const publishSide = {
 const consumeSide = process.env.PERF_CONSUME === '0' ? {} : {'raw consume': rawConsume, 'driver consume': driverConsume, 'bench consume': () => benchRun(1)}
 const only = process.env.PERF_CONTENDERS?.split(',')
 const jobs = Object.entries({...publishSide, ...consumeSide}).filter(([name]) => !only || only.includes(name))
-console.log(`kafka perf: ${fmt(COUNT)} records of ${SIZE} B, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, batch ${BATCH}, bench url ${BENCH_URL}, ${ROUNDS} rounds, dist ${path.relative(repoRoot, DIST) || '.'}`)
-const {results, cpuPerMessage} = jobs.length > 0 ? await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'msg/s', noCpu: ['tool']}) : {results: {}, cpuPerMessage: {}}
+console.log(
+  `kafka perf: ${fmt(COUNT)} records of ${SIZE} B, acks ${ACKS} (${ACKS_CODE}), window ${WINDOW}, batch ${BATCH}, bench url ${BENCH_URL}, ${ROUNDS} rounds, dist ${path.relative(repoRoot, DIST) || '.'}`,
+)
+const {results, cpuPerMessage} =
+  jobs.length > 0 ? await runRounds(jobs, {rounds: ROUNDS, count: COUNT, unit: 'msg/s', noCpu: ['tool']}) : {results: {}, cpuPerMessage: {}}
 
 const ratios = (a, b) => results[a].map((x, i) => x / results[b][i])
 const report = (label, a, b, target) => {
@@ -276,7 +306,8 @@ report('bench / raw kafkajs (consumed msg/s, produce and consume at once)', 'ben
 report('driver / raw kafkajs consumer (consumed msg/s: commit-after-ack through the driver, no measuring)', 'driver consume', 'raw consume')
 report('bench / driver consumer (consumed msg/s: what bench adds, its producer included)', 'bench consume', 'driver consume')
 const nodeJobs = jobs.filter(([name]) => name !== 'tool')
-if (nodeJobs.length > 0) console.log(`CPU µs/msg in this process, median: ${nodeJobs.map(([name]) => `${name} ${median(cpuPerMessage[name]).toFixed(1)}`).join(' | ')}`)
+if (nodeJobs.length > 0)
+  console.log(`CPU µs/msg in this process, median: ${nodeJobs.map(([name]) => `${name} ${median(cpuPerMessage[name]).toFixed(1)}`).join(' | ')}`)
 if (process.env.PERF_KCAT !== '0' && (!only || only.includes('kcat'))) {
   await kcatComparison({admin, url: BASE_URL, broker: BROKER, lines: Number(process.env.PERF_KCAT_LINES ?? 1_000_000), rounds: ROUNDS})
 }

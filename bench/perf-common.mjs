@@ -90,7 +90,10 @@ export const seconds = (fromNs, toNs) => Number(toNs - fromNs) / 1e9
 /** Machine load, printed with the figures: on a 2-core machine shared with test runs it matters. */
 export async function loadAverage() {
   const os = await import('node:os')
-  return os.loadavg().map((x) => x.toFixed(2)).join(' ')
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
 }
 
 /**

@@ -53,9 +53,15 @@ const ratios = []
 const cpuRatios = []
 const rawCpuNs = []
 for (let round = 1; round <= ROUNDS; round++) {
-  const raw = await cpuPerMessage(() => timedRawDriverBaseline(DURATION_MS), (r) => r.count + r.probeCount)
+  const raw = await cpuPerMessage(
+    () => timedRawDriverBaseline(DURATION_MS),
+    (r) => r.count + r.probeCount,
+  )
   const baseline = raw.value.perSecond
-  const measured = await cpuPerMessage(() => memoryBench({durationMs: DURATION_MS, warmupMs: 500}), (r) => r.integrity.received)
+  const measured = await cpuPerMessage(
+    () => memoryBench({durationMs: DURATION_MS, warmupMs: 500}),
+    (r) => r.integrity.received,
+  )
   const result = measured.value
   const primitives = await primitivesLoop(DURATION_MS)
   const naive = await naiveLoop(DURATION_MS)
@@ -71,7 +77,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       `no broker: primitives ${fmt(primitives.perSecond)}, naive ${fmt(naive.perSecond)} msg/s`,
   )
 }
-console.log(`median ratio bench/raw baseline over ${ROUNDS} rounds: ${median(ratios).toFixed(3)}x msg/s  (target ≥ 0.7x; each pair ran back to back under the same load)`)
+console.log(
+  `median ratio bench/raw baseline over ${ROUNDS} rounds: ${median(ratios).toFixed(3)}x msg/s  (target ≥ 0.7x; each pair ran back to back under the same load)`,
+)
 console.log(`median ratio of CPU time per message, raw/bench: ${median(cpuRatios).toFixed(3)}x  (the msg/s ratio an otherwise idle core would give)`)
 
 // The ceiling the clock alone sets. Every bench message needs at least three distinct clock

@@ -26,7 +26,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'CONNECTION',
     }),
     context: Flags.string({
-      summary: '[env: MQKIT_CONTEXT] Connect to the URL of this named context (mqkit context list). First given wins: --url, --context, MQKIT_URL, MQKIT_CONTEXT, the current context.',
+      summary:
+        '[env: MQKIT_CONTEXT] Connect to the URL of this named context (mqkit context list). First given wins: --url, --context, MQKIT_URL, MQKIT_CONTEXT, the current context.',
       helpValue: 'NAME',
       helpGroup: 'CONNECTION',
     }),

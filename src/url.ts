@@ -96,7 +96,10 @@ export function parseUrl(raw: string): ParsedUrl {
       if (!beforeQuery.startsWith('//')) throw new UsageError(`--url "${redacted}" must look like kafka://host:port[,host:port]`)
       const authority = beforeQuery.slice(2).split('/')[0]
       const hostList = authority.includes('@') ? authority.slice(authority.lastIndexOf('@') + 1) : authority
-      const hosts = hostList.split(',').map((h) => h.trim()).filter(Boolean)
+      const hosts = hostList
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean)
       if (hosts.length === 0) throw new UsageError(`--url "${redacted}" has no host; e.g. kafka://127.0.0.1:9092`)
       for (const host of hosts) {
         if (!/^(\[[0-9a-f:]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(host)) {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {AssertionFailedError, DeliveryError, ExitCode, InterruptedError, NotFoundError, errorFromWire} from '../src/errors.js'
 
-describe('errorFromWire (a worker thread\'s error back on the main thread)', () => {
+describe("errorFromWire (a worker thread's error back on the main thread)", () => {
   it.each([
     [new DeliveryError('nacked'), ExitCode.delivery],
     [new InterruptedError('stop'), ExitCode.interrupted],

@@ -50,7 +50,8 @@ async function ensureRabbitManagement(): Promise<void> {
   const api = managementAddress(AMQP_URL)
   if (api === undefined) return problem(`the RabbitMQ management API is off for the test URL (?mgmt=off, or a port other than 5672/5671 without ?mgmt=)`)
   if (await tcpReachable(api.host, api.port)) return
-  if (process.env.MQKIT_TEST_AMQP_URL || !has('rabbitmq-plugins')) return problem(`the RabbitMQ management API does not answer at ${api.baseUrl} and cannot be enabled from here`)
+  if (process.env.MQKIT_TEST_AMQP_URL || !has('rabbitmq-plugins'))
+    return problem(`the RabbitMQ management API does not answer at ${api.baseUrl} and cannot be enabled from here`)
   log(`enabling the RabbitMQ management plugin (HTTP API at ${api.baseUrl})`)
   spawnSync('rabbitmq-plugins', ['enable', 'rabbitmq_management'], {stdio: 'ignore', timeout: 120_000})
   const deadline = Date.now() + 60_000

@@ -17,7 +17,15 @@ describe('the npm package', () => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
     const json = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], {cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
     const files = (JSON.parse(json) as PackEntry[])[0].files.map((file) => file.path)
-    for (const needed of ['package.json', 'README.md', 'bin/run.js', 'oclif.manifest.json', 'dist/commands/bench.js', 'dist/drivers/local/index.js', 'dist/hooks/command-not-found.js']) {
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'bin/run.js',
+      'oclif.manifest.json',
+      'dist/commands/bench.js',
+      'dist/drivers/local/index.js',
+      'dist/hooks/command-not-found.js',
+    ]) {
       expect(files).toContain(needed)
     }
     const unwanted = files.filter((file) => /^(src|test|scripts|bench|kafka|docs)\//.test(file) || /\.(ts|map)$/.test(file) || file === 'bin/dev.js')

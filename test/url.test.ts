@@ -7,7 +7,10 @@ import {parseUrl, redactUrl, redactWholeUrl} from '../src/url.js'
 describe('redactUrl', () => {
   it.each([
     ['amqp://guest:s3cret@127.0.0.1:5672/vhost', 'amqp://guest:***@127.0.0.1:5672/vhost'],
-    ['amqps://u:p%40ss@h:5671?cafile=/ca.pem&certfile=c.pem&keyfile=k.pem&passphrase=hunter2', 'amqps://u:***@h:5671?cafile=/ca.pem&certfile=c.pem&keyfile=k.pem&passphrase=***'],
+    [
+      'amqps://u:p%40ss@h:5671?cafile=/ca.pem&certfile=c.pem&keyfile=k.pem&passphrase=hunter2',
+      'amqps://u:***@h:5671?cafile=/ca.pem&certfile=c.pem&keyfile=k.pem&passphrase=***',
+    ],
     ['kafka://mqkit:mqkit-secret@127.0.0.1:9094,127.0.0.1:9095?sasl=scram-sha-512', 'kafka://mqkit:***@127.0.0.1:9094,127.0.0.1:9095?sasl=scram-sha-512'],
     ['kafka://h:9093?ssl=true&keyfile=k.pem&passphrase=p&clientId=x', 'kafka://h:9093?ssl=true&keyfile=k.pem&passphrase=***&clientId=x'],
     ['amqp://:only-password@h', 'amqp://:***@h'],
@@ -23,14 +26,25 @@ describe('redactUrl', () => {
     ['amqp://h:5672/v?mgmt=http://admin:three@m:15672', 'amqp://h:5672/v?mgmt=http://admin:***@m:15672'],
     ['amqp://g:four@h?mgmt=http://admin:five@m:15672', 'amqp://g:***@h?mgmt=http://admin:***@m:15672'],
     // Secret query keys in any case and spelling; other parameters untouched.
-    ['amqp://h?password=a&pass=b&secret=c&token=d&sasl_password=e&key-passphrase=f&Passphrase=g&heartbeat=5', 'amqp://h?password=***&pass=***&secret=***&token=***&sasl_password=***&key-passphrase=***&Passphrase=***&heartbeat=5'],
+    [
+      'amqp://h?password=a&pass=b&secret=c&token=d&sasl_password=e&key-passphrase=f&Passphrase=g&heartbeat=5',
+      'amqp://h?password=***&pass=***&secret=***&token=***&sasl_password=***&key-passphrase=***&Passphrase=***&heartbeat=5',
+    ],
     ['file:/tmp/q.db?passphrase=x&lease=2s', 'file:/tmp/q.db?passphrase=***&lease=2s'],
   ])('%s', (text, redacted) => {
     expect(redactUrl(text)).toBe(redacted)
   })
 
   it('leaves what holds no secret as it was', () => {
-    for (const text of ['amqp://guest@h:5672/v', 'kafka://127.0.0.1:9092,127.0.0.1:9093', 'memory://', 'file:./q.db', 'mail me at a@b.c', 'http://h:15672/api/queues/%2F/q', 'amqp://h:5672/v then user@example.com']) {
+    for (const text of [
+      'amqp://guest@h:5672/v',
+      'kafka://127.0.0.1:9092,127.0.0.1:9093',
+      'memory://',
+      'file:./q.db',
+      'mail me at a@b.c',
+      'http://h:15672/api/queues/%2F/q',
+      'amqp://h:5672/v then user@example.com',
+    ]) {
       expect(redactUrl(text)).toBe(text)
     }
   })

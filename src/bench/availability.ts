@@ -140,7 +140,14 @@ export class SendTimeLatency {
       exact.maxMicros = Math.max(exact.maxMicros, bucket.maxMicros)
     })
     // Same layout as LatencyHistogram's (3 significant digits), so summary() reads it the same way.
-    const merged = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false})
+    const merged = hdr.build({
+      bitBucketSize: 64,
+      autoResize: true,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 10_000_000,
+      numberOfSignificantValueDigits: 3,
+      useWebAssembly: false,
+    })
     bins.forEach((n, bin) => {
       if (n > 0) merged.recordValueWithCount(latencyBinMidMicros(bin), n)
     })
@@ -148,7 +155,16 @@ export class SendTimeLatency {
     const summary = new LatencyHistogram(merged, exact).summary()
     // A bin's midpoint may lie outside the exact extremes (all values equal, say): clamp.
     const clamp = (ms: number) => Math.min(summary.max, Math.max(summary.min, ms))
-    return {...summary, p50: clamp(summary.p50), p75: clamp(summary.p75), p90: clamp(summary.p90), p95: clamp(summary.p95), p99: clamp(summary.p99), p99_9: clamp(summary.p99_9), p99_99: clamp(summary.p99_99)}
+    return {
+      ...summary,
+      p50: clamp(summary.p50),
+      p75: clamp(summary.p75),
+      p90: clamp(summary.p90),
+      p95: clamp(summary.p95),
+      p99: clamp(summary.p99),
+      p99_9: clamp(summary.p99_9),
+      p99_99: clamp(summary.p99_99),
+    }
   }
 }
 
@@ -219,7 +235,9 @@ export function analyseAvailability(input: AvailabilityInput): AvailabilityFigur
     const fromMs = Math.min(...group.map((s) => s.fromMs))
     const toMs = Math.max(...group.map((s) => s.toMs))
     const longest = (side: Silence['side']) =>
-      group.filter((s) => s.side === side).reduce<Silence | undefined>((best, s) => (best && best.toMs - best.fromMs >= s.toMs - s.fromMs ? best : s), undefined)
+      group
+        .filter((s) => s.side === side)
+        .reduce<Silence | undefined>((best, s) => (best && best.toMs - best.fromMs >= s.toMs - s.fromMs ? best : s), undefined)
     const pub = longest('publish')
     const con = longest('consume')
     const inWindow = events.filter((e) => !claimed.has(e) && e.atMs >= round1(fromMs - EVENT_LEAD_MS) && e.atMs <= round1(toMs))

@@ -24,7 +24,8 @@ export class BodyTag extends Adopt {
     super(body)
     this.#source = source
     // Bodies are carved at 8-byte-aligned offsets, so a Uint32Array view always fits.
-    this.#words = WORDS_MATCH_STAMP && body.byteOffset % 4 === 0 && body.length >= stampWords * 4 ? new Uint32Array(body.buffer, body.byteOffset, stampWords) : undefined
+    this.#words =
+      WORDS_MATCH_STAMP && body.byteOffset % 4 === 0 && body.length >= stampWords * 4 ? new Uint32Array(body.buffer, body.byteOffset, stampWords) : undefined
   }
 
   /** Tag a freshly carved body (at least stampWords × 4 bytes long) as `source`'s. */

@@ -42,7 +42,9 @@ export function parseFaults(at: readonly string[] | undefined, cmd: readonly str
   if (commands.length === 0) throw new UsageError('--fault-at needs --fault-cmd (the command to run at that moment)')
   if (times.length === 0) throw new UsageError('--fault-cmd needs --fault-at (when to run it, e.g. --fault-at 20s)')
   if (commands.length !== 1 && commands.length !== times.length) {
-    throw new UsageError(`--fault-at and --fault-cmd pair up by position: got ${times.length} --fault-at and ${commands.length} --fault-cmd (give one --fault-cmd for all, or one per --fault-at)`)
+    throw new UsageError(
+      `--fault-at and --fault-cmd pair up by position: got ${times.length} --fault-at and ${commands.length} --fault-cmd (give one --fault-cmd for all, or one per --fault-at)`,
+    )
   }
   const empty = commands.find((command) => command.trim() === '')
   if (empty !== undefined) throw new UsageError(`--fault-cmd must not be empty, got "${empty}"`)
@@ -97,11 +99,14 @@ export class FaultRunner {
 
   /** A timer can fire up to a millisecond before its time on the run clock: it is set again for what is left. */
   private schedule(spec: FaultSpec): void {
-    const timer = setTimeout(() => {
-      if (this.clockMs() < spec.atMs) return this.schedule(spec)
-      this.pending.delete(spec)
-      this.launch(spec)
-    }, Math.max(0, spec.atMs - this.clockMs()))
+    const timer = setTimeout(
+      () => {
+        if (this.clockMs() < spec.atMs) return this.schedule(spec)
+        this.pending.delete(spec)
+        this.launch(spec)
+      },
+      Math.max(0, spec.atMs - this.clockMs()),
+    )
     // The run holds the process open; a fault left pending must not, nor run after it.
     timer.unref()
     this.pending.set(spec, timer)
@@ -195,7 +200,9 @@ export class FaultRunner {
       failed(error as Error)
       return
     }
-    const flushes = [child.stdout, child.stderr].map((stream) => (stream ? prefixLines(stream, (line) => this.stderr.write(`${FAULT_OUTPUT_PREFIX}${line}\n`)) : () => {}))
+    const flushes = [child.stdout, child.stderr].map((stream) =>
+      stream ? prefixLines(stream, (line) => this.stderr.write(`${FAULT_OUTPUT_PREFIX}${line}\n`)) : () => {},
+    )
     const exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         end(code, signal)

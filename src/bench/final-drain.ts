@@ -18,7 +18,15 @@ const QUIET_MS = 500
  * Read the queues empty with `driver` (connected, unused). Returns true when the broker counted
  * them empty before `timeoutMs`; false leaves the tracker's leftInQueue to the broker's count.
  */
-export async function finalDrain(driver: Driver, admin: Driver, names: string[], o: BenchOptions, integrity: IntegrityTracker, stampInHeader: boolean, timeoutMs: number): Promise<boolean> {
+export async function finalDrain(
+  driver: Driver,
+  admin: Driver,
+  names: string[],
+  o: BenchOptions,
+  integrity: IntegrityTracker,
+  stampInHeader: boolean,
+  timeoutMs: number,
+): Promise<boolean> {
   const stamp = new Float64Array(5)
   let lastReadMs = performance.now()
   const subscriptions = await Promise.all(

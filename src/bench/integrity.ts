@@ -242,7 +242,9 @@ export class IntegrityTracker {
     const doubt = inDoubt > 0 || this.drained ? {inDoubt, inDoubtArrived: this.countOverlap(this.inDoubtSets, this.producers, this.leftSets)} : {}
     // Drained: left and lost per message (confirmed and found nowhere). Counted: the broker's count.
     const left = this.drained ? this.countAll(this.leftSets) : leftInQueue
-    const lost = this.drained ? this.confirmed - this.countOverlap(this.confirmedSets, this.producers, this.leftSets) : Math.max(0, this.confirmed - confirmedReceived - leftInQueue)
+    const lost = this.drained
+      ? this.confirmed - this.countOverlap(this.confirmedSets, this.producers, this.leftSets)
+      : Math.max(0, this.confirmed - confirmedReceived - leftInQueue)
     return {
       sent: this.sent,
       confirmed: this.confirmed,
@@ -264,7 +266,16 @@ export class IntegrityTracker {
 
 /** What a worker thread's tracker hands the coordinator: counters and the per-producer bitsets. */
 export interface IntegritySnapshot {
-  counters: {sent: number; confirmed: number; publishErrors: number; received: number; duplicates: number; redelivered: number; outOfOrder: number; foreign: number}
+  counters: {
+    sent: number
+    confirmed: number
+    publishErrors: number
+    received: number
+    duplicates: number
+    redelivered: number
+    outOfOrder: number
+    foreign: number
+  }
   /** Indexed by global producer id; null where this tracker saw nothing of that producer. */
   received: Array<Uint8Array | null>
   confirmed: Array<Uint8Array | null>

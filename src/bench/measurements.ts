@@ -92,7 +92,10 @@ export class Measurements {
   /** --recover / --fault-cmd: latency by send time, for inside and outside outage windows. */
   sendTimeLatency: {record(sendNs: number, latencyNs: number): void} | undefined
 
-  constructor(originMs: number, private readonly openLoop: boolean) {
+  constructor(
+    originMs: number,
+    private readonly openLoop: boolean,
+  ) {
     this.published = new ThroughputMeter(originMs)
     this.consumed = new ThroughputMeter(originMs)
   }
@@ -121,7 +124,11 @@ export class Measurements {
       if (this.lastReceiveNs === 0) this.firstReceiveNs = nowNs
       else this.receiveGapsNs.push(this.lastReceiveNs, nowNs)
     }
-    if (this.sendTimeLatency !== undefined) this.sendTimeLatency.record(nowNs - (this.openLoop && correctedNs === correctedNs ? correctedNs : endToEndNs), this.openLoop && correctedNs === correctedNs ? correctedNs : endToEndNs)
+    if (this.sendTimeLatency !== undefined)
+      this.sendTimeLatency.record(
+        nowNs - (this.openLoop && correctedNs === correctedNs ? correctedNs : endToEndNs),
+        this.openLoop && correctedNs === correctedNs ? correctedNs : endToEndNs,
+      )
     this.lastReceiveNs = nowNs
     this.consumed.count++
     this.consumed.bytes += bytes

@@ -15,11 +15,7 @@ export interface RateStep {
 }
 
 /** Simulated consumer handling time per message. */
-export type WorkSpec =
-  | {kind: 'none'}
-  | {kind: 'fixed'; ms: number}
-  | {kind: 'uniform'; minMs: number; maxMs: number}
-  | {kind: 'exponential'; meanMs: number}
+export type WorkSpec = {kind: 'none'} | {kind: 'fixed'; ms: number} | {kind: 'uniform'; minMs: number; maxMs: number} | {kind: 'exponential'; meanMs: number}
 
 /** How simulated work passes the time (see work.ts). */
 export type WorkMode = 'sleep' | 'spin'
@@ -277,7 +273,8 @@ export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   if (flags.partitions !== undefined) o.partitions = parseInteger('partitions', flags.partitions, {min: 1, max: 10_000})
   if (flags.acks !== undefined) o.acks = oneOf('acks', flags.acks, ['all', 'leader', 'none'] as const)
   if (flags['recover-timeout'] !== undefined && flags.recover !== true) throw new UsageError('--recover-timeout needs --recover')
-  if (flags.recover === true) o.recoverMs = flags['recover-timeout'] === undefined ? DEFAULT_RECOVER_TIMEOUT_MS : positiveDuration('recover-timeout', flags['recover-timeout'])
+  if (flags.recover === true)
+    o.recoverMs = flags['recover-timeout'] === undefined ? DEFAULT_RECOVER_TIMEOUT_MS : positiveDuration('recover-timeout', flags['recover-timeout'])
   const faults = parseFaults(flags['fault-at'], flags['fault-cmd'])
   if (faults.length > 0) o.faults = faults
   if ((o.recoverMs !== undefined || o.faults) && o.workers !== undefined && o.workers > 1) {

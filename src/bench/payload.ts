@@ -109,4 +109,3 @@ export class PayloadSource implements BodySource {
     return body
   }
 }
-

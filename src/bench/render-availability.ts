@@ -72,7 +72,9 @@ export function faultRuns(events: readonly RunEvent[]): FaultRun[] {
 
 /** "fault 1 `CMD`: started 19.60 s, ended 21.00 s after 1.40 s, exit 0". */
 export function faultLine(run: FaultRun, index: number): string {
-  const end = run.ended ? `ended ${formatRunTime(run.ended.atMs)} after ${formatMillis(run.ended.atMs - run.started.atMs)}, ${faultOutcome(run.ended)}` : 'no end recorded'
+  const end = run.ended
+    ? `ended ${formatRunTime(run.ended.atMs)} after ${formatMillis(run.ended.atMs - run.started.atMs)}, ${faultOutcome(run.ended)}`
+    : 'no end recorded'
   return `fault ${index + 1} \`${run.command}\`: started ${formatRunTime(run.started.atMs)}, ${end}`
 }
 

@@ -48,7 +48,15 @@ export function headerFacts(result: BenchResult): string[] {
   const shape = [formatQuantity(w.producers, 'producer'), formatQuantity(w.consumers, 'consumer'), formatQuantity(w.queues, 'queue'), ...knobs].join(', ')
   const shard = result.meta.shard
   const sharding = shard ? [`shard ${shard.index}/${shard.count} of run ${shard.runId}${shard.attempt > 0 ? ` (attempt ${shard.attempt})` : ''}`] : []
-  return [result.meta.url, ...sharding, shape, size, mode, `measured ${formatMillis(result.meta.measuredMs)}`, ...(result.meta.interrupted ? ['INTERRUPTED'] : [])]
+  return [
+    result.meta.url,
+    ...sharding,
+    shape,
+    size,
+    mode,
+    `measured ${formatMillis(result.meta.measuredMs)}`,
+    ...(result.meta.interrupted ? ['INTERRUPTED'] : []),
+  ]
 }
 
 export interface IntegrityColumn {
@@ -100,7 +108,10 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
   const [url, ...facts] = headerFacts(result)
   sections.push(joinWrapped([`${bold('mqkit bench')} ${url}`, ...facts], ' · ', width))
 
-  const tp = [['published', result.throughput.published], ['consumed', result.throughput.consumed]] as const
+  const tp = [
+    ['published', result.throughput.published],
+    ['consumed', result.throughput.consumed],
+  ] as const
   const throughputRows = tp.map(([label, f]) => [label, formatCount(f.count), formatRate(f.perSecond), formatMegabytesPerSecond(f.bytesPerSecond)])
   if (result.throughput.targetPerSecond !== null) throughputRows.push(['target', '', formatRate(result.throughput.targetPerSecond), ''])
   sections.push(table(['Throughput', 'messages', 'msg/s', 'MB/s'], throughputRows, right(3)))
@@ -136,7 +147,13 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
   )
 
   const integrity = integrityColumns(result)
-  sections.push(table(['Integrity', ...integrity.map((col) => col.head)], [['messages', ...integrity.map((col) => (col.bad && c ? c.red(col.text) : col.text))]], right(integrity.length)))
+  sections.push(
+    table(
+      ['Integrity', ...integrity.map((col) => col.head)],
+      [['messages', ...integrity.map((col) => (col.bad && c ? c.red(col.text) : col.text))]],
+      right(integrity.length),
+    ),
+  )
   const doubt = inDoubtLine(result)
   if (doubt) sections.push(wrapText(doubt, width))
   sections.push(...renderAvailability(result, {colour: c, width}))

@@ -171,11 +171,7 @@ export class BenchRunner extends EventEmitter {
     const counters: ConsumerCounters = {active: 0, unsettledAcks: 0, ackErrors: 0}
     const loopDelay = startLoopDelayMonitor()
     const intervalLoopDelay = startLoopDelayMonitor()
-    const sampler = new QueueLengthSampler(
-      () => backlog(admin, names),
-      o.sampleIntervalMs,
-      clockMs,
-    )
+    const sampler = new QueueLengthSampler(() => backlog(admin, names), o.sampleIntervalMs, clockMs)
     const onAbort = () => {
       this.stop()
       faults?.abort()
@@ -195,7 +191,11 @@ export class BenchRunner extends EventEmitter {
     const subscriptions = await Promise.all(
       consumerDrivers.map((driver, i) => {
         const queue = names[(consumerBase + i) % names.length]
-        return driver.consume(queue, benchConsumeOptions(o, queue), makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release, stampInHeader, consumerBase + i))
+        return driver.consume(
+          queue,
+          benchConsumeOptions(o, queue),
+          makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release, stampInHeader, consumerBase + i),
+        )
       }),
     )
     // --shard: every shard of the run starts producing at --start-at, connected and subscribed by
@@ -440,7 +440,8 @@ export class BenchRunner extends EventEmitter {
 function gapsOnClock(pairsNs: number[], startNs: number, firstNs: number, events: RunEvent[]): Gap[] {
   const gaps: Gap[] = []
   const firstMs = (firstNs - startNs) / 1e6
-  if (firstNs !== 0 && events.some((e) => (e.kind === 'connection-lost' || e.kind === 'fault-started') && e.atMs < firstMs)) gaps.push({fromMs: 0, toMs: firstMs})
+  if (firstNs !== 0 && events.some((e) => (e.kind === 'connection-lost' || e.kind === 'fault-started') && e.atMs < firstMs))
+    gaps.push({fromMs: 0, toMs: firstMs})
   for (let i = 0; i + 1 < pairsNs.length; i += 2) gaps.push({fromMs: (pairsNs[i] - startNs) / 1e6, toMs: (pairsNs[i + 1] - startNs) / 1e6})
   return gaps
 }
@@ -449,14 +450,20 @@ function gapsOnClock(pairsNs: number[], startNs: number, firstNs: number, events
 function recoveryWarnings(o: BenchOptions, backend: string, events: RunEvent[], faultsNotRun: FaultSpec[]): string[] {
   const warnings: string[] = []
   if (backend === 'amqp' && !o.persistent && o.queueType !== 'quorum' && o.queueType !== 'stream') {
-    warnings.push('messages were transient on a non-durable queue (no --persistent): a broker restart drops them by design, and they count as confirmed and lost')
+    warnings.push(
+      'messages were transient on a non-durable queue (no --persistent): a broker restart drops them by design, and they count as confirmed and lost',
+    )
   }
   for (const event of events) {
     if (event.kind === 'reconnected' && event.redeclared) {
-      warnings.push(`${event.role} ${event.index} found ${event.redeclared.map((q) => `"${q}"`).join(', ')} gone after reconnecting and declared it again: what it held was lost with it`)
+      warnings.push(
+        `${event.role} ${event.index} found ${event.redeclared.map((q) => `"${q}"`).join(', ')} gone after reconnecting and declared it again: what it held was lost with it`,
+      )
     }
     if (event.kind === 'fault-ended' && event.exitCode !== 0) {
-      warnings.push(`fault command "${event.command}" ${event.signal ? `was ended by ${event.signal}` : `exited ${event.exitCode ?? '(could not start)'}`}: the fault may not have happened as planned`)
+      warnings.push(
+        `fault command "${event.command}" ${event.signal ? `was ended by ${event.signal}` : `exited ${event.exitCode ?? '(could not start)'}`}: the fault may not have happened as planned`,
+      )
     }
   }
   for (const fault of faultsNotRun) warnings.push(`fault command "${fault.command}" planned at ${formatMillis(fault.atMs)} never ran: the run ended first`)
@@ -472,7 +479,9 @@ export function healthWarnings(result: BenchResult): string[] {
   }
   const target = result.throughput.targetPerSecond
   if (target !== null && result.throughput.published.perSecond < target * 0.98) {
-    warnings.push(`published ${result.throughput.published.perSecond.toFixed(0)} msg/s against a target of ${target}: mqkit or the broker fell behind the schedule`)
+    warnings.push(
+      `published ${result.throughput.published.perSecond.toFixed(0)} msg/s against a target of ${target}: mqkit or the broker fell behind the schedule`,
+    )
   }
   if (h.scheduleLagP99Ms !== null && h.scheduleLagP99Ms > 5) {
     warnings.push(`sends left up to ${h.scheduleLagP99Ms.toFixed(1)} ms late (p99): the corrected latency accounts for it, the raw one does not`)
@@ -481,7 +490,9 @@ export function healthWarnings(result: BenchResult): string[] {
   // yields to every other callback: it is waiting, not load.
   const busyPercent = h.cpuPercent - (h.precisionWaitPercent ?? 0)
   if (busyPercent > 90) {
-    warnings.push(`mqkit used ${h.cpuPercent.toFixed(0)} % of a CPU core: the load generator may be the bottleneck${result.meta.backend === 'memory' ? ' (memory:// runs the broker in the same process)' : ''}`)
+    warnings.push(
+      `mqkit used ${h.cpuPercent.toFixed(0)} % of a CPU core: the load generator may be the bottleneck${result.meta.backend === 'memory' ? ' (memory:// runs the broker in the same process)' : ''}`,
+    )
   }
   if (result.latency.negativeClockSamples > 0) {
     warnings.push(`${result.latency.negativeClockSamples} latency samples were negative (clock difference between hosts): counted, not recorded`)

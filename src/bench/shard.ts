@@ -97,7 +97,8 @@ export function parseStartAt(raw: string): number {
   }
   // A bare date would be read as midnight UTC: ask for a time.
   const ms = /\d[T ]\d/.test(text) ? Date.parse(text) : Number.NaN
-  if (Number.isNaN(ms)) throw new UsageError(`--start-at must be seconds since the epoch (date +%s), milliseconds, or an ISO time such as 2026-05-01T12:00:00Z, got "${raw}"`)
+  if (Number.isNaN(ms))
+    throw new UsageError(`--start-at must be seconds since the epoch (date +%s), milliseconds, or an ISO time such as 2026-05-01T12:00:00Z, got "${raw}"`)
   return ms
 }
 
@@ -130,7 +131,8 @@ export function shardOptions(options: BenchOptions, shard: ShardSpec): BenchOpti
   const n = shard.count
   const o = options
   if (o.producers < n) throw new UsageError(`--producers must be at least the shard count (${n}): every shard produces, got "${o.producers}"`)
-  if (o.consumers > 0 && o.consumers < n) throw new UsageError(`--consumers must be 0 or at least the shard count (${n}): every shard consumes its own queues, got "${o.consumers}"`)
+  if (o.consumers > 0 && o.consumers < n)
+    throw new UsageError(`--consumers must be 0 or at least the shard count (${n}): every shard consumes its own queues, got "${o.consumers}"`)
   const producerShares = shares(o.producers, n)
   const producerBase = producerShares.slice(0, shard.index).reduce((a, b) => a + b, 0)
   const producers = producerShares[shard.index]
@@ -139,8 +141,13 @@ export function shardOptions(options: BenchOptions, shard: ShardSpec): BenchOpti
   const queues = Math.max(1, shares(o.queues, n)[shard.index])
   let count: number | undefined
   if (o.count !== undefined) {
-    count = shares(o.count, o.producers).slice(producerBase, producerBase + producers).reduce((a, b) => a + b, 0)
-    if (count === 0) throw new UsageError(`--count ${o.count} is fewer messages than shard ${shard.index} of ${n} has producers to send them: give --count at least --producers (${o.producers})`)
+    count = shares(o.count, o.producers)
+      .slice(producerBase, producerBase + producers)
+      .reduce((a, b) => a + b, 0)
+    if (count === 0)
+      throw new UsageError(
+        `--count ${o.count} is fewer messages than shard ${shard.index} of ${n} has producers to send them: give --count at least --producers (${o.producers})`,
+      )
   }
   if ((shard.attempt + 1) * o.producers > PRODUCER_ID_LIMIT) {
     throw new UsageError(`--attempt ${shard.attempt} with ${o.producers} producers runs out of 32-bit producer ids: attempts × producers must stay below 2^32`)

@@ -13,7 +13,14 @@ const COLON = 58
 const ZERO = 48
 const NINE = 57
 
-export function formatStampHeader(producerId: number, sequence: number, intendedSendNs: number, actualSendNs: number, queueIndex: number, keyIndex = -1): string {
+export function formatStampHeader(
+  producerId: number,
+  sequence: number,
+  intendedSendNs: number,
+  actualSendNs: number,
+  queueIndex: number,
+  keyIndex = -1,
+): string {
   return `1:${producerId}:${sequence}:${intendedSendNs}:${actualSendNs}:${queueIndex}:${keyIndex + 1}`
 }
 

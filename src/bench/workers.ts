@@ -41,7 +41,6 @@ export function assertWorkersUsable(options: BenchOptions, scheme: string): void
   }
 }
 
-
 /**
  * Runs the bench over `options.workers` threads. `events` (the command's runner, which progress
  * and --ndjson listen to) receives `start` and one merged `tick` per interval of all workers.
@@ -74,7 +73,12 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
           queueName: names.length === 1 ? names[0] : names[0].replace(/-1$/, ''),
           keep: true,
           // Each worker carries its producers' part of the total count and rate.
-          count: o.count === undefined ? undefined : shares(o.count, o.producers).slice(producerBase, producerBase + p).reduce((a, b) => a + b, 0),
+          count:
+            o.count === undefined
+              ? undefined
+              : shares(o.count, o.producers)
+                  .slice(producerBase, producerBase + p)
+                  .reduce((a, b) => a + b, 0),
           rate: o.rate?.map((step) => ({...step, perSecond: (step.perSecond * p) / o.producers})),
         }
         if (p === 0) workerOptions.rate = undefined
@@ -94,7 +98,8 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
         worker.on('message', (message: FromWorker) => {
           if (message.type === 'tick') ticks.add(w, message.stats)
           else if (message.type === 'produced') {
-            if (++produced === o.workers) void drainAll(admin, names, o.drainTimeoutMs).then(() => workers.forEach((x) => x.postMessage({type: 'drained'} satisfies ToWorker)))
+            if (++produced === o.workers)
+              void drainAll(admin, names, o.drainTimeoutMs).then(() => workers.forEach((x) => x.postMessage({type: 'drained'} satisfies ToWorker)))
           } else if (message.type === 'result') {
             results.push(message)
             if (results.length === finished) resolve()

@@ -12,7 +12,9 @@ export function capacityFailure(capacity: CapacitySection | undefined): MqkitErr
     case 'unconfirmed':
       return new CapacityUnconfirmedError(`capacity search: ${capacity.maxRate} msg/s passed, then failed when held again; the answer is not confirmed`)
     case 'inconsistent':
-      return new CapacityUnconfirmedError(`capacity search: ${capacity.contradictions.length} step(s) failed at or below a rate that passed; the answer is not confirmed`)
+      return new CapacityUnconfirmedError(
+        `capacity search: ${capacity.contradictions.length} step(s) failed at or below a rate that passed; the answer is not confirmed`,
+      )
     case 'step-limit':
       return new CapacityUnconfirmedError(`capacity search: stopped after ${capacity.steps.length} steps; the answer is not confirmed`)
     default:

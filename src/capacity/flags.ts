@@ -44,7 +44,9 @@ function parsePrecision(raw: string): number {
 export function capacityPlanFromFlags(flags: CapacityFlagValues, base: BenchOptions): CapacityPlan {
   for (const name of ['rate', 'count', 'duration', 'warmup'] as const) {
     if (flags[name] !== undefined) {
-      const instead = {rate: '--start-rate/--max-rate (the search picks the rates)', count: '--step-duration', duration: '--step-duration', warmup: '--settle'}[name]
+      const instead = {rate: '--start-rate/--max-rate (the search picks the rates)', count: '--step-duration', duration: '--step-duration', warmup: '--settle'}[
+        name
+      ]
       throw new UsageError(`--${name} cannot be used with --find-max or --sweep: use ${instead}`)
     }
   }

@@ -3,7 +3,18 @@
 import {type BenchOptions, defaultBenchOptions, type WorkSpec} from '../bench/options.js'
 import type {BenchResult} from '../results/document.js'
 import {UsageError} from '../errors.js'
-import {ARRIVAL_SCV, handlersPerConsumer, meets, PLAN_DEFAULTS, predict, type Arrivals, type DeliveryFigures, type HandlingFigures, type PlanInputs, type VerifyRun} from './plan.js'
+import {
+  ARRIVAL_SCV,
+  handlersPerConsumer,
+  meets,
+  PLAN_DEFAULTS,
+  predict,
+  type Arrivals,
+  type DeliveryFigures,
+  type HandlingFigures,
+  type PlanInputs,
+  type VerifyRun,
+} from './plan.js'
 import {allenCunneenFactor, waitFigures} from './queueing.js'
 import {evaluateSlos, sloView} from './slo.js'
 
@@ -37,7 +48,13 @@ export function calibrationOptions(workload: PlanWorkload, durationMs: number = 
 }
 
 /** Bench at the planned rate with `consumers` consumers, as --verify runs it. */
-export function verifyOptions(workload: PlanWorkload, consumers: number, ratePerSecond: number, arrivals: Arrivals, durationMs: number = PLAN_DEFAULTS.verifyMs): BenchOptions {
+export function verifyOptions(
+  workload: PlanWorkload,
+  consumers: number,
+  ratePerSecond: number,
+  arrivals: Arrivals,
+  durationMs: number = PLAN_DEFAULTS.verifyMs,
+): BenchOptions {
   return defaultBenchOptions({...workload, consumers, rate: [{perSecond: ratePerSecond}], arrivals, durationMs, warmupMs: Math.min(1000, durationMs / 5)})
 }
 
@@ -66,7 +83,9 @@ const MAX_WAITING_SHARE_FOR_DISTRIBUTION = 0.01
 export function measuredFigures(result: BenchResult, source: string): MeasuredFigures {
   const h = result.handling
   if (h.count === 0 || result.workload.work.kind === 'none') {
-    throw new UsageError(`${source}: ${h.count === 0 ? 'no handling-time data (no message was handled)' : 'no handling-time data (the run had no --work)'}; ${NO_HANDLING_DATA}`)
+    throw new UsageError(
+      `${source}: ${h.count === 0 ? 'no handling-time data (no message was handled)' : 'no handling-time data (the run had no --work)'}; ${NO_HANDLING_DATA}`,
+    )
   }
   const handling: HandlingFigures = {source, count: h.count, meanMs: h.mean, stdevMs: h.stdev, scv: (h.stdev / h.mean) ** 2}
   const notes: string[] = []
@@ -89,11 +108,14 @@ export function measuredFigures(result: BenchResult, source: string): MeasuredFi
       delivery.meanMs = Math.max(0, latency.mean - run.meanWait)
       if (run.probabilityOfWaiting <= MAX_WAITING_SHARE_FOR_DISTRIBUTION) delivery.distribution = latency
       else notes.push(`${run.probabilityOfWaiting.toFixed(2)} of the messages of ${source} waited: delivery time is taken as always its mean`)
-      if (run.utilisation > 0.5) notes.push(`${source} ran at utilisation ${run.utilisation.toFixed(2)}: its handling and delivery times may include contention (plan measures at 0.2)`)
+      if (run.utilisation > 0.5)
+        notes.push(`${source} ran at utilisation ${run.utilisation.toFixed(2)}: its handling and delivery times may include contention (plan measures at 0.2)`)
     }
   }
   if (w.workMode === 'spin' && w.prefetch > 1) {
-    notes.push(`spin mode with prefetch ${w.prefetch}: a busy consumer's prefetched messages wait in its own buffer, not the shared queue, so the pooled model is optimistic (use --prefetch 1)`)
+    notes.push(
+      `spin mode with prefetch ${w.prefetch}: a busy consumer's prefetched messages wait in its own buffer, not the shared queue, so the pooled model is optimistic (use --prefetch 1)`,
+    )
   }
   return {handling, delivery, workload, notes}
 }

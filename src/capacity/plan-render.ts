@@ -55,7 +55,16 @@ function pair(predicted: number | null, measured: number, format: (n: number) =>
 function verifyTable(runs: VerifyRun[], facts: PlanFacts, colour?: ChalkInstance): string {
   const stat = facts.slo.stat
   const byPercentile = stat !== 'mean'
-  const head = ['consumers', 'messages', 'handling', 'utilisation', 'mean latency', ...(byPercentile ? [`${stat} latency`] : []), 'SLO predicted', 'SLO measured']
+  const head = [
+    'consumers',
+    'messages',
+    'handling',
+    'utilisation',
+    'mean latency',
+    ...(byPercentile ? [`${stat} latency`] : []),
+    'SLO predicted',
+    'SLO measured',
+  ]
   const table = new Table({head, style: PLAIN_STYLE, colAligns: [...head.slice(0, -2).map(() => 'right' as const), 'left', 'left']})
   for (const run of runs) {
     const p: Prediction = run.predicted
@@ -92,8 +101,12 @@ export function renderPlan(facts: PlanFacts, options: PlanRenderOptions = {}): s
   lines.push('')
   lines.push(bold('Figures used'))
   const twoStandardErrorsMs = (2 * h.stdevMs) / Math.sqrt(h.count)
-  lines.push(`  handling time  mean ${formatMillis(h.meanMs)} ± ${formatMillis(twoStandardErrorsMs)}, stdev ${formatMillis(h.stdevMs)} (cs² ${h.scv.toFixed(2)}), ${formatCount(h.count)} messages, from ${h.source}`)
-  lines.push(`  concurrency    ${i.workMode} mode, prefetch ${i.prefetch}: ${i.handlersPerConsumer} handler${i.handlersPerConsumer === 1 ? '' : 's'} per consumer`)
+  lines.push(
+    `  handling time  mean ${formatMillis(h.meanMs)} ± ${formatMillis(twoStandardErrorsMs)}, stdev ${formatMillis(h.stdevMs)} (cs² ${h.scv.toFixed(2)}), ${formatCount(h.count)} messages, from ${h.source}`,
+  )
+  lines.push(
+    `  concurrency    ${i.workMode} mode, prefetch ${i.prefetch}: ${i.handlersPerConsumer} handler${i.handlersPerConsumer === 1 ? '' : 's'} per consumer`,
+  )
   lines.push(`  arrivals       ${i.arrivals} (ca² ${i.arrivalScv})`)
   const d = i.delivery
   const spread = d.distribution === null ? 'taken as constant' : `p50 ${formatMillis(d.distribution.p50)}, p99 ${formatMillis(d.distribution.p99)}`

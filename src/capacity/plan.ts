@@ -176,7 +176,10 @@ export function predict(inputs: PlanInputs, consumers: number): Prediction {
   const percentileWaitMs = bounded ? waitQuantile(model, quantile) : null
   let sloValueMs: number | null = null
   if (bounded) {
-    sloValueMs = inputs.slo.quantile === null ? inputs.delivery.meanMs + figures.meanWait : delayedWaitQuantile(deliveryPoints(inputs.delivery), model, inputs.slo.quantile)
+    sloValueMs =
+      inputs.slo.quantile === null
+        ? inputs.delivery.meanMs + figures.meanWait
+        : delayedWaitQuantile(deliveryPoints(inputs.delivery), model, inputs.slo.quantile)
   }
   return {
     consumers,
@@ -231,7 +234,9 @@ export function planConsumers(inputs: PlanInputs, notes: string[] = [], maxConsu
   const slo = inputs.slo
   const floorMs = deliveryStatistic(inputs)
   if (!meets(slo, floorMs)) {
-    throw new UsageError(`--slo "${slo.expression}" cannot be met by adding consumers: delivery alone (send → receipt without waiting) has ${slo.stat} ${floorMs.toFixed(3)} ms`)
+    throw new UsageError(
+      `--slo "${slo.expression}" cannot be met by adding consumers: delivery alone (send → receipt without waiting) has ${slo.stat} ${floorMs.toFixed(3)} ms`,
+    )
   }
   const planNotes = [...notes]
   const perConsumer = handlersPerConsumer(inputs.workMode, inputs.prefetch)

@@ -26,7 +26,9 @@ export function attachCapacityProgress(runner: EventEmitter, stream: ProgressStr
   })
   runner.on('tick', (stats: IntervalStats) => {
     if (!stream.isTTY || !current) return
-    stream.write(`\r\u001B[2Kstep ${current.index} ${current.phase} ${formatRate(current.ratePerSecond)}  ${progressLine(stats, current.stepMs, current.settleMs)}`)
+    stream.write(
+      `\r\u001B[2Kstep ${current.index} ${current.phase} ${formatRate(current.ratePerSecond)}  ${progressLine(stats, current.stepMs, current.settleMs)}`,
+    )
     live = true
   })
   runner.on('step', (step: StepRecord) => {

@@ -61,7 +61,8 @@ export interface WaitFigures {
 export function waitFigures(model: QueueModel): WaitFigures {
   const {servers, arrivalRate, meanHandling} = model
   const factor = model.variabilityFactor ?? 1
-  if (!(arrivalRate >= 0) || !(meanHandling > 0)) throw new RangeError(`arrival rate must be ≥ 0 and mean handling time > 0, got ${arrivalRate} and ${meanHandling}`)
+  if (!(arrivalRate >= 0) || !(meanHandling > 0))
+    throw new RangeError(`arrival rate must be ≥ 0 and mean handling time > 0, got ${arrivalRate} and ${meanHandling}`)
   const offeredLoad = arrivalRate * meanHandling
   const utilisation = offeredLoad / servers
   if (offeredLoad >= servers) return {utilisation, probabilityOfWaiting: 1, meanWait: Number.POSITIVE_INFINITY}

@@ -50,10 +50,14 @@ export function verdictLines(c: CapacitySection): string[] {
   switch (c.status) {
     case 'found':
     case 'ceiling':
-      lines.push(`maximum sustainable rate${slo}: ${formatRate(c.maxRate!)} (confirmed)${c.status === 'ceiling' ? ' — the --max-rate ceiling; the broker may sustain more' : ''}`)
+      lines.push(
+        `maximum sustainable rate${slo}: ${formatRate(c.maxRate!)} (confirmed)${c.status === 'ceiling' ? ' — the --max-rate ceiling; the broker may sustain more' : ''}`,
+      )
       break
     case 'inconsistent':
-      lines.push(`INCONSISTENT: ${formatRate(c.maxRate!)} passed twice, but rates at or below it failed (listed below): the capacity moved during the run (noisy host or broker)`)
+      lines.push(
+        `INCONSISTENT: ${formatRate(c.maxRate!)} passed twice, but rates at or below it failed (listed below): the capacity moved during the run (noisy host or broker)`,
+      )
       break
     case 'unconfirmed':
       lines.push(`NOT CONFIRMED: ${formatRate(c.maxRate!)} passed, then failed when held again: the system is not stable at that rate (noisy host or broker)`)
@@ -74,7 +78,9 @@ export function verdictLines(c: CapacitySection): string[] {
   }
   if (c.suggestion) lines.push(c.suggestion)
   for (const x of c.contradictions) {
-    lines.push(`CONTRADICTION: step ${x.failedStep} failed at ${formatRate(x.failedPerSecond)} although step ${x.passedStep} passed at ${formatRate(x.passedPerSecond)}`)
+    lines.push(
+      `CONTRADICTION: step ${x.failedStep} failed at ${formatRate(x.failedPerSecond)} although step ${x.passedStep} passed at ${formatRate(x.passedPerSecond)}`,
+    )
   }
   lines.push(took)
   return lines
@@ -103,7 +109,9 @@ export function renderCapacity(document: CapacityDocumentParts, options: {colour
   const bold = (s: string) => (c ? c.bold(s) : s)
   const out: string[] = []
   if (document.capacity) {
-    out.push(`${bold('capacity search')} (corrected end-to-end latency; a step passes at ≥ ${document.capacity.criteria.minPublishedShare * 100} % of its rate published, ≥ ${document.capacity.criteria.minConsumedShare * 100} % consumed, backlog growing < ${document.capacity.criteria.maxBacklogGrowthShare * 100} % of the rate per second, every SLO met)`)
+    out.push(
+      `${bold('capacity search')} (corrected end-to-end latency; a step passes at ≥ ${document.capacity.criteria.minPublishedShare * 100} % of its rate published, ≥ ${document.capacity.criteria.minConsumedShare * 100} % consumed, backlog growing < ${document.capacity.criteria.maxBacklogGrowthShare * 100} % of the rate per second, every SLO met)`,
+    )
     out.push(stepsTable(document.capacity.steps, c))
     out.push(`${verdictLines(document.capacity).join('\n')}\n`)
   }

@@ -74,7 +74,8 @@ export class CapacityRunner extends EventEmitter {
       // A sweep point that fails at or below the maximum contradicts the search: the capacity
       // moved during the run (a noisy host or broker). Said, and the answer is not confirmed.
       const contradictions = findContradictions([...outcome.steps, ...(curve ?? [])])
-      const status = contradictions.length > outcome.contradictions.length && (outcome.status === 'found' || outcome.status === 'ceiling') ? 'inconsistent' : outcome.status
+      const status =
+        contradictions.length > outcome.contradictions.length && (outcome.status === 'found' || outcome.status === 'ceiling') ? 'inconsistent' : outcome.status
       document.capacity = this.section({...outcome, status, contradictions}, performance.now() - startedMs)
     }
     if (curve) {
@@ -140,6 +141,7 @@ export class CapacityRunner extends EventEmitter {
 
 function suggestion(outcome: SearchOutcome, base: BenchOptions, url: string): string | null {
   if (outcome.limitedBy !== 'generator') return null
-  if (url.startsWith('memory:')) return 'memory:// runs its broker inside mqkit\'s process, so this is the limit of that one process, broker and generator together'
+  if (url.startsWith('memory:'))
+    return "memory:// runs its broker inside mqkit's process, so this is the limit of that one process, broker and generator together"
   return `mqkit itself was the limit: run with --workers ${Math.min(Math.max(2, base.workers * 2), 64)} (more producers and consumers across threads) or from more hosts before reading this as the broker's capacity`
 }

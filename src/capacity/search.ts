@@ -107,9 +107,15 @@ export async function findMaxRate(settings: SearchSettings, runStep: RunStep, pr
 
   const contradictions = findContradictions(steps)
   const decisive = failing === undefined ? undefined : steps.find((s) => !s.passed && s.targetPerSecond === failing)
-  const limitReasons = decisive ? [...decisive.reasons, ...(decisive.limitedBy === 'generator' ? [generatorEvidence(decisive, producerWindow.producers, producerWindow.confirmWindow)] : [])].filter(Boolean) : []
+  const limitReasons = decisive
+    ? [
+        ...decisive.reasons,
+        ...(decisive.limitedBy === 'generator' ? [generatorEvidence(decisive, producerWindow.producers, producerWindow.confirmWindow)] : []),
+      ].filter(Boolean)
+    : []
   const status: SearchStatus =
-    stopped ?? (passing === undefined ? 'no-passing-rate' : !confirmed ? 'unconfirmed' : contradictions.length > 0 ? 'inconsistent' : atCeiling ? 'ceiling' : 'found')
+    stopped ??
+    (passing === undefined ? 'no-passing-rate' : !confirmed ? 'unconfirmed' : contradictions.length > 0 ? 'inconsistent' : atCeiling ? 'ceiling' : 'found')
   return {
     status,
     maxRate: passing ?? null,

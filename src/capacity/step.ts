@@ -63,14 +63,16 @@ export function judgeStep(result: BenchResult, targetPerSecond: number, phase: S
     reasons.push(`published ${pct(published.perSecond / targetPerSecond)} of the target`)
   }
   if (w.consumers > 0) {
-    if (consumed.count < MIN_CONSUMED_SHARE * published.count) reasons.push(`consumed ${pct(published.count > 0 ? consumed.count / published.count : 0)} of published`)
+    if (consumed.count < MIN_CONSUMED_SHARE * published.count)
+      reasons.push(`consumed ${pct(published.count > 0 ? consumed.count / published.count : 0)} of published`)
     const seconds = result.meta.measuredMs / 1000
     const floor = Math.max(BACKLOG_FLOOR_MESSAGES, w.consumers * w.prefetch)
     if (slope !== null && slope > MAX_BACKLOG_GROWTH_SHARE * targetPerSecond && slope * seconds > floor) {
       reasons.push(`backlog grew ${slope.toFixed(slope < 10 ? 1 : 0)} msg/s`)
     }
   }
-  for (const outcome of slo) if (!outcome.passed) reasons.push(`SLO ${outcome.expression} missed (${Number.isFinite(outcome.actual) ? outcome.actual.toFixed(2) : 'no data'})`)
+  for (const outcome of slo)
+    if (!outcome.passed) reasons.push(`SLO ${outcome.expression} missed (${Number.isFinite(outcome.actual) ? outcome.actual.toFixed(2) : 'no data'})`)
   if (result.meta.interrupted) reasons.push('interrupted')
   const passed = reasons.length === 0
   // The generator could not send on schedule although the broker was not holding it back (the
@@ -104,12 +106,19 @@ export function judgeStep(result: BenchResult, targetPerSecond: number, phase: S
 /** Why a generator-limited step is attributed to mqkit, in words. */
 export function generatorEvidence(step: StepRecord, producers: number, confirmWindow: number): string {
   const parts: string[] = []
-  if (step.achievedPerSecond < MIN_PUBLISHED_SHARE * step.targetPerSecond && step.generator.meanOutstanding < BROKER_BACKPRESSURE_WINDOW_SHARE * producers * confirmWindow) {
-    parts.push(`mqkit could not send faster although the broker was not holding it back (${step.generator.meanOutstanding.toFixed(0)} of ${producers * confirmWindow} confirms outstanding on average)`)
+  if (
+    step.achievedPerSecond < MIN_PUBLISHED_SHARE * step.targetPerSecond &&
+    step.generator.meanOutstanding < BROKER_BACKPRESSURE_WINDOW_SHARE * producers * confirmWindow
+  ) {
+    parts.push(
+      `mqkit could not send faster although the broker was not holding it back (${step.generator.meanOutstanding.toFixed(0)} of ${producers * confirmWindow} confirms outstanding on average)`,
+    )
   }
   if (step.generator.cpuPercent >= GENERATOR_CPU_PERCENT) parts.push(`mqkit used ${step.generator.cpuPercent.toFixed(0)} % of a core`)
-  if (step.generator.eventLoopDelayP99Ms >= GENERATOR_LOOP_DELAY_MS) parts.push(`its event loop was delayed ${step.generator.eventLoopDelayP99Ms.toFixed(1)} ms (p99)`)
-  if (step.generator.scheduleLagP99Ms !== null && step.generator.scheduleLagP99Ms > 5) parts.push(`sends left ${step.generator.scheduleLagP99Ms.toFixed(1)} ms late (p99)`)
+  if (step.generator.eventLoopDelayP99Ms >= GENERATOR_LOOP_DELAY_MS)
+    parts.push(`its event loop was delayed ${step.generator.eventLoopDelayP99Ms.toFixed(1)} ms (p99)`)
+  if (step.generator.scheduleLagP99Ms !== null && step.generator.scheduleLagP99Ms > 5)
+    parts.push(`sends left ${step.generator.scheduleLagP99Ms.toFixed(1)} ms late (p99)`)
   return parts.join(', ')
 }
 

@@ -12,7 +12,8 @@ export type SweepPoint = {kind: 'rate'; perSecond: number} | {kind: 'share'; sha
 /** `10%,50%,100%` (shares of the found maximum) and/or `1000,2000` (msg/s). */
 export function parseSweep(raw: string): SweepPoint[] {
   const parts = raw.split(',').map((part) => part.trim())
-  if (parts.some((part) => part === '')) throw new UsageError(`--sweep must be a comma-separated list of rates or percentages, e.g. 25%,50%,100% or 1000,2000, got "${raw}"`)
+  if (parts.some((part) => part === ''))
+    throw new UsageError(`--sweep must be a comma-separated list of rates or percentages, e.g. 25%,50%,100% or 1000,2000, got "${raw}"`)
   const points = parts.map((part): SweepPoint => {
     if (part.endsWith('%')) {
       const percent = parseNumber('sweep', part.slice(0, -1), {min: 0.1, max: 1000})
@@ -64,6 +65,9 @@ export function findKnee(points: CurvePoint[]): Knee | null {
   point.knee = true
   const grew = growth(point)
   const p99 = point.latency?.p99Ms ?? Number.NaN
-  const reason = departs(point) || grew === undefined ? `p99 ${p99.toFixed(2)} ms is ${(p99 / baseP99Ms!).toFixed(1)}× the ${baseP99Ms!.toFixed(2)} ms at the lowest rate` : grew
+  const reason =
+    departs(point) || grew === undefined
+      ? `p99 ${p99.toFixed(2)} ms is ${(p99 / baseP99Ms!).toFixed(1)}× the ${baseP99Ms!.toFixed(2)} ms at the lowest rate`
+      : grew
   return {perSecond: point.targetPerSecond, reason, baseP99Ms}
 }

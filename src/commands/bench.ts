@@ -35,7 +35,8 @@ const FAILURES = 'BROKER FAILURES'
 export default class Bench extends BaseCommand<typeof Bench> {
   static override summary = 'Load-test a broker: throughput, latency percentiles, handling time, queue length and message integrity.'
 
-  static override description = `Declares its own queue(s) (mqkit-bench-<id>, deleted afterwards unless --keep), opens one connection per producer and per consumer, and measures with lossless HDR histograms: publish latency (send→confirm), end-to-end latency (send→receive, monotonic nanosecond clock carried in a 40-byte stamp at the start of each body), and in open loop (--rate) end-to-end from the INTENDED send time, which corrects for coordinated omission. Also: consumer handling time, published/consumed msg/s and MB/s, queue length sampled during the run with a Little's-law check (L = λW), and integrity from per-producer sequence numbers (lost, duplicated, out-of-order, left in queue).
+  static override description =
+    `Declares its own queue(s) (mqkit-bench-<id>, deleted afterwards unless --keep), opens one connection per producer and per consumer, and measures with lossless HDR histograms: publish latency (send→confirm), end-to-end latency (send→receive, monotonic nanosecond clock carried in a 40-byte stamp at the start of each body), and in open loop (--rate) end-to-end from the INTENDED send time, which corrects for coordinated omission. Also: consumer handling time, published/consumed msg/s and MB/s, queue length sampled during the run with a Little's-law check (L = λW), and integrity from per-producer sequence numbers (lost, duplicated, out-of-order, left in queue).
 
 Closed loop (default) publishes as fast as --confirm-window unconfirmed messages allow. Open loop (--rate) sends on a schedule: uniform or --arrivals poisson, with steps such as --rate 1000:30s,5000:30s. --work simulates handling time. --work-mode sleep (default) waits on a timer, so with --prefetch > 1 a consumer handles messages concurrently like an IO-bound service: the mode for concurrency and capacity studies, though a busy event loop makes its waits overshoot. --work-mode spin busy-waits to the exact deadline, one message at a time per process, like CPU-bound work: the mode for precise, known handling times.
 
@@ -51,73 +52,123 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       description: 'RabbitMQ from 4 worker threads (every core), 8 producers and 8 consumers:',
       command: '<%= config.bin %> <%= command.id %> --url amqp://localhost --workers 4 --producers 8 --consumers 8 --duration 30s',
     },
-    {description: 'Open loop at 2000 msg/s then 8000 msg/s, Poisson arrivals:', command: '<%= config.bin %> <%= command.id %> --rate 2000:20s,8000:20s --arrivals poisson'},
-    {description: 'Capacity study: 5 ms handling time, prefetch 50:', command: '<%= config.bin %> <%= command.id %> --rate 5000 --duration 30s --work 5ms --prefetch 50'},
-    {description: 'Precise 5 ms CPU-bound handling (busy-wait), one consumer at a time:', command: '<%= config.bin %> <%= command.id %> --rate 150 --count 3000 --work 5ms --work-mode spin --prefetch 1'},
+    {
+      description: 'Open loop at 2000 msg/s then 8000 msg/s, Poisson arrivals:',
+      command: '<%= config.bin %> <%= command.id %> --rate 2000:20s,8000:20s --arrivals poisson',
+    },
+    {
+      description: 'Capacity study: 5 ms handling time, prefetch 50:',
+      command: '<%= config.bin %> <%= command.id %> --rate 5000 --duration 30s --work 5ms --prefetch 50',
+    },
+    {
+      description: 'Precise 5 ms CPU-bound handling (busy-wait), one consumer at a time:',
+      command: '<%= config.bin %> <%= command.id %> --rate 150 --count 3000 --work 5ms --work-mode spin --prefetch 1',
+    },
     {
       description: 'CI smoke test: fail (exit 8) on slow or lost messages:',
-      command: "<%= config.bin %> <%= command.id %> --url $MQKIT_URL --rate 1000 --duration 20s --assert 'e2e.p99<50ms' --assert lost=0 --assert duplicates=0 --quiet",
+      command:
+        "<%= config.bin %> <%= command.id %> --url $MQKIT_URL --rate 1000 --duration 20s --assert 'e2e.p99<50ms' --assert lost=0 --assert duplicates=0 --quiet",
     },
-    {description: 'Capacity: the highest rate held with corrected p99 ≤ 50 ms and no growing backlog:', command: "<%= config.bin %> <%= command.id %> --find-max --slo 'e2e.p99<=50ms' --work 2ms --consumers 4 --prefetch 10"},
-    {description: 'Latency against rate: a sweep over shares of the maximum found first, with its knee:', command: '<%= config.bin %> <%= command.id %> --sweep 25%,50%,75%,90%,100% --work 2ms --consumers 4 --prefetch 10 --step-duration 3s --settle 1s'},
+    {
+      description: 'Capacity: the highest rate held with corrected p99 ≤ 50 ms and no growing backlog:',
+      command: "<%= config.bin %> <%= command.id %> --find-max --slo 'e2e.p99<=50ms' --work 2ms --consumers 4 --prefetch 10",
+    },
+    {
+      description: 'Latency against rate: a sweep over shares of the maximum found first, with its knee:',
+      command: '<%= config.bin %> <%= command.id %> --sweep 25%,50%,75%,90%,100% --work 2ms --consumers 4 --prefetch 10 --step-duration 3s --settle 1s',
+    },
     {
       description: 'Broker restart smoke test (RabbitMQ on this host): restart it 10 s in, ride it out, fail on a lost confirmed message or a long outage:',
       command:
         "<%= config.bin %> <%= command.id %> --url amqp://guest:guest@localhost --rate 1000 --duration 30s --persistent --recover --fault-at 10s --fault-cmd 'rabbitmqctl stop_app && sleep 3 && rabbitmqctl start_app' --assert confirmed-lost=0 --assert 'unavailable<15s'",
     },
     {description: 'Machine-readable result:', command: '<%= config.bin %> <%= command.id %> --count 100000 --json > result.json'},
-    {description: 'HTML report with latency spectrum and throughput/queue-length charts:', command: '<%= config.bin %> <%= command.id %> --duration 30s --rate 2000 --html bench.html'},
+    {
+      description: 'HTML report with latency spectrum and throughput/queue-length charts:',
+      command: '<%= config.bin %> <%= command.id %> --duration 30s --rate 2000 --html bench.html',
+    },
     {
       description: 'Shard 2 of 4 of one run on four hosts (run each index, then mqkit report merge the four files):',
-      command: '<%= config.bin %> <%= command.id %> --url amqp://broker --shard 2/4 --run-id nightly-42 --start-at 2026-05-01T12:00:00Z --producers 8 --consumers 8 --rate 20000 --duration 60s --json > shard-2.json',
+      command:
+        '<%= config.bin %> <%= command.id %> --url amqp://broker --shard 2/4 --run-id nightly-42 --start-at 2026-05-01T12:00:00Z --producers 8 --consumers 8 --rate 20000 --duration 60s --json > shard-2.json',
     },
   ]
 
   static override flags = {
     workers: Flags.string({
-      summary: 'Spread producers and consumers over N worker threads (network backends; results merged exactly). Not with memory://, whose broker lives in one thread. Default: 1.',
+      summary:
+        'Spread producers and consumers over N worker threads (network backends; results merged exactly). Not with memory://, whose broker lives in one thread. Default: 1.',
       helpGroup: WORKLOAD,
     }),
     producers: Flags.string({char: 'P', summary: `Producer connections. Default: ${BENCH_DEFAULTS.producers}.`, helpGroup: WORKLOAD}),
     consumers: Flags.string({char: 'C', summary: `Consumer connections (0: publish only). Default: ${BENCH_DEFAULTS.consumers}.`, helpGroup: WORKLOAD}),
     queues: Flags.string({summary: `Queues; producers and consumers are spread over them. Default: ${BENCH_DEFAULTS.queues}.`, helpGroup: WORKLOAD}),
     queue: Flags.string({summary: 'Queue name (prefix with --queues > 1). Default: mqkit-bench-<random id>.', helpGroup: WORKLOAD}),
-    size: Flags.string({char: 's', summary: `Message size, e.g. 1KiB, or a uniform range 512-4KiB (min 40 bytes: the timing stamp). Default: ${BENCH_DEFAULTS.sizeBytes}.`, helpGroup: WORKLOAD}),
+    size: Flags.string({
+      char: 's',
+      summary: `Message size, e.g. 1KiB, or a uniform range 512-4KiB (min 40 bytes: the timing stamp). Default: ${BENCH_DEFAULTS.sizeBytes}.`,
+      helpGroup: WORKLOAD,
+    }),
     count: Flags.string({char: 'n', summary: 'Stop after N messages in total (warmup included).', helpGroup: WORKLOAD}),
     duration: Flags.string({char: 'd', summary: 'Produce for this long after warmup, e.g. 30s. Default: 10s when no --count.', helpGroup: WORKLOAD}),
     warmup: Flags.string({summary: 'Exclude this leading period from the results, e.g. 5s. Default: 0.', helpGroup: WORKLOAD}),
-    work: Flags.string({summary: 'Simulated handling time per message: 2ms, a range 1ms-3ms, or exp:2ms (exponential mean); a unit is required.', helpGroup: WORKLOAD}),
+    work: Flags.string({
+      summary: 'Simulated handling time per message: 2ms, a range 1ms-3ms, or exp:2ms (exponential mean); a unit is required.',
+      helpGroup: WORKLOAD,
+    }),
     'work-mode': Flags.string({
-      summary: 'How --work passes: sleep (timer wait; handlers overlap up to --prefetch, like IO-bound work) or spin (busy-wait to the exact deadline, one at a time, like CPU-bound work; precise). Default: sleep.',
+      summary:
+        'How --work passes: sleep (timer wait; handlers overlap up to --prefetch, like IO-bound work) or spin (busy-wait to the exact deadline, one at a time, like CPU-bound work; precise). Default: sleep.',
       options: ['sleep', 'spin'],
       helpGroup: WORKLOAD,
     }),
-    payload: Flags.string({summary: 'Payload bytes from FILE, sent behind the 40-byte timing stamp (the size is 40 + the file size; not with --size).', helpValue: 'FILE', helpGroup: WORKLOAD}),
+    payload: Flags.string({
+      summary: 'Payload bytes from FILE, sent behind the 40-byte timing stamp (the size is 40 + the file size; not with --size).',
+      helpValue: 'FILE',
+      helpGroup: WORKLOAD,
+    }),
     key: Flags.string({char: 'k', summary: 'Record key on every message (Kafka: all to one partition).', helpGroup: WORKLOAD, exclusive: ['keys']}),
-    keys: Flags.string({summary: 'Keys key-0 … key-(N-1) in turn (Kafka: spread over partitions); order is then judged per key.', helpValue: 'N', helpGroup: WORKLOAD}),
+    keys: Flags.string({
+      summary: 'Keys key-0 … key-(N-1) in turn (Kafka: spread over partitions); order is then judged per key.',
+      helpValue: 'N',
+      helpGroup: WORKLOAD,
+    }),
     persistent: Flags.boolean({summary: 'Persistent messages on durable queues.', helpGroup: WORKLOAD}),
     stamp: Flags.string({
-      summary: 'Where the timing stamp travels: body (its first 40 bytes) or header (mqkit-stamp; the body is the payload alone). Default: header on kafka://, body elsewhere.',
+      summary:
+        'Where the timing stamp travels: body (its first 40 bytes) or header (mqkit-stamp; the body is the payload alone). Default: header on kafka://, body elsewhere.',
       options: ['body', 'header'],
       helpGroup: WORKLOAD,
     }),
     priority: Flags.string({summary: 'Message priority (queues are declared with this max priority).', helpGroup: WORKLOAD}),
     keep: Flags.boolean({summary: 'Keep the queues after the run.', helpGroup: WORKLOAD}),
-    'queue-type': Flags.string({summary: 'RabbitMQ queue type of the bench queues (quorum and stream are durable). Default: classic.', options: ['classic', 'quorum', 'stream'], helpGroup: WORKLOAD}),
+    'queue-type': Flags.string({
+      summary: 'RabbitMQ queue type of the bench queues (quorum and stream are durable). Default: classic.',
+      options: ['classic', 'quorum', 'stream'],
+      helpGroup: WORKLOAD,
+    }),
     partitions: Flags.string({summary: 'Kafka: partitions per bench topic. Default: the broker default.', helpGroup: WORKLOAD}),
     rate: Flags.string({char: 'r', summary: 'Open loop: total msg/s, or steps 1000:30s,5000:30s.', helpGroup: LOAD}),
     arrivals: Flags.string({summary: 'Open-loop arrivals.', options: ['uniform', 'poisson'], helpGroup: LOAD}),
     'confirm-window': Flags.string({summary: `Unconfirmed publishes per producer. Default: ${BENCH_DEFAULTS.confirmWindow}.`, helpGroup: LOAD}),
     prefetch: Flags.string({summary: `Unacked deliveries per consumer. Default: ${BENCH_DEFAULTS.prefetch}.`, helpGroup: LOAD}),
-    'multi-ack': Flags.string({summary: 'RabbitMQ: acknowledge every N messages at once (multiple=true). Default: each message.', helpValue: 'N', helpGroup: LOAD}),
+    'multi-ack': Flags.string({
+      summary: 'RabbitMQ: acknowledge every N messages at once (multiple=true). Default: each message.',
+      helpValue: 'N',
+      helpGroup: LOAD,
+    }),
     mandatory: Flags.boolean({
-      summary: 'RabbitMQ: publish mandatory; a message the broker cannot route comes back and counts as a publish error. Default: off (the bench declared its queues; losses show in the integrity counts).',
+      summary:
+        'RabbitMQ: publish mandatory; a message the broker cannot route comes back and counts as a publish error. Default: off (the bench declared its queues; losses show in the integrity counts).',
       helpGroup: LOAD,
     }),
     acks: Flags.string({summary: 'Kafka: acknowledgements per publish. Default: all.', options: ['all', 'leader', 'none'], helpGroup: LOAD}),
     compression: Flags.string({summary: 'Kafka: producer compression (none or gzip). Default: none.', helpGroup: LOAD}),
     'batch-size': Flags.string({summary: 'Kafka: most messages per produce request. Default: 1000.', helpValue: 'N', helpGroup: LOAD}),
-    linger: Flags.string({summary: 'Kafka: how long a publish waits for others to join its batch, e.g. 5ms (a unit is required). Default: 0 (next event-loop turn).', helpGroup: LOAD}),
+    linger: Flags.string({
+      summary: 'Kafka: how long a publish waits for others to join its batch, e.g. 5ms (a unit is required). Default: 0 (next event-loop turn).',
+      helpGroup: LOAD,
+    }),
     'drain-timeout': Flags.string({summary: 'After producing, wait at most this long for consumers. Default: 10s.', helpGroup: LOAD}),
     interval: Flags.string({summary: 'Progress / --ndjson / series period. Default: 1s.', helpGroup: OUTPUT}),
     'sample-interval': Flags.string({summary: 'Queue-length sampling period. Default: 100ms.', helpGroup: OUTPUT}),
@@ -131,13 +182,15 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     ndjson: Flags.boolean({summary: 'Stream one JSON line per interval on stdout, then the result.', helpGroup: OUTPUT, exclusive: ['json']}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.', helpGroup: OUTPUT}),
     'find-max': Flags.boolean({
-      summary: 'Search for the highest rate the broker sustains (open loop): double from --start-rate until a step fails, bisect, confirm. Exit 10: no rate passed; 11: not confirmed.',
+      summary:
+        'Search for the highest rate the broker sustains (open loop): double from --start-rate until a step fails, bisect, confirm. Exit 10: no rate passed; 11: not confirmed.',
       helpGroup: CAPACITY,
     }),
     slo: Flags.string({
       multiple: true,
       multipleNonGreedy: true,
-      summary: "A step passes only if this holds (the --assert syntax; e2e latencies are the corrected ones), e.g. 'e2e.p99<=50ms'. Default: none, only keeping up.",
+      summary:
+        "A step passes only if this holds (the --assert syntax; e2e latencies are the corrected ones), e.g. 'e2e.p99<=50ms'. Default: none, only keeping up.",
       helpGroup: CAPACITY,
     }),
     sweep: Flags.string({
@@ -145,17 +198,30 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       helpValue: 'RATES',
       helpGroup: CAPACITY,
     }),
-    'step-duration': Flags.string({summary: `How long each capacity step is measured, after --settle. Default: ${SEARCH_DEFAULTS.stepMs / 1000}s.`, helpGroup: CAPACITY}),
+    'step-duration': Flags.string({
+      summary: `How long each capacity step is measured, after --settle. Default: ${SEARCH_DEFAULTS.stepMs / 1000}s.`,
+      helpGroup: CAPACITY,
+    }),
     settle: Flags.string({summary: `How long each step runs at its rate before measuring. Default: ${SEARCH_DEFAULTS.settleMs / 1000}s.`, helpGroup: CAPACITY}),
     'start-rate': Flags.string({summary: `First rate the search tries, msg/s. Default: ${SEARCH_DEFAULTS.startRatePerSecond}.`, helpGroup: CAPACITY}),
     'max-rate': Flags.string({summary: 'Highest rate the search tries, msg/s. Default: no limit.', helpGroup: CAPACITY}),
     shard: Flags.string({
-      summary: 'Run shard INDEX/COUNT of a workload split over COUNT processes (index from 0): its share of --producers, --consumers, --queues, --count and --rate, on queues of its own (<queue>-s<INDEX>).',
+      summary:
+        'Run shard INDEX/COUNT of a workload split over COUNT processes (index from 0): its share of --producers, --consumers, --queues, --count and --rate, on queues of its own (<queue>-s<INDEX>).',
       helpValue: 'INDEX/COUNT',
       helpGroup: SHARDS,
     }),
-    shards: Flags.string({summary: 'The shard count, with the index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).', helpValue: 'COUNT', helpGroup: SHARDS}),
-    'run-id': Flags.string({summary: 'Names the run every shard belongs to (the same for all; names the queues; merge checks it).', env: 'MQKIT_RUN_ID', helpValue: 'ID', helpGroup: SHARDS}),
+    shards: Flags.string({
+      summary: 'The shard count, with the index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).',
+      helpValue: 'COUNT',
+      helpGroup: SHARDS,
+    }),
+    'run-id': Flags.string({
+      summary: 'Names the run every shard belongs to (the same for all; names the queues; merge checks it).',
+      env: 'MQKIT_RUN_ID',
+      helpValue: 'ID',
+      helpGroup: SHARDS,
+    }),
     'start-at': Flags.string({
       summary: 'Every shard connects, then waits for this time to start producing: seconds since the epoch, milliseconds, or ISO 8601. Default: now.',
       env: 'MQKIT_START_AT',
@@ -169,10 +235,14 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       helpGroup: SHARDS,
     }),
     recover: Flags.boolean({
-      summary: 'Ride out a lost connection: reconnect with backoff, declare the queues again, re-subscribe, and go on; every message is accounted (confirmed and lost, in doubt, duplicates, left in queue) and the outage window measured. Default: off (a lost connection ends the run, exit 3).',
+      summary:
+        'Ride out a lost connection: reconnect with backoff, declare the queues again, re-subscribe, and go on; every message is accounted (confirmed and lost, in doubt, duplicates, left in queue) and the outage window measured. Default: off (a lost connection ends the run, exit 3).',
       helpGroup: FAILURES,
     }),
-    'recover-timeout': Flags.string({summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`, helpGroup: FAILURES}),
+    'recover-timeout': Flags.string({
+      summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`,
+      helpGroup: FAILURES,
+    }),
     'fault-at': Flags.string({
       multiple: true,
       summary: 'When to run --fault-cmd, on the run clock (0 = production starts), e.g. 20s; repeat for several faults.',
@@ -181,11 +251,15 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     }),
     'fault-cmd': Flags.string({
       multiple: true,
-      summary: "Shell command run at --fault-at (e.g. 'rabbitmqctl stop_app; sleep 5; rabbitmqctl start_app'); its output goes to stderr, its start, end and exit status into the result.",
+      summary:
+        "Shell command run at --fault-at (e.g. 'rabbitmqctl stop_app; sleep 5; rabbitmqctl start_app'); its output goes to stderr, its start, end and exit status into the result.",
       helpValue: 'CMD',
       helpGroup: FAILURES,
     }),
-    precision: Flags.string({summary: `Bisect until the failing rate is within this much above the passing one. Default: ${SEARCH_DEFAULTS.precision * 100}%.`, helpGroup: CAPACITY}),
+    precision: Flags.string({
+      summary: `Bisect until the failing rate is within this much above the passing one. Default: ${SEARCH_DEFAULTS.precision * 100}%.`,
+      helpGroup: CAPACITY,
+    }),
   }
 
   public async run(): Promise<BenchResult> {
@@ -240,7 +314,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
     if (flags.html !== undefined) assertHtmlWritable(flags.html)
     const scheme = parseUrl(this.url).scheme
-    if (options.shard && scheme === 'memory') throw new UsageError('--shard: memory:// is a broker inside one process, which shards on other processes cannot reach; use amqp://, kafka:// or file:')
+    if (options.shard && scheme === 'memory')
+      throw new UsageError('--shard: memory:// is a broker inside one process, which shards on other processes cannot reach; use amqp://, kafka:// or file:')
     assertWorkersUsable(options, scheme)
     if (options.shard && !flags.quiet) {
       const s = options.shard
@@ -250,7 +325,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       )
     }
     const context = driverContext(this.clientName(), flags['connect-timeout'])
-    const url = options.recoverMs === undefined ? applyClientKnobs(this.url, scheme, flags) : withRecoveryHeartbeat(applyClientKnobs(this.url, scheme, flags), scheme)
+    const url =
+      options.recoverMs === undefined ? applyClientKnobs(this.url, scheme, flags) : withRecoveryHeartbeat(applyClientKnobs(this.url, scheme, flags), scheme)
     const env = {url, clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version}
     return {assertions, env}
   }

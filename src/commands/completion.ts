@@ -12,7 +12,8 @@ const SCRIPTS: Record<string, (spec: CompletionSpec) => string> = {bash: bashScr
 export default class Completion extends BaseCommand<typeof Completion> {
   static override summary = 'Print a shell completion script for bash, zsh or fish.'
 
-  static override description = `The script completes commands, flags, the values of flags that take one of a fixed set, and file names. Queue names are completed from the local store the terminal verbs use without --url (the default store, or the file: store of MQKIT_URL or of the context in use) when its file exists; after --url or --context on the line, none are offered, since listing a broker's queues would mean connecting to it. The values of --context and the NAME of "context use", "context show" and "context remove" complete to the context names. The script is made from the installed commands: print it again after an upgrade if you saved it to a file.`
+  static override description =
+    `The script completes commands, flags, the values of flags that take one of a fixed set, and file names. Queue names are completed from the local store the terminal verbs use without --url (the default store, or the file: store of MQKIT_URL or of the context in use) when its file exists; after --url or --context on the line, none are offered, since listing a broker's queues would mean connecting to it. The values of --context and the NAME of "context use", "context show" and "context remove" complete to the context names. The script is made from the installed commands: print it again after an upgrade if you saved it to a file.`
 
   static override examples = [
     {description: 'bash, in every new shell:', command: `echo 'source <(<%= config.bin %> <%= command.id %> bash)' >> ~/.bashrc`},

@@ -15,7 +15,8 @@ const BINDING = 'BINDING'
 export default class Declare extends BaseCommand<typeof Declare> {
   static override summary = 'Declare a queue (topic) or exchange, bind it, or delete it.'
 
-  static override description = `Declares NAME with backend-neutral settings; each backend maps them to its own (RabbitMQ: x-arguments, Kafka: topic configs, memory/file: native). A declare is idempotent: an identical redeclare reports "already existed"; one with different settings fails with exit 6 naming the setting. A setting the backend cannot honour fails with exit 7 instead of being ignored.
+  static override description =
+    `Declares NAME with backend-neutral settings; each backend maps them to its own (RabbitMQ: x-arguments, Kafka: topic configs, memory/file: native). A declare is idempotent: an identical redeclare reports "already existed"; one with different settings fails with exit 6 naming the setting. A setting the backend cannot honour fails with exit 7 instead of being ignored.
 
 With --exchange-type, NAME is an exchange (RabbitMQ). --bind EXCHANGE binds NAME to EXCHANGE once per --routing-key. --delete deletes NAME instead (same as \`mqkit delete\`).
 
@@ -25,7 +26,8 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
     {description: 'A queue on the in-process broker (JSON result):', command: '<%= config.bin %> <%= command.id %> orders --url memory:// --json'},
     {
       description: 'A durable RabbitMQ quorum queue with a TTL, a length limit and a dead-letter exchange:',
-      command: '<%= config.bin %> <%= command.id %> orders --url amqp://guest:guest@localhost:5672 --durable --queue-type quorum --ttl 60s --max-length 10000 --overflow reject-publish --dead-letter orders.dlx',
+      command:
+        '<%= config.bin %> <%= command.id %> orders --url amqp://guest:guest@localhost:5672 --durable --queue-type quorum --ttl 60s --max-length 10000 --overflow reject-publish --dead-letter orders.dlx',
     },
     {
       description: 'A topic exchange, then a queue bound to it with two routing keys:',
@@ -36,7 +38,10 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
       description: 'A Kafka topic with 6 partitions, 1 day retention and a raw topic config:',
       command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --partitions 6 --replication 1 --ttl 24h --arg cleanup.policy=delete',
     },
-    {description: 'A queue in the local store (shared by separate commands, no server):', command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --max-priority 9'},
+    {
+      description: 'A queue in the local store (shared by separate commands, no server):',
+      command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --max-priority 9',
+    },
     {description: 'Delete a queue:', command: '<%= config.bin %> <%= command.id %> orders --delete --url amqp://localhost'},
   ]
 
@@ -66,11 +71,25 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
       summary: 'Raw backend argument key=value (repeatable); numbers and true/false are typed, force with str:/int:/num:/bool:.',
       helpGroup: QUEUE,
     }),
-    'exchange-type': Flags.string({options: ['direct', 'fanout', 'topic', 'headers'], summary: 'Declare NAME as an exchange of this type (RabbitMQ).', helpGroup: EXCHANGE}),
+    'exchange-type': Flags.string({
+      options: ['direct', 'fanout', 'topic', 'headers'],
+      summary: 'Declare NAME as an exchange of this type (RabbitMQ).',
+      helpGroup: EXCHANGE,
+    }),
     'alternate-exchange': Flags.string({summary: 'Where the exchange sends messages it cannot route.', helpGroup: EXCHANGE}),
     bind: Flags.string({multiple: true, multipleNonGreedy: true, summary: 'Bind NAME to this exchange (repeatable).', helpGroup: BINDING}),
-    'routing-key': Flags.string({multiple: true, multipleNonGreedy: true, summary: 'Binding key for --bind (repeatable: one binding each). Default: "".', helpGroup: BINDING}),
-    'bind-arg': Flags.string({multiple: true, multipleNonGreedy: true, summary: 'Binding argument key=value, e.g. x-match=all for headers exchanges (repeatable).', helpGroup: BINDING}),
+    'routing-key': Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      summary: 'Binding key for --bind (repeatable: one binding each). Default: "".',
+      helpGroup: BINDING,
+    }),
+    'bind-arg': Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      summary: 'Binding argument key=value, e.g. x-match=all for headers exchanges (repeatable).',
+      helpGroup: BINDING,
+    }),
     delete: Flags.boolean({summary: 'Delete NAME instead of declaring it (an exchange with --exchange-type).'}),
     'if-exists': Flags.boolean({summary: 'With --delete: succeed when NAME does not exist.', dependsOn: ['delete']}),
   }
@@ -98,9 +117,27 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
 }
 
 const DECLARATION_FLAGS = [
-  'durable', 'ttl', 'max-length', 'max-length-bytes', 'overflow', 'dead-letter', 'dead-letter-key', 'max-priority',
-  'partitions', 'replication', 'exclusive', 'auto-delete', 'expires', 'queue-type', 'single-active-consumer', 'arg',
-  'exchange-type', 'alternate-exchange', 'bind', 'routing-key', 'bind-arg',
+  'durable',
+  'ttl',
+  'max-length',
+  'max-length-bytes',
+  'overflow',
+  'dead-letter',
+  'dead-letter-key',
+  'max-priority',
+  'partitions',
+  'replication',
+  'exclusive',
+  'auto-delete',
+  'expires',
+  'queue-type',
+  'single-active-consumer',
+  'arg',
+  'exchange-type',
+  'alternate-exchange',
+  'bind',
+  'routing-key',
+  'bind-arg',
 ] as const
 
 /** Only the flags given end up in the spec: an absent flag means "backend default". */
@@ -115,7 +152,8 @@ function planFromFlags(name: string, f: Record<string, unknown>): DeclarePlan {
   const exchangeType = str('exchange-type') as ExchangeSpec['type'] | undefined
   if (exchangeType !== undefined) {
     const queueOnly = DECLARATION_FLAGS.filter(
-      (flag) => f[flag] !== undefined && !['durable', 'auto-delete', 'arg', 'exchange-type', 'alternate-exchange', 'bind', 'routing-key', 'bind-arg'].includes(flag),
+      (flag) =>
+        f[flag] !== undefined && !['durable', 'auto-delete', 'arg', 'exchange-type', 'alternate-exchange', 'bind', 'routing-key', 'bind-arg'].includes(flag),
     )
     if (queueOnly.length > 0) throw new UsageError(`--${queueOnly[0]} applies to queues, not to an exchange (--exchange-type)`)
     const exchange: ExchangeSpec = {name, type: exchangeType}
@@ -132,18 +170,39 @@ function planFromFlags(name: string, f: Record<string, unknown>): DeclarePlan {
   }
   const maybe = <T>(key: string, parse: (raw: string) => T) => (str(key) === undefined ? undefined : parse(str(key)!))
   set('durable', f.durable as boolean | undefined)
-  set('ttlMs', maybe('ttl', (raw) => parseDurationMs('ttl', raw, 'unit')))
-  set('maxLength', maybe('max-length', (raw) => parseInteger('max-length', raw, {min: 0})))
-  set('maxLengthBytes', maybe('max-length-bytes', (raw) => parseBytes('max-length-bytes', raw, {max: Number.MAX_SAFE_INTEGER})))
+  set(
+    'ttlMs',
+    maybe('ttl', (raw) => parseDurationMs('ttl', raw, 'unit')),
+  )
+  set(
+    'maxLength',
+    maybe('max-length', (raw) => parseInteger('max-length', raw, {min: 0})),
+  )
+  set(
+    'maxLengthBytes',
+    maybe('max-length-bytes', (raw) => parseBytes('max-length-bytes', raw, {max: Number.MAX_SAFE_INTEGER})),
+  )
   set('overflow', str('overflow') as QueueSpec['overflow'])
   set('deadLetter', str('dead-letter'))
   set('deadLetterKey', str('dead-letter-key'))
-  set('maxPriority', maybe('max-priority', (raw) => parseInteger('max-priority', raw, {min: 0, max: 255})))
-  set('partitions', maybe('partitions', (raw) => parseInteger('partitions', raw, {min: 1})))
-  set('replication', maybe('replication', (raw) => parseInteger('replication', raw, {min: 1})))
+  set(
+    'maxPriority',
+    maybe('max-priority', (raw) => parseInteger('max-priority', raw, {min: 0, max: 255})),
+  )
+  set(
+    'partitions',
+    maybe('partitions', (raw) => parseInteger('partitions', raw, {min: 1})),
+  )
+  set(
+    'replication',
+    maybe('replication', (raw) => parseInteger('replication', raw, {min: 1})),
+  )
   set('exclusive', f.exclusive as boolean | undefined)
   set('autoDelete', f['auto-delete'] as boolean | undefined)
-  set('expiresMs', maybe('expires', (raw) => parseDurationMs('expires', raw, 'unit')))
+  set(
+    'expiresMs',
+    maybe('expires', (raw) => parseDurationMs('expires', raw, 'unit')),
+  )
   set('queueType', str('queue-type') as QueueSpec['queueType'])
   set('singleActiveConsumer', f['single-active-consumer'] as boolean | undefined)
   set('args', args)

@@ -34,7 +34,9 @@ export default class Delete extends BaseCommand<typeof Delete> {
   public async run(): Promise<DeleteOutcome> {
     const {args, flags} = await this.parse(Delete)
     const target = {kind: flags.exchange ? ('exchange' as const) : ('queue' as const), name: args.name, ifExists: flags['if-exists']}
-    const outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal), (driver) => remove(driver, target))
+    const outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal), (driver) =>
+      remove(driver, target),
+    )
     if (!this.jsonEnabled()) this.log(renderDelete(outcome))
     return outcome
   }

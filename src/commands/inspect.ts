@@ -10,14 +10,18 @@ import {outputWidth} from '../output/table.js'
 export default class Inspect extends BaseCommand<typeof Inspect> {
   static override summary = 'Show queues: ready, in flight, consumers, lag, and what else the backend reports.'
 
-  static override description = `Without NAME, every queue the backend can list (RabbitMQ needs the management API for that; without it name the queues, which are read by passive declare). The line under the table says where the figures came from. For Kafka, "ready" is the consumer group's lag when --group is given, else the messages retained.
+  static override description =
+    `Without NAME, every queue the backend can list (RabbitMQ needs the management API for that; without it name the queues, which are read by passive declare). The line under the table says where the figures came from. For Kafka, "ready" is the consumer group's lag when --group is given, else the messages retained.
 
 --watch refreshes every interval until Ctrl-C: on a terminal the table is redrawn in place; otherwise (and with --json, one compact JSON document per line) each refresh is appended.`
 
   static override examples = [
     {description: 'Two RabbitMQ queues (JSON):', command: '<%= config.bin %> <%= command.id %> orders jobs --url amqp://guest:guest@localhost:5672 --json'},
     {description: 'All queues of the local store, refreshed every 2 s:', command: '<%= config.bin %> <%= command.id %> --url file:./queues.db --watch 2'},
-    {description: 'A Kafka topic with the lag of a consumer group:', command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --group audit'},
+    {
+      description: 'A Kafka topic with the lag of a consumer group:',
+      command: '<%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --group audit',
+    },
     {description: 'The in-process broker (empty in a fresh process):', command: '<%= config.bin %> <%= command.id %> --url memory://'},
   ]
 

@@ -4,7 +4,15 @@ import {BENCH_DEFAULTS, parseSize, parseWork, type BenchOptions} from '../bench/
 import type {BenchResult} from '../results/document.js'
 import {BenchRunner} from '../bench/runner.js'
 import {PLAN_DEFAULTS, parsePlanSlo, planConsumers, type Arrivals, type PlanFacts, type PlanInputs, type VerifyRun} from '../capacity/plan.js'
-import {calibrationOptions, measuredFigures, NO_HANDLING_DATA, verifyOptions, verifyRun, type MeasuredFigures, type PlanWorkload} from '../capacity/plan-measure.js'
+import {
+  calibrationOptions,
+  measuredFigures,
+  NO_HANDLING_DATA,
+  verifyOptions,
+  verifyRun,
+  type MeasuredFigures,
+  type PlanWorkload,
+} from '../capacity/plan-measure.js'
 import {renderPlan} from '../capacity/plan-render.js'
 import {driverContext} from '../core/options.js'
 import {InterruptedError, UsageError} from '../errors.js'
@@ -20,19 +28,34 @@ const WORKLOAD_FLAGS = ['work', 'work-mode', 'prefetch', 'size', 'calibration'] 
 export default class Plan extends BaseCommand<typeof Plan> {
   static override summary = 'How many consumers a message rate needs to meet a latency SLO (Erlang C with the Allen–Cunneen correction).'
 
-  static override description = `Measures the consumer's handling time (mean and variability) in a short bench run at low load — or reads it from a saved result (mqkit bench --json) — and predicts, for 1, 2, 3… consumers, the utilisation and the wait for a free handler at --rate: Erlang C for an M/M/c queue, corrected for non-Poisson arrivals and non-exponential handling by Allen–Cunneen (wait × (ca² + cs²)/2). A consumer handles --prefetch messages at once in --work-mode sleep (IO-bound) and one at a time in spin mode (CPU-bound). The answer is the smallest count whose predicted latency (delivery + wait) meets --slo, which takes the --assert syntax: e2e.p99<=50ms, e2e.mean<20ms, p99<50ms (end-to-end from the intended send time).
+  static override description =
+    `Measures the consumer's handling time (mean and variability) in a short bench run at low load — or reads it from a saved result (mqkit bench --json) — and predicts, for 1, 2, 3… consumers, the utilisation and the wait for a free handler at --rate: Erlang C for an M/M/c queue, corrected for non-Poisson arrivals and non-exponential handling by Allen–Cunneen (wait × (ca² + cs²)/2). A consumer handles --prefetch messages at once in --work-mode sleep (IO-bound) and one at a time in spin mode (CPU-bound). The answer is the smallest count whose predicted latency (delivery + wait) meets --slo, which takes the --assert syntax: e2e.p99<=50ms, e2e.mean<20ms, p99<50ms (end-to-end from the intended send time).
 
 --verify then runs bench at --rate (open loop) with that count and one fewer, and prints measured against predicted; a contradiction is reported, not an error (exit 0). Not in spin mode: the consumers of one bench process share one event loop, which is one handler however many there are.`
 
   static override examples = [
-    {description: 'Consumers for 1000 msg/s with 5 ms exponential IO-bound handling, one message each at a time:', command: "<%= config.bin %> <%= command.id %> --rate 1000 --slo 'e2e.p99<=50ms' --work exp:5ms --prefetch 1"},
-    {description: 'The same, checked by bench with that count and one fewer:', command: "<%= config.bin %> <%= command.id %> --rate 1000 --slo 'e2e.mean<2ms' --work exp:5ms --prefetch 1 --verify"},
-    {description: 'From a saved run (handling time, prefetch and work mode taken from it):', command: "<%= config.bin %> <%= command.id %> result.json --rate 5000 --slo 'p99<50ms' --json"},
-    {description: 'Against RabbitMQ, 20 handlers per consumer:', command: "<%= config.bin %> <%= command.id %> --url amqp://localhost --rate 20000 --slo 'e2e.p99.9<200ms' --work 2ms-8ms --prefetch 20"},
+    {
+      description: 'Consumers for 1000 msg/s with 5 ms exponential IO-bound handling, one message each at a time:',
+      command: "<%= config.bin %> <%= command.id %> --rate 1000 --slo 'e2e.p99<=50ms' --work exp:5ms --prefetch 1",
+    },
+    {
+      description: 'The same, checked by bench with that count and one fewer:',
+      command: "<%= config.bin %> <%= command.id %> --rate 1000 --slo 'e2e.mean<2ms' --work exp:5ms --prefetch 1 --verify",
+    },
+    {
+      description: 'From a saved run (handling time, prefetch and work mode taken from it):',
+      command: "<%= config.bin %> <%= command.id %> result.json --rate 5000 --slo 'p99<50ms' --json",
+    },
+    {
+      description: 'Against RabbitMQ, 20 handlers per consumer:',
+      command: "<%= config.bin %> <%= command.id %> --url amqp://localhost --rate 20000 --slo 'e2e.p99.9<200ms' --work 2ms-8ms --prefetch 20",
+    },
   ]
 
   static override args = {
-    result: Args.string({description: 'A saved bench result (mqkit bench --json; "-" for stdin) to take handling time and workload from, instead of calibrating.'}),
+    result: Args.string({
+      description: 'A saved bench result (mqkit bench --json; "-" for stdin) to take handling time and workload from, instead of calibrating.',
+    }),
   }
 
   static override flags = {
@@ -45,10 +68,17 @@ export default class Plan extends BaseCommand<typeof Plan> {
     verify: Flags.boolean({summary: 'Run bench at --rate with the planned count and one fewer; print measured against predicted.'}),
     'verify-duration': Flags.string({summary: `Length of each --verify run after a warmup, e.g. 20s. Default: ${PLAN_DEFAULTS.verifyMs / 1000}s.`}),
     work: Flags.string({summary: 'Simulated handling time per message to calibrate with: 5ms, a range 2ms-8ms, or exp:5ms.', helpGroup: WORKLOAD}),
-    'work-mode': Flags.string({summary: 'sleep (IO-bound: --prefetch handlers per consumer) or spin (CPU-bound: one). Default: sleep.', options: ['sleep', 'spin'], helpGroup: WORKLOAD}),
+    'work-mode': Flags.string({
+      summary: 'sleep (IO-bound: --prefetch handlers per consumer) or spin (CPU-bound: one). Default: sleep.',
+      options: ['sleep', 'spin'],
+      helpGroup: WORKLOAD,
+    }),
     prefetch: Flags.string({summary: `Unacked deliveries per consumer: its handlers in sleep mode. Default: ${BENCH_DEFAULTS.prefetch}.`, helpGroup: WORKLOAD}),
     size: Flags.string({char: 's', summary: `Message size, e.g. 1KiB or 512-4KiB. Default: ${BENCH_DEFAULTS.sizeBytes}.`, helpGroup: WORKLOAD}),
-    calibration: Flags.string({summary: `Length of the low-load run that measures handling time. Default: ${PLAN_DEFAULTS.calibrationMs / 1000}s.`, helpGroup: WORKLOAD}),
+    calibration: Flags.string({
+      summary: `Length of the low-load run that measures handling time. Default: ${PLAN_DEFAULTS.calibrationMs / 1000}s.`,
+      helpGroup: WORKLOAD,
+    }),
   }
 
   public async run(): Promise<PlanFacts> {
@@ -88,9 +118,14 @@ export default class Plan extends BaseCommand<typeof Plan> {
   private async calibrate(workload: PlanWorkload, durationMs: number): Promise<MeasuredFigures> {
     const options = calibrationOptions(workload, durationMs)
     const perSecond = options.rate![0].perSecond
-    this.diag(`mqkit: calibrating: ${formatMillis(durationMs)} at ${formatRate(perSecond)} with ${options.consumers} consumer(s), prefetch ${options.prefetch}, to measure handling time…`)
+    this.diag(
+      `mqkit: calibrating: ${formatMillis(durationMs)} at ${formatRate(perSecond)} with ${options.consumers} consumer(s), prefetch ${options.prefetch}, to measure handling time…`,
+    )
     const result = await this.bench(options)
-    const figures = measuredFigures(result, `calibration (${formatRate(result.throughput.consumed.perSecond)}, ${options.consumers} consumer${options.consumers === 1 ? '' : 's'})`)
+    const figures = measuredFigures(
+      result,
+      `calibration (${formatRate(result.throughput.consumed.perSecond)}, ${options.consumers} consumer${options.consumers === 1 ? '' : 's'})`,
+    )
     figures.notes.push(...result.health.warnings.map((warning) => `calibration: ${warning}`))
     return figures
   }
@@ -108,7 +143,12 @@ export default class Plan extends BaseCommand<typeof Plan> {
 
   private async bench(options: BenchOptions): Promise<BenchResult> {
     const context = driverContext(this.clientName(), this.flags['connect-timeout'])
-    const runner = new BenchRunner(options, {url: this.url, clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version})
+    const runner = new BenchRunner(options, {
+      url: this.url,
+      clientName: context.clientName,
+      connectTimeoutMs: context.connectTimeoutMs,
+      mqkitVersion: this.config.version,
+    })
     const result = await runner.run(this.interrupt.signal)
     if (result.meta.interrupted) throw new InterruptedError('interrupted before the plan was complete')
     return result
@@ -130,7 +170,9 @@ function workloadFromFlags(flags: {work?: string; 'work-mode'?: string; prefetch
 
 function refuseSpinVerify(workload: PlanWorkload): void {
   if (workload.workMode === 'spin') {
-    throw new UsageError('--verify needs --work-mode sleep: in spin mode the consumers of one bench process share one event loop, one handler however many consumers run')
+    throw new UsageError(
+      '--verify needs --work-mode sleep: in spin mode the consumers of one bench process share one event loop, one handler however many consumers run',
+    )
   }
 }
 

@@ -2,7 +2,15 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
 import {parseAcks, driverContext, parseRecoverBudget} from '../core/options.js'
-import {DEFAULT_CONFIRM_WINDOW, deliveryFailure, keepRecordKeys, publishAll, refuseDroppedKeys, type MessageTemplate, type PublishResult} from '../core/publish.js'
+import {
+  DEFAULT_CONFIRM_WINDOW,
+  deliveryFailure,
+  keepRecordKeys,
+  publishAll,
+  refuseDroppedKeys,
+  type MessageTemplate,
+  type PublishResult,
+} from '../core/publish.js'
 import {chooseSource, emptyHint, primeInputs, readInputs, type InputMode} from '../core/sources.js'
 import {withDriver} from '../drivers/index.js'
 import {withRecoveringDriver} from '../drivers/recovering.js'
@@ -20,7 +28,8 @@ const CONNECTION = 'CONNECTION'
 export default class Publish extends BaseCommand<typeof Publish> {
   static override summary = 'Publish messages from arguments, a file, stdin, or generated payloads.'
 
-  static override description = `Each message is sent in input order and confirmed by the broker; at most --confirm-window publishes await confirmation at once. The summary (confirmed, nacked, unroutable, rejected, rate) goes to stderr; --json prints it as one document on stdout. Any message the broker refused ends the run with exit 9 after the summary.
+  static override description =
+    `Each message is sent in input order and confirmed by the broker; at most --confirm-window publishes await confirmation at once. The summary (confirmed, nacked, unroutable, rejected, rate) goes to stderr; --json prints it as one document on stdout. Any message the broker refused ends the run with exit 9 after the summary.
 
 Input: MESSAGE arguments; else --file FILE ("-" = stdin); else --count N (with --size) generated payloads; else stdin when it is not a terminal. Files and stdin are read as bytes and split on "\\n" only: every line is one message, byte for byte (a "\\r" before the "\\n" stays in the message; empty lines are empty messages; a last line without "\\n" still counts). --input whole sends the whole input as one message. --key-delimiter splits each line at the first delimiter into key and body, like kcat -K.
 
@@ -31,8 +40,14 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
 --recover rides out a lost connection (as bench --recover does): it reconnects with backoff for up to --recover-timeout per outage (default ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s), and a message whose confirmation was lost with the connection is sent again on the new one, so it may arrive twice (at-least-once); messages read meanwhile wait. The summary and --json count them (resent); reconnections are reported on stderr. If no connection comes back within the budget, the run ends with exit 3 after the summary of what was confirmed. Without --recover a lost connection ends the run at once (exit 3).`
 
   static override examples = [
-    {description: 'Two messages to the in-process broker (queue declared first, same process only):', command: '<%= config.bin %> <%= command.id %> orders hello world --url memory://'},
-    {description: 'Lines from stdin to a RabbitMQ queue, persistent, with a header:', command: 'cat orders.ndjson | <%= config.bin %> <%= command.id %> orders --url amqp://guest:guest@localhost:5672 --persistent --header source=import'},
+    {
+      description: 'Two messages to the in-process broker (queue declared first, same process only):',
+      command: '<%= config.bin %> <%= command.id %> orders hello world --url memory://',
+    },
+    {
+      description: 'Lines from stdin to a RabbitMQ queue, persistent, with a header:',
+      command: 'cat orders.ndjson | <%= config.bin %> <%= command.id %> orders --url amqp://guest:guest@localhost:5672 --persistent --header source=import',
+    },
     {
       description: 'To a topic exchange with a routing key; unroutable messages are counted and exit 9:',
       command: '<%= config.bin %> <%= command.id %> orders --url amqp://localhost --exchange logs --key app.error --mandatory "disk full"',
@@ -41,15 +56,22 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
       description: 'Keyed records to Kafka from stdin ("key:value" lines), acks from all replicas:',
       command: 'printf "user1:login\\nuser2:logout\\n" | <%= config.bin %> <%= command.id %> events --url kafka://localhost:9092 --key-delimiter : --acks all',
     },
-    {description: '10 000 generated 1 KiB messages into the local store:', command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --count 10000 --size 1KiB'},
+    {
+      description: '10 000 generated 1 KiB messages into the local store:',
+      command: '<%= config.bin %> <%= command.id %> jobs --url file:./queues.db --count 10000 --size 1KiB',
+    },
     {
       description: 'Ride out a broker restart: reconnect for up to 2 minutes, send again what the lost connection left unconfirmed (may arrive twice):',
       command: '<%= config.bin %> <%= command.id %> orders --url amqp://localhost --file orders.txt --persistent --recover --recover-timeout 2m',
     },
-    {description: 'A whole file as one message:', command: '<%= config.bin %> <%= command.id %> docs --url amqp://localhost --file report.pdf --input whole --content-type application/pdf'},
+    {
+      description: 'A whole file as one message:',
+      command: '<%= config.bin %> <%= command.id %> docs --url amqp://localhost --file report.pdf --input whole --content-type application/pdf',
+    },
     {
       description: 'Move every message of a local-store queue to RabbitMQ, bytes, headers and properties intact:',
-      command: '<%= config.bin %> consume jobs --url file:./queues.db --idle-timeout 1s --json | <%= config.bin %> <%= command.id %> jobs --url amqp://localhost --input ndjson',
+      command:
+        '<%= config.bin %> consume jobs --url file:./queues.db --idle-timeout 1s --json | <%= config.bin %> <%= command.id %> jobs --url amqp://localhost --input ndjson',
     },
   ]
 
@@ -61,16 +83,31 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
   static override strict = false
 
   static override flags = {
-    file: Flags.string({char: 'l', charAliases: ['f'], summary: 'Read messages from FILE, one per line ("-" for stdin); -l as in kcat -P -l (-f still works here; elsewhere -f is --format).', helpGroup: INPUT}),
+    file: Flags.string({
+      char: 'l',
+      charAliases: ['f'],
+      summary: 'Read messages from FILE, one per line ("-" for stdin); -l as in kcat -P -l (-f still works here; elsewhere -f is --format).',
+      helpGroup: INPUT,
+    }),
     input: Flags.string({
       options: ['lines', 'whole', 'ndjson'],
       aliases: ['file-mode'],
-      summary: 'How --file or stdin becomes messages: lines (one per line), whole (one message), ndjson (consume --json records). Default: lines. (--file-mode still works.)',
+      summary:
+        'How --file or stdin becomes messages: lines (one per line), whole (one message), ndjson (consume --json records). Default: lines. (--file-mode still works.)',
       helpGroup: INPUT,
     }),
-    count: Flags.string({char: 'n', charAliases: ['c'], summary: 'Send N messages: generated payloads, or the MESSAGE arguments repeated in turn, or the first N lines (or records). (-c still works.)', helpGroup: INPUT}),
+    count: Flags.string({
+      char: 'n',
+      charAliases: ['c'],
+      summary: 'Send N messages: generated payloads, or the MESSAGE arguments repeated in turn, or the first N lines (or records). (-c still works.)',
+      helpGroup: INPUT,
+    }),
     size: Flags.string({char: 's', summary: `Size of generated payloads, e.g. 1KiB (needs --count). Default: 100 bytes.`, helpGroup: INPUT}),
-    'key-delimiter': Flags.string({char: 'K', summary: 'Split each line at the first DELIM into key and body (kcat -K); "\\t" is a tab (also \\n \\r \\0 \\\\).', helpGroup: INPUT}),
+    'key-delimiter': Flags.string({
+      char: 'K',
+      summary: 'Split each line at the first DELIM into key and body (kcat -K); "\\t" is a tab (also \\n \\r \\0 \\\\).',
+      helpGroup: INPUT,
+    }),
     key: Flags.string({char: 'k', summary: 'Message key (Kafka record key; routing key with --exchange).', helpGroup: MESSAGE}),
     header: Flags.string({char: 'H', multiple: true, multipleNonGreedy: true, summary: 'Header key=value (repeatable).', helpGroup: MESSAGE}),
     priority: Flags.string({summary: 'Message priority 0-255 (needs a queue declared with --max-priority).', helpGroup: MESSAGE}),
@@ -85,10 +122,14 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     acks: Flags.string({options: ['all', 'leader', 'none'], summary: 'Acknowledgements required (Kafka).', helpGroup: DELIVERY}),
     'confirm-window': Flags.string({summary: `Most publishes awaiting confirmation at once. Default: ${DEFAULT_CONFIRM_WINDOW}.`, helpGroup: DELIVERY}),
     recover: Flags.boolean({
-      summary: 'Ride out a lost connection: reconnect with backoff and send again what it left unconfirmed (may arrive twice; counted as re-sent). Default: off (a lost connection is exit 3).',
+      summary:
+        'Ride out a lost connection: reconnect with backoff and send again what it left unconfirmed (may arrive twice; counted as re-sent). Default: off (a lost connection is exit 3).',
       helpGroup: CONNECTION,
     }),
-    'recover-timeout': Flags.string({summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`, helpGroup: CONNECTION}),
+    'recover-timeout': Flags.string({
+      summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`,
+      helpGroup: CONNECTION,
+    }),
   }
 
   protected override defaultUrl(): string {
@@ -111,7 +152,8 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     const confirmWindow = flags['confirm-window'] === undefined ? DEFAULT_CONFIRM_WINDOW : parseInteger('confirm-window', flags['confirm-window'], {min: 1})
     const target = template.exchange === undefined ? args.name : `exchange ${template.exchange}`
     const keyDelimiter = flags['key-delimiter'] === undefined ? undefined : parseDelimiter('key-delimiter', flags['key-delimiter'])
-    if (keyDelimiter !== undefined && source.kind !== 'args' && source.kind !== 'generated' && source.mode === 'ndjson') throw new UsageError('--key-delimiter splits lines; --input ndjson records carry their own key')
+    if (keyDelimiter !== undefined && source.kind !== 'args' && source.kind !== 'generated' && source.mode === 'ndjson')
+      throw new UsageError('--key-delimiter splits lines; --input ndjson records carry their own key')
     const keyFlags = [flags.key === undefined ? '' : '--key', keyDelimiter === undefined ? '' : '--key-delimiter'].filter(Boolean)
     const recoverBudgetMs = parseRecoverBudget(flags.recover, flags['recover-timeout'])
     let outcome: Awaited<ReturnType<typeof publishAll>>
@@ -121,7 +163,15 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
       const recover = recoverBudgetMs !== undefined
       const publish = (driver: Driver) => {
         refuseDroppedKeys(driver, template, keyFlags)
-        return publishAll({driver, queue: args.name, inputs: keepRecordKeys(driver, template, args.name, inputs), template, confirmWindow, signal: this.interrupt.signal, recover})
+        return publishAll({
+          driver,
+          queue: args.name,
+          inputs: keepRecordKeys(driver, template, args.name, inputs),
+          template,
+          confirmWindow,
+          signal: this.interrupt.signal,
+          recover,
+        })
       }
       const onEvent = (event: RunEvent) => {
         const note = connectionEventNote(event)
@@ -138,7 +188,7 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     this.diag(publishSummary(result, target))
     // --recover: a connection that did not come back ends the run after the summary (exit 3).
     const stoppedBy = (outcome.failure ?? inputError) as Error | undefined
-    const failure = interrupted ? new InterruptedError('interrupted; the summary above counts what was sent') : stoppedBy ?? deliveryFailure(result)
+    const failure = interrupted ? new InterruptedError('interrupted; the summary above counts what was sent') : (stoppedBy ?? deliveryFailure(result))
     if (failure === undefined) return result
     // The counts are the facts even when the run fails: --json prints them with the error.
     const exitCode = this.exitCodeFor(failure)

@@ -23,9 +23,15 @@ One file: prints its tables again. Several files (--merge, the default): merges 
 
   static override examples = [
     {description: 'Tables of a saved run:', command: '<%= config.bin %> <%= command.id %> result.json'},
-    {description: 'Merge three load generators and write an HTML report:', command: '<%= config.bin %> <%= command.id %> gen1.json gen2.json gen3.json --html report.html'},
+    {
+      description: 'Merge three load generators and write an HTML report:',
+      command: '<%= config.bin %> <%= command.id %> gen1.json gen2.json gen3.json --html report.html',
+    },
     {description: 'Before/after comparison, as JSON:', command: '<%= config.bin %> <%= command.id %> --compare before.json after.json --json'},
-    {description: 'Merge runs of different workloads anyway (a warning names what differs):', command: '<%= config.bin %> <%= command.id %> a.json b.json --force'},
+    {
+      description: 'Merge runs of different workloads anyway (a warning names what differs):',
+      command: '<%= config.bin %> <%= command.id %> a.json b.json --force',
+    },
     {description: 'Straight from a run:', command: 'mqkit bench --json | <%= config.bin %> <%= command.id %> - --html run.html'},
   ]
 
@@ -65,7 +71,8 @@ One file: prints its tables again. Several files (--merge, the default): merges 
     }
     const result = results.length === 1 && !flags.merge ? results[0] : mergeRunResults(results, labels, {force: flags.force})
     const differing = isMerged(result) ? result.merged.workloadDifferences : undefined
-    if (differing !== undefined) this.diag(`${this.stderrColour.yellow('mqkit: warning:')} merged with --force runs of different workloads: ${describeDifferences(differing, labels)}`)
+    if (differing !== undefined)
+      this.diag(`${this.stderrColour.yellow('mqkit: warning:')} merged with --force runs of different workloads: ${describeDifferences(differing, labels)}`)
     for (const warning of shardWarningsOf(result)) this.diag(`${this.stderrColour.yellow('mqkit: warning:')} ${warning}`)
     if (flags.html) this.writeHtml([result], flags.html, {})
     if (!json) process.stdout.write(renderResult(result, {colour: this.stdoutColour, width: outputWidth(process.stdout)}))

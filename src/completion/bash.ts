@@ -120,7 +120,8 @@ function commandCase(command: CommandSpec, fn: string): string {
   if (withValues.length > 0) {
     lines.push('      case $flag in')
     // The context names end in a space so that no contexts offers nothing rather than file names.
-    for (const flag of withValues) lines.push(`        ${flagWords(flag).join(' | ')}) values=${flag.contexts ? `"$(${fn}_contexts) "` : shellQuote(flag.values!.join(' '))} ;;`)
+    for (const flag of withValues)
+      lines.push(`        ${flagWords(flag).join(' | ')}) values=${flag.contexts ? `"$(${fn}_contexts) "` : shellQuote(flag.values!.join(' '))} ;;`)
     lines.push('      esac')
   }
   const positions = command.args.map((kind, index) => `${index}) arg=${argWord(kind)} ;;`)

@@ -76,7 +76,12 @@ function commandCase(command: CommandSpec, fn: string): string {
   if (command.rest) specs.push(`*:${argSpec(command.rest, fn)}`)
   const label = command.id.includes(' ') ? shellQuote(command.id) : command.id
   if (specs.length === 0) return `    ${label}) ;;`
-  return [`    ${label})`, '      _arguments -S \\', ...specs.map((item, index) => `        ${shellQuote(item)}${index < specs.length - 1 ? ' \\' : ''}`), '      ;;'].join('\n')
+  return [
+    `    ${label})`,
+    '      _arguments -S \\',
+    ...specs.map((item, index) => `        ${shellQuote(item)}${index < specs.length - 1 ? ' \\' : ''}`),
+    '      ;;',
+  ].join('\n')
 }
 
 /** _arguments specs for a flag: `--url=[summary]:url:_files`, and the same for its letter. */

@@ -19,7 +19,9 @@ export function consumeFailure(result: ConsumeResult, options: {queue: string; c
     case 'deleted':
       return new NotFoundError(`queue "${options.queue}" went away while consuming${result.endMessage ? `: ${result.endMessage}` : ''}`)
     case 'connection-lost':
-      return new ConnectionError(`connection lost while consuming "${options.queue}"${result.endMessage ? `: ${result.endMessage}` : ''}${uncommittedNote(result)}`)
+      return new ConnectionError(
+        `connection lost while consuming "${options.queue}"${result.endMessage ? `: ${result.endMessage}` : ''}${uncommittedNote(result)}`,
+      )
     default:
       return undefined
   }
@@ -35,7 +37,10 @@ export function uncommittedNote(result: ConsumeResult): string {
 /** --exit-at-end needs a log with an end, and acknowledged messages to know what was read. */
 export function refuseExitAtEnd(driver: Driver, mode: SettleMode): void {
   if (!driver.features.endOfLog) {
-    throw new UnsupportedError(`--exit-at-end is not supported on ${driver.backend}:// (a queue has no end of log to reach); use --idle-timeout to stop when nothing arrives`)
+    throw new UnsupportedError(
+      `--exit-at-end is not supported on ${driver.backend}:// (a queue has no end of log to reach); use --idle-timeout to stop when nothing arrives`,
+    )
   }
-  if (mode === 'requeue') throw new UsageError('--exit-at-end cannot be combined with --requeue: peeked messages are never acknowledged, so the end is never reached')
+  if (mode === 'requeue')
+    throw new UsageError('--exit-at-end cannot be combined with --requeue: peeked messages are never acknowledged, so the end is never reached')
 }

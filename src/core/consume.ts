@@ -401,9 +401,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
     meanHandlingMs: handled > 0 ? round(handlingSumMs / handled, 3) : null,
     elapsedMs: round((lastHandledMs ?? performance.now()) - startMs, 3),
     ratePerSec:
-      handled > 0 && firstReceivedMs !== undefined && lastHandledMs! > firstReceivedMs
-        ? round((handled * 1000) / (lastHandledMs! - firstReceivedMs), 1)
-        : null,
+      handled > 0 && firstReceivedMs !== undefined && lastHandledMs! > firstReceivedMs ? round((handled * 1000) / (lastHandledMs! - firstReceivedMs), 1) : null,
     ended: ended ?? 'cancelled',
   }
   if (endMessage !== undefined) result.endMessage = endMessage

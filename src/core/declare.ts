@@ -3,9 +3,7 @@
 import {NotFoundError, UnsupportedError} from '../errors.js'
 import type {BindingSpec, Driver, ExchangeSpec, QueueSpec} from '../drivers/types.js'
 
-export type DeclarePlan =
-  | {kind: 'queue'; queue: QueueSpec; bindings: BindingSpec[]}
-  | {kind: 'exchange'; exchange: ExchangeSpec; bindings: BindingSpec[]}
+export type DeclarePlan = {kind: 'queue'; queue: QueueSpec; bindings: BindingSpec[]} | {kind: 'exchange'; exchange: ExchangeSpec; bindings: BindingSpec[]}
 
 export interface DeclareOutcome {
   kind: 'queue' | 'exchange'
@@ -46,10 +44,7 @@ export async function declare(driver: Driver, plan: DeclarePlan): Promise<Declar
   return {kind: plan.kind, name, created, bindings}
 }
 
-export async function remove(
-  driver: Driver,
-  target: {kind: 'queue' | 'exchange'; name: string; ifExists?: boolean},
-): Promise<DeleteOutcome> {
+export async function remove(driver: Driver, target: {kind: 'queue' | 'exchange'; name: string; ifExists?: boolean}): Promise<DeleteOutcome> {
   try {
     if (target.kind === 'queue') await driver.delete(target.name)
     else {
@@ -72,7 +67,5 @@ export function bindingsFor(
   args: Record<string, string | number | boolean> | undefined,
 ): BindingSpec[] {
   const keys = routingKeys.length > 0 ? routingKeys : ['']
-  return exchanges.flatMap((source) =>
-    keys.map((routingKey) => ({source, destination, destinationType, routingKey, ...(args ? {args} : {})})),
-  )
+  return exchanges.flatMap((source) => keys.map((routingKey) => ({source, destination, destinationType, routingKey, ...(args ? {args} : {})})))
 }

@@ -33,7 +33,9 @@ export function parseRecordLine(line: Buffer, where: string): RawInput | undefin
   const record = value as Record<string, unknown>
   if (!('body' in record) && !('bodyBase64' in record) && typeof record.error === 'object' && record.error !== null) {
     const message = (record.error as {message?: unknown}).message
-    throw new UsageError(`${where} is the error the command that wrote the input ended with, not a message${typeof message === 'string' ? ` ("${message}")` : ''}; the messages before it were published`)
+    throw new UsageError(
+      `${where} is the error the command that wrote the input ended with, not a message${typeof message === 'string' ? ` ("${message}")` : ''}; the messages before it were published`,
+    )
   }
   const bad = (field: string, expected: string) => new UsageError(`${where}: "${field}" must be ${expected}, got ${JSON.stringify(record[field])}`)
   let body: Buffer
@@ -55,7 +57,8 @@ export function parseRecordLine(line: Buffer, where: string): RawInput | undefin
   if (typeof record.queue === 'string') properties.queue = record.queue
   if (record.headers !== undefined && record.headers !== null) {
     const headers = record.headers
-    if (typeof headers !== 'object' || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === 'string')) throw bad('headers', 'an object of string values')
+    if (typeof headers !== 'object' || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === 'string'))
+      throw bad('headers', 'an object of string values')
     if (Object.keys(headers).length > 0) properties.headers = headers as Headers
   }
   if (record.priority !== undefined && record.priority !== null) {

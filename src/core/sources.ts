@@ -76,7 +76,11 @@ async function* lineRuns(chunks: AsyncIterable<Buffer | string>): AsyncGenerator
 }
 
 /** Lines mode: each line as a message (split at the key delimiter), the first `count` only; one async step per message. */
-async function* lineInputs(open: () => Promise<AsyncIterable<Buffer | string>>, keyDelimiter: string | undefined, count: number | undefined): AsyncGenerator<RawInput> {
+async function* lineInputs(
+  open: () => Promise<AsyncIterable<Buffer | string>>,
+  keyDelimiter: string | undefined,
+  count: number | undefined,
+): AsyncGenerator<RawInput> {
   if (count !== undefined && count <= 0) return
   let taken = 0
   for await (const lines of lineRuns(await open())) {
@@ -147,7 +151,9 @@ async function openFile(path: string): Promise<AsyncIterable<Buffer>> {
   const stream = createReadStream(path)
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve())
-    stream.once('error', (error: NodeJS.ErrnoException) => reject(new UsageError(`--file cannot be read: "${path}" (${error.code ?? error.message})`, {cause: error})))
+    stream.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new UsageError(`--file cannot be read: "${path}" (${error.code ?? error.message})`, {cause: error})),
+    )
   })
   return stream
 }
@@ -185,7 +191,10 @@ async function* otherInputs(spec: SourceSpec, options: {keyDelimiter?: string; s
  * send another line. One abort listener for all the reads, handed the current one (adding and
  * removing one per read is a measurable share of a publish's CPU); dispose() removes it.
  */
-export function abortableReads<T>(iterator: AsyncIterator<T>, signal: AbortSignal | undefined): {next: () => Promise<IteratorResult<T> | undefined>; dispose: () => void} {
+export function abortableReads<T>(
+  iterator: AsyncIterator<T>,
+  signal: AbortSignal | undefined,
+): {next: () => Promise<IteratorResult<T> | undefined>; dispose: () => void} {
   if (signal === undefined) return {next: () => iterator.next(), dispose: () => {}}
   let abortRead: (() => void) | undefined
   const onAbort = () => abortRead?.()
@@ -207,11 +216,7 @@ export function abortableReads<T>(iterator: AsyncIterator<T>, signal: AbortSigna
  * (exit 2) rather than a connection failure, and the rest streams afterwards. Ctrl-C while stdin
  * has sent nothing yet ends the wait (exit 130), not stdin's end much later.
  */
-export async function primeInputs(
-  inputs: AsyncGenerator<RawInput>,
-  emptyHint: string,
-  signal?: AbortSignal,
-): Promise<AsyncIterableIterator<RawInput>> {
+export async function primeInputs(inputs: AsyncGenerator<RawInput>, emptyHint: string, signal?: AbortSignal): Promise<AsyncIterableIterator<RawInput>> {
   const reads = abortableReads(inputs, signal)
   let first: IteratorResult<RawInput> | undefined
   try {
@@ -276,7 +281,8 @@ function ndjsonSource(choice: SourceChoice): SourceSpec {
   if (choice.messages.length > 0) throw new UsageError('--input ndjson reads records from --file or stdin, not MESSAGE arguments')
   if (choice.sizeBytes !== undefined) throw new UsageError('--size sets the size of generated payloads; it cannot be combined with --input ndjson')
   if (choice.file !== undefined && choice.file !== '-') return {kind: 'file', path: choice.file, mode: 'ndjson', count: choice.count}
-  if (choice.file === undefined && choice.stdinIsTTY) throw new UsageError('no messages: --input ndjson reads the lines of mqkit consume --json from stdin or --file FILE')
+  if (choice.file === undefined && choice.stdinIsTTY)
+    throw new UsageError('no messages: --input ndjson reads the lines of mqkit consume --json from stdin or --file FILE')
   return {kind: 'stdin', mode: 'ndjson', count: choice.count}
 }
 

@@ -32,11 +32,7 @@ export async function createDriver(rawUrl: string | ParsedUrl, context: DriverCo
 }
 
 /** Connect, run `work`, always close. Close errors never mask the work's own error. */
-export async function withDriver<T>(
-  rawUrl: string | ParsedUrl,
-  context: DriverContext,
-  work: (driver: Driver) => Promise<T>,
-): Promise<T> {
+export async function withDriver<T>(rawUrl: string | ParsedUrl, context: DriverContext, work: (driver: Driver) => Promise<T>): Promise<T> {
   const driver = await createDriver(rawUrl, context)
   await driver.connect()
   let result: T

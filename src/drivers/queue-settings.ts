@@ -40,10 +40,9 @@ export function settingsFromSpec(spec: QueueSpec, backend: string): QueueSetting
 export function assertSameSettings(name: string, existing: QueueSettings, requested: QueueSettings): void {
   for (const setting of COMPARED) {
     if (existing[setting] !== requested[setting]) {
-      throw new PreconditionError(
-        `queue "${name}" exists with ${setting}=${show(existing[setting])}, declared with ${setting}=${show(requested[setting])}`,
-        {setting},
-      )
+      throw new PreconditionError(`queue "${name}" exists with ${setting}=${show(existing[setting])}, declared with ${setting}=${show(requested[setting])}`, {
+        setting,
+      })
     }
   }
 }

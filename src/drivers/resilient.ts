@@ -290,13 +290,20 @@ export class ResilientDriver implements Driver {
     if (this.closed) return
     const outageMs = performance.now() - lostAtMs
     const why = lastError instanceof Error ? lastError.message : String(lastError ?? 'closed')
-    const reason = s.signal?.aborted ? 'interrupted' : curable(lastError) ? `no connection within --recover-timeout ${formatSeconds(s.policy.budgetMs)}` : 'an error reconnecting cannot cure'
-    this.failure = new RecoveryFailedError(`${s.role} ${s.index}: gave up reconnecting after ${(outageMs / 1000).toFixed(1)} s and ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason}): ${why}`, {
-      role: s.role,
-      attempts,
-      outageMs,
-      cause: lastError,
-    })
+    const reason = s.signal?.aborted
+      ? 'interrupted'
+      : curable(lastError)
+        ? `no connection within --recover-timeout ${formatSeconds(s.policy.budgetMs)}`
+        : 'an error reconnecting cannot cure'
+    this.failure = new RecoveryFailedError(
+      `${s.role} ${s.index}: gave up reconnecting after ${(outageMs / 1000).toFixed(1)} s and ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason}): ${why}`,
+      {
+        role: s.role,
+        attempts,
+        outageMs,
+        cause: lastError,
+      },
+    )
     s.onEvent({kind: 'gave-up', atMs: s.clockMs(), role: s.role, index: s.index, message: this.failure.message})
     for (const sub of this.subscriptions) sub.end({kind: 'connection-lost', message: this.failure.message})
     throw this.failure

@@ -58,7 +58,9 @@ function checkClientCertificate(query: URLSearchParams, cert: Buffer, key: Buffe
       const code = String((error as NodeJS.ErrnoException).code ?? '')
       const file = query.get(option) ?? ''
       const wrongPassphrase = option === 'keyfile' && encryptedKey && (code === 'ERR_OSSL_BAD_DECRYPT' || code === 'ERR_OSSL_UNSUPPORTED')
-      throw new UsageError(`--url ?${option}: ${wrongPassphrase ? `cannot decrypt "${file}": wrong or missing ?passphrase (the key is encrypted)` : pemProblem(error, file)}`)
+      throw new UsageError(
+        `--url ?${option}: ${wrongPassphrase ? `cannot decrypt "${file}": wrong or missing ?passphrase (the key is encrypted)` : pemProblem(error, file)}`,
+      )
     }
   }
   attempt('certfile', {cert})

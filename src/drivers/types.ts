@@ -190,11 +190,7 @@ export type StartPosition =
    * Kafka: what the topic holds, as a queue consumer gets what the queue holds (a named group's
    * committed offsets, else the beginning). RabbitMQ streams: the broker's default ('next').
    */
-  | {kind: 'default'}
-  | {kind: 'beginning'}
-  | {kind: 'end'}
-  | {kind: 'offset'; offset: string}
-  | {kind: 'timestamp'; epochMs: number}
+  {kind: 'default'} | {kind: 'beginning'} | {kind: 'end'} | {kind: 'offset'; offset: string} | {kind: 'timestamp'; epochMs: number}
 
 export interface ConsumeOptions {
   /** Most unacknowledged deliveries in flight to this consumer. @default 100 (defaults.ts DEFAULT_PREFETCH) */

@@ -60,7 +60,9 @@ export function parseDurationMs(flag: string, raw: string | number, bareUnit: 'm
     throw new UsageError(`--${flag} must be a duration such as 500ms, 30s or 2m, got "${raw}"`)
   }
   if (match[2] === undefined && bareUnit === 'unit' && Number(match[1]) !== 0) {
-    throw new UsageError(`--${flag} needs a unit, e.g. ${match[1]}ms or ${match[1]}s, got "${raw}" (a bare number here was milliseconds before; in mqkit's other duration flags it is seconds)`)
+    throw new UsageError(
+      `--${flag} needs a unit, e.g. ${match[1]}ms or ${match[1]}s, got "${raw}" (a bare number here was milliseconds before; in mqkit's other duration flags it is seconds)`,
+    )
   }
   const unit = match[2] ?? (bareUnit === 'unit' ? 'ms' : bareUnit)
   return Number(match[1]) * DURATION_UNITS_MS[unit]

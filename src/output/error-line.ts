@@ -27,7 +27,10 @@ export function errorLine(error: Error, context: ErrorLineContext): string {
     const names = shape.args.map((arg) => (arg.name ?? '?').toUpperCase())
     return `missing argument${names.length === 1 ? '' : 's'} ${names.join(', ')} ${hint}`
   }
-  const text = error.message.split('\n').filter((line) => line.trim() !== OCLIF_HELP_HINT).join('\n')
+  const text = error.message
+    .split('\n')
+    .filter((line) => line.trim() !== OCLIF_HELP_HINT)
+    .join('\n')
   return `${joinLines(text)} ${hint}`
 }
 

@@ -70,7 +70,10 @@ function keysOf(rows: Array<Row | undefined>): string[] {
 function detailTable(queue: string, key: string, records: Row[], colour: boolean, width: number): string {
   const head = keysOf(records)
   const numeric = head.map((k) => records.every((r) => r[k] === undefined || r[k] === null || typeof r[k] === 'number'))
-  const body = renderTable({head: head.map(extraLabel), rows: records.map((r) => head.map((k) => extraCell(k, r[k]))), align: numeric.map((n) => (n ? 'right' : 'left')), colour}, width)
+  const body = renderTable(
+    {head: head.map(extraLabel), rows: records.map((r) => head.map((k) => extraCell(k, r[k]))), align: numeric.map((n) => (n ? 'right' : 'left')), colour},
+    width,
+  )
   return `${extraLabel(key)} of "${queue}":\n${body}`
 }
 
@@ -87,7 +90,9 @@ export function renderInspectTable(snapshot: InspectSnapshot, options: InspectTa
   const colour = options.colour === true
   const width = options.width ?? outputWidth()
   const withLag = queues.some((q) => q.lag !== undefined)
-  const extras = keysOf(queues.map((q) => q.extras)).filter((key) => !QUALIFIERS.has(key) && queues.some((q) => q.extras?.[key] !== undefined && q.extras[key] !== null))
+  const extras = keysOf(queues.map((q) => q.extras)).filter(
+    (key) => !QUALIFIERS.has(key) && queues.some((q) => q.extras?.[key] !== undefined && q.extras[key] !== null),
+  )
   const head = ['queue', 'ready', 'in flight', 'consumers', ...(withLag ? ['lag'] : []), ...extras.map(extraLabel)]
   const figures = 4 + (withLag ? 1 : 0)
   const lists = extras.filter((key) => queues.some((q) => isRecordList(q.extras?.[key])))
@@ -98,15 +103,20 @@ export function renderInspectTable(snapshot: InspectSnapshot, options: InspectTa
     q.extras?.inFlightKnown === false ? '?' : cell(q.inFlight),
     cell(q.consumers),
     ...(withLag ? [cell(q.lag)] : []),
-    ...extras.map((key) => (lists.includes(key) && Array.isArray(q.extras?.[key]) ? formatCount((q.extras[key] as unknown[]).length) : extraCell(key, q.extras?.[key]))),
+    ...extras.map((key) =>
+      lists.includes(key) && Array.isArray(q.extras?.[key]) ? formatCount((q.extras[key] as unknown[]).length) : extraCell(key, q.extras?.[key]),
+    ),
   ])
   // Figures right, text left: an extra is a figure when every queue's value is a number.
-  const numeric = extras.map((key) => lists.includes(key) || queues.every((q) => q.extras?.[key] === undefined || q.extras[key] === null || typeof q.extras[key] === 'number'))
+  const numeric = extras.map(
+    (key) => lists.includes(key) || queues.every((q) => q.extras?.[key] === undefined || q.extras[key] === null || typeof q.extras[key] === 'number'),
+  )
   const align = head.map((_, i) => (i === 0 ? 'left' : i < figures || numeric[i - figures] ? 'right' : 'left'))
   const lines = [queues.length > 0 ? renderTable({head, rows, align, colour}, width) : '(no queues)']
   if (unknownInFlight) lines.push(wrapText('in flight ?: unknown here (a passive declare counts only ready messages)', width))
   if (lists.length > 0 && options.details !== false) {
-    for (const q of queues) for (const key of lists) if (isRecordList(q.extras?.[key])) lines.push(detailTable(q.name, key, q.extras[key] as Row[], colour, width))
+    for (const q of queues)
+      for (const key of lists) if (isRecordList(q.extras?.[key])) lines.push(detailTable(q.name, key, q.extras[key] as Row[], colour, width))
   } else if (lists.length > 0) {
     lines.push(wrapText(`(${lists.map(extraLabel).join(', ')}: a row each when the queue is named, e.g. inspect ${queues[0].name})`, width))
   }

@@ -18,7 +18,13 @@ const FIELDS: Record<string, {field: Field; help: string}> = {
   p: {field: (d) => (d.partition === undefined ? '' : String(d.partition)), help: 'partition'},
   o: {field: (d) => d.offset ?? '', help: 'offset'},
   T: {field: (d) => String(d.timestampMs), help: 'timestamp, epoch ms (0: unknown)'},
-  h: {field: (d) => Object.entries(d.headers).map(([name, value]) => `${name}=${value}`).join(','), help: 'headers as name=value,…'},
+  h: {
+    field: (d) =>
+      Object.entries(d.headers)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(','),
+    help: 'headers as name=value,…',
+  },
 }
 
 /** What `--format` accepts, for its help text and its error. */
@@ -50,7 +56,12 @@ export function compileLineFormat(format: string): (delivery: Delivery) => Buffe
       text += '%'
     } else {
       const token = FIELDS[next]
-      if (token === undefined) throw new UsageError(`--format: unknown token "%${next}" (known: ${Object.keys(FIELDS).map((t) => `%${t}`).join(' ')} %%)`)
+      if (token === undefined)
+        throw new UsageError(
+          `--format: unknown token "%${next}" (known: ${Object.keys(FIELDS)
+            .map((t) => `%${t}`)
+            .join(' ')} %%)`,
+        )
       endText()
       parts.push(token.field)
     }

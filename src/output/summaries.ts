@@ -15,7 +15,8 @@ export function publishSummary(result: PublishResult, target: string): string {
   const failedText = failures.length > 0 ? `, ${failures.join(', ')}` : ''
   const timing = result.elapsedMs > 0 ? ` in ${formatMillis(result.elapsedMs)} (${formatRate(result.ratePerSec)})` : ''
   // --recover: said even when 0, so a CI log shows the run was watched for it.
-  const resent = result.resent === undefined ? '' : `, ${formatCount(result.resent)} re-sent${result.resent > 0 ? ' after a lost connection (may arrive twice)' : ''}`
+  const resent =
+    result.resent === undefined ? '' : `, ${formatCount(result.resent)} re-sent${result.resent > 0 ? ' after a lost connection (may arrive twice)' : ''}`
   return `published to ${target}: ${formatCount(result.confirmed)} confirmed${failedText}${resent}${timing}`
 }
 

@@ -36,7 +36,13 @@ const ANSI = /\u001B\[[0-9;]*m/g
 
 /** Columns a string takes on a terminal (ANSI colour codes take none; the widest line counts). */
 export function visibleWidth(text: string): number {
-  return Math.max(0, ...text.replace(ANSI, '').split('\n').map((line) => [...line].length))
+  return Math.max(
+    0,
+    ...text
+      .replace(ANSI, '')
+      .split('\n')
+      .map((line) => [...line].length),
+  )
 }
 
 function draw(spec: TableSpec, columns: number[], colWidths?: Array<number | null>): string {

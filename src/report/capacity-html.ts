@@ -28,7 +28,9 @@ function stepRows(steps: readonly StepRecord[]) {
     latency(s, 'p50Ms'),
     latency(s, 'p99Ms'),
     latency(s, 'p999Ms'),
-    s.passed ? {html: 'pass', className: 'good'} : {html: escapeHtml(`FAIL: ${s.reasons.join('; ')}${s.limitedBy === 'generator' ? ' (mqkit)' : ''}`), className: 'bad why'},
+    s.passed
+      ? {html: 'pass', className: 'good'}
+      : {html: escapeHtml(`FAIL: ${s.reasons.join('; ')}${s.limitedBy === 'generator' ? ' (mqkit)' : ''}`), className: 'bad why'},
   ])
 }
 
@@ -44,7 +46,9 @@ function latencySloMs(expressions: readonly string[]): Array<{expression: string
 
 /** Corrected end-to-end latency against rate, from the sweep (or, without one, the search's steps). */
 export function latencyRateChart(document: CapacityResultLike, id = 'chart-latency-rate'): string {
-  const points = (document.curve ?? [...(document.capacity?.steps ?? [])].sort((a, b) => a.targetPerSecond - b.targetPerSecond)).filter((p) => p.latency !== null)
+  const points = (document.curve ?? [...(document.capacity?.steps ?? [])].sort((a, b) => a.targetPerSecond - b.targetPerSecond)).filter(
+    (p) => p.latency !== null,
+  )
   const line = (name: string, pick: 'p50Ms' | 'p99Ms' | 'p999Ms', colour: string, strokePx = 2): ChartSeries => ({
     name,
     colour,
@@ -56,12 +60,41 @@ export function latencyRateChart(document: CapacityResultLike, id = 'chart-laten
   const slos = latencySloMs(document.capacity?.criteria.slo ?? [])
   const maxY = Math.max(0, ...series.flatMap((s) => s.points.map(([, y]) => y)), ...slos.map((s) => s.ms))
   for (const slo of slos) {
-    series.push({name: `SLO ${slo.expression}`, colour: PALETTE[6], dashed: true, strokePx: 1.5, points: [[0, slo.ms], [maxX, slo.ms]]})
+    series.push({
+      name: `SLO ${slo.expression}`,
+      colour: PALETTE[6],
+      dashed: true,
+      strokePx: 1.5,
+      points: [
+        [0, slo.ms],
+        [maxX, slo.ms],
+      ],
+    })
   }
   const knee = document.knee
-  if (knee) series.push({name: `knee at ${formatRate(knee.perSecond)}`, colour: PALETTE[2], dashed: true, strokePx: 1.5, points: [[knee.perSecond, 0], [knee.perSecond, maxY]]})
+  if (knee)
+    series.push({
+      name: `knee at ${formatRate(knee.perSecond)}`,
+      colour: PALETTE[2],
+      dashed: true,
+      strokePx: 1.5,
+      points: [
+        [knee.perSecond, 0],
+        [knee.perSecond, maxY],
+      ],
+    })
   const max = document.capacity?.maxRate
-  if (max !== null && max !== undefined) series.push({name: `maximum sustainable ${formatRate(max)}`, colour: PALETTE[4], dashed: true, strokePx: 1.5, points: [[max, 0], [max, maxY]]})
+  if (max !== null && max !== undefined)
+    series.push({
+      name: `maximum sustainable ${formatRate(max)}`,
+      colour: PALETTE[4],
+      dashed: true,
+      strokePx: 1.5,
+      points: [
+        [max, 0],
+        [max, maxY],
+      ],
+    })
   return renderLineChart({
     id,
     title: 'Corrected end-to-end latency against rate',
@@ -75,7 +108,11 @@ export function capacityHtml(document: CapacityResultLike): string {
   if (!document.capacity && !document.curve) return ''
   const parts: string[] = ['<h2>Capacity</h2>']
   if (document.capacity) {
-    parts.push(`<p>${verdictLines(document.capacity).map((line) => escapeHtml(line)).join('<br>')}</p>`)
+    parts.push(
+      `<p>${verdictLines(document.capacity)
+        .map((line) => escapeHtml(line))
+        .join('<br>')}</p>`,
+    )
     parts.push(htmlTable('Search steps (corrected end-to-end latency)', STEP_HEAD, stepRows(document.capacity.steps)))
     parts.push(
       `<p class="muted">The rest of this report is the confirmation step at ${escapeHtml(formatRate(document.workload.rate?.[0]?.perSecond ?? 0))}.</p>`,

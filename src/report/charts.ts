@@ -63,7 +63,8 @@ export function spectrumChart(runs: Run[], id = 'chart-latency-spectrum'): strin
   const series: ChartSeries[] = []
   runs.forEach((run, r) => {
     LATENCY_KINDS.forEach((kind, k) => {
-      const present = kind === 'endToEndCorrected' ? run.result.latency.endToEndCorrected !== null : kind === 'publishDelay' ? run.result.latency.publishDelay !== null : true
+      const present =
+        kind === 'endToEndCorrected' ? run.result.latency.endToEndCorrected !== null : kind === 'publishDelay' ? run.result.latency.publishDelay !== null : true
       if (!present) return
       const points = spectrumPoints(LatencyHistogram.decode(run.result.histograms[kind]))
       series.push({name: `${run.label ? `${run.label}: ` : ''}${KIND_LABELS[kind]}`, colour: PALETTE[k], points, dashed: r % 2 === 1})
@@ -86,7 +87,14 @@ function timeChart(id: string, title: string, yLabel: string, lines: TimeSeries[
   const maxY = Math.max(0, ...lines.flatMap((l) => l.points.map(([, y]) => y)))
   const series = lines.map((l, i) => ({...l, colour: PALETTE[i % PALETTE.length]}))
   const shading = bands.length > 0 ? {bands, bandsLegend: 'outage windows (no confirm or no delivery)'} : {}
-  return renderLineChart({id, title, x: linearAxis('time since start (s)', maxX, secondsTick), y: linearAxis(yLabel, maxY, yFormat, {minStep: 1}), series, ...shading})
+  return renderLineChart({
+    id,
+    title,
+    x: linearAxis('time since start (s)', maxX, secondsTick),
+    y: linearAxis(yLabel, maxY, yFormat, {minStep: 1}),
+    series,
+    ...shading,
+  })
 }
 
 /** A run's outage windows as chart bands, in seconds (intervals' elapsedMs share the run clock). */
@@ -115,17 +123,34 @@ export function throughputChart(runs: Run[], id = 'chart-throughput'): string {
       // A rate holds over its whole interval: draw steps, not a line between interval ends. The
       // last interval's rate holds only as long as publishing (consuming) went on in it.
       const steps = (pick: (i: IntervalStats) => number, span: (i: IntervalStats) => number | undefined) =>
-        s.intervals.flatMap((i): Array<[number, number]> =>
-          span(i) === 0
-            ? [] // after it ended: the line ends where it did
-            : [
-                [at(i.elapsedMs - i.durationMs), pick(i)],
-                [at(i.elapsedMs - i.durationMs + (span(i) ?? i.durationMs)), pick(i)],
-              ],
+        s.intervals.flatMap(
+          (i): Array<[number, number]> =>
+            span(i) === 0
+              ? [] // after it ended: the line ends where it did
+              : [
+                  [at(i.elapsedMs - i.durationMs), pick(i)],
+                  [at(i.elapsedMs - i.durationMs + (span(i) ?? i.durationMs)), pick(i)],
+                ],
         )
       // Published drawn wider, under consumed: both stay visible when they coincide.
-      lines.push({name: `${prefix}published`, points: steps((i) => i.publishedPerSecond, (i) => i.publishedDurationMs), dashed: r % 2 === 1, strokePx: 4})
-      lines.push({name: `${prefix}consumed`, points: steps((i) => i.consumedPerSecond, (i) => i.consumedDurationMs), dashed: r % 2 === 1, strokePx: 1.5})
+      lines.push({
+        name: `${prefix}published`,
+        points: steps(
+          (i) => i.publishedPerSecond,
+          (i) => i.publishedDurationMs,
+        ),
+        dashed: r % 2 === 1,
+        strokePx: 4,
+      })
+      lines.push({
+        name: `${prefix}consumed`,
+        points: steps(
+          (i) => i.consumedPerSecond,
+          (i) => i.consumedDurationMs,
+        ),
+        dashed: r % 2 === 1,
+        strokePx: 1.5,
+      })
     }
   })
   return timeChart(id, 'Throughput per interval', 'throughput (msg/s)', lines, (v) => formatCount(v), outageBands(runs))

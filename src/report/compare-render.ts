@@ -35,7 +35,7 @@ export function formatChange(f: ComparedFigure): string {
 /** Did the figure get better, worse, or stay the same? */
 export function verdict(f: ComparedFigure): 'better' | 'worse' | 'same' {
   if (f.change === null || f.change === 0) return 'same'
-  return (f.change < 0) === (f.better === 'lower') ? 'better' : 'worse'
+  return f.change < 0 === (f.better === 'lower') ? 'better' : 'worse'
 }
 
 export function renderComparison(comparison: Comparison, options: {colour?: ChalkInstance; width?: number} = {}): string {
@@ -54,10 +54,20 @@ export function renderComparison(comparison: Comparison, options: {colour?: Chal
     const painted = c && mark !== 'same' ? (mark === 'better' ? c.green(change) : c.red(change)) : change
     table.push([`  ${f.name}`, formatFigure(f.baseline, f.unit), formatFigure(f.candidate, f.unit), painted])
   }
-  const header = [`baseline  ${a.label}: ${a.url} (${a.backend}, ${a.mode}, ${a.startedAt})`, `candidate ${b.label}: ${b.url} (${b.backend}, ${b.mode}, ${b.startedAt})`].map((line) => wrapText(line, width))
+  const header = [
+    `baseline  ${a.label}: ${a.url} (${a.backend}, ${a.mode}, ${a.startedAt})`,
+    `candidate ${b.label}: ${b.url} (${b.backend}, ${b.mode}, ${b.startedAt})`,
+  ].map((line) => wrapText(line, width))
   const settings =
     comparison.settings.length === 0
       ? 'the same workload settings'
-      : renderTable({head: ['Setting (differs)', a.label, b.label], rows: comparison.settings.map((s) => [s.flag, s.baseline, s.candidate]), align: ['left', 'right', 'right']}, width)
+      : renderTable(
+          {
+            head: ['Setting (differs)', a.label, b.label],
+            rows: comparison.settings.map((s) => [s.flag, s.baseline, s.candidate]),
+            align: ['left', 'right', 'right'],
+          },
+          width,
+        )
   return `${header.join('\n')}\n${settings}\n${table.toString()}\n`
 }

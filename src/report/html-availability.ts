@@ -43,7 +43,14 @@ export function availabilitySection(result: BenchResult): string {
       const cells = windowCells(w)
       return [String(i + 1), ...cells.map((cell, c) => (c === 3 && !w.recovered ? {html: escapeHtml(cell), className: 'bad'} : cell))]
     })
-    parts.push(htmlTable('Outage windows (run clock: 0 = start of production)', WINDOW_HEAD.map((h, i) => (i === 0 ? '' : h)), rows, 'availability'))
+    parts.push(
+      htmlTable(
+        'Outage windows (run clock: 0 = start of production)',
+        WINDOW_HEAD.map((h, i) => (i === 0 ? '' : h)),
+        rows,
+        'availability',
+      ),
+    )
   }
   if (a.events.length > 0) {
     const rows = a.events.map((e) => {
@@ -56,7 +63,14 @@ export function availabilitySection(result: BenchResult): string {
   const latency = sendTimeLatencyRows(a)
   if (latency.length > 0) {
     const rows = latency.map(([label, s]) => [label, formatCount(s.count), formatMillis(s.mean), ...REPORTED_PERCENTILES.map(([key]) => formatMillis(s[key]))])
-    parts.push(htmlTable(`Latency ${sendTimeLatencyTitle(a).toLowerCase()} (${formatMillis(a.latency!.bucketMs)} buckets)`, ['', 'count', 'mean', ...REPORTED_PERCENTILES.map(([, label]) => label)], rows, 'send-time'))
+    parts.push(
+      htmlTable(
+        `Latency ${sendTimeLatencyTitle(a).toLowerCase()} (${formatMillis(a.latency!.bucketMs)} buckets)`,
+        ['', 'count', 'mean', ...REPORTED_PERCENTILES.map(([, label]) => label)],
+        rows,
+        'send-time',
+      ),
+    )
   }
   return parts.join('\n')
 }

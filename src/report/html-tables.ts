@@ -3,7 +3,17 @@
 import type {BenchResult} from '../results/document.js'
 import {formatAssertionValue} from '../results/assert.js'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
-import {formatBytes, formatCount, formatDecimal, formatLambdaW, formatMegabytesPerSecond, formatMillis, formatPercent, formatQuantity, formatRate} from '../output/format.js'
+import {
+  formatBytes,
+  formatCount,
+  formatDecimal,
+  formatLambdaW,
+  formatMegabytesPerSecond,
+  formatMillis,
+  formatPercent,
+  formatQuantity,
+  formatRate,
+} from '../output/format.js'
 import {headerFacts, inDoubtLine, integrityColumns} from '../bench/render.js'
 import {KIND_LABELS} from './charts.js'
 import type {Comparison} from '../results/compare.js'
@@ -36,7 +46,10 @@ export function metadataTable(result: BenchResult): string {
     ['URL (redacted)', m.url],
     ['queues', m.queues.join(', ')],
     ['mode', headerFacts(result)[3]],
-    ['workload', `${headerFacts(result)[1]}, ${size}${w.count === undefined ? '' : `, ${formatQuantity(w.count, 'message')}`}, prefetch ${formatCount(w.prefetch)}`],
+    [
+      'workload',
+      `${headerFacts(result)[1]}, ${size}${w.count === undefined ? '' : `, ${formatQuantity(w.count, 'message')}`}, prefetch ${formatCount(w.prefetch)}`,
+    ],
     ['work per message', w.work.kind === 'none' ? 'none' : JSON.stringify(w.work)],
     ['warmup / measured', `${w.warmupMs > 0 ? formatMillis(w.warmupMs) : 'none'} / ${formatMillis(m.measuredMs)}${m.interrupted ? ' (INTERRUPTED)' : ''}`],
     ['started / finished', `${m.startedAt} / ${m.finishedAt}`],
@@ -76,21 +89,27 @@ export function queueTable(result: BenchResult): string {
   return htmlTable(
     "Queue length and Little's law",
     ['sampled', 'samples', 'mean', 'max', 'L (measured)', 'λW (predicted; W: confirm→ack settled)', 'error'],
-    [[
-      `every ${formatMillis(q.sampleIntervalMs)}`,
-      formatCount(q.samples),
-      formatDecimal(q.mean),
-      formatCount(q.max),
-      formatDecimal(ll.L),
-      formatLambdaW(ll),
-      ll.relativeError === null ? '-' : formatPercent(ll.relativeError),
-    ]],
+    [
+      [
+        `every ${formatMillis(q.sampleIntervalMs)}`,
+        formatCount(q.samples),
+        formatDecimal(q.mean),
+        formatCount(q.max),
+        formatDecimal(ll.L),
+        formatLambdaW(ll),
+        ll.relativeError === null ? '-' : formatPercent(ll.relativeError),
+      ],
+    ],
   )
 }
 
 export function integrityTable(result: BenchResult): string {
   const columns = integrityColumns(result)
-  const table = htmlTable('Integrity', ['', ...columns.map((col) => col.head)], [['messages', ...columns.map((col): Cell => (col.bad ? {html: escapeHtml(col.text), className: 'bad'} : col.text))]])
+  const table = htmlTable(
+    'Integrity',
+    ['', ...columns.map((col) => col.head)],
+    [['messages', ...columns.map((col): Cell => (col.bad ? {html: escapeHtml(col.text), className: 'bad'} : col.text))]],
+  )
   const doubt = inDoubtLine(result)
   return doubt ? `${table}\n<p class="muted">${escapeHtml(doubt)}</p>` : table
 }
@@ -114,21 +133,45 @@ export function assertionsTable(result: BenchResult): string {
 
 export function sourcesTable(result: BenchResult): string {
   if (!isMerged(result)) return ''
-  const rows: Cell[][] = result.merged.sources.map((s) => [s.label, s.url, s.hostname, s.startedAt, formatCount(s.published), formatCount(s.consumed), formatDecimal(s.queueLength.mean), formatCount(s.queueLength.max)])
+  const rows: Cell[][] = result.merged.sources.map((s) => [
+    s.label,
+    s.url,
+    s.hostname,
+    s.startedAt,
+    formatCount(s.published),
+    formatCount(s.consumed),
+    formatDecimal(s.queueLength.mean),
+    formatCount(s.queueLength.max),
+  ])
   return htmlTable('Merged load generators', ['source', 'URL', 'host', 'started', 'published', 'consumed', 'queue mean', 'queue max'], rows)
 }
 
 export function comparisonTable(comparison: Comparison): string {
   const rows: Cell[][] = comparison.figures.map((f) => {
     const mark = verdict(f)
-    return [`${f.section}: ${f.name}`, formatFigure(f.baseline, f.unit), formatFigure(f.candidate, f.unit), {html: escapeHtml(formatChange(f)), className: mark === 'same' ? '' : mark === 'better' ? 'good' : 'bad'}]
+    return [
+      `${f.section}: ${f.name}`,
+      formatFigure(f.baseline, f.unit),
+      formatFigure(f.candidate, f.unit),
+      {html: escapeHtml(formatChange(f)), className: mark === 'same' ? '' : mark === 'better' ? 'good' : 'bad'},
+    ]
   })
-  const figures = htmlTable(`Comparison: ${comparison.baseline.label} → ${comparison.candidate.label}`, ['figure', comparison.baseline.label, comparison.candidate.label, 'change'], rows, 'comparison')
+  const figures = htmlTable(
+    `Comparison: ${comparison.baseline.label} → ${comparison.candidate.label}`,
+    ['figure', comparison.baseline.label, comparison.candidate.label, 'change'],
+    rows,
+    'comparison',
+  )
   // Older comparison documents have no settings.
   const differing = comparison.settings ?? []
   const settings =
     differing.length === 0
       ? '<p class="muted">The two runs have the same workload settings.</p>'
-      : htmlTable('Workload settings that differ', ['setting', comparison.baseline.label, comparison.candidate.label], differing.map((d) => [d.flag, d.baseline, d.candidate]), 'settings')
+      : htmlTable(
+          'Workload settings that differ',
+          ['setting', comparison.baseline.label, comparison.candidate.label],
+          differing.map((d) => [d.flag, d.baseline, d.candidate]),
+          'settings',
+        )
   return `${settings}\n${figures}`
 }

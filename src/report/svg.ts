@@ -113,7 +113,9 @@ export function renderLineChart(chart: LineChart): string {
     out.push(`<line class="grid" x1="${x}" x2="${x}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}"/>`)
     out.push(`<text class="tick" x="${x}" y="${MARGIN.top + plotHeight + 16}" text-anchor="middle">${escapeHtml(tick.text)}</text>`)
   }
-  out.push(`<text class="axis-label" x="${MARGIN.left + plotWidth / 2}" y="${MARGIN.top + plotHeight + 38}" text-anchor="middle">${escapeHtml(chart.x.label)}</text>`)
+  out.push(
+    `<text class="axis-label" x="${MARGIN.left + plotWidth / 2}" y="${MARGIN.top + plotHeight + 38}" text-anchor="middle">${escapeHtml(chart.x.label)}</text>`,
+  )
   const midY = MARGIN.top + plotHeight / 2
   out.push(`<text class="axis-label" x="16" y="${midY}" text-anchor="middle" transform="rotate(-90 16 ${midY})">${escapeHtml(chart.y.label)}</text>`)
   const drawn = chart.series.filter((s) => s.points.length > 0)
@@ -133,7 +135,9 @@ export function renderLineChart(chart: LineChart): string {
     out.push(
       `<line x1="${MARGIN.left}" x2="${MARGIN.left + 28}" y1="${y}" y2="${y}" stroke="${escapeHtml(s.colour)}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     )
-    out.push(`<text class="legend" x="${MARGIN.left + 36}" y="${y}" dominant-baseline="middle">${escapeHtml(s.name)}${s.points.length === 0 ? ' (no samples)' : ''}</text>`)
+    out.push(
+      `<text class="legend" x="${MARGIN.left + 36}" y="${y}" dominant-baseline="middle">${escapeHtml(s.name)}${s.points.length === 0 ? ' (no samples)' : ''}</text>`,
+    )
   })
   if (bands.length > 0) {
     const y = MARGIN.top + plotHeight + MARGIN.bottom + chart.series.length * LEGEND_ROW_PX + 4

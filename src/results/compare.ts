@@ -61,7 +61,14 @@ const LATENCY_SECTIONS: Array<[string, (r: BenchResult) => LatencySummary | null
   ['handling time', (r) => r.handling],
 ]
 
-function figure(section: string, name: string, unit: FigureUnit, better: 'lower' | 'higher', baseline: number | null, candidate: number | null): ComparedFigure {
+function figure(
+  section: string,
+  name: string,
+  unit: FigureUnit,
+  better: 'lower' | 'higher',
+  baseline: number | null,
+  candidate: number | null,
+): ComparedFigure {
   const change = baseline === null || candidate === null ? null : candidate - baseline
   const changePercent = change === null || baseline === 0 ? null : (change / Math.abs(baseline!)) * 100
   return {section, name, unit, better, baseline, candidate, change, changePercent}

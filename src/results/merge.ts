@@ -125,7 +125,9 @@ function maxOfSum(seriesList: Array<Array<[number, number]>>): number {
 function clientsOf(results: BenchResult[]): {clients?: Record<string, string>} {
   const names = [...new Set(results.flatMap((r) => Object.keys(r.meta.clients ?? {})))]
   if (names.length === 0) return {}
-  return {clients: Object.fromEntries(names.map((name) => [name, distinct(results.map((r) => r.meta.clients?.[name]).filter((v): v is string => v !== undefined))]))}
+  return {
+    clients: Object.fromEntries(names.map((name) => [name, distinct(results.map((r) => r.meta.clients?.[name]).filter((v): v is string => v !== undefined))])),
+  }
 }
 
 function distinct(values: string[]): string {
@@ -152,13 +154,19 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
   const first = results[0]
   results.forEach((r, i) => {
     if (r.schema !== first.schema || r.schemaVersion !== first.schemaVersion) {
-      throw new UsageError(`cannot merge ${labels[i]} (schema ${r.schema} v${r.schemaVersion}) with ${labels[0]} (schema ${first.schema} v${first.schemaVersion})`)
+      throw new UsageError(
+        `cannot merge ${labels[i]} (schema ${r.schema} v${r.schemaVersion}) with ${labels[0]} (schema ${first.schema} v${first.schemaVersion})`,
+      )
     }
     if (r.meta.backend !== first.meta.backend) {
-      throw new UsageError(`cannot merge ${labels[i]} (backend ${r.meta.backend}) with ${labels[0]} (backend ${first.meta.backend}): merge results of one backend only`)
+      throw new UsageError(
+        `cannot merge ${labels[i]} (backend ${r.meta.backend}) with ${labels[0]} (backend ${first.meta.backend}): merge results of one backend only`,
+      )
     }
     if (r.workload.mode !== first.workload.mode) {
-      throw new UsageError(`cannot merge ${labels[i]} (${r.workload.mode}) with ${labels[0]} (${first.workload.mode}): corrected latencies exist only in open loop`)
+      throw new UsageError(
+        `cannot merge ${labels[i]} (${r.workload.mode}) with ${labels[0]} (${first.workload.mode}): corrected latencies exist only in open loop`,
+      )
     }
   })
   const differing = mergeDifferences(results)
@@ -167,11 +175,19 @@ export function mergeResults(results: BenchResult[], labels: string[] = results.
       `cannot merge ${listed(labels)}: not runs of one workload (${describeDifferences(differing, labels)}); merge the results of load generators that ran one workload together, compare two runs with --compare, or merge anyway with --force`,
     )
   }
-  const forced = differing.length > 0 ? [`merged with --force although the workloads differ (${describeDifferences(differing, labels)}): the figures mix them, and the settings shown are ${labels[0]}'s`] : []
+  const forced =
+    differing.length > 0
+      ? [
+          `merged with --force although the workloads differ (${describeDifferences(differing, labels)}): the figures mix them, and the settings shown are ${labels[0]}'s`,
+        ]
+      : []
   const startMs = Math.min(...results.map((r) => Date.parse(r.meta.startedAt)))
   const endMs = Math.max(...results.map((r) => Date.parse(r.meta.finishedAt)))
   const offsets = results.map((r) => Date.parse(r.meta.startedAt) - startMs)
-  const histograms = Object.fromEntries(LATENCY_KINDS.map((kind) => [kind, mergeHistograms(results.map((r) => r.histograms[kind]))])) as Record<LatencyKind, LatencyHistogram>
+  const histograms = Object.fromEntries(LATENCY_KINDS.map((kind) => [kind, mergeHistograms(results.map((r) => r.histograms[kind]))])) as Record<
+    LatencyKind,
+    LatencyHistogram
+  >
   const openLoop = first.workload.mode === 'open-loop'
   const published = mergeThroughput(results, (r) => r.throughput.published)
   const consumed = mergeThroughput(results, (r) => r.throughput.consumed)
@@ -312,7 +328,12 @@ export function mergeWorkerResults(results: BenchResult[], whole: WholeRunFacts)
     results,
     results.map((_, i) => `worker ${i + 1}`),
   )
-  return {...merged, integrity: whole.integrity, workload: whole.workload, meta: {...merged.meta, queues: whole.queues, server: whole.server, ...shardOfWorkers(results, whole)}}
+  return {
+    ...merged,
+    integrity: whole.integrity,
+    workload: whole.workload,
+    meta: {...merged.meta, queues: whole.queues, server: whole.server, ...shardOfWorkers(results, whole)},
+  }
 }
 
 /** A shard run over worker threads is still one shard: its first send is the earliest worker's. */

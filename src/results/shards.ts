@@ -51,14 +51,20 @@ export function isShardResult(result: BenchResult): result is BenchResult & {met
 export function mergeShardResults(results: BenchResult[], labels: string[], options: MergeOptions = {}): ShardMergedResult {
   if (results.length === 0) throw new UsageError('nothing to merge: give the shards’ result files')
   const plain = results.findIndex((r) => !isShardResult(r))
-  if (plain >= 0) throw new UsageError(`${labels[plain]} is not a shard's result (no meta.shard; written by mqkit bench --shard I/N --json): merge shards of one run only`)
+  if (plain >= 0)
+    throw new UsageError(`${labels[plain]} is not a shard's result (no meta.shard; written by mqkit bench --shard I/N --json): merge shards of one run only`)
   const metas = results.map((r) => r.meta.shard!)
   const runIds = [...new Set(metas.map((m) => m.runId))]
   if (runIds.length > 1) {
-    throw new UsageError(`cannot merge shards of different runs: ${runIds.map((id) => `run ${id} (${labels.filter((_, i) => metas[i].runId === id).join(', ')})`).join(', ')}`)
+    throw new UsageError(
+      `cannot merge shards of different runs: ${runIds.map((id) => `run ${id} (${labels.filter((_, i) => metas[i].runId === id).join(', ')})`).join(', ')}`,
+    )
   }
   const counts = [...new Set(metas.map((m) => m.count))]
-  if (counts.length > 1) throw new UsageError(`cannot merge shards of run ${runIds[0]} split different ways: ${counts.map((n) => `${n} shards (${labels.filter((_, i) => metas[i].count === n).join(', ')})`).join(', ')}`)
+  if (counts.length > 1)
+    throw new UsageError(
+      `cannot merge shards of run ${runIds[0]} split different ways: ${counts.map((n) => `${n} shards (${labels.filter((_, i) => metas[i].count === n).join(', ')})`).join(', ')}`,
+    )
   const count = counts[0]
 
   // One file per index: the latest attempt (a retry ran the index's whole share again); for a
@@ -112,7 +118,8 @@ export function shardWarnings(summary: ShardsSummary): string[] {
       `run ${summary.runId}: ${summary.missing.length === 1 ? 'shard' : 'shards'} ${summary.missing.join(', ')} of ${n} missing (indexes from 0): the merged result covers ${n - summary.missing.length} of ${n} shards' workload`,
     )
   }
-  for (const d of summary.duplicated) warnings.push(`run ${summary.runId}: shard ${d.index} given more than once: kept ${d.kept} (its latest attempt), left out ${d.dropped.join(', ')}`)
+  for (const d of summary.duplicated)
+    warnings.push(`run ${summary.runId}: shard ${d.index} given more than once: kept ${d.kept} (its latest attempt), left out ${d.dropped.join(', ')}`)
   const late = summary.shards.filter((s) => s.lateMs !== null && s.lateMs > SHARD_LATE_MS)
   if (late.length > 0) {
     warnings.push(

@@ -20,12 +20,22 @@ export interface WorkloadSetting {
 
 const plain = (value: unknown): string => (value === undefined || value === null ? '-' : typeof value === 'number' ? formatCount(value) : String(value))
 
-function setting<K extends keyof Workload>(field: K, flag: string, fallback?: Workload[K], show?: (value: NonNullable<Workload[K]>) => string): WorkloadSetting {
+function setting<K extends keyof Workload>(
+  field: K,
+  flag: string,
+  fallback?: Workload[K],
+  show?: (value: NonNullable<Workload[K]>) => string,
+): WorkloadSetting {
   const value = (w: Workload) => w[field] ?? fallback
-  return {field, flag, value, show: (w) => {
-    const v = value(w)
-    return show && v !== undefined && v !== null ? show(v as NonNullable<Workload[K]>) : plain(v)
-  }}
+  return {
+    field,
+    flag,
+    value,
+    show: (w) => {
+      const v = value(w)
+      return show && v !== undefined && v !== null ? show(v as NonNullable<Workload[K]>) : plain(v)
+    },
+  }
 }
 
 function describeWork(work: BenchOptions['work'] | undefined): string {
@@ -51,7 +61,13 @@ export const WORKLOAD_SETTINGS: readonly WorkloadSetting[] = [
   setting('producers', '--producers'),
   setting('consumers', '--consumers'),
   setting('queues', '--queues'),
-  {field: 'sizeBytes', flag: '--size', value: (w) => [w.sizeBytes, w.maxSizeBytes ?? w.sizeBytes], show: (w) => (w.maxSizeBytes === undefined || w.maxSizeBytes === w.sizeBytes ? formatBytes(w.sizeBytes) : `${formatBytes(w.sizeBytes)}-${formatBytes(w.maxSizeBytes)}`)},
+  {
+    field: 'sizeBytes',
+    flag: '--size',
+    value: (w) => [w.sizeBytes, w.maxSizeBytes ?? w.sizeBytes],
+    show: (w) =>
+      w.maxSizeBytes === undefined || w.maxSizeBytes === w.sizeBytes ? formatBytes(w.sizeBytes) : `${formatBytes(w.sizeBytes)}-${formatBytes(w.maxSizeBytes)}`,
+  },
   setting('count', '--count'),
   setting('durationMs', '--duration', undefined, formatMillis),
   setting('warmupMs', '--warmup', BENCH_DEFAULTS.warmupMs, formatMillis),
@@ -61,11 +77,24 @@ export const WORKLOAD_SETTINGS: readonly WorkloadSetting[] = [
   setting('key', '--key'),
   setting('keys', '--keys'),
   setting('persistent', '--persistent', false),
-  {field: 'stamp', flag: '--stamp', value: (w, backend) => w.stamp ?? (backend === 'kafka' ? 'header' : 'body'), show: (w, backend) => w.stamp ?? (backend === 'kafka' ? 'header' : 'body')},
+  {
+    field: 'stamp',
+    flag: '--stamp',
+    value: (w, backend) => w.stamp ?? (backend === 'kafka' ? 'header' : 'body'),
+    show: (w, backend) => w.stamp ?? (backend === 'kafka' ? 'header' : 'body'),
+  },
   setting('priority', '--priority'),
   setting('queueType', '--queue-type'),
   setting('partitions', '--partitions'),
-  {field: 'rate', flag: '--rate', value: (w) => w.rate?.map((s) => [s.perSecond, s.durationMs ?? null]), show: (w) => (w.rate === undefined ? 'closed loop' : w.rate.map((s) => `${formatRate(s.perSecond)}${s.durationMs ? ` for ${formatMillis(s.durationMs)}` : ''}`).join(', '))},
+  {
+    field: 'rate',
+    flag: '--rate',
+    value: (w) => w.rate?.map((s) => [s.perSecond, s.durationMs ?? null]),
+    show: (w) =>
+      w.rate === undefined
+        ? 'closed loop'
+        : w.rate.map((s) => `${formatRate(s.perSecond)}${s.durationMs ? ` for ${formatMillis(s.durationMs)}` : ''}`).join(', '),
+  },
   setting('arrivals', '--arrivals', BENCH_DEFAULTS.arrivals),
   setting('confirmWindow', '--confirm-window', BENCH_DEFAULTS.confirmWindow),
   setting('prefetch', '--prefetch', BENCH_DEFAULTS.prefetch),
@@ -87,7 +116,20 @@ export const WORKLOAD_SETTINGS: readonly WorkloadSetting[] = [
  * queues), and what only shapes the report or the run's housekeeping (--payload's path, --interval,
  * --sample-interval, --drain-timeout, --keep).
  */
-export const PER_GENERATOR_FIELDS: ReadonlySet<string> = new Set(['workers', 'producers', 'consumers', 'count', 'rate', 'queues', 'queueName', 'payloadFile', 'intervalMs', 'sampleIntervalMs', 'drainTimeoutMs', 'keep'])
+export const PER_GENERATOR_FIELDS: ReadonlySet<string> = new Set([
+  'workers',
+  'producers',
+  'consumers',
+  'count',
+  'rate',
+  'queues',
+  'queueName',
+  'payloadFile',
+  'intervalMs',
+  'sampleIntervalMs',
+  'drainTimeoutMs',
+  'keep',
+])
 
 /** For merge: the rate schedule's shape (step lengths), which must match though the rates differ. */
 const RATE_STEPS: WorkloadSetting = {
@@ -120,7 +162,10 @@ export function mergeDifferences(results: BenchResult[]): SettingDifference[] {
 
 /** Every setting two runs differ in (for --compare), the run's own queue name aside. */
 export function settingDifferences(baseline: BenchResult, candidate: BenchResult): SettingDifference[] {
-  return differences([baseline, candidate], WORKLOAD_SETTINGS.filter((s) => s.field !== 'queueName' && s.field !== 'keep'))
+  return differences(
+    [baseline, candidate],
+    WORKLOAD_SETTINGS.filter((s) => s.field !== 'queueName' && s.field !== 'keep'),
+  )
 }
 
 /** One line: `--prefetch a.json 100, b.json 500; --confirm-window a.json 1000, b.json 200`. */

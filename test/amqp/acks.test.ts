@@ -129,7 +129,7 @@ describe('AckBatcher', () => {
 
   it('settles every tag exactly as the application did, under random interleavings', () => {
     let seed = 42
-    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
     for (let round = 0; round < 200; round++) {
       const every = 1 + Math.floor(random() * 8)
       const {b, frames} = batcher(every)

@@ -143,7 +143,10 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
 
   /** Written + still queued covers every published message; written has no repeats. */
   async function expectNothingLost(queue: string, stdout: string) {
-    const written = stdout.split('\n').filter(Boolean).map((line) => line.slice(0, 5))
+    const written = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.slice(0, 5))
     expect(new Set(written).size, 'no line written twice').toBe(written.length)
     const queued = new Set(await idsInQueue(broker.url, queue))
     const writtenIds = new Set(written)
@@ -189,7 +192,12 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
   it('consume: a graceful broker stop (CONNECTION_FORCED) ends with exit 3 and one line; every unwritten message is still queued', async () => {
     const queue = 'restart-graceful'
     await fill(queue)
-    const {running, code, exitMs, line} = await breakMidRun(['consume', queue, '--url', broker.url, '--prefetch', '5'], LINES_WRITTEN, () => broker.stopApp(), () => broker.startApp())
+    const {running, code, exitMs, line} = await breakMidRun(
+      ['consume', queue, '--url', broker.url, '--prefetch', '5'],
+      LINES_WRITTEN,
+      () => broker.stopApp(),
+      () => broker.startApp(),
+    )
     // Usually the broker's reason; when an ack is being written as the broker closes the socket,
     // the reset reaches the client before the close frame does (seen once under load).
     expect(line).toMatch(new RegExp(`^mqkit: .*connection to 127\\.0\\.0\\.1:${broker.port} lost: .*(CONNECTION_FORCED|shutdown|ECONNRESET)`))
@@ -205,7 +213,12 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
   it('consume: a broker crash (VM killed) ends with exit 3 and one line; every unwritten message is still queued', async () => {
     const queue = 'restart-crash'
     await fill(queue)
-    const {running, code, exitMs, line} = await breakMidRun(['consume', queue, '--url', broker.url, '--prefetch', '5'], LINES_WRITTEN, () => broker.kill(), () => broker.boot())
+    const {running, code, exitMs, line} = await breakMidRun(
+      ['consume', queue, '--url', broker.url, '--prefetch', '5'],
+      LINES_WRITTEN,
+      () => broker.kill(),
+      () => broker.boot(),
+    )
     expect(line).toMatch(new RegExp(`^mqkit: .*connection to 127\\.0\\.0\\.1:${broker.port} lost`))
     const figures = await expectNothingLost(queue, running.stdout())
     expect(figures.written).toBeGreaterThan(300)
@@ -214,14 +227,24 @@ describe.skipIf(!possible)('amqp: the broker restarts under consume and bench', 
 
   it('bench --persistent: a broker stop mid-run ends with exit 3 and one clear line, no hang', async () => {
     const args = ['bench', '--url', broker.url, '--count', '200000', '--persistent', '--queue', 'restart-bench']
-    const {code, exitMs, line} = await breakMidRun(args, BENCH_RUNNING, () => broker.stopApp(), () => broker.startApp())
+    const {code, exitMs, line} = await breakMidRun(
+      args,
+      BENCH_RUNNING,
+      () => broker.stopApp(),
+      () => broker.startApp(),
+    )
     expect(line).toMatch(/connection .*lost|lost .*connection/)
     process.stderr.write(`[restart bench] exit ${code} ${exitMs} ms after the broker closed connections; ${line}\n`)
   }, 120_000)
 
   it('bench: a broker crash mid-run ends with exit 3 and one clear line, no hang', async () => {
     const args = ['bench', '--url', broker.url, '--duration', '60s', '--persistent', '--consumers', '2', '--multi-ack', '10', '--queue', 'restart-bench-crash']
-    const {code, exitMs, line} = await breakMidRun(args, BENCH_RUNNING, () => broker.kill(), () => broker.boot())
+    const {code, exitMs, line} = await breakMidRun(
+      args,
+      BENCH_RUNNING,
+      () => broker.kill(),
+      () => broker.boot(),
+    )
     expect(line).toMatch(/connection .*lost|lost .*connection/)
     process.stderr.write(`[restart bench crash] exit ${code} ${exitMs} ms after the kill closed connections; ${line}\n`)
   }, 120_000)

@@ -55,7 +55,10 @@ describe.skipIf(!available)('amqp driver: multi-ack (ackEvery)', () => {
 
   it('acks 25 deliveries with ackEvery 10 in three frames; nothing but the held 26th comes back', async () => {
     const queue = names.queue('multi-25')
-    await fill(queue, Array.from({length: 26}, (_, i) => `m${i + 1}`))
+    await fill(
+      queue,
+      Array.from({length: 26}, (_, i) => `m${i + 1}`),
+    )
     const frames = watchFrames()
     const seen: Delivery[] = []
     // prefetch 10: the broker sends tags 11.. only once the multiple ack for 1..10 has arrived.

@@ -172,7 +172,14 @@ export async function startPrivateBroker(label = 'restart'): Promise<PrivateBrok
   // do not run when the test runner kills its worker.)
   const watcher = spawn(
     'sh',
-    ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; [ -f "$2" ] && kill -9 "$(cat "$2")" 2>/dev/null; rm -rf "$3"', 'mqkit-broker-watch', String(process.pid), pidFile, dir],
+    [
+      '-c',
+      'while kill -0 "$1" 2>/dev/null; do sleep 1; done; [ -f "$2" ] && kill -9 "$(cat "$2")" 2>/dev/null; rm -rf "$3"',
+      'mqkit-broker-watch',
+      String(process.pid),
+      pidFile,
+      dir,
+    ],
     {detached: true, stdio: 'ignore'},
   )
   watcher.unref()

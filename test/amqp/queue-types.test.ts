@@ -66,7 +66,10 @@ describe.skipIf(!available)('amqp driver: quorum and stream queues', () => {
   it('stream: prefetch 0 is a usage error and --no-ack unsupported; the connection survives both', async () => {
     const queue = names.queue('stream-refusals')
     await driver.declare({name: queue, queueType: 'stream'})
-    await expect(driver.consume(queue, {prefetch: 0}, () => {})).rejects.toMatchObject({code: 'USAGE', message: expect.stringMatching(/is a stream: .*prefetch/)})
+    await expect(driver.consume(queue, {prefetch: 0}, () => {})).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/is a stream: .*prefetch/),
+    })
     await expect(driver.consume(queue, {autoAck: true}, () => {})).rejects.toMatchObject({
       code: 'UNSUPPORTED',
       message: expect.stringMatching(/is a stream: .*--no-ack/),

@@ -127,7 +127,9 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
       expect(missing, 'lines never in the queue').toEqual([])
       const duplicates = ids.length - unique.size
       expect(resent).toBeGreaterThanOrEqual(duplicates)
-      process.stderr.write(`[recover publish] ${TOTAL} lines: ${resent} re-sent, ${duplicates} duplicates in the queue; ${stderr.trim().split('\n').join(' | ')}\n`)
+      process.stderr.write(
+        `[recover publish] ${TOTAL} lines: ${resent} re-sent, ${duplicates} duplicates in the queue; ${stderr.trim().split('\n').join(' | ')}\n`,
+      )
     } finally {
       running.child.kill('SIGKILL')
     }
@@ -139,7 +141,12 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
     expect(declared.code, declared.stderr).toBe(0)
     const running = startCli(['publish', queue, '--file', '-', '--recover', '--recover-timeout', '1s', '--url', broker.url, '--json'])
     try {
-      await feed(running, Array.from({length: 500}, (_, i) => `${idOf('g', i)}\n`), 100, 20)
+      await feed(
+        running,
+        Array.from({length: 500}, (_, i) => `${idOf('g', i)}\n`),
+        100,
+        20,
+      )
       await waitFor('the first 500 in the queue', async () => (await readyIn(broker, queue)) >= 500, 20_000)
       await broker.stopApp()
       running.child.stdin.write(`${idOf('g', 500)}\n`) // a publish to notice the loss
@@ -177,7 +184,9 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
       expect(stderr).toMatch(/^consumed from recover-consume-giveup: 3 messages, 0 written but not acknowledged, .*\(connection lost\)$/m)
       const errors = stderr.split('\n').filter((line) => line.startsWith('mqkit:') && !/connection lost \(.*\); reconnecting$/.test(line))
       expect(errors, stderr).toHaveLength(1)
-      expect(errors[0]).toMatch(/^mqkit: connection lost while consuming "recover-consume-giveup": consumer 1: gave up reconnecting after \d+\.\d s and \d+ attempts?/)
+      expect(errors[0]).toMatch(
+        /^mqkit: connection lost while consuming "recover-consume-giveup": consumer 1: gave up reconnecting after \d+\.\d s and \d+ attempts?/,
+      )
       process.stderr.write(`[recover consume give-up] exit ${code}; ${stderr.trim().split('\n').join(' | ')}\n`)
     } finally {
       running.child.kill('SIGKILL')
@@ -206,7 +215,11 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
       expect(code, stderr).toBe(0)
       expect(stderr).toMatch(/^mqkit: \d+\.\ds {2}consumer 1: connection lost \(.*\); reconnecting$/m)
       expect(stderr).toMatch(/^mqkit: \d+\.\ds {2}consumer 1: reconnected after \d+ attempts?$/m)
-      const written = running.stdout().split('\n').filter(Boolean).map((line) => line.slice(0, ID_LENGTH))
+      const written = running
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.slice(0, ID_LENGTH))
       const unique = new Set(written)
       const missing = Array.from({length: TOTAL}, (_, i) => idOf('c', i)).filter((id) => !unique.has(id))
       expect(missing, 'messages never written').toEqual([])
@@ -219,7 +232,9 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
       expect(duplicates).toBeLessThanOrEqual(redeliveryExpected + PREFETCH)
       // Nothing left: every message was acknowledged on a live connection in the end.
       expect(await readyIn(broker, queue)).toBe(0)
-      process.stderr.write(`[recover consume] ${TOTAL} messages: ${written.length} lines, ${duplicates} duplicates, ${redeliveryExpected} redelivery expected; ${stderr.trim().split('\n').join(' | ')}\n`)
+      process.stderr.write(
+        `[recover consume] ${TOTAL} messages: ${written.length} lines, ${duplicates} duplicates, ${redeliveryExpected} redelivery expected; ${stderr.trim().split('\n').join(' | ')}\n`,
+      )
     } finally {
       running.child.kill('SIGKILL')
     }

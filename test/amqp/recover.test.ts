@@ -28,7 +28,10 @@ async function benchThroughFault(broker: PrivateBroker, fault: string, overrides
   })
   const runner = new BenchRunner(options, {url: `${broker.url}?heartbeat=1`, clientName: 'mqkit test recover', mqkitVersion: 'test', connectTimeoutMs: 2000})
   const result = await runner.run()
-  if (process.env.MQKIT_TEST_VERBOSE) process.stderr.write(`${JSON.stringify({integrity: result.integrity, windows: result.availability?.windows, unavailableMs: result.availability?.unavailableMs, latency: result.availability?.latency}, null, 1)}\n`)
+  if (process.env.MQKIT_TEST_VERBOSE)
+    process.stderr.write(
+      `${JSON.stringify({integrity: result.integrity, windows: result.availability?.windows, unavailableMs: result.availability?.unavailableMs, latency: result.availability?.latency}, null, 1)}\n`,
+    )
   return result
 }
 

@@ -93,7 +93,17 @@ describe.skipIf(!available)('amqps:// through a TLS proxy', () => {
     expect(table.code, table.stderr).toBe(0)
     expect(inspected.code, inspected.stderr).toBe(0)
     expect(table.stdout).toContain(`source: passive declare + management API ${api.baseUrl}`)
-    for (const output of [json.stdout, json.stderr, withHtml.stdout, withHtml.stderr, readFileSync(html, 'utf8'), table.stdout, table.stderr, inspected.stdout, inspected.stderr]) {
+    for (const output of [
+      json.stdout,
+      json.stderr,
+      withHtml.stdout,
+      withHtml.stderr,
+      readFileSync(html, 'utf8'),
+      table.stdout,
+      table.stderr,
+      inspected.stdout,
+      inspected.stderr,
+    ]) {
       for (const secret of secrets) expect(output).not.toContain(secret)
     }
     await cli(['delete', `${queue}-html`, '--if-exists'], url)
@@ -126,7 +136,9 @@ describe.skipIf(!available)('amqps:// through a TLS proxy', () => {
   it('a CA that did not sign the broker certificate: exit 3, one line naming the certificate problem', async () => {
     const result = await cli(['publish', uniqueName('never'), 'x'], `amqps://guest:guest@127.0.0.1:${proxy.port}?cafile=${pki.otherCaFile}`)
     expect(result.code).toBe(3)
-    expect(oneLine(result.stderr)).toMatch(/^mqkit: cannot connect to 127\.0\.0\.1:\d+: TLS: the broker's certificate could not be verified: .*certificate.*\?cafile=/)
+    expect(oneLine(result.stderr)).toMatch(
+      /^mqkit: cannot connect to 127\.0\.0\.1:\d+: TLS: the broker's certificate could not be verified: .*certificate.*\?cafile=/,
+    )
   })
 
   it('no CA at all is the same failure; ?insecure=true skips verification', async () => {

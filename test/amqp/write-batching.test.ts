@@ -88,7 +88,7 @@ describe('batchWrites', () => {
 const available = await amqpAvailable()
 
 describe.skipIf(!available)('batchConnectionWrites on amqplib', () => {
-  it("finds the socket of the pinned amqplib and publishes in far fewer socket writes than frames, all confirmed", async () => {
+  it('finds the socket of the pinned amqplib and publishes in far fewer socket writes than frames, all confirmed', async () => {
     const model = await amqp.connect(AMQP_URL, {noDelay: true})
     try {
       expect(batchConnectionWrites(model)).toBe(true)

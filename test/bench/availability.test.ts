@@ -47,7 +47,10 @@ describe('analyseAvailability', () => {
     ]
     const a = analyseAvailability(
       input({
-        confirmGaps: [{fromMs: 3000, toMs: 3300}, {fromMs: 20_000, toMs: 26_000}],
+        confirmGaps: [
+          {fromMs: 3000, toMs: 3300},
+          {fromMs: 20_000, toMs: 26_000},
+        ],
         deliveryGaps: [{fromMs: 20_010, toMs: 26_500}],
         events,
       }),
@@ -70,7 +73,10 @@ describe('analyseAvailability', () => {
   it('keeps separate silences apart; the longest is unavailableMs, their sum totalUnavailableMs', () => {
     const a = analyseAvailability(
       input({
-        confirmGaps: [{fromMs: 10_000, toMs: 12_000}, {fromMs: 30_000.04, toMs: 35_000.08}],
+        confirmGaps: [
+          {fromMs: 10_000, toMs: 12_000},
+          {fromMs: 30_000.04, toMs: 35_000.08},
+        ],
         deliveryGaps: [{fromMs: 30_100, toMs: 35_200}],
       }),
     )
@@ -87,7 +93,10 @@ describe('analyseAvailability', () => {
   it('merges silences that only touch, and reports the longest silence of a side', () => {
     const a = analyseAvailability(
       input({
-        confirmGaps: [{fromMs: 10_000, toMs: 11_000}, {fromMs: 11_200, toMs: 13_000}],
+        confirmGaps: [
+          {fromMs: 10_000, toMs: 11_000},
+          {fromMs: 11_200, toMs: 13_000},
+        ],
         deliveryGaps: [{fromMs: 11_000, toMs: 11_600}],
       }),
     )
@@ -125,13 +134,25 @@ describe('analyseAvailability', () => {
     // Nothing outstanding, nothing expected: a quiet end is no outage.
     expect(analyseAvailability(input({publishing: {lastConfirmMs: 40_000, endMs: 60_000, unconfirmedAtEnd: 0}, consuming: null})).windows).toEqual([])
     // A run that never got a confirm was unavailable from the start.
-    expect(analyseAvailability(input({publishing: {lastConfirmMs: null, endMs: 5000, unconfirmedAtEnd: 3}, consuming: null})).windows[0]).toMatchObject({fromMs: 0, toMs: 5000, recovered: false})
+    expect(analyseAvailability(input({publishing: {lastConfirmMs: null, endMs: 5000, unconfirmedAtEnd: 3}, consuming: null})).windows[0]).toMatchObject({
+      fromMs: 0,
+      toMs: 5000,
+      recovered: false,
+    })
   })
 
   it('a window is not recovered when one side came back and the other did not', () => {
-    const a = analyseAvailability(input({confirmGaps: [{fromMs: 20_000, toMs: 26_000}], consuming: {lastDeliveryMs: 20_100, endMs: 60_000, expectedMore: true}}))
+    const a = analyseAvailability(
+      input({confirmGaps: [{fromMs: 20_000, toMs: 26_000}], consuming: {lastDeliveryMs: 20_100, endMs: 60_000, expectedMore: true}}),
+    )
     expect(a.windows).toHaveLength(1)
-    expect(a.windows[0]).toMatchObject({fromMs: 20_000, toMs: 60_000, recovered: false, publish: {firstConfirmAfterMs: 26_000}, consume: {firstDeliveryAfterMs: null}})
+    expect(a.windows[0]).toMatchObject({
+      fromMs: 20_000,
+      toMs: 60_000,
+      recovered: false,
+      publish: {firstConfirmAfterMs: 26_000},
+      consume: {firstDeliveryAfterMs: null},
+    })
   })
 
   it(`gives a window the events from ${EVENT_LEAD_MS} ms before it to its end, each event to one window only`, () => {
@@ -142,7 +163,15 @@ describe('analyseAvailability', () => {
       {kind: 'fault-started', atMs: 12_500, command: 'between, in the next one’s lead-in'},
       {kind: 'fault-ended', atMs: 14_001, command: 'after'},
     ].map((e) => ({exitCode: null, signal: null, ...e}) as RunEvent)
-    const a = analyseAvailability(input({events, confirmGaps: [{fromMs: 10_000, toMs: 12_000}, {fromMs: 13_000, toMs: 14_000}]}))
+    const a = analyseAvailability(
+      input({
+        events,
+        confirmGaps: [
+          {fromMs: 10_000, toMs: 12_000},
+          {fromMs: 13_000, toMs: 14_000},
+        ],
+      }),
+    )
     expect(a.windows.map((w) => w.events.map((e) => e.atMs))).toEqual([[9000, 12_000], [12_500]])
   })
 })
@@ -153,7 +182,9 @@ describe('SendTimeLatency', () => {
     const ms = 1e6 // ns
     // 0–20 s and 26.5–40 s: 1 ms; sent during the outage (20–26.5 s): 5 s.
     for (let sendMs = 0; sendMs < 40_000; sendMs += 10) recorder.record(sendMs, sendMs >= 20_000 && sendMs < 26_500 ? 5000 * ms : 1 * ms)
-    const a = analyseAvailability(input({confirmGaps: [{fromMs: 20_000, toMs: 26_000}], deliveryGaps: [{fromMs: 20_010, toMs: 26_500}], latency: {recorder, kind: 'endToEndCorrected'}}))
+    const a = analyseAvailability(
+      input({confirmGaps: [{fromMs: 20_000, toMs: 26_000}], deliveryGaps: [{fromMs: 20_010, toMs: 26_500}], latency: {recorder, kind: 'endToEndCorrected'}}),
+    )
     expect(a.latency).not.toBeNull()
     const {inside, outside, bucketMs, kind} = a.latency!
     expect([bucketMs, kind]).toEqual([250, 'endToEndCorrected'])
@@ -179,7 +210,13 @@ describe('SendTimeLatency', () => {
     expect(s.min).toBe(0.05)
     expect(s.max).toBe(Math.round(sorted.at(-1)!) / 1000)
     expect(s.mean).toBeCloseTo(valuesMicros.reduce((x, y) => x + y, 0) / valuesMicros.length / 1000, 9)
-    for (const [p, key] of [[50, 'p50'], [90, 'p90'], [99, 'p99'], [99.9, 'p99_9']] as const) expect(Math.abs(s[key] / at(p) - 1), key).toBeLessThan(0.017)
+    for (const [p, key] of [
+      [50, 'p50'],
+      [90, 'p90'],
+      [99, 'p99'],
+      [99.9, 'p99_9'],
+    ] as const)
+      expect(Math.abs(s[key] / at(p) - 1), key).toBeLessThan(0.017)
     expect(recorder.summary(() => false)).toBeNull()
     expect(new SendTimeLatency().summary(() => true)).toBeNull()
   })

@@ -8,15 +8,35 @@ describe('mqkit bench (CLI)', () => {
     expect(r.code).toBe(0)
     const result = JSON.parse(r.stdout)
     expect(Object.keys(result).sort()).toEqual(
-      ['assertions', 'handling', 'health', 'histograms', 'integrity', 'intervals', 'latency', 'littlesLaw', 'meta', 'queueLength', 'schema', 'schemaVersion', 'throughput', 'workload'].sort(),
+      [
+        'assertions',
+        'handling',
+        'health',
+        'histograms',
+        'integrity',
+        'intervals',
+        'latency',
+        'littlesLaw',
+        'meta',
+        'queueLength',
+        'schema',
+        'schemaVersion',
+        'throughput',
+        'workload',
+      ].sort(),
     )
-    expect(result).toMatchObject({schema: 'mqkit-bench-result', schemaVersion: 1, meta: {backend: 'memory', url: 'memory://'}, integrity: {sent: 2000, received: 2000, lost: 0}})
+    expect(result).toMatchObject({
+      schema: 'mqkit-bench-result',
+      schemaVersion: 1,
+      meta: {backend: 'memory', url: 'memory://'},
+      integrity: {sent: 2000, received: 2000, lost: 0},
+    })
     expect(Object.keys(result.latency.endToEnd)).toEqual(['count', 'mean', 'stdev', 'min', 'p50', 'p75', 'p90', 'p95', 'p99', 'p99_9', 'p99_99', 'max'])
     expect(Object.keys(result.histograms).sort()).toEqual(['endToEnd', 'endToEndCorrected', 'handling', 'publish', 'publishDelay'])
     expect(r.stderr).toBe('') // --json: no progress
   })
 
-  it('a mostly idle run reports an event-loop delay well under 1 ms (the monitor timer\'s own interval is not delay)', async () => {
+  it("a mostly idle run reports an event-loop delay well under 1 ms (the monitor timer's own interval is not delay)", async () => {
     const r = await runCli(['bench', '--rate', '20', '--duration', '1s', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const {eventLoopDelay} = JSON.parse(r.stdout).health
@@ -38,18 +58,24 @@ describe('mqkit bench (CLI)', () => {
     const asserts = ['p99<10s', 'lost=0', 'duplicates=0', 'throughput>=1']
     const r = await runCli(['bench', '--count', '1000', '--quiet', ...asserts.flatMap((a) => ['--assert', a])])
     expect(r.code, r.stderr).toBe(0)
-    for (const assertion of asserts) expect(r.stdout).toMatch(new RegExp(`│ ${assertion.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+│\\s+[\\d.,]+( µs| ms| s| /s| k/s)? │ pass\\s+│`))
+    for (const assertion of asserts)
+      expect(r.stdout).toMatch(new RegExp(`│ ${assertion.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+│\\s+[\\d.,]+( µs| ms| s| /s| k/s)? │ pass\\s+│`))
     expect(r.stdout).not.toContain('FAIL')
     expect(r.stderr).not.toMatch(/assertions? failed/)
     const json = await runCli(['bench', '--count', '1000', '--json', ...asserts.flatMap((a) => ['--assert', a])])
     expect(json.code, json.stderr).toBe(0)
-    expect(JSON.parse(json.stdout).assertions.map((a: {expression: string; passed: boolean}) => [a.expression, a.passed])).toEqual(asserts.map((a) => [a, true]))
+    expect(JSON.parse(json.stdout).assertions.map((a: {expression: string; passed: boolean}) => [a.expression, a.passed])).toEqual(
+      asserts.map((a) => [a, true]),
+    )
   })
 
   it('--ndjson streams interval lines and the result last; bad flags are usage errors', async () => {
     const r = await runCli(['bench', '--duration', '1.2s', '--interval', '300ms', '--ndjson', '--quiet'])
     expect(r.code).toBe(0)
-    const lines = r.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(lines.length).toBeGreaterThanOrEqual(4)
     expect(lines.slice(0, -1).every((l) => l.type === 'interval')).toBe(true)
     expect(lines.at(-1)).toMatchObject({type: 'result', schemaVersion: 1})

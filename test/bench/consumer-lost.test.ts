@@ -47,7 +47,9 @@ describe('bench when a consumer connection is lost', () => {
       (e: unknown) => e,
     )
     expect(error).toBeInstanceOf(ConnectionError)
-    expect((error as Error).message).toMatch(/^consumer 1 on "mqkit-bench-[0-9a-f]{8}": connection reset by peer; before that: (\d+) sent, (\d+) confirmed, (\d+) received/)
+    expect((error as Error).message).toMatch(
+      /^consumer 1 on "mqkit-bench-[0-9a-f]{8}": connection reset by peer; before that: (\d+) sent, (\d+) confirmed, (\d+) received/,
+    )
     const [, sent, confirmed] = /(\d+) sent, (\d+) confirmed/.exec((error as Error).message)!.map(Number)
     // At least the 600 received before the loss.
     expect(sent, (error as Error).message).toBeGreaterThan(500)

@@ -34,7 +34,13 @@ function harness(faults: FaultSpec[], options: {shell?: string} = {}) {
   let stderr = ''
   const t0 = performance.now()
   const clockMs = () => performance.now() - t0
-  const runner = new FaultRunner({faults, queues: ['q1', 'q2'], onEvent: (e) => events.push(e), stderr: {write: (text: string) => (stderr += text)}, ...options})
+  const runner = new FaultRunner({
+    faults,
+    queues: ['q1', 'q2'],
+    onEvent: (e) => events.push(e),
+    stderr: {write: (text: string) => (stderr += text)},
+    ...options,
+  })
   runner.start(clockMs)
   return {runner, events, stderr: () => stderr, clockMs}
 }
@@ -165,7 +171,10 @@ describe('FaultRunner', () => {
   })
 
   it('abort() ends running commands at once and cancels pending ones', async () => {
-    const h = harness([{atMs: 0, command: 'echo up; sleep 30'}, {atMs: 60_000, command: 'true'}])
+    const h = harness([
+      {atMs: 0, command: 'echo up; sleep 30'},
+      {atMs: 60_000, command: 'true'},
+    ])
     await waitFor(() => h.stderr().includes('fault: up'))
     const before = Date.now()
     const {notRun} = await h.runner.abort()

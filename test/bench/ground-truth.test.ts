@@ -45,9 +45,13 @@ function publishClock() {
     const publishCallback = driver.publishCallback?.bind(driver)
     const replaced: Partial<Driver> = {
       publish: (queue, message) => (sentAtMs.push(performance.now()), publish(queue, message)),
-      ...(publishCallback && {publishCallback: (queue, message, confirmed, failed) => (sentAtMs.push(performance.now()), publishCallback(queue, message, confirmed, failed))}),
+      ...(publishCallback && {
+        publishCallback: (queue, message, confirmed, failed) => (sentAtMs.push(performance.now()), publishCallback(queue, message, confirmed, failed)),
+      }),
     }
-    return new Proxy(driver, {get: (target, property, receiver) => (property in replaced ? replaced[property as keyof Driver] : Reflect.get(target, property, receiver))})
+    return new Proxy(driver, {
+      get: (target, property, receiver) => (property in replaced ? replaced[property as keyof Driver] : Reflect.get(target, property, receiver)),
+    })
   }
   /**
    * Messages per second sent between `fromMs` and `toMs` after the first send: the least-squares
@@ -110,10 +114,7 @@ describe('bench ground truth on memory://', () => {
     const observer = handlingClock()
     // 50 msg/s: a quarter of what one spinning consumer can handle, so there is no backlog to hide
     // and the process mostly sleeps, which the OS scheduler rewards with prompt CPU when it spins.
-    const result = await run(
-      {count: 150, rate: [{perSecond: 50}], work: {kind: 'fixed', ms: 5}, workMode: 'spin', consumers: 1, prefetch: 1},
-      observer.wrap,
-    )
+    const result = await run({count: 150, rate: [{perSecond: 50}], work: {kind: 'fixed', ms: 5}, workMode: 'spin', consumers: 1, prefetch: 1}, observer.wrap)
     expect(result.handling.count).toBe(150)
     expect(observer.count()).toBe(150)
     // Every message spins exactly to its 5 ms deadline: the typical one reports 5.00x ms.
@@ -154,7 +155,7 @@ describe('bench ground truth on memory://', () => {
     expect(result.latency.publishDelay!.count).toBe(result.throughput.published.count)
   })
 
-  it('the clock starts when the consumers are subscribed: a 1 s join (as a Kafka group\'s) dilutes no rate', async () => {
+  it("the clock starts when the consumers are subscribed: a 1 s join (as a Kafka group's) dilutes no rate", async () => {
     const slowJoin = replacing('consumer', 'consume', (consume) => async (queue, options, handler) => {
       await new Promise((resolve) => setTimeout(resolve, 1000))
       return consume(queue, options, handler)
@@ -300,7 +301,15 @@ describe('bench ground truth on memory://', () => {
       expect(dropped).toBeGreaterThan(0)
       expect(duplicated).toBeGreaterThan(0)
       expect(result.workload.stamp).toBe(stamp)
-      expect({stamp, ...result.integrity}).toMatchObject({stamp, sent: 2000, confirmed: 2000, lost: dropped, duplicates: duplicated, leftInQueue: 0, outOfOrder: 0})
+      expect({stamp, ...result.integrity}).toMatchObject({
+        stamp,
+        sent: 2000,
+        confirmed: 2000,
+        lost: dropped,
+        duplicates: duplicated,
+        leftInQueue: 0,
+        outOfOrder: 0,
+      })
     }
   })
 })
@@ -390,7 +399,15 @@ describe.each(BROKERS)('bench ground truth through $name', ({url, available}) =>
   it.skipIf(!available)('a fixed 5 ms --work in spin mode: 5 ms per message, mean as the observer sees it', async () => {
     const observer = handlingClock()
     const result = await run(
-      {count: 200, rate: [{perSecond: 100}], work: {kind: 'fixed', ms: 5}, workMode: 'spin', consumers: 1, prefetch: 1, queueName: uniqueName('truth-handling')},
+      {
+        count: 200,
+        rate: [{perSecond: 100}],
+        work: {kind: 'fixed', ms: 5},
+        workMode: 'spin',
+        consumers: 1,
+        prefetch: 1,
+        queueName: uniqueName('truth-handling'),
+      },
       observer.wrap,
       url,
     )
@@ -409,7 +426,11 @@ describe.each(BROKERS)('bench ground truth through $name', ({url, available}) =>
 
   it.skipIf(!available)('a fixed --rate of 1000/s: the observer counts that, and bench reports what the observer counts', async () => {
     const observer = publishClock()
-    const result = await run({rate: [{perSecond: 1000}], durationMs: 2000, warmupMs: 1000, consumers: 0, queueName: uniqueName('truth-rate')}, observer.wrap, url)
+    const result = await run(
+      {rate: [{perSecond: 1000}], durationMs: 2000, warmupMs: 1000, consumers: 0, queueName: uniqueName('truth-rate')},
+      observer.wrap,
+      url,
+    )
     expect(result.integrity).toMatchObject({sent: 3000, confirmed: 3000, publishErrors: 0})
     expect(observer.sentAtMs).toHaveLength(3000)
     // Over the whole run (3 s): a send 10 ms late at either end is 0.3 %.

@@ -37,7 +37,15 @@ describe("a run's last interval", () => {
     expect(after).toMatchObject({durationMs: 600, publishedDurationMs: 0, consumedDurationMs: 0, publishedPerSecond: 0, consumedPerSecond: 0})
     expect(full).toMatchObject({durationMs: 1000, publishedPerSecond: 2000, consumedPerSecond: 1800})
     expect(full.publishedDurationMs).toBeUndefined()
-    expect(last).toMatchObject({elapsedMs: 1900, durationMs: 900, published: 1000, publishedDurationMs: 500, publishedPerSecond: 2000, consumedDurationMs: 600, consumedPerSecond: 2000})
+    expect(last).toMatchObject({
+      elapsedMs: 1900,
+      durationMs: 900,
+      published: 1000,
+      publishedDurationMs: 500,
+      publishedPerSecond: 2000,
+      consumedDurationMs: 600,
+      consumedPerSecond: 2000,
+    })
     // Live progress shows the same rates.
     expect(progressLine(last, 1500, 0)).toContain('pub 2000 /s  con 2000 /s')
   })
@@ -47,7 +55,11 @@ describe("a run's last interval", () => {
     const svg = throughputChart([{result}])
     const published = /data-series="published" d="([^"]+)"/.exec(svg)![1]
     const consumed = /data-series="consumed" d="([^"]+)"/.exec(svg)![1]
-    const points = (d: string) => d.split(/[ML]/).filter(Boolean).map((p) => p.split(',').map(Number))
+    const points = (d: string) =>
+      d
+        .split(/[ML]/)
+        .filter(Boolean)
+        .map((p) => p.split(',').map(Number))
     // Steps: [0,1 s] and [1 s, 1.5 s] for published at one height; consumed ends later, at 1.6 s;
     // nothing is drawn for the interval after both ended.
     const pub = points(published)

@@ -26,7 +26,14 @@ function tick(published: number, p99: number, mean: number, queueLength: number 
 describe('merging worker ticks', () => {
   it('adds counts and rates, weights means by count, takes the worst percentiles', () => {
     const merged = mergeTicks([tick(100, 10, 4, 7), tick(300, 2, 2, null)])
-    expect(merged).toMatchObject({published: 400, publishedPerSecond: 400, consumedBytesPerSecond: 400 * 1024, outstanding: 6, queueLength: 7, totalPublished: 800})
+    expect(merged).toMatchObject({
+      published: 400,
+      publishedPerSecond: 400,
+      consumedBytesPerSecond: 400 * 1024,
+      outstanding: 6,
+      queueLength: 7,
+      totalPublished: 800,
+    })
     expect(merged.latency.endToEnd).toEqual({count: 400, mean: (100 * 4 + 300 * 2) / 400, p50: 5, p99: 10, max: 20})
     expect(merged.latency.endToEndCorrected).toBeNull()
     expect(merged.eventLoopDelayP99Ms).toBe(1)

@@ -25,7 +25,10 @@ function seeded(seed: number): () => number {
 }
 
 /** The producer's driver, with its publish replaced by `publish(real, …)`; other roles untouched. */
-function withProducerPublish(broker: string, publish: (real: PublishCallback, queue: string, message: OutgoingMessage, ok: () => void, fail: (e: Error) => void) => void) {
+function withProducerPublish(
+  broker: string,
+  publish: (real: PublishCallback, queue: string, message: OutgoingMessage, ok: () => void, fail: (e: Error) => void) => void,
+) {
   return async (role: 'admin' | 'producer' | 'consumer'): Promise<Driver> => {
     const driver = await createDriver(`memory://${broker}`, {clientName: `test ${role}`})
     if (role !== 'producer') return driver
@@ -40,7 +43,12 @@ function withProducerPublish(broker: string, publish: (real: PublishCallback, qu
 }
 
 function run(options: Partial<BenchOptions>, makeDriver: ReturnType<typeof withProducerPublish>) {
-  const runner = new BenchRunner(defaultBenchOptions({count: 5000, drainTimeoutMs: 2000, ...options}), {url: 'memory://', clientName: 'test', mqkitVersion: 'test', makeDriver})
+  const runner = new BenchRunner(defaultBenchOptions({count: 5000, drainTimeoutMs: 2000, ...options}), {
+    url: 'memory://',
+    clientName: 'test',
+    mqkitVersion: 'test',
+    makeDriver,
+  })
   return runner.run()
 }
 
@@ -79,7 +87,13 @@ describe('bench accounting against injected faults (memory://)', () => {
         if (died || published <= 1000) return real(queue, message, ok, fail)
         // Messages 1001–1010: on the wire when the connection dies; 1001–1004 reached the broker
         // (stored, never confirmed), the rest did not.
-        if (published <= 1004) real(queue, message, () => {}, () => {})
+        if (published <= 1004)
+          real(
+            queue,
+            message,
+            () => {},
+            () => {},
+          )
         onWire.push({fail})
         if (onWire.length === 10) {
           died = true
@@ -107,9 +121,18 @@ describe('bench accounting against injected faults (memory://)', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const random = seeded(seed)
       const count = 500 + Math.floor(random() * 2000)
-      const result = await run({recoverMs: 10_000, count, producers: 1 + Math.floor(random() * 3), consumers: 1 + Math.floor(random() * 3)}, async (role) => createDriver(`memory://healthy-${seed}`, {clientName: `test ${role}`}))
+      const result = await run({recoverMs: 10_000, count, producers: 1 + Math.floor(random() * 3), consumers: 1 + Math.floor(random() * 3)}, async (role) =>
+        createDriver(`memory://healthy-${seed}`, {clientName: `test ${role}`}),
+      )
       const i = result.integrity
-      expect({seed, lost: i.lost, inDoubt: i.inDoubt, duplicates: i.duplicates, left: i.leftInQueue, unique: i.unique}).toEqual({seed, lost: 0, inDoubt: 0, duplicates: 0, left: 0, unique: count})
+      expect({seed, lost: i.lost, inDoubt: i.inDoubt, duplicates: i.duplicates, left: i.leftInQueue, unique: i.unique}).toEqual({
+        seed,
+        lost: 0,
+        inDoubt: 0,
+        duplicates: 0,
+        left: 0,
+        unique: count,
+      })
       expect(i.leftInQueueBy).toBe('drained')
       expect(result.availability!.windows).toEqual([])
     }

@@ -12,7 +12,25 @@ describe('bench --recover and the fault hook (CLI, memory://)', () => {
   // --rate makes the run last 0.2–0.3 s whatever the machine's speed, so the fault runs inside it.
   it('--json: stdout is the result alone, the command output is on stderr, its events and the assertions are in the result', async () => {
     const r = await runCli(
-      ['bench', '--count', '3000', '--rate', '10000', '--recover', '--fault-at', '50ms', '--fault-cmd', 'echo to-stdout; echo to-stderr >&2; exit 0', '--json', '--assert', 'confirmed-lost=0', '--assert', 'unavailable<15s', '--assert', 'in-doubt=0'],
+      [
+        'bench',
+        '--count',
+        '3000',
+        '--rate',
+        '10000',
+        '--recover',
+        '--fault-at',
+        '50ms',
+        '--fault-cmd',
+        'echo to-stdout; echo to-stderr >&2; exit 0',
+        '--json',
+        '--assert',
+        'confirmed-lost=0',
+        '--assert',
+        'unavailable<15s',
+        '--assert',
+        'in-doubt=0',
+      ],
       {timeoutMs: 60_000},
     )
     expect(r.code).toBe(0)
@@ -63,7 +81,19 @@ describe('bench --recover and the fault hook (CLI, memory://)', () => {
   it('SIGTERM during a fault command ends the run (exit 143) and the command with it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-fault-'))
     const pidFile = path.join(dir, 'pid')
-    const running = startCli(['bench', '--rate', '200', '--duration', '30s', '--recover', '--fault-at', '100ms', '--fault-cmd', `sleep 30 & echo $! > ${pidFile}; wait`, '--quiet'])
+    const running = startCli([
+      'bench',
+      '--rate',
+      '200',
+      '--duration',
+      '30s',
+      '--recover',
+      '--fault-at',
+      '100ms',
+      '--fault-cmd',
+      `sleep 30 & echo $! > ${pidFile}; wait`,
+      '--quiet',
+    ])
     const deadline = Date.now() + 15_000
     while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') {
       if (Date.now() > deadline) throw new Error(`the fault command never started\n${running.stderr()}`)

@@ -24,17 +24,41 @@ describe('renderResult', () => {
       const lines = renderResult(fixture, {width}).trimEnd().split('\n')
       expect(Math.max(...lines.map((line) => [...line].length)), `width ${width}`).toBeLessThanOrEqual(width)
       // Stacked, never dropped: every percentile column is still there.
-      for (const label of ['p50', 'p75', 'p99.99', 'max', 'left in queue', 'publish errors']) expect(lines.some((line) => line.includes(` ${label} `))).toBe(true)
+      for (const label of ['p50', 'p75', 'p99.99', 'max', 'left in queue', 'publish errors'])
+        expect(lines.some((line) => line.includes(` ${label} `))).toBe(true)
     }
     // Wide enough: one table each, as before.
     expect(renderResult(fixture, {width: 200}).match(/│ Latency /g)).toHaveLength(1)
   })
 
   it('formats each kind of figure one way: durations to three figures, no "0.00 µs", counts with separators, plurals', () => {
-    expect([0, 0.0004, 0.009, 0.015, 0.1404, 0.9996, 17.423, 102.46, 2500, 12_345].map(formatMillis)).toEqual(['0 µs', '0.40 µs', '9.00 µs', '15.0 µs', '140 µs', '1.00 ms', '17.4 ms', '102 ms', '2.50 s', '12.3 s'])
-    expect([formatCount(22508), formatCount(11041.2), formatRate(11041.2), formatRate(93.7), formatRate(1500)]).toEqual(['22,508', '11,041', '11.0 k/s', '93.7 /s', '1500 /s'])
-    expect([formatQuantity(1, 'message'), formatQuantity(0, 'message'), formatQuantity(10_000, 'message')]).toEqual(['1 message', '0 messages', '10,000 messages'])
-    expect(renderResult({...fixture, workload: {...fixture.workload, producers: 2, partitions: 1}}, {width: 200}).split('\n')[0]).toContain('2 producers, 1 consumer, 1 queue, 1 partition')
+    expect([0, 0.0004, 0.009, 0.015, 0.1404, 0.9996, 17.423, 102.46, 2500, 12_345].map(formatMillis)).toEqual([
+      '0 µs',
+      '0.40 µs',
+      '9.00 µs',
+      '15.0 µs',
+      '140 µs',
+      '1.00 ms',
+      '17.4 ms',
+      '102 ms',
+      '2.50 s',
+      '12.3 s',
+    ])
+    expect([formatCount(22508), formatCount(11041.2), formatRate(11041.2), formatRate(93.7), formatRate(1500)]).toEqual([
+      '22,508',
+      '11,041',
+      '11.0 k/s',
+      '93.7 /s',
+      '1500 /s',
+    ])
+    expect([formatQuantity(1, 'message'), formatQuantity(0, 'message'), formatQuantity(10_000, 'message')]).toEqual([
+      '1 message',
+      '0 messages',
+      '10,000 messages',
+    ])
+    expect(renderResult({...fixture, workload: {...fixture.workload, producers: 2, partitions: 1}}, {width: 200}).split('\n')[0]).toContain(
+      '2 producers, 1 consumer, 1 queue, 1 partition',
+    )
   })
 
   it('adds a pass/fail table and colours only with a colour instance', () => {
@@ -90,7 +114,9 @@ describe('renderResult', () => {
   })
 
   it('shows the ack→settled part of W beside λW when there is one', () => {
-    expect(formatLambdaW({lambdaW: 1406.6, lambdaPerSecond: 27_700, wMs: 50.7, ackSettleMs: 25.9})).toBe('1,406.6 (27.7 k/s × 50.7 ms, 25.9 ms of it ack→settled)')
+    expect(formatLambdaW({lambdaW: 1406.6, lambdaPerSecond: 27_700, wMs: 50.7, ackSettleMs: 25.9})).toBe(
+      '1,406.6 (27.7 k/s × 50.7 ms, 25.9 ms of it ack→settled)',
+    )
     expect(formatLambdaW({lambdaW: 0.2, lambdaPerSecond: 1500, wMs: 0.102, ackSettleMs: 0.001})).toBe('0.2 (1500 /s × 102 µs)')
     expect(formatLambdaW({lambdaW: 0.2, lambdaPerSecond: 1500, wMs: 0.102})).toBe('0.2 (1500 /s × 102 µs)')
   })
@@ -103,7 +129,20 @@ describe('renderResult', () => {
 
 /** The fixture after a broker restart: one recovered window, a fault command, the failure accounting. */
 function withOutage(base: BenchResult): BenchResult {
-  const summary = (count: number, ms: number) => ({count, mean: ms, stdev: 0, min: ms, p50: ms, p75: ms, p90: ms, p95: ms, p99: ms, p99_9: ms, p99_99: ms, max: ms})
+  const summary = (count: number, ms: number) => ({
+    count,
+    mean: ms,
+    stdev: 0,
+    min: ms,
+    p50: ms,
+    p75: ms,
+    p90: ms,
+    p95: ms,
+    p99: ms,
+    p99_9: ms,
+    p99_99: ms,
+    max: ms,
+  })
   return {
     ...base,
     integrity: {...base.integrity, lost: 2, inDoubt: 12, inDoubtArrived: 9, leftInQueueBy: 'drained'},
@@ -121,7 +160,15 @@ function withOutage(base: BenchResult): BenchResult {
           consume: {lastDeliveryBeforeMs: 210, firstDeliveryAfterMs: 1100},
           events: [],
         },
-        {fromMs: 1600, toMs: 2000, durationMs: 400, recovered: false, publish: {lastConfirmBeforeMs: 1600, firstConfirmAfterMs: null}, consume: null, events: []},
+        {
+          fromMs: 1600,
+          toMs: 2000,
+          durationMs: 400,
+          recovered: false,
+          publish: {lastConfirmBeforeMs: 1600, firstConfirmAfterMs: null},
+          consume: null,
+          events: [],
+        },
       ],
       latency: {bucketMs: 250, kind: 'endToEndCorrected', inside: summary(650, 5000), outside: summary(2350, 1)},
       events: [
@@ -144,7 +191,9 @@ describe('renderResult: broker failures', () => {
   it('names lost by its category and shows the messages in doubt, arrived or not', () => {
     expect(text).toMatch(/│ Integrity │\s+sent │ confirmed │ received │ confirmed & lost │ in doubt │ duplicates │/)
     expect(text).toMatch(/│ messages\s+│\s+3,000 │\s+3,000 │\s+3,000 │\s+2 │\s+12 │\s+0 │\s+0 │\s+0 \(drained\) │/)
-    expect(lines).toContain('in doubt 12 (arrived 9, not arrived 3): sent but neither confirmed nor refused when the connection died, so the outcome is unknown; never counted as lost')
+    expect(lines).toContain(
+      'in doubt 12 (arrived 9, not arrived 3): sent but neither confirmed nor refused when the connection died, so the outcome is unknown; never counted as lost',
+    )
     // A result from before the accounting keeps its "lost" column and no in-doubt line.
     expect(renderResult(fixture, {width: 200})).not.toMatch(/in doubt|confirmed & lost/)
   })

@@ -37,8 +37,10 @@ describe('parseShard', () => {
 
   it('takes the index from JOB_COMPLETION_INDEX with --shards N (a Kubernetes Indexed Job)', () => {
     expect(parseShard({shards: '4', 'run-id': 'r'}, {JOB_COMPLETION_INDEX: '3'})).toMatchObject({index: 3, count: 4})
-    expect(usage(() => parseShard({shards: '4', 'run-id': 'r'}, {}))).toContain('--shards 4 needs this shard\'s index')
-    expect(usage(() => parseShard({shards: '4', 'run-id': 'r'}, {JOB_COMPLETION_INDEX: '4'}))).toBe('JOB_COMPLETION_INDEX must be a whole number below --shards (4), got "4"')
+    expect(usage(() => parseShard({shards: '4', 'run-id': 'r'}, {}))).toContain("--shards 4 needs this shard's index")
+    expect(usage(() => parseShard({shards: '4', 'run-id': 'r'}, {JOB_COMPLETION_INDEX: '4'}))).toBe(
+      'JOB_COMPLETION_INDEX must be a whole number below --shards (4), got "4"',
+    )
   })
 
   it('refuses a bad index, count, run id or time in one line naming the flag', () => {
@@ -60,7 +62,14 @@ describe('parseShard', () => {
 })
 
 describe('shardOptions', () => {
-  const whole = defaultBenchOptions({producers: 10, consumers: 7, queues: 5, count: 100_003, rate: [{perSecond: 1000, durationMs: 5000}, {perSecond: 3000}], queueName: 'q'})
+  const whole = defaultBenchOptions({
+    producers: 10,
+    consumers: 7,
+    queues: 5,
+    count: 100_003,
+    rate: [{perSecond: 1000, durationMs: 5000}, {perSecond: 3000}],
+    queueName: 'q',
+  })
   const parts = (options: BenchOptions, n: number, attempt = 0) => Array.from({length: n}, (_, i) => shardOptions(options, spec(i, n, attempt)))
 
   it('the shards together make the whole workload: producers, consumers, queues, count and each rate step add up', () => {
@@ -72,7 +81,17 @@ describe('shardOptions', () => {
       expect(sum(shards.map((s) => s.count!))).toBe(100_003)
       for (const step of [0, 1]) expect(sum(shards.map((s) => s.rate![step].perSecond))).toBeCloseTo(whole.rate![step].perSecond, 9)
       // Step lengths and every other setting are the whole run's.
-      for (const s of shards) expect({...s, producers: 0, consumers: 0, queues: 0, count: 0, rate: s.rate!.map((r) => r.durationMs), queueName: '', shard: undefined}).toEqual({...whole, producers: 0, consumers: 0, queues: 0, count: 0, rate: [5000, undefined], queueName: '', shard: undefined})
+      for (const s of shards)
+        expect({...s, producers: 0, consumers: 0, queues: 0, count: 0, rate: s.rate!.map((r) => r.durationMs), queueName: '', shard: undefined}).toEqual({
+          ...whole,
+          producers: 0,
+          consumers: 0,
+          queues: 0,
+          count: 0,
+          rate: [5000, undefined],
+          queueName: '',
+          shard: undefined,
+        })
     }
   })
 
@@ -121,9 +140,15 @@ describe('shardOptions', () => {
   })
 
   it('refuses a split that leaves a shard without a producer, a consumer or a message', () => {
-    expect(usage(() => shardOptions(defaultBenchOptions({producers: 3}), spec(0, 4)))).toBe('--producers must be at least the shard count (4): every shard produces, got "3"')
-    expect(usage(() => shardOptions(defaultBenchOptions({producers: 4, consumers: 2}), spec(0, 4)))).toContain('--consumers must be 0 or at least the shard count (4)')
+    expect(usage(() => shardOptions(defaultBenchOptions({producers: 3}), spec(0, 4)))).toBe(
+      '--producers must be at least the shard count (4): every shard produces, got "3"',
+    )
+    expect(usage(() => shardOptions(defaultBenchOptions({producers: 4, consumers: 2}), spec(0, 4)))).toContain(
+      '--consumers must be 0 or at least the shard count (4)',
+    )
     expect(shardOptions(defaultBenchOptions({producers: 4, consumers: 0}), spec(3, 4)).consumers).toBe(0)
-    expect(usage(() => shardOptions(defaultBenchOptions({producers: 4, consumers: 4, count: 3}), spec(3, 4)))).toContain('--count 3 is fewer messages than shard 3 of 4 has producers')
+    expect(usage(() => shardOptions(defaultBenchOptions({producers: 4, consumers: 4, count: 3}), spec(3, 4)))).toContain(
+      '--count 3 is fewer messages than shard 3 of 4 has producers',
+    )
   })
 })

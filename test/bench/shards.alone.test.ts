@@ -21,7 +21,20 @@ function tempFolder(): string {
 /** Integrity as one process's accounting states it (what a merge must reproduce). */
 const accounting = (r: BenchResult) => {
   const {sent, confirmed, publishErrors, received, unique, duplicates, outOfOrder, lost, leftInQueue, foreign} = r.integrity
-  return {published: r.throughput.published.count, consumed: r.throughput.consumed.count, sent, confirmed, publishErrors, received, unique, duplicates, outOfOrder, lost, leftInQueue, foreign}
+  return {
+    published: r.throughput.published.count,
+    consumed: r.throughput.consumed.count,
+    sent,
+    confirmed,
+    publishErrors,
+    received,
+    unique,
+    duplicates,
+    outOfOrder,
+    lost,
+    leftInQueue,
+    foreign,
+  }
 }
 
 describe('mqkit report merge (shard files)', () => {
@@ -111,7 +124,9 @@ async function shardedAgainstOneProcess(url: string, startInMs: number, extra: s
   expect(merged.merged.shards.shards.every((s) => s.lateMs !== null && s.lateMs >= 0)).toBe(true)
 
   // Shard 1 retried (attempt 1): producer ids that no first attempt used.
-  const retry = await runCli(['bench', '--url', url, '--shard', '1/4', '--run-id', runId, '--attempt', '1', ...workload, '--json', '--quiet'], {timeoutMs: 60_000})
+  const retry = await runCli(['bench', '--url', url, '--shard', '1/4', '--run-id', runId, '--attempt', '1', ...workload, '--json', '--quiet'], {
+    timeoutMs: 60_000,
+  })
   expect(retry.code, retry.stderr).toBe(0)
   const retried = (JSON.parse(retry.stdout) as BenchResult).meta.shard!
   const idsOf = (ids: {first: number; count: number}) => Array.from({length: ids.count}, (_, i) => ids.first + i)

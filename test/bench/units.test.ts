@@ -2,7 +2,18 @@ import {describe, expect, it, onTestFinished} from 'vitest'
 import {evaluateAssertions, formatAssertionValue, parseAssertion} from '../../src/results/assert.js'
 import {parseBenchOptions, parseRateSteps, parseWork} from '../../src/bench/options.js'
 import type {BenchResult} from '../../src/results/document.js'
-import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIELD_SEQUENCE, hasStamp, readStamp, readStampFields, STAMP_BYTES, writeStamp} from '../../src/bench/stamp.js'
+import {
+  FIELD_ACTUAL_NS,
+  FIELD_INTENDED_NS,
+  FIELD_KEY_INDEX,
+  FIELD_PRODUCER,
+  FIELD_SEQUENCE,
+  hasStamp,
+  readStamp,
+  readStampFields,
+  STAMP_BYTES,
+  writeStamp,
+} from '../../src/bench/stamp.js'
 import {IntegrityTracker} from '../../src/bench/integrity.js'
 import {formatStampHeader, readStampHeader} from '../../src/bench/stamp-header.js'
 import {PayloadSource} from '../../src/bench/payload.js'
@@ -42,7 +53,19 @@ describe('stamp in a header (stamp-header.ts)', () => {
 
   it('refuses anything that is not a well-formed version-1 stamp, leaving the output untouched', () => {
     const into = new Float64Array([1, 2, 3, 4, 5])
-    for (const text of [undefined, '', '1', '2:7:1:0:1:0:0', '1:7:1:0:1:0', '1:7:1:0:1:0:0:9', '1:7::0:1:0:0', '1:7:x:0:1:0:0', '1:7:-1:0:1:0:0', `1:7:${2 ** 53}:0:1:0:0`, '1:7:1:0:1:0:0 ']) {
+    for (const text of [
+      undefined,
+      '',
+      '1',
+      '2:7:1:0:1:0:0',
+      '1:7:1:0:1:0',
+      '1:7:1:0:1:0:0:9',
+      '1:7::0:1:0:0',
+      '1:7:x:0:1:0:0',
+      '1:7:-1:0:1:0:0',
+      `1:7:${2 ** 53}:0:1:0:0`,
+      '1:7:1:0:1:0:0 ',
+    ]) {
       expect({text, ok: readStampHeader(text, into)}).toEqual({text, ok: false})
     }
     expect([...into]).toEqual([1, 2, 3, 4, 5])
@@ -51,7 +74,10 @@ describe('stamp in a header (stamp-header.ts)', () => {
 
 describe('options', () => {
   it('parses rate steps, work specs and sizes', () => {
-    expect(parseRateSteps('1000:30s,5000:1m')).toEqual([{perSecond: 1000, durationMs: 30_000}, {perSecond: 5000, durationMs: 60_000}])
+    expect(parseRateSteps('1000:30s,5000:1m')).toEqual([
+      {perSecond: 1000, durationMs: 30_000},
+      {perSecond: 5000, durationMs: 60_000},
+    ])
     expect(parseRateSteps('250')).toEqual([{perSecond: 250}])
     expect(() => parseRateSteps('1000,5000:1s')).toThrow(/need a duration except the last/)
     expect(parseWork('2ms')).toEqual({kind: 'fixed', ms: 2})
@@ -133,9 +159,18 @@ describe('--assert', () => {
     expect(() => parseAssertion('confirmed-lost=none')).toThrow(/needs a number/)
     const expressions = ['confirmed-lost=0', 'in-doubt=0', 'unavailable<15s', 'unavailable.total<15s']
     const plain = resultWith({p99: 1, p99_9: 1, rate: 1, lost: 2, duplicates: 0})
-    const failed = {...plain, integrity: {...plain.integrity, inDoubt: 7}, availability: {unavailableMs: 16_000, totalUnavailableMs: 14_000}} as unknown as BenchResult
+    const failed = {
+      ...plain,
+      integrity: {...plain.integrity, inDoubt: 7},
+      availability: {unavailableMs: 16_000, totalUnavailableMs: 14_000},
+    } as unknown as BenchResult
     const outcomes = evaluateAssertions(expressions.map(parseAssertion), failed)
-    expect(outcomes.map((o) => [o.actual, o.passed])).toEqual([[2, false], [7, false], [16_000, false], [14_000, true]])
+    expect(outcomes.map((o) => [o.actual, o.passed])).toEqual([
+      [2, false],
+      [7, false],
+      [16_000, false],
+      [14_000, true],
+    ])
     // A result from before the accounting (no inDoubt) reads 0 in doubt; without availability, unavailable is NaN and fails.
     const old = evaluateAssertions(expressions.map(parseAssertion), {...plain, integrity: {...plain.integrity, lost: 0}} as BenchResult)
     expect(old.map((o) => o.passed)).toEqual([true, true, false, false])
@@ -165,7 +200,15 @@ describe('--payload, --key, --keys', () => {
   it('judges order per key: interleaved keys are not out of order, a step back within a key is', () => {
     const t = new IntegrityTracker()
     // Producer 0, keys 0 and 1 alternate; key 1's messages overtake key 0's (another partition).
-    for (const [sequence, key] of [[1, 1], [3, 1], [0, 0], [2, 0], [5, 1], [4, 0]]) t.onReceive(0, sequence, false, key)
+    for (const [sequence, key] of [
+      [1, 1],
+      [3, 1],
+      [0, 0],
+      [2, 0],
+      [5, 1],
+      [4, 0],
+    ])
+      t.onReceive(0, sequence, false, key)
     expect(t.outOfOrder).toBe(0)
     t.onReceive(0, 3, true, 1) // duplicate: not an order fault
     t.onReceive(0, 6, false, 0)
@@ -212,14 +255,24 @@ describe('recycled bodies (memory://)', () => {
     payload.recycle = true
     const recycled = payload.next()
     const plain = Buffer.alloc(64, 0x70)
-    for (const [sequence, intended, actual, key] of [[2 ** 40 + 12345, 123_456_789_012_345, 2 ** 53 - 1, 4], [0, 0, 1, -1], [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 0]]) {
+    for (const [sequence, intended, actual, key] of [
+      [2 ** 40 + 12345, 123_456_789_012_345, 2 ** 53 - 1, 4],
+      [0, 0, 1, -1],
+      [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 0],
+    ]) {
       writeStamp(recycled, 7, sequence, intended, actual, 3, key)
       writeStamp(plain, 7, sequence, intended, actual, 3, key)
       expect(recycled.equals(plain)).toBe(true)
       for (const body of [recycled, plain]) {
         const fields = new Float64Array(5)
         expect(readStampFields(body, fields)).toBe(true)
-        expect([fields[FIELD_PRODUCER], fields[FIELD_SEQUENCE], fields[FIELD_INTENDED_NS], fields[FIELD_ACTUAL_NS], fields[FIELD_KEY_INDEX]]).toEqual([7, sequence, intended, actual, key])
+        expect([fields[FIELD_PRODUCER], fields[FIELD_SEQUENCE], fields[FIELD_INTENDED_NS], fields[FIELD_ACTUAL_NS], fields[FIELD_KEY_INDEX]]).toEqual([
+          7,
+          sequence,
+          intended,
+          actual,
+          key,
+        ])
       }
     }
     recycled.fill(0, 0, 4) // no magic: not a stamp

@@ -26,7 +26,11 @@ const CAPTURE = fileURLToPath(new URL('./fixtures/capture-worker-results.mjs', i
 
 /** Every bucket of an encoded histogram: its value (µs, as HDR reports it) → count. */
 function buckets(encoded: EncodedHistogram): Map<number, number> {
-  const histogram = hdr.decodeFromCompressedBase64(encoded.hdr, 64, false) as unknown as {countsArrayLength: number; getCountAtIndex(i: number): number; valueFromIndex(i: number): number}
+  const histogram = hdr.decodeFromCompressedBase64(encoded.hdr, 64, false) as unknown as {
+    countsArrayLength: number
+    getCountAtIndex(i: number): number
+    valueFromIndex(i: number): number
+  }
   const counts = new Map<number, number>()
   for (let i = 0; i < histogram.countsArrayLength; i++) {
     const count = histogram.getCountAtIndex(i)
@@ -44,7 +48,25 @@ describe.skipIf(!available)('mqkit bench --workers 2 on amqp://', () => {
     onTestFinished(() => rmSync(folder, {recursive: true, force: true}))
     const captured = path.join(folder, 'worker-results.ndjson')
     const env = {MQKIT_TEST_WORKER_RESULTS: captured, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(CAPTURE).href}`.trim()}
-    const r = await runCli(['bench', '--url', AMQP_URL, '--workers', '2', '--producers', '2', '--consumers', '2', '--count', '6001', '--queue', uniqueName('bench-workers'), '--json'], {env})
+    const r = await runCli(
+      [
+        'bench',
+        '--url',
+        AMQP_URL,
+        '--workers',
+        '2',
+        '--producers',
+        '2',
+        '--consumers',
+        '2',
+        '--count',
+        '6001',
+        '--queue',
+        uniqueName('bench-workers'),
+        '--json',
+      ],
+      {env},
+    )
     expect(r.code, r.stderr).toBe(0)
     const result = JSON.parse(r.stdout)
     // A producer's messages are received in either thread: integrity is merged from bitsets.
@@ -56,7 +78,10 @@ describe.skipIf(!available)('mqkit bench --workers 2 on amqp://', () => {
     // The merged histogram holds every sample of both threads, bucket for bucket, and the reported
     // percentiles are those of one histogram that recorded both threads' samples. Checked with
     // hdr-histogram-js directly, not through bench's own merge.
-    const perWorker = readFileSync(captured, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, EncodedHistogram>)
+    const perWorker = readFileSync(captured, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, EncodedHistogram>)
     expect(perWorker).toHaveLength(2)
     for (const kind of ['publish', 'endToEnd', 'handling'] as const) {
       const workers = perWorker.map((h) => buckets(h[kind]))
@@ -64,12 +89,20 @@ describe.skipIf(!available)('mqkit bench --workers 2 on amqp://', () => {
       for (const worker of workers) for (const [value, count] of worker) expected.set(value, (expected.get(value) ?? 0) + count)
       expect([...workers[0].values(), ...workers[1].values()].reduce((a, b) => a + b, 0)).toBe(6001)
       expect(sorted(buckets(result.histograms[kind])), kind).toEqual(sorted(expected))
-      const union = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false})
+      const union = hdr.build({
+        bitBucketSize: 64,
+        autoResize: true,
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: 10_000_000,
+        numberOfSignificantValueDigits: 3,
+        useWebAssembly: false,
+      })
       for (const [value, count] of expected) union.recordValueWithCount(value, count)
       const summary = kind === 'handling' ? result.handling : result.latency[kind]
       expect(summary.count).toBe(6001)
       const percentiles = {p50: 50, p75: 75, p90: 90, p95: 95, p99: 99, p99_9: 99.9, p99_99: 99.99}
-      for (const [name, p] of Object.entries(percentiles)) expect({kind, name, ms: summary[name]}).toEqual({kind, name, ms: union.getValueAtPercentile(p) / 1000})
+      for (const [name, p] of Object.entries(percentiles))
+        expect({kind, name, ms: summary[name]}).toEqual({kind, name, ms: union.getValueAtPercentile(p) / 1000})
       // Exact extremes and sums travel beside the buckets.
       expect(result.histograms[kind].maxMicros).toBe(Math.max(...perWorker.map((h) => h[kind].maxMicros)))
       expect(result.histograms[kind].minMicros).toBe(Math.min(...perWorker.map((h) => h[kind].minMicros)))
@@ -83,7 +116,25 @@ describe.skipIf(!available)('mqkit bench --workers 2 on amqp://', () => {
 
 describe.skipIf(!available)('mqkit bench --workers live progress', () => {
   it('prints one merged progress line per interval on stderr (plain lines when not a TTY), totals adding up', async () => {
-    const r = await runCli(['bench', '--url', AMQP_URL, '--workers', '2', '--producers', '2', '--consumers', '2', '--rate', '1000', '--duration', '2.5s', '--interval', '500ms', '--queue', uniqueName('bench-workers-progress')])
+    const r = await runCli([
+      'bench',
+      '--url',
+      AMQP_URL,
+      '--workers',
+      '2',
+      '--producers',
+      '2',
+      '--consumers',
+      '2',
+      '--rate',
+      '1000',
+      '--duration',
+      '2.5s',
+      '--interval',
+      '500ms',
+      '--queue',
+      uniqueName('bench-workers-progress'),
+    ])
     expect(r.code).toBe(0)
     const lines = r.stderr.trim().split('\n')
     expect(lines[0]).toMatch(/^bench: amqp amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672, queue mqkit-test-bench-workers-progress/)

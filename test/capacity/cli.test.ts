@@ -17,9 +17,30 @@ describe('mqkit bench --find-max (CLI)', () => {
     expect(r.code, r.stderr).toBe(0)
     const result = JSON.parse(r.stdout)
     expect(result.capacity).toMatchObject({status: 'ceiling', maxRate: 400, limitedBy: null, failingRate: null, contradictions: []})
-    expect(result.capacity.steps.map((s: {targetPerSecond: number; phase: string}) => `${s.phase} ${s.targetPerSecond}`)).toEqual(['bracket 200', 'bracket 400', 'confirm 400'])
+    expect(result.capacity.steps.map((s: {targetPerSecond: number; phase: string}) => `${s.phase} ${s.targetPerSecond}`)).toEqual([
+      'bracket 200',
+      'bracket 400',
+      'confirm 400',
+    ])
     expect(Object.keys(result.capacity.steps[0]).sort()).toEqual(
-      ['achievedPerSecond', 'backlogSlopePerSecond', 'consumed', 'consumedPerSecond', 'generator', 'handlingMeanMs', 'index', 'latency', 'limitedBy', 'measuredMs', 'passed', 'phase', 'published', 'reasons', 'slo', 'targetPerSecond'].sort(),
+      [
+        'achievedPerSecond',
+        'backlogSlopePerSecond',
+        'consumed',
+        'consumedPerSecond',
+        'generator',
+        'handlingMeanMs',
+        'index',
+        'latency',
+        'limitedBy',
+        'measuredMs',
+        'passed',
+        'phase',
+        'published',
+        'reasons',
+        'slo',
+        'targetPerSecond',
+      ].sort(),
     )
     expect(result.workload.rate).toEqual([{perSecond: 400}])
     expect(result.integrity.lost).toBe(0)
@@ -56,7 +77,10 @@ describe('mqkit bench --find-max (CLI)', () => {
   it('--sweep with rates alone: a curve with its knee, no search; --ndjson streams the steps', async () => {
     const r = await runCli(['bench', '--sweep', '100,200', '--work', '2ms', '--consumers', '1', '--prefetch', '1', ...FAST, '--ndjson', '--quiet'])
     expect(r.code, r.stderr).toBe(0)
-    const lines = r.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(lines.map((l) => l.type)).toEqual(['step', 'step', 'result'])
     expect(lines[0]).toMatchObject({phase: 'sweep', targetPerSecond: 100})
     const result = lines[2]
@@ -72,7 +96,22 @@ describe('mqkit bench --find-max (CLI)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-cap-'))
     onTestFinished(() => rmSync(dir, {recursive: true, force: true}))
     const file = path.join(dir, 'cap.html')
-    const r = await runCli(['bench', '--find-max', '--sweep', '50%,100%', '--slo', 'e2e.p99<=500ms', '--start-rate', '100', '--max-rate', '200', ...FAST, '--html', file, '--quiet'])
+    const r = await runCli([
+      'bench',
+      '--find-max',
+      '--sweep',
+      '50%,100%',
+      '--slo',
+      'e2e.p99<=500ms',
+      '--start-rate',
+      '100',
+      '--max-rate',
+      '200',
+      ...FAST,
+      '--html',
+      file,
+      '--quiet',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const html = readFileSync(file, 'utf8')
     expect(html).toContain('<h2>Capacity</h2>')
@@ -83,7 +122,9 @@ describe('mqkit bench --find-max (CLI)', () => {
   })
 
   it('SIGTERM during a search ends it at once with exit 143 and the steps so far', async () => {
-    const child = spawn(process.execPath, [BIN, 'bench', '--find-max', '--step-duration', '30s', '--settle', '0s', '--json'], {env: {...process.env, NO_COLOR: '1'}})
+    const child = spawn(process.execPath, [BIN, 'bench', '--find-max', '--step-duration', '30s', '--settle', '0s', '--json'], {
+      env: {...process.env, NO_COLOR: '1'},
+    })
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
     setTimeout(() => child.kill('SIGTERM'), 1500)
@@ -99,7 +140,8 @@ describe('mqkit bench --find-max (CLI)', () => {
 })
 
 describe('capacityFailure', () => {
-  const section = (status: CapacitySection['status']) => ({status, maxRate: 100, steps: [{targetPerSecond: 50}], contradictions: [{}]}) as unknown as CapacitySection
+  const section = (status: CapacitySection['status']) =>
+    ({status, maxRate: 100, steps: [{targetPerSecond: 50}], contradictions: [{}]}) as unknown as CapacitySection
   it.each([
     ['found', undefined],
     ['ceiling', undefined],

@@ -44,7 +44,10 @@ function burning(driver: Driver, burnMs: number): Driver {
     while (nowNs() < until);
     return driver.publish(queue, message)
   }
-  return new Proxy(driver, {get: (target, property, receiver) => (property === 'publish' ? publish : property === 'publishCallback' ? undefined : Reflect.get(target, property, receiver))})
+  return new Proxy(driver, {
+    get: (target, property, receiver) =>
+      property === 'publish' ? publish : property === 'publishCallback' ? undefined : Reflect.get(target, property, receiver),
+  })
 }
 
 async function search(workload: Partial<BenchOptions>, startRatePerSecond: number, wrap?: {observed?: Observed; burnMs?: number}): Promise<CapacityResult> {

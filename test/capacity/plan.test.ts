@@ -24,10 +24,31 @@ function errorLines(stderr: string): string[] {
  */
 function resultWithHandling(): BenchResult {
   const base = fixture(OPEN_LOOP_FILE)
-  const summary = (mean: number, stdev: number) => ({count: 1600, mean, stdev, min: mean / 10, p50: mean, p75: mean, p90: mean, p95: mean, p99: mean, p99_9: mean, p99_99: mean, max: mean})
+  const summary = (mean: number, stdev: number) => ({
+    count: 1600,
+    mean,
+    stdev,
+    min: mean / 10,
+    p50: mean,
+    p75: mean,
+    p90: mean,
+    p95: mean,
+    p99: mean,
+    p99_9: mean,
+    p99_99: mean,
+    max: mean,
+  })
   return {
     ...base,
-    workload: {...base.workload, consumers: 8, prefetch: 1, work: {kind: 'exponential', meanMs: 5}, workMode: 'sleep', arrivals: 'poisson', rate: [{perSecond: 320}]},
+    workload: {
+      ...base.workload,
+      consumers: 8,
+      prefetch: 1,
+      work: {kind: 'exponential', meanMs: 5},
+      workMode: 'sleep',
+      arrivals: 'poisson',
+      rate: [{perSecond: 320}],
+    },
     throughput: {...base.throughput, consumed: {...base.throughput.consumed, count: 1600, perSecond: 320}},
     handling: summary(5, 5),
     latency: {...base.latency, endToEndCorrected: summary(0.05, 0), endToEnd: summary(0.05, 0)},
@@ -80,7 +101,10 @@ describe('mqkit plan (CLI)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['plan', '--rate', '100', '--slo', 'p99 fifty', '--work', '5ms'], /^mqkit: --slo must look like .*got "p99 fifty"$/],
       [['plan', '--rate', '100', '--slo', 'p99<<5', '--work', '5ms'], /^mqkit: --slo p99 must be a duration .*got "<5"$/],
-      [['plan', '--rate', '100', '--slo', 'throughput>=100', '--work', '5ms'], /^mqkit: --slo must bound end-to-end latency's mean or a percentile .*got "throughput>=100"$/],
+      [
+        ['plan', '--rate', '100', '--slo', 'throughput>=100', '--work', '5ms'],
+        /^mqkit: --slo must bound end-to-end latency's mean or a percentile .*got "throughput>=100"$/,
+      ],
       [['plan', '--rate', '100', '--slo', 'handling.p99<5ms', '--work', '5ms'], /^mqkit: --slo must bound end-to-end latency/],
       [['plan', '--rate', '100', '--slo', 'p99>5ms', '--work', '5ms'], /^mqkit: --slo must be an upper bound \(< or <=\), got "p99>5ms"$/],
       [['plan', '--rate', 'fast', '--slo', 'p99<5ms', '--work', '5ms'], /^mqkit: --rate must be a number ≥ 0.001, got "fast"$/],
@@ -88,7 +112,10 @@ describe('mqkit plan (CLI)', () => {
       [['plan', open, '--rate', '100', '--slo', 'p99<5ms'], /^mqkit: .*open-loop\.json: no handling-time data \(the run had no --work\)/],
       [['plan', WITH_HANDLING, '--rate', '100', '--slo', 'p99<5ms', '--work', '5ms'], /^mqkit: --work cannot be used with a result file/],
       [['plan', '--rate', '100', '--slo', 'p99<5ms', '--work', '5ms', '--work-mode', 'spin', '--verify'], /^mqkit: --verify needs --work-mode sleep/],
-      [['plan', WITH_HANDLING, '--rate', '1000', '--slo', 'e2e.p99<0.01ms'], /^mqkit: --slo "e2e.p99<0.01ms" cannot be met by adding consumers: delivery alone .* has p99 0.050 ms$/],
+      [
+        ['plan', WITH_HANDLING, '--rate', '1000', '--slo', 'e2e.p99<0.01ms'],
+        /^mqkit: --slo "e2e.p99<0.01ms" cannot be met by adding consumers: delivery alone .* has p99 0.050 ms$/,
+      ],
     ]
     for (const [args, message] of cases) {
       const r = await runCli(args)
@@ -104,7 +131,23 @@ describe('mqkit plan (CLI)', () => {
 
   it('calibrates with a short bench, then --verify runs bench with c − 1 and c consumers (JSON plan.measured)', async () => {
     const r = await runCli(
-      ['plan', '--rate', '400', '--slo', 'e2e.p99<=40ms', '--work', 'exp:5ms', '--prefetch', '1', '--calibration', '1s', '--verify', '--verify-duration', '1s', '--json'],
+      [
+        'plan',
+        '--rate',
+        '400',
+        '--slo',
+        'e2e.p99<=40ms',
+        '--work',
+        'exp:5ms',
+        '--prefetch',
+        '1',
+        '--calibration',
+        '1s',
+        '--verify',
+        '--verify-duration',
+        '1s',
+        '--json',
+      ],
       {timeoutMs: 30_000},
     )
     expect(r.code, r.stderr).toBe(0)
@@ -117,7 +160,9 @@ describe('mqkit plan (CLI)', () => {
     expect(facts.plan.measured.map((run: {consumers: number}) => run.consumers)).toEqual([c - 1, c].filter((n) => n >= 1))
     for (const run of facts.plan.measured) {
       expect(run.measured.messages).toBeGreaterThan(200)
-      expect(Object.keys(run.measured).sort()).toEqual(['handlingMeanMs', 'meanMs', 'messages', 'meetsSlo', 'ratePerSecond', 'sloValueMs', 'utilisation'].sort())
+      expect(Object.keys(run.measured).sort()).toEqual(
+        ['handlingMeanMs', 'meanMs', 'messages', 'meetsSlo', 'ratePerSecond', 'sloValueMs', 'utilisation'].sort(),
+      )
       expect(run.predicted.consumers).toBe(run.consumers)
     }
   })

@@ -133,7 +133,16 @@ describe('plan truth on memory:// (Poisson arrivals, exponential handling, prefe
       const observed: Observed[] = []
       const warmupMs = 1000
       const result = await bench(
-        defaultBenchOptions({consumers, prefetch: 1, rate: [{perSecond}], arrivals: 'poisson', work: {kind: 'exponential', meanMs: HANDLING_MS}, durationMs: 10_000, warmupMs, sizeBytes: 64}),
+        defaultBenchOptions({
+          consumers,
+          prefetch: 1,
+          rate: [{perSecond}],
+          arrivals: 'poisson',
+          work: {kind: 'exponential', meanMs: HANDLING_MS},
+          durationMs: 10_000,
+          warmupMs,
+          sizeBytes: 64,
+        }),
         seed,
         observed,
       )
@@ -159,12 +168,22 @@ describe('plan truth on memory:// (Poisson arrivals, exponential handling, prefe
     const workload: PlanWorkload = {work: {kind: 'exponential', meanMs: HANDLING_MS}, workMode: 'sleep', prefetch: 1, sizeBytes: 64, maxSizeBytes: 64}
     const calibration = await bench(calibrationOptions(workload, 3000), 100)
     const figures = measuredFigures(calibration, 'calibration')
-    console.log(`calibration: T̄ ${figures.handling.meanMs.toFixed(3)} ms, stdev ${figures.handling.stdevMs.toFixed(3)} ms, ${figures.handling.count} msgs; delivery mean ${figures.delivery.meanMs.toFixed(3)} ms; ${machine(calibration)}`)
+    console.log(
+      `calibration: T̄ ${figures.handling.meanMs.toFixed(3)} ms, stdev ${figures.handling.stdevMs.toFixed(3)} ms, ${figures.handling.count} msgs; delivery mean ${figures.delivery.meanMs.toFixed(3)} ms; ${machine(calibration)}`,
+    )
     let matched = 0
     for (let seed = 1; seed <= 5; seed++) {
       const scenario = scenarioFor(seed)
       const slo = parsePlanSlo(scenario.slo)
-      const inputs: PlanInputs = {ratePerSecond: scenario.ratePerSecond, arrivals: 'poisson', handling: figures.handling, workMode: 'sleep', prefetch: 1, delivery: figures.delivery, slo}
+      const inputs: PlanInputs = {
+        ratePerSecond: scenario.ratePerSecond,
+        arrivals: 'poisson',
+        handling: figures.handling,
+        workMode: 'sleep',
+        prefetch: 1,
+        delivery: figures.delivery,
+        slo,
+      }
       const c = planConsumers(inputs).plan.consumers
       const runs = []
       const health: string[] = []
@@ -178,7 +197,9 @@ describe('plan truth on memory:// (Poisson arrivals, exponential handling, prefe
       if (ok) matched++
       const show = (run: (typeof runs)[number]) =>
         `c ${run.consumers}: ρ ${run.predicted.utilisation.toFixed(2)}/${run.measured.utilisation.toFixed(2)}, ${slo.stat} ${fmt(run.predicted.sloValueMs)}/${fmt(run.measured.sloValueMs)} ms (${run.measured.meetsSlo ? 'meets' : 'misses'})`
-      console.log(`scenario ${seed}: ${scenario.ratePerSecond.toFixed(0)}/s ${scenario.slo}, designed c ${scenario.designedConsumers}, plan c ${c}; predicted/measured ${show(fewer)}; ${show(planned)} → ${ok ? 'match' : 'MISMATCH'} (${health.join('; ')})`)
+      console.log(
+        `scenario ${seed}: ${scenario.ratePerSecond.toFixed(0)}/s ${scenario.slo}, designed c ${scenario.designedConsumers}, plan c ${c}; predicted/measured ${show(fewer)}; ${show(planned)} → ${ok ? 'match' : 'MISMATCH'} (${health.join('; ')})`,
+      )
     }
     console.log(`plan matched the runs in ${matched} of 5 scenarios`)
     expect(matched).toBeGreaterThanOrEqual(4)

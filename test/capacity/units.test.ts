@@ -12,11 +12,23 @@ describe('backlogSlopePerSecond', () => {
     expect(backlogSlopePerSecond(growing, 0, 2000)).toBeCloseTo(50, 6)
     const flat = Array.from({length: 21}, (_, i) => [i * 100, i % 2 === 0 ? 4 : 6] as const)
     expect(Math.abs(backlogSlopePerSecond(flat, 0, 2000)!)).toBeLessThan(0.6)
-    const rampThenFlat = [...Array.from({length: 10}, (_, i) => [i * 100, i * 100] as const), ...Array.from({length: 10}, (_, i) => [1000 + i * 100, 7] as const)]
+    const rampThenFlat = [
+      ...Array.from({length: 10}, (_, i) => [i * 100, i * 100] as const),
+      ...Array.from({length: 10}, (_, i) => [1000 + i * 100, 7] as const),
+    ]
     expect(backlogSlopePerSecond(rampThenFlat, 1000, 2000)).toBeCloseTo(0, 6)
   })
   it('fewer than three samples: null', () => {
-    expect(backlogSlopePerSecond([[0, 1], [100, 2]], 0, 1000)).toBeNull()
+    expect(
+      backlogSlopePerSecond(
+        [
+          [0, 1],
+          [100, 2],
+        ],
+        0,
+        1000,
+      ),
+    ).toBeNull()
   })
 })
 
@@ -37,7 +49,13 @@ describe('--sweep', () => {
 
 describe('findKnee', () => {
   const point = (rate: number, p99Ms: number, growing = false): CurvePoint =>
-    ({targetPerSecond: rate, latency: {p50Ms: p99Ms / 2, p99Ms, p999Ms: p99Ms}, reasons: growing ? ['backlog grew 40 msg/s'] : [], knee: false, passed: !growing}) as unknown as CurvePoint
+    ({
+      targetPerSecond: rate,
+      latency: {p50Ms: p99Ms / 2, p99Ms, p999Ms: p99Ms},
+      reasons: growing ? ['backlog grew 40 msg/s'] : [],
+      knee: false,
+      passed: !growing,
+    }) as unknown as CurvePoint
   it('the first rate whose p99 is more than twice (and 1 ms above) the lowest-rate p99', () => {
     const curve = [point(100, 2), point(200, 3.5), point(300, 4.5), point(400, 30)]
     const knee = findKnee(curve)
@@ -62,7 +80,10 @@ describe('capacity flags', () => {
     expect(() => capacityPlanFromFlags({'find-max': true, duration: '10s'}, base)).toThrow(/--step-duration/)
   })
   it('parses an SLO, precision and rates; a bad SLO names --slo', () => {
-    const plan = capacityPlanFromFlags({'find-max': true, slo: ['e2e.p99<=50ms'], precision: '2%', 'start-rate': '500', 'step-duration': '3s', settle: '1s'}, base)
+    const plan = capacityPlanFromFlags(
+      {'find-max': true, slo: ['e2e.p99<=50ms'], precision: '2%', 'start-rate': '500', 'step-duration': '3s', settle: '1s'},
+      base,
+    )
     expect(plan.slos[0].threshold).toBe(50)
     expect(plan.search.precision).toBeCloseTo(0.02)
     expect(plan.search.startRatePerSecond).toBe(500)

@@ -27,11 +27,17 @@ describe.concurrent('amqp:// CLI', () => {
       {source: exchange, destination: queue, routingKey: '*.error'},
       {source: exchange, destination: queue, routingKey: '*.fatal'},
     ])
-    const published = await cli(['publish', 'ignored', '--exchange', exchange, '--key-delimiter', ' ', '--header', 'h=1'], 'app.error disk full\ndb.fatal down\n')
+    const published = await cli(
+      ['publish', 'ignored', '--exchange', exchange, '--key-delimiter', ' ', '--header', 'h=1'],
+      'app.error disk full\ndb.fatal down\n',
+    )
     expect(published.code, published.stderr).toBe(0)
     const consumed = await cli(['consume', queue, '--count', '2', '--json'])
     expect(consumed.code, consumed.stderr).toBe(0)
-    const records = consumed.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const records = consumed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(records.map((r) => [r.key, r.body, r.headers.h])).toEqual([
       ['app.error', 'disk full', '1'],
       ['db.fatal', 'down', '1'],

@@ -137,7 +137,10 @@ describe.concurrent('messages of the command line itself', () => {
     expect(version.stdout).toBe((await runCli(['--version'])).stdout)
   })
 
-  it.each([['publish', 'q', 'x'], ['consume', 'q']])('%s --key-delimiter with an unknown escape is exit 2 naming it', async (...args) => {
+  it.each([
+    ['publish', 'q', 'x'],
+    ['consume', 'q'],
+  ])('%s --key-delimiter with an unknown escape is exit 2 naming it', async (...args) => {
     const {code, stderr} = await runCli([...args, '--key-delimiter', '\\q', '--url', 'memory://'])
     expect(code).toBe(2)
     expect(expectOneLineError(stderr)).toContain('--key-delimiter: unknown escape "\\q"')

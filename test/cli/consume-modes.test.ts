@@ -97,6 +97,11 @@ describe('consume --reject (local store)', () => {
     expect(rejected.stdout).toBe('r1\nr2\nr3\n')
     expect(await queueStats(backend, queue)).toMatchObject({ready: 0, inFlight: 0})
     const dead = await cli(['consume', dlq, '--count', '3', '--json'])
-    expect(dead.stdout.trim().split('\n').map((line) => JSON.parse(line).body)).toEqual(['r1', 'r2', 'r3'])
+    expect(
+      dead.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).body),
+    ).toEqual(['r1', 'r2', 'r3'])
   })
 })

@@ -36,7 +36,13 @@ function dyingConnection(broker: string, plan: {dieAfter: number; onWire: number
       if (dead) return fail(new ConnectionError('connection lost'))
       published++
       if (published <= plan.dieAfter) return real(queue, message, ok, fail)
-      if (published <= plan.dieAfter + plan.arrived) real(queue, message, () => {}, () => {})
+      if (published <= plan.dieAfter + plan.arrived)
+        real(
+          queue,
+          message,
+          () => {},
+          () => {},
+        )
       onWire.push(fail)
       if (onWire.length < plan.onWire) return
       dead = true
@@ -46,12 +52,22 @@ function dyingConnection(broker: string, plan: {dieAfter: number; onWire: number
       if (plan.failSynchronously) die()
       else setTimeout(die, 5)
     }
-    return new Proxy(driver, {get: (target, property, receiver) => (property === 'publishCallback' ? publishCallback : Reflect.get(target, property, receiver))})
+    return new Proxy(driver, {
+      get: (target, property, receiver) => (property === 'publishCallback' ? publishCallback : Reflect.get(target, property, receiver)),
+    })
   }
 }
 
 async function resilient(make: () => Promise<Driver>, budgetMs = 5000, events: RunEvent[] = []): Promise<ResilientDriver> {
-  const driver = await ResilientDriver.create({make, policy: {budgetMs, firstDelayMs: 10, maxDelayMs: 20}, role: 'producer', index: 1, topology: [], clockMs: () => performance.now(), onEvent: (e) => events.push(e)})
+  const driver = await ResilientDriver.create({
+    make,
+    policy: {budgetMs, firstDelayMs: 10, maxDelayMs: 20},
+    role: 'producer',
+    index: 1,
+    topology: [],
+    clockMs: () => performance.now(),
+    onEvent: (e) => events.push(e),
+  })
   await driver.connect()
   return driver
 }
@@ -71,21 +87,24 @@ describe('publish --recover (core)', () => {
   it.each([
     ['asynchronously', false],
     ['from inside the publish call', true],
-  ])('a connection that dies with 10 publishes on the wire (%s): they are sent again on the new one, each counted once; every message arrives, 4 twice', async (_how, failSynchronously) => {
-    const broker = uniqueName('resend')
-    const queue = 'q'
-    const events: RunEvent[] = []
-    const driver = await resilient(dyingConnection(broker, {dieAfter: 500, onWire: 10, arrived: 4, failSynchronously}), 5000, events)
-    await driver.declare({name: queue})
-    const {result, failure} = await publishAll({driver, queue, inputs: numbered(2000), template: {}, confirmWindow: 10, recover: true})
-    await driver.close()
-    expect(failure).toBeUndefined()
-    expect(result).toMatchObject({confirmed: 2000, resent: 10, failed: {nacked: 0, unroutable: 0, rejected: 0}})
-    expect(events.map((e) => e.kind)).toEqual(['connection-lost', 'reconnected'])
-    const bodies = await bodiesIn(broker, queue)
-    expect(new Set(bodies).size).toBe(2000)
-    expect(bodies.length - 2000).toBe(4)
-  })
+  ])(
+    'a connection that dies with 10 publishes on the wire (%s): they are sent again on the new one, each counted once; every message arrives, 4 twice',
+    async (_how, failSynchronously) => {
+      const broker = uniqueName('resend')
+      const queue = 'q'
+      const events: RunEvent[] = []
+      const driver = await resilient(dyingConnection(broker, {dieAfter: 500, onWire: 10, arrived: 4, failSynchronously}), 5000, events)
+      await driver.declare({name: queue})
+      const {result, failure} = await publishAll({driver, queue, inputs: numbered(2000), template: {}, confirmWindow: 10, recover: true})
+      await driver.close()
+      expect(failure).toBeUndefined()
+      expect(result).toMatchObject({confirmed: 2000, resent: 10, failed: {nacked: 0, unroutable: 0, rejected: 0}})
+      expect(events.map((e) => e.kind)).toEqual(['connection-lost', 'reconnected'])
+      const bodies = await bodiesIn(broker, queue)
+      expect(new Set(bodies).size).toBe(2000)
+      expect(bodies.length - 2000).toBe(4)
+    },
+  )
 
   it('a connection that never comes back: the run stops with RecoveryFailedError and the counts so far (not thrown)', async () => {
     const broker = uniqueName('giveup')
@@ -142,7 +161,10 @@ describe('consume --recover (core)', () => {
           if (!lost.delete(body)) return handler(d)
           handler({
             ...d,
-            ack: () => d.nack(true).then(() => Promise.reject(new ConnectionError(`channel closed; a message from queue "${q}" was not settled and will be redelivered`))),
+            ack: () =>
+              d
+                .nack(true)
+                .then(() => Promise.reject(new ConnectionError(`channel closed; a message from queue "${q}" was not settled and will be redelivered`))),
             nack: (requeue: boolean) => d.nack(requeue),
           })
         }),
@@ -152,7 +174,15 @@ describe('consume --recover (core)', () => {
   it('an ack lost with the connection does not end the loop; --count N is N acknowledged; the copy is written again', async () => {
     const {driver, queue} = await filled(10)
     const written: string[] = []
-    const result = await consumeMessages({driver: losingAcks(driver, new Set(['m2', 'm4'])), queue, count: 5, prefetch: 3, mode: 'ack', recovery: alwaysUp, write: async (d) => void written.push(String(d.body))})
+    const result = await consumeMessages({
+      driver: losingAcks(driver, new Set(['m2', 'm4'])),
+      queue,
+      count: 5,
+      prefetch: 3,
+      mode: 'ack',
+      recovery: alwaysUp,
+      write: async (d) => void written.push(String(d.body)),
+    })
     expect(result).toMatchObject({count: 5, redeliveryExpected: 2, ended: 'count'})
     expect(written).toHaveLength(7)
     expect(written.filter((b) => b === 'm2')).toHaveLength(2)
@@ -164,7 +194,9 @@ describe('consume --recover (core)', () => {
 
   it('without recovery the same lost ack ends the loop with the connection error, as before', async () => {
     const {driver, queue} = await filled(5)
-    await expect(consumeMessages({driver: losingAcks(driver, new Set(['m2'])), queue, mode: 'ack', write: async () => {}})).rejects.toBeInstanceOf(ConnectionError)
+    await expect(consumeMessages({driver: losingAcks(driver, new Set(['m2'])), queue, mode: 'ack', write: async () => {}})).rejects.toBeInstanceOf(
+      ConnectionError,
+    )
     await driver.close()
   })
 
@@ -184,7 +216,9 @@ describe('consume --recover (core)', () => {
 
   it('--recover and --requeue are refused (a lost connection returns what a peek holds)', async () => {
     const {driver, queue} = await filled(1)
-    await expect(consumeMessages({driver, queue, mode: 'requeue', recovery: alwaysUp, write: async () => {}})).rejects.toThrow(/--recover cannot be combined with --requeue/)
+    await expect(consumeMessages({driver, queue, mode: 'requeue', recovery: alwaysUp, write: async () => {}})).rejects.toThrow(
+      /--recover cannot be combined with --requeue/,
+    )
     await driver.close()
   })
 })

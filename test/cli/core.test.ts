@@ -37,7 +37,10 @@ describe('sources', () => {
 
   it('key delimiter splits at the first occurrence; lines without it have no key', async () => {
     const inputs = await collect(readInputs({kind: 'stdin', mode: 'lines'}, {keyDelimiter: '::', stdin: chunks('k1::v::1\nplain\n')}))
-    expect(inputs.map((i) => [i.key, i.body.toString()])).toEqual([['k1', 'v::1'], [undefined, 'plain']])
+    expect(inputs.map((i) => [i.key, i.body.toString()])).toEqual([
+      ['k1', 'v::1'],
+      [undefined, 'plain'],
+    ])
   })
 
   it('--count repeats arguments in turn; generated payloads have the exact size', async () => {

@@ -97,8 +97,18 @@ const ROWS: Row[] = [
     },
     stderr: /^mqkit: .*maxLength=10.*maxLength=20/m,
   },
-  {code: 7, what: 'the backend cannot do that: an exchange on file:', run: () => cli(['declare', uniqueName('x'), '--exchange-type', 'topic']), stderr: /^mqkit: .*exchange/m},
-  {code: 8, what: 'a bench --assert failed', run: () => runCli(['bench', '--count', '200', '--quiet', '--assert', 'p99<0.0001ms']), stderr: /1 of 1 assertions failed: p99<0\.0001ms/},
+  {
+    code: 7,
+    what: 'the backend cannot do that: an exchange on file:',
+    run: () => cli(['declare', uniqueName('x'), '--exchange-type', 'topic']),
+    stderr: /^mqkit: .*exchange/m,
+  },
+  {
+    code: 8,
+    what: 'a bench --assert failed',
+    run: () => runCli(['bench', '--count', '200', '--quiet', '--assert', 'p99<0.0001ms']),
+    stderr: /1 of 1 assertions failed: p99<0\.0001ms/,
+  },
   {
     code: 9,
     what: 'messages not confirmed: rejected by a full queue (reject-publish)',
@@ -114,7 +124,7 @@ const ROWS: Row[] = [
 ]
 
 describe('exit codes (README "Exit codes")', () => {
-  it('the table covers every code in src/errors.ts but the capacity search\'s', () => {
+  it("the table covers every code in src/errors.ts but the capacity search's", () => {
     const documented = new Set(ROWS.map((row) => row.code))
     const all = Object.values(ExitCode).filter((code) => code !== ExitCode.noSustainableRate && code !== ExitCode.capacityUnconfirmed)
     expect([...documented].sort((a, b) => a - b)).toEqual([...new Set(all)].sort((a, b) => a - b))

@@ -33,7 +33,9 @@ describe.concurrent('flags and versions', () => {
     expect(short.stdout).toBe(long.stdout)
     const [agent, clients] = long.stdout.trimEnd().split('\n')
     expect(agent).toMatch(/^mqkit\/\d+\.\d+\.\d+ /)
-    expect(clients).toBe(`client libraries: amqplib ${installedVersion('amqplib')}, kafkajs ${installedVersion('kafkajs')}, @platformatic/kafka ${installedVersion('@platformatic/kafka')}, better-sqlite3 ${installedVersion('better-sqlite3')}`)
+    expect(clients).toBe(
+      `client libraries: amqplib ${installedVersion('amqplib')}, kafkajs ${installedVersion('kafkajs')}, @platformatic/kafka ${installedVersion('@platformatic/kafka')}, better-sqlite3 ${installedVersion('better-sqlite3')}`,
+    )
     const bench = await runCli(['bench', '--count', '50', '--json', '--quiet'])
     expect(JSON.parse(bench.stdout).meta.clients).toEqual({
       amqplib: installedVersion('amqplib'),
@@ -70,7 +72,12 @@ describe.concurrent('flags and versions', () => {
       expect(r.stderr).toContain(`mqkit: ${message}`)
     }
     expect((await runCli(['declare', 'q', '--ttl', '60s', '--url', url])).code).toBe(0)
-    expect([parseDurationMs('idle-timeout', '2'), parseDurationMs('watch', '0.5'), parseDurationMs('ttl', '0', 'unit'), parseDurationMs('ttl', '250ms', 'unit')]).toEqual([2000, 500, 0, 250])
+    expect([
+      parseDurationMs('idle-timeout', '2'),
+      parseDurationMs('watch', '0.5'),
+      parseDurationMs('ttl', '0', 'unit'),
+      parseDurationMs('ttl', '250ms', 'unit'),
+    ]).toEqual([2000, 500, 0, 250])
     const help = (await runCli(['consume', '--help'])).stdout
     expect(help).toMatch(/--connect-timeout=<value>\s+Give up connecting after this long, e\.g\. 5s or\s+500ms \(bare number: seconds\)\. Default: 10s\./)
     expect(help).not.toContain('[default:')

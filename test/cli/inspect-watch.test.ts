@@ -12,11 +12,16 @@ const folder = mkdtempSync(path.join(os.tmpdir(), 'mqkit-watch-'))
 afterAll(() => rmSync(folder, {recursive: true, force: true}))
 
 describe.concurrent('inspect --watch', () => {
-  it('--json: one document per refresh and line; the queue\'s change shows; Ctrl-C is exit 0', async () => {
+  it("--json: one document per refresh and line; the queue's change shows; Ctrl-C is exit 0", async () => {
     const url = `file:${path.join(folder, 'json.db')}`
     expect((await runCli(['declare', 'orders', '--url', url])).code).toBe(0)
     const watching = startCli(['inspect', 'orders', '--url', url, '--watch', '200ms', '--json'])
-    const documents = () => watching.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line))
+    const documents = () =>
+      watching
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
     await waitFor('two refreshes', () => documents().length >= 2, 20_000)
     expect((await runCli(['publish', 'orders', 'a', 'b', 'c', '--url', url])).code).toBe(0)
     await waitFor('a refresh showing ready 3', () => documents().some((d) => d.queues[0].ready === 3), 20_000)
@@ -29,7 +34,13 @@ describe.concurrent('inspect --watch', () => {
     // Refreshes come every 200 ms, by their own clock.
     const gaps = all.slice(1).map((d, i) => d.atMs - all[i].atMs)
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(150)
-    expect(watching.stdout().split('\n').filter(Boolean).every((line) => !line.includes('\n') && line.startsWith('{'))).toBe(true)
+    expect(
+      watching
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => !line.includes('\n') && line.startsWith('{')),
+    ).toBe(true)
   })
 
   it('text: each refresh appended under a timestamp line; Ctrl-C is exit 0', async () => {

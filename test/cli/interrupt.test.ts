@@ -86,22 +86,25 @@ describe.concurrent.each(PUBLISH_RUNS)('interrupted publish on $name by $signal'
     if (enabled) await runCli(['delete', queue, '--if-exists', '--url', backend.url])
   })
 
-  it.skipIf(!enabled)(`stops sending, awaits what is outstanding, prints the summary, exits ${exitCode}; the queue holds exactly the confirmed count`, async () => {
-    expect((await runCli(['declare', queue, '--url', backend.url])).code).toBe(0)
-    // Far more than can be sent before the signal, with a full confirm window outstanding as it lands.
-    const running = startCli(['publish', queue, '--url', backend.url, '--count', '2000000', '--size', '200', '--json'])
-    await waitFor('messages arriving in the queue', async () => (await queueStats(backend, queue)).ready >= 2000, 30_000)
-    running.child.kill(signal)
-    const {code} = await running.exited
-    const stderr = running.stderr()
-    expect(code, stderr).toBe(exitCode)
-    const confirmed = Number(/^published to \S+: ([\d,]+) confirmed/m.exec(stderr)?.[1]?.replace(/,/g, ''))
-    expect(confirmed, stderr).toBeGreaterThanOrEqual(2000)
-    expect(confirmed).toBeLessThan(2_000_000)
-    expect(stderr).toMatch(/^mqkit: interrupted; the summary above counts what was sent$/m)
-    // --json: the counts, with the error that ended the run.
-    expect(JSON.parse(running.stdout())).toMatchObject({confirmed, error: {code: 'INTERRUPTED', exitCode}})
-    // Every message sent was confirmed before the exit: none in the queue beyond the count.
-    expect((await queueStats(backend, queue)).ready).toBe(confirmed)
-  })
+  it.skipIf(!enabled)(
+    `stops sending, awaits what is outstanding, prints the summary, exits ${exitCode}; the queue holds exactly the confirmed count`,
+    async () => {
+      expect((await runCli(['declare', queue, '--url', backend.url])).code).toBe(0)
+      // Far more than can be sent before the signal, with a full confirm window outstanding as it lands.
+      const running = startCli(['publish', queue, '--url', backend.url, '--count', '2000000', '--size', '200', '--json'])
+      await waitFor('messages arriving in the queue', async () => (await queueStats(backend, queue)).ready >= 2000, 30_000)
+      running.child.kill(signal)
+      const {code} = await running.exited
+      const stderr = running.stderr()
+      expect(code, stderr).toBe(exitCode)
+      const confirmed = Number(/^published to \S+: ([\d,]+) confirmed/m.exec(stderr)?.[1]?.replace(/,/g, ''))
+      expect(confirmed, stderr).toBeGreaterThanOrEqual(2000)
+      expect(confirmed).toBeLessThan(2_000_000)
+      expect(stderr).toMatch(/^mqkit: interrupted; the summary above counts what was sent$/m)
+      // --json: the counts, with the error that ended the run.
+      expect(JSON.parse(running.stdout())).toMatchObject({confirmed, error: {code: 'INTERRUPTED', exitCode}})
+      // Every message sent was confirmed before the exit: none in the queue beyond the count.
+      expect((await queueStats(backend, queue)).ready).toBe(confirmed)
+    },
+  )
 })

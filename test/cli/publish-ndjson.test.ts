@@ -21,7 +21,11 @@ function messageOf(record: Record<string, unknown>): Record<string, unknown> {
   return message
 }
 
-const records = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+const records = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
 
 // A body that is not UTF-8, with a NUL, CR and LF in it: must arrive byte for byte.
 const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x41, 0xc3])
@@ -29,7 +33,23 @@ const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x41, 0xc3])
 describe.concurrent('publish --input ndjson', () => {
   it('reads back what consume --json wrote; refuses what is not a record, naming the line', () => {
     const line = (value: unknown) => Buffer.from(JSON.stringify(value))
-    expect(parseRecordLine(line({queue: 'q', key: null, headers: {a: '1'}, redelivered: true, deliveryCount: 2, timestampMs: 5, offset: '7', priority: 4, messageId: 'm', body: 'héllo'}), 'stdin line 1')).toEqual({
+    expect(
+      parseRecordLine(
+        line({
+          queue: 'q',
+          key: null,
+          headers: {a: '1'},
+          redelivered: true,
+          deliveryCount: 2,
+          timestampMs: 5,
+          offset: '7',
+          priority: 4,
+          messageId: 'm',
+          body: 'héllo',
+        }),
+        'stdin line 1',
+      ),
+    ).toEqual({
       body: Buffer.from('héllo'),
       record: {where: 'stdin line 1', queue: 'q', headers: {a: '1'}, priority: 4, messageId: 'm'},
     })
@@ -43,7 +63,10 @@ describe.concurrent('publish --input ndjson', () => {
       ['{"bodyBase64":"not base64!"}', /"bodyBase64" must be base64 text, got "not base64!"/],
       ['{"body":"a","headers":{"n":1}}', /"headers" must be an object of string values/],
       ['{"body":"a","priority":300}', /"priority" must be a whole number from 0 to 255, got 300/],
-      ['{"error":{"code":"CONNECTION","message":"connection lost","exitCode":3}}', /is the error the command that wrote the input ended with, not a message \("connection lost"\)/],
+      [
+        '{"error":{"code":"CONNECTION","message":"connection lost","exitCode":3}}',
+        /is the error the command that wrote the input ended with, not a message \("connection lost"\)/,
+      ],
     ]
     for (const [text, message] of refusals) {
       expect(() => parseRecordLine(Buffer.from(text), 'stdin line 3')).toThrow(UsageError)
@@ -57,7 +80,10 @@ describe.concurrent('publish --input ndjson', () => {
     for (const q of [source, target]) expect((await runCli(['declare', q, '--url', fileUrl])).code).toBe(0)
     const payload = path.join(folder, 'binary.bin')
     writeFileSync(payload, BINARY)
-    expect((await runCli(['publish', source, '--url', fileUrl, '--file', payload, '--input', 'whole', '--key', 'k1', '--header', 'h=1', '--correlation-id', 'c1'])).code).toBe(0)
+    expect(
+      (await runCli(['publish', source, '--url', fileUrl, '--file', payload, '--input', 'whole', '--key', 'k1', '--header', 'h=1', '--correlation-id', 'c1']))
+        .code,
+    ).toBe(0)
     expect((await runCli(['publish', source, 'plain', '--url', fileUrl, '--priority', '2', '--content-type', 'text/plain'])).code).toBe(0)
     const consumed = await runCli(['consume', source, '--url', fileUrl, '--count', '2', '--json'])
     expect(consumed.code, consumed.stderr).toBe(0)
@@ -69,7 +95,9 @@ describe.concurrent('publish --input ndjson', () => {
     expect(records(arrived.stdout).map((r) => r.key)).toEqual(['k1', null])
     expect(Buffer.from(records(arrived.stdout)[0].bodyBase64 as string, 'base64').equals(BINARY)).toBe(true)
 
-    const bad = await runCli(['publish', target, '--url', fileUrl, '--input', 'ndjson'], {input: `{"body":"one"}\n\n{"body":"two"}\n{"body":2}\n{"body":"never"}\n`})
+    const bad = await runCli(['publish', target, '--url', fileUrl, '--input', 'ndjson'], {
+      input: `{"body":"one"}\n\n{"body":"two"}\n{"body":2}\n{"body":"never"}\n`,
+    })
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('published to')
     expect(bad.stderr).toContain(': 2 confirmed')
@@ -92,7 +120,20 @@ describe.concurrent('publish --input ndjson', () => {
       expect((await amqp(['declare', target, '--max-priority', '9'])).code).toBe(0)
       const payload = path.join(folder, 'binary-amqp.bin')
       writeFileSync(payload, BINARY)
-      const flags = ['--header', 'trace=abc', '--header', 'n=1', '--priority', '7', '--message-id', 'id-1', '--correlation-id', 'c-1', '--content-type', 'application/octet-stream']
+      const flags = [
+        '--header',
+        'trace=abc',
+        '--header',
+        'n=1',
+        '--priority',
+        '7',
+        '--message-id',
+        'id-1',
+        '--correlation-id',
+        'c-1',
+        '--content-type',
+        'application/octet-stream',
+      ]
       expect((await runCli(['publish', source, '--url', fileUrl, '--file', payload, '--input', 'whole', ...flags])).code).toBe(0)
       expect((await runCli(['publish', source, 'text body', '--url', fileUrl, '--header', 'only=this'])).code).toBe(0)
       const fromFile = await runCli(['consume', source, '--url', fileUrl, '--count', '2', '--json'])

@@ -45,7 +45,9 @@ describe('--recover on consume and publish', () => {
     const consumed = await runCli(['consume', queue, '--url', STORE, '--recover', '--recover-timeout', '30s', '--count', '3'])
     expect(consumed.code, consumed.stderr).toBe(0)
     expect(consumed.stdout).toBe('a\nb\nc\n')
-    expect(consumed.stderr).toMatch(new RegExp(`^consumed from ${queue}: 3 messages, 0 written but not acknowledged, mean handling .* \\(count reached\\)$`, 'm'))
+    expect(consumed.stderr).toMatch(
+      new RegExp(`^consumed from ${queue}: 3 messages, 0 written but not acknowledged, mean handling .* \\(count reached\\)$`, 'm'),
+    )
   })
 
   it('without --recover the summaries and --json are as before (no re-sent count)', async () => {

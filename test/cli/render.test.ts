@@ -17,8 +17,12 @@ describe('renderers', () => {
   it('consume summary', () => {
     const text = consumeSummary({count: 10, returned: 4, meanHandlingMs: 0.812, elapsedMs: 20, ratePerSec: 3437.2, ended: 'count'}, 'orders')
     expect(text).toBe('consumed from orders: 10 messages, 4 returned to the queue, mean handling 812 µs, 3437 /s (count reached)')
-    expect(consumeSummary({count: 1, returned: 0, meanHandlingMs: 0, elapsedMs: 0, ratePerSec: null, ended: 'idle'}, 'q')).toBe('consumed from q: 1 message, mean handling 0 µs, - (idle timeout)')
-    expect(publishSummary({confirmed: 0, failed: {nacked: 0, unroutable: 0, rejected: 0}, elapsedMs: 0, ratePerSec: 0}, 'q')).toBe('published to q: 0 confirmed')
+    expect(consumeSummary({count: 1, returned: 0, meanHandlingMs: 0, elapsedMs: 0, ratePerSec: null, ended: 'idle'}, 'q')).toBe(
+      'consumed from q: 1 message, mean handling 0 µs, - (idle timeout)',
+    )
+    expect(publishSummary({confirmed: 0, failed: {nacked: 0, unroutable: 0, rejected: 0}, elapsedMs: 0, ratePerSec: 0}, 'q')).toBe(
+      'published to q: 0 confirmed',
+    )
   })
 
   it('inspect table: lag column only when present, extras as columns, source below', () => {
@@ -65,7 +69,23 @@ describe('renderers', () => {
           inFlightSampled: true,
         },
       },
-      {name: 'jobs', ready: 3, inFlight: 0, consumers: 0, extras: {inFlightKnown: true, type: 'classic', state: undefined, durable: false, memoryBytes: 10_904, publishRatePerSec: 0, deliverRatePerSec: 0, arguments: {}, inFlightSampled: true}},
+      {
+        name: 'jobs',
+        ready: 3,
+        inFlight: 0,
+        consumers: 0,
+        extras: {
+          inFlightKnown: true,
+          type: 'classic',
+          state: undefined,
+          durable: false,
+          memoryBytes: 10_904,
+          publishRatePerSec: 0,
+          deliverRatePerSec: 0,
+          arguments: {},
+          inFlightSampled: true,
+        },
+      },
     ],
     source: 'passive declare + management API http://127.0.0.1:15672',
     extras: {vhost: '/', broker: '127.0.0.1:5672'},
@@ -101,9 +121,16 @@ describe('renderers', () => {
       expect(Math.max(...lines.map((line) => [...line].length)), `width ${width}`).toBeLessThanOrEqual(width)
       expect(lines.join('\n')).not.toMatch(/inFlightKnown|inFlightSampled|publishRatePerSec|memoryBytes|11041/)
     }
-    expect(renderInspectTable(rabbit, {width: 120}).split('\n')[1]).toBe('│ queue           │  ready │ in flight │ consumers │ type    │ state   │ durable │   memory │ publish rate │')
+    expect(renderInspectTable(rabbit, {width: 120}).split('\n')[1]).toBe(
+      '│ queue           │  ready │ in flight │ consumers │ type    │ state   │ durable │   memory │ publish rate │',
+    )
     const passive = renderInspectTable(
-      {atMs: 0, queues: [{name: 'orders', ready: 2, inFlight: 0, consumers: 1, extras: {inFlightKnown: false}}], source: 'passive declare', extras: {vhost: '/'}},
+      {
+        atMs: 0,
+        queues: [{name: 'orders', ready: 2, inFlight: 0, consumers: 1, extras: {inFlightKnown: false}}],
+        source: 'passive declare',
+        extras: {vhost: '/'},
+      },
       {width: 80},
     )
     expect(passive.split('\n')).toEqual([
@@ -122,7 +149,20 @@ describe('renderers', () => {
     const snapshot = {
       atMs: 0,
       queues: [
-        {name: 'orders', ready: 1, inFlight: 0, consumers: 0, lag: 1, extras: {partitions: [{partition: 0, latest: 2, committed: 2, lag: 0}, {partition: 1, latest: 1, committed: null, lag: 1}], replication: 1}},
+        {
+          name: 'orders',
+          ready: 1,
+          inFlight: 0,
+          consumers: 0,
+          lag: 1,
+          extras: {
+            partitions: [
+              {partition: 0, latest: 2, committed: 2, lag: 0},
+              {partition: 1, latest: 1, committed: null, lag: 1},
+            ],
+            replication: 1,
+          },
+        },
         {name: 'empty', ready: 0, inFlight: 0, consumers: 0, lag: 0, extras: {partitions: [], replication: 1}},
       ],
       source: 'Kafka admin API',
@@ -158,9 +198,19 @@ describe('renderers', () => {
   })
 
   it('consume --format: kcat -f tokens and escapes, body bytes unchanged, absent fields empty, bad formats refused', () => {
-    const kafka = {queue: 'events', body: Buffer.from([0x68, 0xff]), key: 'clé', headers: {a: '1', b: 'x'}, partition: 2, offset: '41', timestampMs: 1700000000000} as Delivery
+    const kafka = {
+      queue: 'events',
+      body: Buffer.from([0x68, 0xff]),
+      key: 'clé',
+      headers: {a: '1', b: 'x'},
+      partition: 2,
+      offset: '41',
+      timestampMs: 1700000000000,
+    } as Delivery
     const line = compileLineFormat('%t [%p] @%o %k=%s %S/%K %T {%h} 100%%\\t\\\\\\n')(kafka)
-    expect(line.equals(Buffer.concat([Buffer.from('events [2] @41 clé='), Buffer.from([0x68, 0xff]), Buffer.from(' 2/4 1700000000000 {a=1,b=x} 100%\t\\\n')]))).toBe(true)
+    expect(
+      line.equals(Buffer.concat([Buffer.from('events [2] @41 clé='), Buffer.from([0x68, 0xff]), Buffer.from(' 2/4 1700000000000 {a=1,b=x} 100%\t\\\n')])),
+    ).toBe(true)
     const queued = {queue: 'jobs', body: Buffer.from('x'), headers: {}, timestampMs: 0} as unknown as Delivery
     expect(compileLineFormat('%t|%p|%o|%k|%K|%h|%s')(queued).toString()).toBe('jobs||||-1||x')
     expect(compileLineFormat('%s')(queued).toString()).toBe('x') // no newline added

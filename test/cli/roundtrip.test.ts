@@ -47,14 +47,22 @@ describe.concurrent.each(CLI_BACKENDS)('round trip on $name', (backend) => {
       expect(firstThree.stdout).toBe('m1\nm2\nm3\n')
       expect(firstThree.stderr).toMatch(/3 messages/)
 
-      await waitFor('7 ready, none in flight', async () => {
-        const stats = await ready(backend, queue)
-        return stats.ready === 7 && stats.inFlight === 0
-      }, 20_000, 200)
+      await waitFor(
+        '7 ready, none in flight',
+        async () => {
+          const stats = await ready(backend, queue)
+          return stats.ready === 7 && stats.inFlight === 0
+        },
+        20_000,
+        200,
+      )
 
       const rest = await cli(['consume', queue, '--idle-timeout', '3s', '--json', ...backend.consumeArgs(queue)])
       expect(rest.code, rest.stderr).toBe(0)
-      const records = rest.stdout.trim().split('\n').map((line) => JSON.parse(line))
+      const records = rest.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
       expect(records.map((r) => r.body)).toEqual(lines.slice(3))
       // m4 and m5 may be redelivered: acking m1 and m2 freed prefetch credit before --count was reached,
       // so they came as extras and were returned.

@@ -62,7 +62,10 @@ describe.concurrent('at the terminal (file:)', () => {
   ] as const)('%s while consuming is exit %i', async (signal, expected) => {
     const queue = await declared('signal')
     expect((await cli(['publish', queue, 'first'])).code).toBe(0)
-    const child = spawn(process.execPath, [BIN, 'consume', queue, '--url', url], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', MQKIT_URL: undefined} as NodeJS.ProcessEnv})
+    const child = spawn(process.execPath, [BIN, 'consume', queue, '--url', url], {
+      cwd: ROOT,
+      env: {...process.env, NO_COLOR: '1', MQKIT_URL: undefined} as NodeJS.ProcessEnv,
+    })
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))

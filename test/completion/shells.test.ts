@@ -36,7 +36,10 @@ beforeAll(async () => {
     const declared = await runCli(['declare', queue, '--url', `file:${store}`])
     expect(declared.code, declared.stderr).toBe(0)
   }
-  for (const [name, url] of [['local', `file:${store}`], ['prod', `amqp://app:\${RABBIT_PASSWORD}@rabbit:5672`]]) {
+  for (const [name, url] of [
+    ['local', `file:${store}`],
+    ['prod', `amqp://app:\${RABBIT_PASSWORD}@rabbit:5672`],
+  ]) {
     const added = await runCli(['context', 'add', name, url], {env: {XDG_CONFIG_HOME: configHome}})
     expect(added.code, added.stderr).toBe(0)
   }
@@ -107,7 +110,11 @@ describe('the scripts', () => {
 
   it('--contexts lists the context names, and nothing when there is no contexts file', async () => {
     expect((await runCli(['completion', '--contexts'], {env: {XDG_CONFIG_HOME: configHome}})).stdout).toBe('local\nprod\n')
-    expect(await runCli(['completion', '--contexts'], {env: {XDG_CONFIG_HOME: path.join(folder, 'no-config')}})).toMatchObject({code: 0, stdout: '', stderr: ''})
+    expect(await runCli(['completion', '--contexts'], {env: {XDG_CONFIG_HOME: path.join(folder, 'no-config')}})).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    })
   })
 
   it('--queues lists the default store’s queues; with no store it prints nothing and creates none', async () => {
@@ -159,7 +166,12 @@ describe('fish', () => {
   it.skipIf(!fish).concurrent.each(CASES)('$line', async ({line, candidates}) => {
     const {code, stdout, stderr} = await run('fish', ['--no-config', '-c', 'mqkit completion fish | source; complete -C $argv[1]', line])
     expect(code, stderr).toBe(0)
-    expect(stdout.split('\n').filter(Boolean).map((candidate) => candidate.split('\t')[0])).toEqual(candidates)
+    expect(
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((candidate) => candidate.split('\t')[0]),
+    ).toEqual(candidates)
   })
 })
 
@@ -192,7 +204,10 @@ zpty -d z`
     candidates.length === 1 ? `${line.slice(0, line.lastIndexOf(' ') + 1)}${candidates[0]}` : line
 
   it.skipIf(!zsh)('sourced after compinit: each line completes to its one candidate, or stays', async () => {
-    const buffers = await completed('autoload -U compinit && compinit -u -D && source <(mqkit completion zsh)', CASES.map((c) => c.line))
+    const buffers = await completed(
+      'autoload -U compinit && compinit -u -D && source <(mqkit completion zsh)',
+      CASES.map((c) => c.line),
+    )
     expect(buffers.map((buffer) => buffer.trimEnd().replace(/=$/, ''))).toEqual(CASES.map(expected))
   })
 

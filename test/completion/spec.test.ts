@@ -41,7 +41,11 @@ describe('completion spec', () => {
 
   it('leaves out hidden flags, and the shared flags that completion itself does not take', () => {
     expect(flag('completion', 'queues')).toBeUndefined()
-    expect(command('completion').flags.map((f) => f.long).sort()).toEqual(['help', 'verbose'])
+    expect(
+      command('completion')
+        .flags.map((f) => f.long)
+        .sort(),
+    ).toEqual(['help', 'verbose'])
   })
 
   it('NAME is a queue, MESSAGE free text, other arguments files or their listed values', () => {
@@ -67,7 +71,8 @@ describe('completion spec', () => {
   })
 
   it('--context completes to the context names, on every command that connects', () => {
-    for (const id of ['publish', 'consume', 'inspect', 'declare', 'delete', 'bench', 'plan']) expect(flag(id, 'context'), id).toMatchObject({takesValue: true, contexts: true})
+    for (const id of ['publish', 'consume', 'inspect', 'declare', 'delete', 'bench', 'plan'])
+      expect(flag(id, 'context'), id).toMatchObject({takesValue: true, contexts: true})
     expect(flag('report', 'context')).toBeUndefined()
   })
 })

@@ -83,7 +83,15 @@ export const queueCases: ConformanceCase[] = [
     when: (f) => f.priority,
     async run(t) {
       await t.declare({maxPriority: 10})
-      const sent: Array<[string, number | undefined]> = [['p1', 1], ['p5a', 5], ['none', undefined], ['p9', 9], ['p5b', 5], ['p200', 200], ['p10', 10]]
+      const sent: Array<[string, number | undefined]> = [
+        ['p1', 1],
+        ['p5a', 5],
+        ['none', undefined],
+        ['p9', 9],
+        ['p5b', 5],
+        ['p200', 200],
+        ['p10', 10],
+      ]
       for (const [body, priority] of sent) await t.driver.publish(t.queue, {body: Buffer.from(body), priority})
       const collector = await t.consume(t.queue, {prefetch: 1})
       await collector.waitForCount(sent.length)

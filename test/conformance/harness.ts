@@ -80,11 +80,7 @@ export class CaseContext {
     return driver
   }
 
-  async consume(
-    queue: string,
-    options: Omit<ConsumeOptions, 'group' | 'from'> & {settle?: Settle} = {},
-    driver = this.driver,
-  ): Promise<Collector> {
+  async consume(queue: string, options: Omit<ConsumeOptions, 'group' | 'from'> & {settle?: Settle} = {}, driver = this.driver): Promise<Collector> {
     const {settle = 'ack', ...consumeOptions} = options
     const deliveries: Delivery[] = []
     const subscription = await driver.consume(

@@ -49,11 +49,21 @@ describe('ResilientDriver', () => {
     connections[0].kill()
     const outcome = await new Promise<string>((resolve) => {
       const body = Buffer.from('x')
-      resilient.publishCallback('q', {body}, () => resolve('confirmed at once'), (error) => {
-        expect(error).toBeInstanceOf(OutcomeUnknownError)
-        // Again, from inside the callback: must wait for the new connection, not hit the dead one.
-        resilient.publishCallback('q', {body}, () => resolve('confirmed after reconnecting'), (e) => resolve(`failed again: ${e.message}`))
-      })
+      resilient.publishCallback(
+        'q',
+        {body},
+        () => resolve('confirmed at once'),
+        (error) => {
+          expect(error).toBeInstanceOf(OutcomeUnknownError)
+          // Again, from inside the callback: must wait for the new connection, not hit the dead one.
+          resilient.publishCallback(
+            'q',
+            {body},
+            () => resolve('confirmed after reconnecting'),
+            (e) => resolve(`failed again: ${e.message}`),
+          )
+        },
+      )
     })
     expect(outcome).toBe('confirmed after reconnecting')
     expect(events.map((e) => e.kind)).toEqual(['connection-lost', 'reconnected'])

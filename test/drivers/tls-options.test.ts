@@ -32,7 +32,9 @@ describe('TLS files in the URL', () => {
     const keyFile = path.join(folder, 'key.pem')
     writeFileSync(keyFile, privateKey)
     const certFile = path.join(folder, 'cert.pem')
-    execFileSync('openssl', ['req', '-x509', '-key', keyFile, '-passin', 'pass:right', '-subj', '/CN=mqkit-test', '-days', '1', '-out', certFile], {stdio: 'ignore'})
+    execFileSync('openssl', ['req', '-x509', '-key', keyFile, '-passin', 'pass:right', '-subj', '/CN=mqkit-test', '-days', '1', '-out', certFile], {
+      stdio: 'ignore',
+    })
     expect(tlsFileOptions(new URLSearchParams({keyfile: keyFile, certfile: certFile, passphrase: 'right'}))).toMatchObject({passphrase: 'right'})
     for (const passphrase of ['wrong-plain', unlucky!]) {
       const query = new URLSearchParams({keyfile: keyFile, certfile: certFile, passphrase})

@@ -24,7 +24,7 @@ describe('freePort', () => {
 })
 
 describe('the broker probe', () => {
-  it('takes the address from the URL the tests use, with each scheme\'s default port', () => {
+  it("takes the address from the URL the tests use, with each scheme's default port", () => {
     expect(brokerAddress('amqp://guest:guest@127.0.0.1:5672')).toEqual({host: '127.0.0.1', port: 5672})
     expect(brokerAddress('amqp://u:p%40ss@rabbit.example:5673/vhost?heartbeat=5')).toEqual({host: 'rabbit.example', port: 5673})
     expect(brokerAddress('amqp://localhost')).toEqual({host: 'localhost', port: 5672})

@@ -111,7 +111,9 @@ describe.runIf(available)('kafka: broker stopped and restarted during consume (p
     driver = await kafkaDriver(broker.url)
     const lag = (await driver.inspect([topic], {group})).queues[0].lag
     await driver.delete(topic)
-    process.stderr.write(`[broker-restart ${name}] first run: exit ${firstExit.code}, ${first.lines().length} lines, reported uncommitted ${reported}; second run: ${second.lines().length} lines; duplicates ${duplicates}, missing ${missing.length}, lag ${lag}\n`)
+    process.stderr.write(
+      `[broker-restart ${name}] first run: exit ${firstExit.code}, ${first.lines().length} lines, reported uncommitted ${reported}; second run: ${second.lines().length} lines; duplicates ${duplicates}, missing ${missing.length}, lag ${lag}\n`,
+    )
     return {firstExit, reported, missing, duplicates, lag, firstLines: first.lines().length, secondLines: second.lines().length}
   }
 
@@ -120,7 +122,9 @@ describe.runIf(available)('kafka: broker stopped and restarted during consume (p
     expect(r.firstExit.code, `${r.firstExit.stderr}\n${broker.logTail()}`).toBe(3)
     const errorLines = r.firstExit.stderr.split('\n').filter((l) => l.startsWith('mqkit:'))
     expect(errorLines).toHaveLength(1)
-    expect(errorLines[0]).toMatch(/^mqkit: connection lost while consuming ".*": cannot reach Kafka at 127\.0\.0\.1:\d+.*; \d+ written messages? could not be committed and may be delivered again$/)
+    expect(errorLines[0]).toMatch(
+      /^mqkit: connection lost while consuming ".*": cannot reach Kafka at 127\.0\.0\.1:\d+.*; \d+ written messages? could not be committed and may be delivered again$/,
+    )
     expect(r.reported).toBeGreaterThan(0) // lines were written after the broker went away
     expect(r.missing).toEqual([])
     expect(r.duplicates).toBeLessThanOrEqual(r.reported)

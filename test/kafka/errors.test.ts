@@ -10,7 +10,8 @@ const outOfBounds = () => Object.assign(new Error('Out of bounds.'), {code: 'OUT
 
 /** What a produce to a broker that is shutting down ends with: an answer it could not decode, then refused retries. */
 function stoppingBrokerError(): Error {
-  const refused = () => new NetworkError('Connection to 127.0.0.1:9 failed.', {cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {code: 'ECONNREFUSED'})})
+  const refused = () =>
+    new NetworkError('Connection to 127.0.0.1:9 failed.', {cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {code: 'ECONNREFUSED'})})
   const attempts = new MultipleErrors('produce failed 3 times.', [outOfBounds(), refused(), refused()])
   return new MultipleErrors('Producing messages failed.', [attempts])
 }

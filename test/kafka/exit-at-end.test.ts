@@ -116,7 +116,11 @@ describe.runIf(available)('--exit-at-end on kafka:// (real broker)', () => {
     const rest = await consumeCli([topic, '--group', group, '--from', 'beginning', '-e', '--count', '100'])
     expect(rest.code, rest.stderr).toBe(0)
     const all = [...first.stdout.split('\n'), ...rest.stdout.split('\n')].filter(Boolean)
-    expect(all.sort()).toEqual(Array.from({length: 3}, (_, p) => Array.from({length: 4}, (_, i) => `p${p}-m${i}`)).flat().sort())
+    expect(all.sort()).toEqual(
+      Array.from({length: 3}, (_, p) => Array.from({length: 4}, (_, i) => `p${p}-m${i}`))
+        .flat()
+        .sort(),
+    )
     expect(rest.stderr).toMatch(/\(end of log reached\)/)
     expect((await driver.inspect([topic], {group})).queues[0].lag).toBe(0)
   })

@@ -21,7 +21,9 @@ describe('kafka URL options (no broker needed)', () => {
     await expect(make('kafka://127.0.0.1:9092?client=librdkafka')).rejects.toThrow(/--url \?client must be kafkajs or platformatic, got "librdkafka"/)
   })
   it('accepts the documented options and redacts the password', async () => {
-    const driver = await make('kafka://user:s3cret@127.0.0.1:9092,127.0.0.1:9093?sasl=scram-sha-512&ssl=true&clientId=x&compression=gzip&lingerMs=5&batchSize=10')
+    const driver = await make(
+      'kafka://user:s3cret@127.0.0.1:9092,127.0.0.1:9093?sasl=scram-sha-512&ssl=true&clientId=x&compression=gzip&lingerMs=5&batchSize=10',
+    )
     expect(driver.displayUrl).not.toContain('s3cret')
     expect(driver.backend).toBe('kafka')
   })
@@ -31,7 +33,10 @@ describe('kafka unreachable bootstrap server', () => {
   it('a refused port fails well inside the connect timeout (kafkajs retries it briefly)', async () => {
     const driver = await createDriver('kafka://127.0.0.1:1', {clientName: 'mqkit-test', connectTimeoutMs: 5000})
     const started = performance.now()
-    const error = await driver.connect().then(() => undefined, (e: unknown) => e)
+    const error = await driver.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     const elapsedMs = performance.now() - started
     expect(error).toBeInstanceOf(ConnectionError)
     expect((error as Error).message).toMatch(/cannot reach Kafka at 127\.0\.0\.1:1: .*ECONNREFUSED/)
@@ -40,12 +45,15 @@ describe('kafka unreachable bootstrap server', () => {
     expect(elapsedMs).toBeLessThan(2500)
   })
 
-  it('a broker that accepts and never answers is given up at the connect timeout, not at kafkajs\'s 30 s request timeout', async () => {
+  it("a broker that accepts and never answers is given up at the connect timeout, not at kafkajs's 30 s request timeout", async () => {
     const silent = await silentServer()
     const driver = await createDriver(`kafka://127.0.0.1:${silent.port}`, {clientName: 'mqkit-test', connectTimeoutMs: 1500})
     try {
       const started = performance.now()
-      const error = await driver.connect().then(() => undefined, (e: unknown) => e)
+      const error = await driver.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       const elapsedMs = performance.now() - started
       expect(silent.accepted()).toBeGreaterThan(0)
       expect(error).toBeInstanceOf(ConnectionError)

@@ -88,28 +88,31 @@ describe.runIf(available)('kafka features (real broker)', () => {
     await driver.delete(topic)
   })
 
-  it.each(CLIENTS)('?client=%s: keys, headers, message properties, explicit partitions and gzip round trip; a key always maps to one partition', async (client) => {
-    const topic = topicName('keys')
-    await driver.declare({name: topic, partitions: 3})
-    const gzip = await kafkaDriver(withClient(`${KAFKA_URL}?compression=gzip`, client))
-    await gzip.publish(topic, {body: Buffer.from('props'), messageId: 'id-1', correlationId: 'c-1', contentType: 'text/plain', headers: {x: 'y'}})
-    await gzip.publish(topic, {body: Buffer.from('to-2'), partition: 2, key: 'k', headers: {a: '1', 'b-ü': 'é'}})
-    await Promise.all(range(6).map((body) => gzip.publish(topic, {body: Buffer.from(body), key: 'same-key'})))
-    await gzip.close()
-    const c = collector()
-    const sub = await driver.consume(topic, {from: {kind: 'beginning'}}, c.handler)
-    await c.waitFor(8)
-    const explicit = c.received.find((d) => d.body.toString() === 'to-2')!
-    expect([explicit.partition, explicit.key, explicit.headers]).toEqual([2, 'k', {a: '1', 'b-ü': 'é'}])
-    const props = c.received.find((d) => d.body.toString() === 'props')!
-    expect([props.messageId, props.correlationId, props.contentType, props.headers, props.key]).toEqual(['id-1', 'c-1', 'text/plain', {x: 'y'}, undefined])
-    const keyed = c.received.filter((d) => d.key === 'same-key')
-    expect(new Set(keyed.map((d) => d.partition)).size).toBe(1)
-    expect(keyed.map((d) => d.body.toString())).toEqual(range(6))
-    expect(keyed.every((d) => d.timestampMs > 0 && !d.redelivered && d.deliveryCount === 1)).toBe(true)
-    await sub.cancel()
-    await driver.delete(topic)
-  })
+  it.each(CLIENTS)(
+    '?client=%s: keys, headers, message properties, explicit partitions and gzip round trip; a key always maps to one partition',
+    async (client) => {
+      const topic = topicName('keys')
+      await driver.declare({name: topic, partitions: 3})
+      const gzip = await kafkaDriver(withClient(`${KAFKA_URL}?compression=gzip`, client))
+      await gzip.publish(topic, {body: Buffer.from('props'), messageId: 'id-1', correlationId: 'c-1', contentType: 'text/plain', headers: {x: 'y'}})
+      await gzip.publish(topic, {body: Buffer.from('to-2'), partition: 2, key: 'k', headers: {a: '1', 'b-ü': 'é'}})
+      await Promise.all(range(6).map((body) => gzip.publish(topic, {body: Buffer.from(body), key: 'same-key'})))
+      await gzip.close()
+      const c = collector()
+      const sub = await driver.consume(topic, {from: {kind: 'beginning'}}, c.handler)
+      await c.waitFor(8)
+      const explicit = c.received.find((d) => d.body.toString() === 'to-2')!
+      expect([explicit.partition, explicit.key, explicit.headers]).toEqual([2, 'k', {a: '1', 'b-ü': 'é'}])
+      const props = c.received.find((d) => d.body.toString() === 'props')!
+      expect([props.messageId, props.correlationId, props.contentType, props.headers, props.key]).toEqual(['id-1', 'c-1', 'text/plain', {x: 'y'}, undefined])
+      const keyed = c.received.filter((d) => d.key === 'same-key')
+      expect(new Set(keyed.map((d) => d.partition)).size).toBe(1)
+      expect(keyed.map((d) => d.body.toString())).toEqual(range(6))
+      expect(keyed.every((d) => d.timestampMs > 0 && !d.redelivered && d.deliveryCount === 1)).toBe(true)
+      await sub.cancel()
+      await driver.delete(topic)
+    },
+  )
 
   it('inspect: partitions with earliest/latest, group lag, internal topics hidden', async () => {
     const topic = topicName('inspect')

@@ -140,8 +140,18 @@ describe('kafka Publisher order (fake producer)', () => {
     const fake = fakeProducer()
     const publisher = fakePublisher(fake.producer, {peek: () => ONE_PARTITION, get: async () => ONE_PARTITION, forget: () => {}})
     const outcomes: string[] = []
-    publisher.publishCallback('t', {body: Buffer.from('x'), partition: 3}, () => outcomes.push('confirmed'), (error) => outcomes.push(error.message))
-    publisher.publishCallback('t', {body: Buffer.from('x'), priority: 5}, () => outcomes.push('confirmed'), (error) => outcomes.push(error.message))
+    publisher.publishCallback(
+      't',
+      {body: Buffer.from('x'), partition: 3},
+      () => outcomes.push('confirmed'),
+      (error) => outcomes.push(error.message),
+    )
+    publisher.publishCallback(
+      't',
+      {body: Buffer.from('x'), priority: 5},
+      () => outcomes.push('confirmed'),
+      (error) => outcomes.push(error.message),
+    )
     expect(outcomes).toEqual(['partition 3 does not exist in topic "t" (partitions 0..0)', 'message priority is not supported on kafka://'])
     expect(fake.sent).toEqual([])
   })
@@ -194,39 +204,40 @@ describe.runIf(available)('kafka publish order (real broker)', () => {
     {acks: -1, query: 'batchSize=20'},
     {acks: 1, query: 'batchSize=50&compression=gzip'},
   ]
-  for (const client of CLIENTS) for (const {acks, query} of cases) {
-    it(`?client=${client}, acks ${acks}, ?${query}: ${MESSAGES} concurrent publishes over ${KEYS} keys keep per-key order`, async () => {
-      const topic = topicName(`order-${acks === -1 ? 'all' : 'leader'}`)
-      topics.push(topic)
-      await admin.declare({name: topic, partitions: 3})
-      const publisher = await kafkaDriver(withClient(`${KAFKA_URL}?${query}`, client))
-      drivers.push(publisher)
-      const publishes: Array<Promise<void>> = []
-      for (let i = 0; i < MESSAGES; i++) {
-        publishes.push(publisher.publish(topic, {body: Buffer.from(String(i)), key: `key-${i % KEYS}`, acks}))
-        // Let some batches leave mid-stream, as a producer with a confirm window does.
-        if (i % 700 === 0) await new Promise((resolve) => setImmediate(resolve))
-      }
-      await Promise.all(publishes)
+  for (const client of CLIENTS)
+    for (const {acks, query} of cases) {
+      it(`?client=${client}, acks ${acks}, ?${query}: ${MESSAGES} concurrent publishes over ${KEYS} keys keep per-key order`, async () => {
+        const topic = topicName(`order-${acks === -1 ? 'all' : 'leader'}`)
+        topics.push(topic)
+        await admin.declare({name: topic, partitions: 3})
+        const publisher = await kafkaDriver(withClient(`${KAFKA_URL}?${query}`, client))
+        drivers.push(publisher)
+        const publishes: Array<Promise<void>> = []
+        for (let i = 0; i < MESSAGES; i++) {
+          publishes.push(publisher.publish(topic, {body: Buffer.from(String(i)), key: `key-${i % KEYS}`, acks}))
+          // Let some batches leave mid-stream, as a producer with a confirm window does.
+          if (i % 700 === 0) await new Promise((resolve) => setImmediate(resolve))
+        }
+        await Promise.all(publishes)
 
-      const consumer = await kafkaDriver()
-      drivers.push(consumer)
-      const sink = collector()
-      const subscription = await consumer.consume(topic, {prefetch: 1000, from: {kind: 'beginning'}}, sink.handler)
-      await sink.waitFor(MESSAGES, 30_000)
-      await subscription.cancel()
+        const consumer = await kafkaDriver()
+        drivers.push(consumer)
+        const sink = collector()
+        const subscription = await consumer.consume(topic, {prefetch: 1000, from: {kind: 'beginning'}}, sink.handler)
+        await sink.waitFor(MESSAGES, 30_000)
+        await subscription.cancel()
 
-      expect(sink.received).toHaveLength(MESSAGES)
-      expect(new Set(sink.bodies()).size).toBe(MESSAGES)
-      // Each key stays on one partition, and on each partition offsets follow publish order.
-      expect(outOfOrderPerKey(sink.received)).toBe(0)
-      const partitionsOfKey = new Map<string, Set<number | undefined>>()
-      for (const d of sink.received) partitionsOfKey.set(d.key ?? '', (partitionsOfKey.get(d.key ?? '') ?? new Set()).add(d.partition))
-      for (const partitions of partitionsOfKey.values()) expect(partitions.size).toBe(1)
-    })
-  }
+        expect(sink.received).toHaveLength(MESSAGES)
+        expect(new Set(sink.bodies()).size).toBe(MESSAGES)
+        // Each key stays on one partition, and on each partition offsets follow publish order.
+        expect(outOfOrderPerKey(sink.received)).toBe(0)
+        const partitionsOfKey = new Map<string, Set<number | undefined>>()
+        for (const d of sink.received) partitionsOfKey.set(d.key ?? '', (partitionsOfKey.get(d.key ?? '') ?? new Set()).add(d.partition))
+        for (const partitions of partitionsOfKey.values()) expect(partitions.size).toBe(1)
+      })
+    }
 
-  it('every client puts a key on the partition Java\'s producer would (murmur2, sign bit masked): the same one', async () => {
+  it("every client puts a key on the partition Java's producer would (murmur2, sign bit masked): the same one", async () => {
     const topic = topicName('key-placement')
     topics.push(topic)
     await admin.declare({name: topic, partitions: 7})

@@ -122,7 +122,10 @@ export async function privateKafka(options: {sasl?: boolean; tls?: boolean; stop
     },
     logTail(lines = 30) {
       try {
-        return readFileSync(path.join(homeDir, `kafka-${port}.log`), 'utf8').split('\n').slice(-lines).join('\n')
+        return readFileSync(path.join(homeDir, `kafka-${port}.log`), 'utf8')
+          .split('\n')
+          .slice(-lines)
+          .join('\n')
       } catch {
         return '(no log)'
       }

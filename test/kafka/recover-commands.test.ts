@@ -78,7 +78,11 @@ describe.runIf(available)('publish and consume --recover through a Kafka restart
     const topic = topicName('recover-consume')
     const setup = await kafkaDriver(broker.url)
     await setup.declare({name: topic, partitions: 1})
-    await publishAll(setup, topic, Array.from({length: LINES}, (_, i) => idOf(i)))
+    await publishAll(
+      setup,
+      topic,
+      Array.from({length: LINES}, (_, i) => idOf(i)),
+    )
     await setup.close()
     const running = startCli(['consume', topic, '--url', broker.url, '--group', 'recover-test', '--recover', '--idle-timeout', '8s', '--connect-timeout', '3s'])
     // Read slowly (about 100 lines/s) so the restart lands mid-way.

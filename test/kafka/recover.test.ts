@@ -43,10 +43,18 @@ describe.runIf(available)('bench --recover against a private Kafka broker (kill 
         drainTimeoutMs: 30_000,
         faults: [{atMs: 3000, command: `${broker.killCommand()} && sleep 1 && ${broker.startCommand()}`}],
       })
-      const runner = new BenchRunner(options, {url: withClient(broker.url, client), clientName: 'mqkit test recover', mqkitVersion: 'test', connectTimeoutMs: 3000})
+      const runner = new BenchRunner(options, {
+        url: withClient(broker.url, client),
+        clientName: 'mqkit test recover',
+        mqkitVersion: 'test',
+        connectTimeoutMs: 3000,
+      })
       const result = await runner.run()
       const a = result.availability!
-      if (process.env.MQKIT_TEST_VERBOSE) process.stderr.write(`${JSON.stringify({integrity: result.integrity, windows: a.windows, unavailableMs: a.unavailableMs, events: a.events.map((e) => `${e.atMs} ${e.kind} ${'role' in e ? e.role : ''} ${'message' in e ? e.message : ''}`), published: result.intervals.map((t) => Math.round(t.publishedPerSecond)).join(' '), consumed: result.intervals.map((t) => Math.round(t.consumedPerSecond)).join(' ')}, null, 1)}\n`)
+      if (process.env.MQKIT_TEST_VERBOSE)
+        process.stderr.write(
+          `${JSON.stringify({integrity: result.integrity, windows: a.windows, unavailableMs: a.unavailableMs, events: a.events.map((e) => `${e.atMs} ${e.kind} ${'role' in e ? e.role : ''} ${'message' in e ? e.message : ''}`), published: result.intervals.map((t) => Math.round(t.publishedPerSecond)).join(' '), consumed: result.intervals.map((t) => Math.round(t.consumedPerSecond)).join(' ')}, null, 1)}\n`,
+        )
       const started = a.events.find((e): e is Extract<RunEvent, {kind: 'fault-started'}> => e.kind === 'fault-started')!
       const ended = a.events.find((e): e is Extract<RunEvent, {kind: 'fault-ended'}> => e.kind === 'fault-ended')!
       expect(ended.exitCode).toBe(0)

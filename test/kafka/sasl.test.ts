@@ -11,7 +11,8 @@ import {privateKafka, SASL_PASSWORD, SASL_USER, type PrivateKafka} from './priva
 
 const available = await kafkaAvailable() // the shared broker's jars are what the private ones run on
 
-const saslUrl = (broker: PrivateKafka, mechanism: string, password = SASL_PASSWORD) => `kafka://${SASL_USER}:${password}@127.0.0.1:${broker.saslPort}?sasl=${mechanism}`
+const saslUrl = (broker: PrivateKafka, mechanism: string, password = SASL_PASSWORD) =>
+  `kafka://${SASL_USER}:${password}@127.0.0.1:${broker.saslPort}?sasl=${mechanism}`
 
 async function roundTrip(broker: PrivateKafka, mechanism: string, client?: (typeof CLIENTS)[number]): Promise<void> {
   const url = client === undefined ? saslUrl(broker, mechanism) : withClient(saslUrl(broker, mechanism), client)

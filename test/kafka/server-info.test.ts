@@ -14,7 +14,8 @@ const project = projectBroker()
 // Under CI the broker on the default URL is the one .ci/run or global-setup started with
 // scripts/kafka.sh: not finding it there is a failure, not a skip.
 const checkFormattedId = available && (project !== undefined || (IN_CI && !process.env.MQKIT_TEST_KAFKA_URL))
-if (available && !checkFormattedId) process.stderr.write(`[skip] the Kafka broker on ${KAFKA_URL} is not scripts/kafka.sh's: its formatted cluster id is not checked\n`)
+if (available && !checkFormattedId)
+  process.stderr.write(`[skip] the Kafka broker on ${KAFKA_URL} is not scripts/kafka.sh's: its formatted cluster id is not checked\n`)
 
 describe.runIf(available)('kafka serverInfo (real broker)', () => {
   let driver: Driver
@@ -28,7 +29,11 @@ describe.runIf(available)('kafka serverInfo (real broker)', () => {
     const platformatic = await kafkaDriver(withClient(KAFKA_URL, 'platformatic'))
     const kafkajs = await kafkaDriver(withClient(KAFKA_URL, 'kafkajs'))
     try {
-      expect(await platformatic.serverInfo!()).toMatchObject({'client.library': 'kafkajs', 'client.producer.library': '@platformatic/kafka', 'client.producer.version': installed})
+      expect(await platformatic.serverInfo!()).toMatchObject({
+        'client.library': 'kafkajs',
+        'client.producer.library': '@platformatic/kafka',
+        'client.producer.version': installed,
+      })
       expect(Object.keys(await kafkajs.serverInfo!()).filter((key) => key.startsWith('client.producer'))).toEqual([])
     } finally {
       await Promise.all([platformatic.close(), kafkajs.close()])

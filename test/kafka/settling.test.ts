@@ -19,7 +19,11 @@ const protocolError = (type: string) => Object.assign(new Error(`broker says ${t
 
 describe('kafka: a new topic whose leaders are slow to be elected', () => {
   it('declare: createTopics giving up while waiting for leaders still reports the topic created, once every partition has one', async () => {
-    const leaders = [[-1, -1], [0, -1], [0, 0]]
+    const leaders = [
+      [-1, -1],
+      [0, -1],
+      [0, 0],
+    ]
     let metadataCalls = 0
     const admin = {
       createTopics: async () => {
@@ -90,7 +94,17 @@ describe('kafka: a metadata request that failed inside kafkajs', () => {
     const flaky = {
       fetchTopicMetadata: async () => {
         if (++calls === 1) throw nullMetadata()
-        return {topics: [{name: 't', partitions: [{partitionId: 1, replicas: [1]}, {partitionId: 0, replicas: [1]}]}]}
+        return {
+          topics: [
+            {
+              name: 't',
+              partitions: [
+                {partitionId: 1, replicas: [1]},
+                {partitionId: 0, replicas: [1]},
+              ],
+            },
+          ],
+        }
       },
       listTopics: async () => ['t'],
     } as unknown as Admin

@@ -69,10 +69,11 @@ function relay(host: string, targetPort: number): Promise<{port: number; close()
       const {port} = server.address() as net.AddressInfo
       resolve({
         port,
-        close: () => new Promise<void>((done) => {
-          for (const socket of sockets) socket.destroy()
-          server.close(() => done())
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            for (const socket of sockets) socket.destroy()
+            server.close(() => done())
+          }),
       })
     })
   })
@@ -105,33 +106,49 @@ describe.runIf(available)('kafka SSL listeners from scripts/kafka.sh (private br
 
   it.each(CLIENTS)('?client=%s produces over TLS, server-verified and with a client certificate', async (client) => {
     await roundTrip(withClient(sslUrl(`ssl=true&cafile=${tls.caFile}`), client), `ca-${client}`)
-    await roundTrip(withClient(mtlsUrl(`cafile=${tls.caFile}&certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyEncryptedFile}&passphrase=${tls.clientKeyPassphrase}`), client), `mtls-${client}`)
+    await roundTrip(
+      withClient(
+        mtlsUrl(`cafile=${tls.caFile}&certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyEncryptedFile}&passphrase=${tls.clientKeyPassphrase}`),
+        client,
+      ),
+      `mtls-${client}`,
+    )
   })
 
   it('client certificate required: works with ?certfile&keyfile (and an encrypted key with ?passphrase)', async () => {
     await roundTrip(mtlsUrl(`cafile=${tls.caFile}&certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyFile}`), 'mtls')
-    const encrypted = await cli(['inspect'], mtlsUrl(`cafile=${tls.caFile}&certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyEncryptedFile}&passphrase=${tls.clientKeyPassphrase}`))
+    const encrypted = await cli(
+      ['inspect'],
+      mtlsUrl(`cafile=${tls.caFile}&certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyEncryptedFile}&passphrase=${tls.clientKeyPassphrase}`),
+    )
     expect(encrypted.code, encrypted.stderr).toBe(0)
   })
 
   it.each([
     ['without a client certificate', () => mtlsUrl(`cafile=${tls.caFile}`)],
-    ['with a certificate from a CA the broker does not trust', () => mtlsUrl(`cafile=${tls.caFile}&certfile=${tls.otherCaFile}&keyfile=${tls.dir}/other-ca-key.pem`)],
+    [
+      'with a certificate from a CA the broker does not trust',
+      () => mtlsUrl(`cafile=${tls.caFile}&certfile=${tls.otherCaFile}&keyfile=${tls.dir}/other-ca-key.pem`),
+    ],
   ])('client certificate required, %s: exit 3, one line, before the connect timeout', async (_case, url) => {
     const result = await cli(['inspect'], url())
     expect(result.code).toBe(3)
-    expect(oneLine(result)).toMatch(/^mqkit: cannot connect to Kafka at 127\.0\.0\.1:\d+: TLS: the broker refused the client certificate.*\((?:sslv3|ssl\/tls) alert [a-z ]+\).*\?certfile=.*keyfile=/)
+    expect(oneLine(result)).toMatch(
+      /^mqkit: cannot connect to Kafka at 127\.0\.0\.1:\d+: TLS: the broker refused the client certificate.*\((?:sslv3|ssl\/tls) alert [a-z ]+\).*\?certfile=.*keyfile=/,
+    )
     expect(result.elapsedMs).toBeLessThan(CONNECT_TIMEOUT_MS)
   })
 
   it('a CA that did not sign the broker certificate: exit 3, one line naming the certificate problem', async () => {
     const result = await cli(['inspect'], sslUrl(`ssl=true&cafile=${tls.otherCaFile}`))
     expect(result.code).toBe(3)
-    expect(oneLine(result)).toMatch(/^mqkit: cannot connect to Kafka at 127\.0\.0\.1:\d+: TLS: the broker's certificate could not be verified: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\); .*\?cafile=/)
+    expect(oneLine(result)).toMatch(
+      /^mqkit: cannot connect to Kafka at 127\.0\.0\.1:\d+: TLS: the broker's certificate could not be verified: self-signed certificate in certificate chain \(SELF_SIGNED_CERT_IN_CHAIN\); .*\?cafile=/,
+    )
     expect(result.elapsedMs).toBeLessThan(CONNECT_TIMEOUT_MS)
   })
 
-  it('no ?cafile fails the same way (Node\'s CAs); ?insecure=true skips verification', async () => {
+  it("no ?cafile fails the same way (Node's CAs); ?insecure=true skips verification", async () => {
     const refused = await cli(['inspect'], sslUrl('ssl=true'))
     expect(refused.code).toBe(3)
     expect(oneLine(refused)).toMatch(/certificate could not be verified.*\?insecure=true/)
@@ -164,7 +181,10 @@ describe.runIf(available)('kafka SSL listeners from scripts/kafka.sh (private br
       [`cafile=${tls.clientKeyFile}`, /\?cafile: ".*client-key\.pem" holds no PEM certificate/],
       [`certfile=${tls.clientKeyFile}&keyfile=${tls.clientKeyFile}`, /\?certfile: ".*client-key\.pem" holds no PEM certificate/],
       [`certfile=${tls.clientCertFile}&keyfile=${tls.dir}/broker-key.pem`, /\?keyfile: ".*broker-key\.pem" is not the private key of \?certfile/],
-      [`certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyEncryptedFile}`, /\?keyfile: cannot decrypt ".*client-key\.enc\.pem": wrong or missing \?passphrase/],
+      [
+        `certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyEncryptedFile}`,
+        /\?keyfile: cannot decrypt ".*client-key\.enc\.pem": wrong or missing \?passphrase/,
+      ],
       [`certfile=${tls.clientCertFile}&keyfile=${tls.clientKeyEncryptedFile}&passphrase=Wr0ng-pass`, /wrong or missing \?passphrase/],
     ]
     for (const [query, message] of cases) {

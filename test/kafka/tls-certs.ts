@@ -36,35 +36,85 @@ function openssl(args: string[], cwd: string): Promise<void> {
 }
 
 async function selfSignedCa(dir: string, name: string, commonName: string): Promise<void> {
-  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.pem`,
-    '-days', '2', '-subj', `/CN=${commonName}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir)
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}-key.pem`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  )
 }
 
 /** A key and a certificate signed by ca.pem, with the given X.509 v3 extensions. */
 async function signedLeaf(dir: string, name: string, commonName: string, extensions: string): Promise<void> {
   await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${commonName}`], dir)
   writeFileSync(path.join(dir, `${name}.ext`), extensions)
-  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial',
-    '-out', `${name}.pem`, '-days', '2', '-sha256', '-extfile', `${name}.ext`], dir)
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-sha256',
+      '-extfile',
+      `${name}.ext`,
+    ],
+    dir,
+  )
 }
 
 export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
   await Promise.all([selfSignedCa(dir, 'ca', 'mqkit test CA'), selfSignedCa(dir, 'other-ca', 'mqkit unrelated CA')])
-  await signedLeaf(dir, 'broker', 'localhost',
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n')
-  await signedLeaf(dir, 'client', 'mqkit-test-client',
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n')
+  await signedLeaf(
+    dir,
+    'broker',
+    'localhost',
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+  )
+  await signedLeaf(
+    dir,
+    'client',
+    'mqkit-test-client',
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+  )
   // Kafka reads a PEM keystore FILE only with ssl.key.password set, and then expects the key as
   // encrypted PKCS#8 (an unencrypted key is accepted only inline, in ssl.keystore.key).
   const brokerKeyPassword = 'mqkit-test-keypass'
   // Java 17 has no PBES2 SecretKeyFactory ("PBES2 SecretKeyFactory not available"): PBES1 3DES
   // is what it can read. A throwaway test key, so the old cipher does not matter.
-  await openssl(['pkcs8', '-topk8', '-in', 'broker-key.pem', '-out', 'broker-key.enc.pem', '-v1', 'PBE-SHA1-3DES',
-    '-passout', `pass:${brokerKeyPassword}`], dir)
+  await openssl(
+    ['pkcs8', '-topk8', '-in', 'broker-key.pem', '-out', 'broker-key.enc.pem', '-v1', 'PBE-SHA1-3DES', '-passout', `pass:${brokerKeyPassword}`],
+    dir,
+  )
   const clientKeyPassphrase = 'mqkit-client-Passphrase'
-  await openssl(['pkcs8', '-topk8', '-in', 'client-key.pem', '-out', 'client-key.enc.pem', '-v2', 'aes-256-cbc',
-    '-passout', `pass:${clientKeyPassphrase}`], dir)
+  await openssl(
+    ['pkcs8', '-topk8', '-in', 'client-key.pem', '-out', 'client-key.enc.pem', '-v2', 'aes-256-cbc', '-passout', `pass:${clientKeyPassphrase}`],
+    dir,
+  )
   const read = (name: string) => readFileSync(path.join(dir, name), 'utf8')
   const brokerKeystoreFile = path.join(dir, 'broker-keystore.pem')
   writeFileSync(brokerKeystoreFile, read('broker-key.enc.pem') + read('broker.pem') + read('ca.pem'))

@@ -17,17 +17,29 @@ describe('kafka TLS error mapping', () => {
     expect(error).toBeInstanceOf(ConnectionError)
     expect(error.exitCode).toBe(3)
     expect(error.retriable).toBe(false)
-    expect(error.message).toBe("cannot connect to Kafka at kafka.example:9093: TLS: the broker's certificate is not valid now: certificate has expired (CERT_HAS_EXPIRED)")
+    expect(error.message).toBe(
+      "cannot connect to Kafka at kafka.example:9093: TLS: the broker's certificate is not valid now: certificate has expired (CERT_HAS_EXPIRED)",
+    )
   })
 
   it('a TLS client on a port that answers in plain text: OpenSSL text cut to its reason', () => {
-    const error = map('C0D7A8D1E37F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:355:\n', 'ERR_SSL_WRONG_VERSION_NUMBER')
-    expect(error.message).toBe('cannot connect to Kafka at kafka.example:9093: TLS: the port does not speak TLS (wrong version number); is this a PLAINTEXT listener? (then drop ?ssl=true)')
+    const error = map(
+      'C0D7A8D1E37F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:355:\n',
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+    )
+    expect(error.message).toBe(
+      'cannot connect to Kafka at kafka.example:9093: TLS: the port does not speak TLS (wrong version number); is this a PLAINTEXT listener? (then drop ?ssl=true)',
+    )
   })
 
   it('TLS 1.3 "certificate required" alert names ?certfile and ?keyfile', () => {
-    const error = map('80ACE1014A7F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')
-    expect(error.message).toMatch(/TLS: the broker refused the client certificate, or its absence \(tlsv13 alert certificate required\); .*\?certfile=cert\.pem&keyfile=key\.pem$/)
+    const error = map(
+      '80ACE1014A7F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116',
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+    )
+    expect(error.message).toMatch(
+      /TLS: the broker refused the client certificate, or its absence \(tlsv13 alert certificate required\); .*\?certfile=cert\.pem&keyfile=key\.pem$/,
+    )
   })
 
   it('plain socket failures keep their wording (not TLS)', () => {

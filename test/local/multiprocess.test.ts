@@ -47,7 +47,11 @@ const exited = (child: ChildProcess) =>
 function logLines(file: string): string[][] {
   if (!existsSync(file)) return []
   const text = readFileSync(file, 'utf8')
-  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((line) => line.split(' '))
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '))
 }
 
 interface ConsumerLog {

@@ -108,16 +108,41 @@ describe('a path that cannot hold a store: exit 2 and one line naming it, at onc
 
   const cases: Array<{name: string; store: string; reason: RegExp; asNobody?: boolean; skip?: boolean}> = [
     // mkdir("/proc/x") fails with ENOENT although /proc exists: Node's recursive mkdir retried that forever.
-    {name: 'a folder that cannot be created under /proc', store: `/proc/mqkit-${process.pid}/q.db`, reason: /cannot create the folder \/proc\/mqkit-\d+ \(.*ENOENT\)/, skip: !existsSync('/proc/self')},
-    {name: 'the same, several levels deep', store: `/proc/mqkit-${process.pid}/a/b/q.db`, reason: /cannot create the folder \/proc\/mqkit-\d+ /, skip: !existsSync('/proc/self')},
+    {
+      name: 'a folder that cannot be created under /proc',
+      store: `/proc/mqkit-${process.pid}/q.db`,
+      reason: /cannot create the folder \/proc\/mqkit-\d+ \(.*ENOENT\)/,
+      skip: !existsSync('/proc/self'),
+    },
+    {
+      name: 'the same, several levels deep',
+      store: `/proc/mqkit-${process.pid}/a/b/q.db`,
+      reason: /cannot create the folder \/proc\/mqkit-\d+ /,
+      skip: !existsSync('/proc/self'),
+    },
     {name: 'a folder', store: aFolder, reason: /it is a folder; name a file in it, e\.g\. file:.*queues\.db$/},
     {name: 'a path under a regular file', store: path.join(underFile, 'q.db'), reason: /plain-file is not a folder$/},
     {name: 'a path two levels under a regular file', store: path.join(underFile, 'sub', 'q.db'), reason: /plain-file is not a folder$/},
     {name: 'a file that is not SQLite', store: notSqlite, reason: /it is not a SQLite database/},
-    {name: 'a new file in a read-only folder', store: path.join(readOnlyFolder, 'q.db'), reason: /cannot create the file \(permission denied, EACCES\)/, asNobody: true},
-    {name: 'a folder that cannot be created in a read-only folder', store: path.join(readOnlyFolder, 'sub', 'q.db'), reason: /cannot create the folder .*read-only\/sub \(permission denied, EACCES\)/, asNobody: true},
+    {
+      name: 'a new file in a read-only folder',
+      store: path.join(readOnlyFolder, 'q.db'),
+      reason: /cannot create the file \(permission denied, EACCES\)/,
+      asNobody: true,
+    },
+    {
+      name: 'a folder that cannot be created in a read-only folder',
+      store: path.join(readOnlyFolder, 'sub', 'q.db'),
+      reason: /cannot create the folder .*read-only\/sub \(permission denied, EACCES\)/,
+      asNobody: true,
+    },
     {name: 'a read-only store file', store: readOnlyFile, reason: /no permission to read and write it \(permission denied, EACCES\)/, asNobody: true},
-    {name: 'a store in a read-only folder (no room for -wal and -shm)', store: lockedFolderStore, reason: /SQLite cannot (write|open) it .*folder/, asNobody: true},
+    {
+      name: 'a store in a read-only folder (no room for -wal and -shm)',
+      store: lockedFolderStore,
+      reason: /SQLite cannot (write|open) it .*folder/,
+      asNobody: true,
+    },
   ]
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, {store, reason, asNobody, skip}) => {

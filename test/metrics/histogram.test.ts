@@ -65,7 +65,14 @@ describe('LatencyHistogram', () => {
 describe('LatencyHistogram hot-path staging', () => {
   it('lands every value in the bucket HDR recordValue would use (same encoding, same percentiles)', async () => {
     const hdr = await import('hdr-histogram-js')
-    const direct = hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false})
+    const direct = hdr.build({
+      bitBucketSize: 64,
+      autoResize: true,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 10_000_000,
+      numberOfSignificantValueDigits: 3,
+      useWebAssembly: false,
+    })
     const staged = new LatencyHistogram()
     const values = [0, 1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 123_456, 10_000_001, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32 + 7, 5e10]
     for (let i = 0; i < 20_000; i++) values.push(Math.floor(Math.random() ** 4 * 3e9))

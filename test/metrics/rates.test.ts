@@ -22,7 +22,15 @@ describe('ThroughputMeter', () => {
 describe('queue length', () => {
   it('weights each sample by how long it held', () => {
     // 0 for 1 s, 10 for 3 s → 7.5
-    expect(timeWeightedMean([{tMs: 0, length: 0}, {tMs: 1000, length: 10}], 4000)).toBe(7.5)
+    expect(
+      timeWeightedMean(
+        [
+          {tMs: 0, length: 0},
+          {tMs: 1000, length: 10},
+        ],
+        4000,
+      ),
+    ).toBe(7.5)
     expect(timeWeightedMean([{tMs: 0, length: 4}])).toBe(4)
     expect(timeWeightedMean([])).toBe(0)
   })
@@ -30,7 +38,11 @@ describe('queue length', () => {
   it('samples a source until stopped and reports mean and max', async () => {
     let n = 0
     let t = 0
-    const sampler = new QueueLengthSampler(async () => ++n, 1, () => (t += 10))
+    const sampler = new QueueLengthSampler(
+      async () => ++n,
+      1,
+      () => (t += 10),
+    )
     sampler.start()
     while (sampler.series.length < 5) await new Promise((r) => setTimeout(r, 1))
     await sampler.stop()
@@ -42,7 +54,11 @@ describe('queue length', () => {
   })
 
   it('counts sampling errors instead of throwing', async () => {
-    const sampler = new QueueLengthSampler(async () => Promise.reject(new Error('x')), 1, () => 0)
+    const sampler = new QueueLengthSampler(
+      async () => Promise.reject(new Error('x')),
+      1,
+      () => 0,
+    )
     expect(await sampler.sampleOnce()).toBeUndefined()
     expect(sampler.errors).toBe(1)
   })

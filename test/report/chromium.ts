@@ -6,7 +6,9 @@ import os from 'node:os'
 import path from 'node:path'
 import {IN_CI} from '../helpers/brokers.js'
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => Boolean(p))
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string =>
+  Boolean(p),
+)
 
 export function findChromium(): string | undefined {
   for (const candidate of CANDIDATES) {

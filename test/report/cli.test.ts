@@ -44,7 +44,11 @@ describe('mqkit report (CLI)', () => {
     expect(r.stdout).toContain('candidate open-loop.json')
     expect(r.stdout).toMatch(/│ {3}published msg\/s\s+│\s+[\d.]+ k\/s │\s+2000 \/s │\s+-[\d.]+ k\/s \(-\d+\.\d %\) │/)
     const json = await runCli(['report', '--compare', CLOSED_LOOP_FILE, OPEN_LOOP_FILE, '--json'])
-    expect(JSON.parse(json.stdout)).toMatchObject({schema: 'mqkit-bench-comparison', baseline: {label: 'closed-loop.json'}, candidate: {label: 'open-loop.json', mode: 'open-loop'}})
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      schema: 'mqkit-bench-comparison',
+      baseline: {label: 'closed-loop.json'},
+      candidate: {label: 'open-loop.json', mode: 'open-loop'},
+    })
   })
 
   it('a missing file, a non-result, a wrong schema version and a bad combination are usage errors (exit 2, one line)', async () => {
@@ -91,7 +95,9 @@ describe('mqkit report (CLI)', () => {
 
     const forced = await runCli(['report', a, b, '--force', '--json'])
     expect(forced.code, forced.stderr).toBe(0)
-    expect(forced.stderr).toContain('mqkit: warning: merged with --force runs of different workloads: --confirm-window a.json 1,000, b.json 200; --prefetch a.json 100, b.json 500')
+    expect(forced.stderr).toContain(
+      'mqkit: warning: merged with --force runs of different workloads: --confirm-window a.json 1,000, b.json 200; --prefetch a.json 100, b.json 500',
+    )
     const merged = JSON.parse(forced.stdout)
     expect(merged.merged.workloadDifferences).toEqual([
       {field: 'confirmWindow', flag: '--confirm-window', values: ['1,000', '200']},

@@ -9,7 +9,11 @@ describe('compareResults', () => {
   // 1000 values in 1 s vs 1500 values in 1 s; latencies ×2 in the candidate.
   const values = Array.from({length: 1000}, (_, i) => 1000 + i)
   const before = resultWith({valuesMicros: values, startedAt: '2026-01-01T00:00:00.000Z', elapsedMs: 1000})
-  const after = resultWith({valuesMicros: [...values.map((v) => 2 * v), ...values.slice(0, 500).map((v) => 2 * v)], startedAt: '2026-01-02T00:00:00.000Z', elapsedMs: 1000})
+  const after = resultWith({
+    valuesMicros: [...values.map((v) => 2 * v), ...values.slice(0, 500).map((v) => 2 * v)],
+    startedAt: '2026-01-02T00:00:00.000Z',
+    elapsedMs: 1000,
+  })
   const comparison = compareResults(before, after, ['before.json', 'after.json'])
   const find = (section: string, name: string) => comparison.figures.find((f) => f.section === section && f.name === name)!
 
@@ -34,7 +38,14 @@ describe('compareResults', () => {
     expect(Object.keys(comparison)).toEqual(['schema', 'schemaVersion', 'baseline', 'candidate', 'settings', 'figures'])
     expect(Object.keys(comparison.baseline)).toEqual(['label', 'url', 'backend', 'startedAt', 'mode'])
     expect(Object.keys(comparison.figures[0])).toEqual(['section', 'name', 'unit', 'better', 'baseline', 'candidate', 'change', 'changePercent'])
-    expect([...new Set(comparison.figures.map((f) => f.section))]).toEqual(['throughput', 'publish latency', 'end-to-end latency', 'handling time', 'queue length', 'integrity'])
+    expect([...new Set(comparison.figures.map((f) => f.section))]).toEqual([
+      'throughput',
+      'publish latency',
+      'end-to-end latency',
+      'handling time',
+      'queue length',
+      'integrity',
+    ])
   })
 
   it('lists open-loop figures only where a side has them', () => {

@@ -21,15 +21,32 @@ export function histogramOf(valuesMicros: number[]): LatencyHistogram {
  * A closed-loop result whose every latency kind recorded exactly `valuesMicros`, with `count`
  * messages published and consumed over `elapsedMs` from `startedAt`.
  */
-export function resultWith(options: {valuesMicros: number[]; startedAt: string; elapsedMs: number; queues?: string[]; queueSeries?: Array<[number, number]>}): BenchResult {
+export function resultWith(options: {
+  valuesMicros: number[]
+  startedAt: string
+  elapsedMs: number
+  queues?: string[]
+  queueSeries?: Array<[number, number]>
+}): BenchResult {
   const base = fixture(CLOSED_LOOP_FILE)
   const h = histogramOf(options.valuesMicros)
   const count = options.valuesMicros.length
-  const throughput = {count, bytes: count * 1024, elapsedMs: options.elapsedMs, perSecond: (count * 1000) / options.elapsedMs, bytesPerSecond: (count * 1024 * 1000) / options.elapsedMs}
+  const throughput = {
+    count,
+    bytes: count * 1024,
+    elapsedMs: options.elapsedMs,
+    perSecond: (count * 1000) / options.elapsedMs,
+    bytesPerSecond: (count * 1024 * 1000) / options.elapsedMs,
+  }
   const series = options.queueSeries ?? []
   return {
     ...base,
-    meta: {...base.meta, startedAt: options.startedAt, finishedAt: new Date(Date.parse(options.startedAt) + options.elapsedMs).toISOString(), queues: options.queues ?? base.meta.queues},
+    meta: {
+      ...base.meta,
+      startedAt: options.startedAt,
+      finishedAt: new Date(Date.parse(options.startedAt) + options.elapsedMs).toISOString(),
+      queues: options.queues ?? base.meta.queues,
+    },
     throughput: {published: throughput, consumed: {...throughput}, targetPerSecond: null},
     latency: {...base.latency, publish: h.summary(), endToEnd: h.summary()},
     handling: h.summary(),

@@ -30,10 +30,21 @@ describe('renderHtmlReport', () => {
   })
 
   it('has the metadata and summary tables with units on the chart axes', () => {
-    for (const text of ['URL (redacted)', 'memory://', 'mqkit 0.1.0, Node v20.20.2', 'open loop 2000 /s (uniform)', '<caption>Throughput</caption>', '<caption>Latency and handling time</caption>', 'Queue length and Little&#39;s law', '<caption>Integrity</caption>', 'No assertions']) {
+    for (const text of [
+      'URL (redacted)',
+      'memory://',
+      'mqkit 0.1.0, Node v20.20.2',
+      'open loop 2000 /s (uniform)',
+      '<caption>Throughput</caption>',
+      '<caption>Latency and handling time</caption>',
+      'Queue length and Little&#39;s law',
+      '<caption>Integrity</caption>',
+      'No assertions',
+    ]) {
       expect(html).toContain(text)
     }
-    for (const label of ['percentile (log scale of nines)', 'latency (ms)', 'throughput (msg/s)', 'time since start (s)', 'queue length (messages)']) expect(html).toContain(label)
+    for (const label of ['percentile (log scale of nines)', 'latency (ms)', 'throughput (msg/s)', 'time since start (s)', 'queue length (messages)'])
+      expect(html).toContain(label)
     for (const tick of ['>90%<', '>99%<', '>99.9%<', '>99.99%<', '>99.999%<']) expect(html).toContain(tick)
     // One spectrum line per latency kind (open loop has all five).
     const spectrum = html.slice(html.indexOf('<svg id="chart-latency-spectrum"'), html.indexOf('</svg>', html.indexOf('<svg id="chart-latency-spectrum"')))
@@ -121,8 +132,24 @@ describe('availability in the report', () => {
       unavailableMs: 1500,
       totalUnavailableMs: 2100,
       windows: [
-        {fromMs: 1000, toMs: 2500, durationMs: 1500, recovered: true, publish: {lastConfirmBeforeMs: 1000, firstConfirmAfterMs: 2400}, consume: {lastDeliveryBeforeMs: 1010, firstDeliveryAfterMs: 2500}, events: []},
-        {fromMs: 4400, toMs: 5000, durationMs: 600, recovered: false, publish: null, consume: {lastDeliveryBeforeMs: 4400, firstDeliveryAfterMs: null}, events: []},
+        {
+          fromMs: 1000,
+          toMs: 2500,
+          durationMs: 1500,
+          recovered: true,
+          publish: {lastConfirmBeforeMs: 1000, firstConfirmAfterMs: 2400},
+          consume: {lastDeliveryBeforeMs: 1010, firstDeliveryAfterMs: 2500},
+          events: [],
+        },
+        {
+          fromMs: 4400,
+          toMs: 5000,
+          durationMs: 600,
+          recovered: false,
+          publish: null,
+          consume: {lastDeliveryBeforeMs: 4400, firstDeliveryAfterMs: null},
+          events: [],
+        },
       ],
       latency: {bucketMs: 250, kind: 'endToEndCorrected', inside: s(3000, 1400), outside: s(7000, 0.2)},
       events: [
@@ -138,7 +165,11 @@ describe('availability in the report', () => {
 
   it('shades each outage window on the throughput chart, on the run clock in seconds', () => {
     const chart = page.slice(page.indexOf('<svg id="chart-throughput"'), page.indexOf('</svg>', page.indexOf('<svg id="chart-throughput"')))
-    const bands = [...chart.matchAll(/<rect class="band" x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" data-from="([\d.]+)" data-to="([\d.]+)"><title>([^<]*)<\/title>/g)]
+    const bands = [
+      ...chart.matchAll(
+        /<rect class="band" x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" data-from="([\d.]+)" data-to="([\d.]+)"><title>([^<]*)<\/title>/g,
+      ),
+    ]
     expect(bands.map((b) => [b[3], b[4], b[5]])).toEqual([
       ['1', '2.5', 'outage 1: 1.50 s, recovered'],
       ['4.4', '5', 'outage 2: 600 ms, NOT recovered'],
@@ -154,7 +185,9 @@ describe('availability in the report', () => {
   it('has the windows, every event and the latency by send time as tables, values escaped', () => {
     expect(page).toContain('Availability: 2 outage windows (silences ≥ 500 ms), longest 1.50 s, total 2.10 s, 1 NOT recovered')
     expect(page).toContain('<caption>Outage windows (run clock: 0 = start of production)</caption>')
-    expect(page).toContain('<tr><th>1</th><td>1.00 s</td><td>2.50 s</td><td>1.50 s</td><td>recovered</td><td>1.00 s</td><td>2.40 s</td><td>1.01 s</td><td>2.50 s</td></tr>')
+    expect(page).toContain(
+      '<tr><th>1</th><td>1.00 s</td><td>2.50 s</td><td>1.50 s</td><td>recovered</td><td>1.00 s</td><td>2.40 s</td><td>1.01 s</td><td>2.50 s</td></tr>',
+    )
     expect(page).toContain('<td class="bad">NOT recovered</td><td>-</td><td>-</td><td>4.40 s</td><td>none</td>')
     expect(page).toContain('<caption>Run events</caption>')
     expect(page).toContain('<th>0.90 s</th><td>fault started</td><td class="why">kill -9 &quot;$(cat &lt;pidfile&gt;)&quot;</td>')

@@ -57,9 +57,29 @@ describe('mergeResults', () => {
   })
 
   it('keeps queue-length series per source; sums distinct queues on the wall clock, averages a shared one', () => {
-    const q1 = resultWith({valuesMicros: A, startedAt: '2026-01-01T00:00:00.000Z', elapsedMs: 1000, queues: ['q1'], queueSeries: [[100, 10], [200, 30], [300, 10]]})
+    const q1 = resultWith({
+      valuesMicros: A,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      elapsedMs: 1000,
+      queues: ['q1'],
+      queueSeries: [
+        [100, 10],
+        [200, 30],
+        [300, 10],
+      ],
+    })
     // Starts 150 ms later: its 200 ms sample lands at 350 ms on the merged clock.
-    const q2 = resultWith({valuesMicros: B, startedAt: '2026-01-01T00:00:00.150Z', elapsedMs: 1000, queues: ['q2'], queueSeries: [[0, 5], [100, 40], [200, 0]]})
+    const q2 = resultWith({
+      valuesMicros: B,
+      startedAt: '2026-01-01T00:00:00.150Z',
+      elapsedMs: 1000,
+      queues: ['q2'],
+      queueSeries: [
+        [0, 5],
+        [100, 40],
+        [200, 0],
+      ],
+    })
     const distinct = mergeResults([q1, q2])
     expect(isMerged(distinct)).toBe(true)
     expect(distinct.merged.sources.map((s) => s.queueLength.series)).toEqual([q1.queueLength.series, q2.queueLength.series])
@@ -75,7 +95,9 @@ describe('mergeResults', () => {
 
   it('warns when the generators did not run at the same time', () => {
     const late = resultWith({valuesMicros: B, startedAt: '2026-01-01T00:00:05.000Z', elapsedMs: 1000})
-    expect(mergeResults([a, late], ['a', 'late']).health.warnings).toContain('the measured windows of a, late do not overlap: merged throughput is over their union, idle gaps included')
+    expect(mergeResults([a, late], ['a', 'late']).health.warnings).toContain(
+      'the measured windows of a, late do not overlap: merged throughput is over their union, idle gaps included',
+    )
   })
 
   it('refuses other backends, schema versions and loop modes with a usage error', () => {

@@ -13,18 +13,27 @@ describe('one workload', () => {
     expect(mergeDifferences([open, share])).toEqual([])
     expect(mergeResults([open, share], ['a', 'b']).workload).toMatchObject({producers: 5, consumers: 3, rate: [{perSecond: 2500}]})
     const steps = (durations: number[]) => withWorkload({rate: durations.map((durationMs) => ({perSecond: 1000, durationMs}))})
-    expect(mergeDifferences([steps([1000, 2000]), steps([1000, 3000])])).toEqual([{field: 'rate', flag: '--rate steps', values: ['1.00 s, 2.00 s', '1.00 s, 3.00 s']}])
+    expect(mergeDifferences([steps([1000, 2000]), steps([1000, 3000])])).toEqual([
+      {field: 'rate', flag: '--rate steps', values: ['1.00 s, 2.00 s', '1.00 s, 3.00 s']},
+    ])
   })
 
   it('everything else must match; results saved before a field existed read as its default', () => {
     const {workMode: _omitted, ...older} = open.workload
     expect(mergeDifferences([open, {...open, workload: older as typeof open.workload}, withWorkload({workMode: 'sleep', stamp: 'body'})])).toEqual([])
-    expect(mergeDifferences([open, withWorkload({work: {kind: 'fixed', ms: 2}, sizeBytes: 512, maxSizeBytes: 4096, persistent: true})]).map((d) => [d.flag, d.values])).toEqual([
+    expect(
+      mergeDifferences([open, withWorkload({work: {kind: 'fixed', ms: 2}, sizeBytes: 512, maxSizeBytes: 4096, persistent: true})]).map((d) => [
+        d.flag,
+        d.values,
+      ]),
+    ).toEqual([
       ['--size', ['1.0 KiB', '512 B-4.0 KiB']],
       ['--work', ['none', '2.00 ms']],
       ['--persistent', ['false', 'true']],
     ])
-    expect(() => mergeResults([open, withWorkload({prefetch: 5})], ['a.json', 'b.json'])).toThrow('cannot merge a.json and b.json: not runs of one workload (--prefetch a.json 100, b.json 5)')
+    expect(() => mergeResults([open, withWorkload({prefetch: 5})], ['a.json', 'b.json'])).toThrow(
+      'cannot merge a.json and b.json: not runs of one workload (--prefetch a.json 100, b.json 5)',
+    )
   })
 
   it('--compare lists every differing setting, the per-generator ones too', () => {

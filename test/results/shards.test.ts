@@ -23,7 +23,16 @@ function buckets(encoded: EncodedHistogram): Array<[number, number]> {
 
 /** Split a histogram's samples over `n` parts: each bucket's count dealt out, starting at a different part per bucket. */
 function splitHistogram(encoded: EncodedHistogram, n: number): EncodedHistogram[] {
-  const parts = Array.from({length: n}, () => hdr.build({bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false}))
+  const parts = Array.from({length: n}, () =>
+    hdr.build({
+      bitBucketSize: 64,
+      autoResize: true,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 10_000_000,
+      numberOfSignificantValueDigits: 3,
+      useWebAssembly: false,
+    }),
+  )
   const total = buckets(encoded).reduce((s, [, c]) => s + c, 0)
   const sums = Array<number>(n).fill(0)
   buckets(encoded).forEach(([value, count], b) => {
@@ -33,7 +42,13 @@ function splitHistogram(encoded: EncodedHistogram, n: number): EncodedHistogram[
       sums[part] += (encoded.sumMicros * share) / total
     })
   })
-  return parts.map((h, k) => ({unit: 'micros', sumMicros: sums[k], minMicros: encoded.minMicros, maxMicros: encoded.maxMicros, hdr: hdr.encodeIntoCompressedBase64(h)}))
+  return parts.map((h, k) => ({
+    unit: 'micros',
+    sumMicros: sums[k],
+    minMicros: encoded.minMicros,
+    maxMicros: encoded.maxMicros,
+    hdr: hdr.encodeIntoCompressedBase64(h),
+  }))
 }
 
 const RUN = 'nightly-42'
@@ -73,7 +88,10 @@ describe('mergeShardResults', () => {
       const totals = parts.map((p) => buckets(p.histograms.endToEnd).reduce((s, [, c]) => s + c, 0))
       expect(totals.every((t) => t < run.latency.endToEnd.count)).toBe(true)
       expect(totals.reduce((a, b) => a + b, 0)).toBe(run.latency.endToEnd.count)
-      const merged = mergeShardResults(parts, parts.map((_, i) => `shard-${i}.json`))
+      const merged = mergeShardResults(
+        parts,
+        parts.map((_, i) => `shard-${i}.json`),
+      )
       for (const kind of LATENCY_KINDS) expect(buckets(merged.histograms[kind]), `${kind}, ${n} shards`).toEqual(buckets(run.histograms[kind]))
       const {mean: _m, stdev: _s, ...percentiles} = merged.latency.endToEndCorrected!
       const {mean: _m2, stdev: _s2, ...original} = run.latency.endToEndCorrected!
@@ -91,13 +109,19 @@ describe('mergeShardResults', () => {
     const [a, b] = splitRun(run, 2)
     const other = {...b, meta: {...b.meta, shard: {...b.meta.shard!, runId: 'other-run'}}}
     expect(() => mergeShardResults([a, other], ['a.json', 'b.json'])).toThrow(UsageError)
-    expect(() => mergeShardResults([a, other], ['a.json', 'b.json'])).toThrow(/^cannot merge shards of different runs: run nightly-42 \(a\.json\), run other-run \(b\.json\)$/)
+    expect(() => mergeShardResults([a, other], ['a.json', 'b.json'])).toThrow(
+      /^cannot merge shards of different runs: run nightly-42 \(a\.json\), run other-run \(b\.json\)$/,
+    )
     // mergeRunResults (what report and report merge call) refuses the same way.
     expect(() => mergeRunResults([a, other], ['a.json', 'b.json'])).toThrow('cannot merge shards of different runs')
     const plain = {...b, meta: {...b.meta, shard: undefined}}
-    expect(() => mergeRunResults([a, plain], ['a.json', 'b.json'])).toThrow("b.json is not a shard's result (no meta.shard; written by mqkit bench --shard I/N --json): merge shards of one run only")
+    expect(() => mergeRunResults([a, plain], ['a.json', 'b.json'])).toThrow(
+      "b.json is not a shard's result (no meta.shard; written by mqkit bench --shard I/N --json): merge shards of one run only",
+    )
     const resplit = {...b, meta: {...b.meta, shard: {...b.meta.shard!, count: 3}}}
-    expect(() => mergeShardResults([a, resplit], ['a.json', 'b.json'])).toThrow('cannot merge shards of run nightly-42 split different ways: 2 shards (a.json), 3 shards (b.json)')
+    expect(() => mergeShardResults([a, resplit], ['a.json', 'b.json'])).toThrow(
+      'cannot merge shards of run nightly-42 split different ways: 2 shards (a.json), 3 shards (b.json)',
+    )
   })
 
   it('warns about a missing shard, and merges what is there', () => {
@@ -113,7 +137,10 @@ describe('mergeShardResults', () => {
     const retry = {...parts[1], meta: {...parts[1].meta, shard: {...parts[1].meta.shard!, attempt: 1, producerIds: {first: 3, count: 1}}}}
     const merged = mergeShardResults([parts[0], retry, parts[1]], ['s0', 's1-retry', 's1'])
     expect(merged.merged.shards.duplicated).toEqual([{index: 1, kept: 's1-retry', dropped: ['s1']}])
-    expect(merged.merged.shards.shards.map((s) => [s.index, s.attempt, s.label])).toEqual([[0, 0, 's0'], [1, 1, 's1-retry']])
+    expect(merged.merged.shards.shards.map((s) => [s.index, s.attempt, s.label])).toEqual([
+      [0, 0, 's0'],
+      [1, 1, 's1-retry'],
+    ])
     expect(merged.health.warnings).toContain('run nightly-42: shard 1 given more than once: kept s1-retry (its latest attempt), left out s1')
     expect(merged.throughput.published.count).toBe(run.throughput.published.count)
   })
@@ -124,6 +151,8 @@ describe('mergeShardResults', () => {
     const merged = mergeShardResults([at(parts[0], START_AT + 2), at(parts[1], START_AT + 14.5), at(parts[2], START_AT + SHARD_LATE_MS + 250)], ['a', 'b', 'c'])
     expect(merged.merged.shards.startSkewMs).toBe(SHARD_LATE_MS + 248)
     expect(merged.merged.shards.shards.map((s) => s.lateMs)).toEqual([2, 14.5, SHARD_LATE_MS + 250])
-    expect(merged.health.warnings).toContain(`run nightly-42: shard 2 started ${SHARD_LATE_MS + 250} ms after --start-at: the shards did not all load the broker together`)
+    expect(merged.health.warnings).toContain(
+      `run nightly-42: shard 2 started ${SHARD_LATE_MS + 250} ms after --start-at: the shards did not all load the broker together`,
+    )
   })
 })

@@ -12,13 +12,20 @@ import {outputWidth} from '../../output/table.js'
 export default class ReportMerge extends BaseCommand<typeof ReportMerge> {
   static override summary = 'Merge the result files of one sharded run (bench --shard I/N) into one result.'
 
-  static override description = `Reads the result documents written by "mqkit bench --shard I/N --json", one per shard, and merges them exactly: latency histograms HDR-added (the merged percentiles are those of every sample, as if one process had recorded them), counts and integrity summed (each shard consumed only its own queues, so lost, duplicated and out-of-order messages are each counted by exactly one shard), throughput over the union of the shards' measured windows.
+  static override description =
+    `Reads the result documents written by "mqkit bench --shard I/N --json", one per shard, and merges them exactly: latency histograms HDR-added (the merged percentiles are those of every sample, as if one process had recorded them), counts and integrity summed (each shard consumed only its own queues, so lost, duplicated and out-of-order messages are each counted by exactly one shard), throughput over the union of the shards' measured windows.
 
 Files of different runs (different --run-id) or split into a different number of shards are refused in one line (exit 2). A missing shard index, an index given twice (the latest --attempt is kept) and a shard that started producing more than 100 ms after --start-at are warnings, on stderr and in health.warnings; merged.shards records each shard's first send, its lateness and the start skew (latest minus earliest first send, on the hosts' wall clocks). Files of unsharded load generators merge as "mqkit report FILE..." merges them.`
 
   static override examples = [
-    {description: 'Merge a four-shard run and write an HTML report:', command: '<%= config.bin %> <%= command.id %> shard-0.json shard-1.json shard-2.json shard-3.json --html run.html'},
-    {description: 'The merged document, e.g. for --assert-style checks with jq:', command: '<%= config.bin %> <%= command.id %> results/*.json --json > merged.json'},
+    {
+      description: 'Merge a four-shard run and write an HTML report:',
+      command: '<%= config.bin %> <%= command.id %> shard-0.json shard-1.json shard-2.json shard-3.json --html run.html',
+    },
+    {
+      description: 'The merged document, e.g. for --assert-style checks with jq:',
+      command: '<%= config.bin %> <%= command.id %> results/*.json --json > merged.json',
+    },
   ]
 
   static override args = {
@@ -47,7 +54,8 @@ Files of different runs (different --run-id) or split into a different number of
       {force: flags.force},
     )
     const warn = this.stderrColour.yellow('mqkit: warning:')
-    if (result.merged.workloadDifferences !== undefined) this.diag(`${warn} merged with --force runs of different workloads: ${describeDifferences(result.merged.workloadDifferences, labels)}`)
+    if (result.merged.workloadDifferences !== undefined)
+      this.diag(`${warn} merged with --force runs of different workloads: ${describeDifferences(result.merged.workloadDifferences, labels)}`)
     for (const warning of shardWarningsOf(result)) this.diag(`${warn} ${warning}`)
     if (flags.html) {
       writeHtmlReport([result], flags.html, {})

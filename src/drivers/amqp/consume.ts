@@ -131,10 +131,12 @@ async function start(
       return
     }
     const delivery = toDelivery(queue, message, settler, autoAck, () => (channelOpen ? undefined : lostMessage()))
-    chain = chain.then(() => handler(delivery)).catch(() => {
-      // A throwing handler leaves its message unsettled; it returns to the queue when the
-      // subscription's channel closes. Swallowed here so the next delivery still runs.
-    })
+    chain = chain
+      .then(() => handler(delivery))
+      .catch(() => {
+        // A throwing handler leaves its message unsettled; it returns to the queue when the
+        // subscription's channel closes. Swallowed here so the next delivery still runs.
+      })
   }
 
   try {

@@ -125,7 +125,9 @@ export async function bind(connection: Connection, spec: BindingSpec, unbind = f
     if (spec.destinationType === 'queue') {
       await (unbind ? channel.unbindQueue(spec.destination, spec.source, key, spec.args) : channel.bindQueue(spec.destination, spec.source, key, spec.args))
     } else {
-      await (unbind ? channel.unbindExchange(spec.destination, spec.source, key, spec.args) : channel.bindExchange(spec.destination, spec.source, key, spec.args))
+      await (unbind
+        ? channel.unbindExchange(spec.destination, spec.source, key, spec.args)
+        : channel.bindExchange(spec.destination, spec.source, key, spec.args))
     }
   })
 }

@@ -42,7 +42,9 @@ export function connectionError(error: unknown, facts: ConnectionFacts): Connect
     return new ConnectionError(`${where}: vhost not found or user "${facts.user}" has no access to it`, {cause: error, retriable: false})
   }
   if (/Frame size|Handshake|Unexpected|protocol/i.test(text)) {
-    return new ConnectionError(`cannot connect to ${facts.hostPort}: not an AMQP 0-9-1 broker, or a TLS port (use amqps://)? (${firstLine(text)})`, {cause: error})
+    return new ConnectionError(`cannot connect to ${facts.hostPort}: not an AMQP 0-9-1 broker, or a TLS port (use amqps://)? (${firstLine(text)})`, {
+      cause: error,
+    })
   }
   return new ConnectionError(`cannot connect to ${facts.hostPort}: ${firstLine(text)}`, {cause: error})
 }

@@ -126,7 +126,10 @@ async function managementQueues(endpoint: ManagementEndpoint, vhost: string, nam
 async function askManagement(endpoint: ManagementEndpoint, vhost: string, names: string[]): Promise<Map<string, ManagementQueue> | undefined> {
   const vhostPath = encodeURIComponent(vhost)
   try {
-    const {status, body} = await getJson(endpoint, `/api/queues/${vhostPath}?columns=name,type,state,durable,messages_ready,messages_unacknowledged,consumers,memory,message_stats,arguments`)
+    const {status, body} = await getJson(
+      endpoint,
+      `/api/queues/${vhostPath}?columns=name,type,state,durable,messages_ready,messages_unacknowledged,consumers,memory,message_stats,arguments`,
+    )
     if (status === 401 || status === 403) throw new ConnectionError(`management API ${endpoint.displayUrl} refused the credentials (HTTP ${status})`)
     if (status === 404) throw new NotFoundError(`vhost "${vhost}" not found by the management API ${endpoint.displayUrl}`)
     if (!Array.isArray(body)) throw new ConnectionError(`management API ${endpoint.displayUrl} answered HTTP ${status}`)
@@ -140,7 +143,12 @@ async function askManagement(endpoint: ManagementEndpoint, vhost: string, names:
   }
 }
 
-export async function inspectQueues(connection: Connection, target: AmqpTarget, endpoint: ManagementEndpoint | undefined, names: string[]): Promise<InspectResult> {
+export async function inspectQueues(
+  connection: Connection,
+  target: AmqpTarget,
+  endpoint: ManagementEndpoint | undefined,
+  names: string[],
+): Promise<InspectResult> {
   const extras: Record<string, unknown> = {vhost: target.vhost, broker: target.hostPort}
   const fromApi = endpoint ? await managementQueues(endpoint, target.vhost, names) : undefined
   if (names.length === 0) {

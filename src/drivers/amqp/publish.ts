@@ -81,9 +81,7 @@ export class Publisher {
     const mandatory = message.mandatory ?? route.queueTarget
     // Only mandatory publishes are remembered for a return (no per-message key or entry otherwise).
     const routeKey = mandatory ? `${route.exchange}\u0000${route.routingKey}` : ''
-    const pending: PendingMandatory | undefined = mandatory
-      ? {body: message.body, messageId: message.messageId, returned: false, settled: false}
-      : undefined
+    const pending: PendingMandatory | undefined = mandatory ? {body: message.body, messageId: message.messageId, returned: false, settled: false} : undefined
     if (pending) {
       const list = this.mandatory.get(routeKey)
       if (list) list.push(pending)
@@ -153,9 +151,7 @@ export class Publisher {
     const list = this.mandatory.get(`${exchange}\u0000${routingKey}`)
     if (!list) return
     const messageId: unknown = returned.properties.messageId
-    const match = list.find(
-      (entry) => !entry.returned && !entry.settled && entry.messageId === (messageId ?? undefined) && entry.body.equals(returned.content),
-    )
+    const match = list.find((entry) => !entry.returned && !entry.settled && entry.messageId === (messageId ?? undefined) && entry.body.equals(returned.content))
     if (match) match.returned = true
   }
 

@@ -170,9 +170,7 @@ export interface PartitionOffsets {
 export async function partitionOffsets(admin: Admin, name: string): Promise<PartitionOffsets[]> {
   try {
     const offsets = await retryWhileLeadersSettle(() => admin.fetchTopicOffsets(name))
-    return offsets
-      .map((o) => ({partition: o.partition, earliest: Number(o.low), latest: Number(o.high)}))
-      .sort((a, b) => a.partition - b.partition)
+    return offsets.map((o) => ({partition: o.partition, earliest: Number(o.low), latest: Number(o.high)})).sort((a, b) => a.partition - b.partition)
   } catch (error) {
     throw toMqkitError(error, {action: `read offsets of topic "${name}"`, topic: name})
   }

@@ -7,7 +7,10 @@ export class Renewable<T extends {connect(): Promise<void>; disconnect(): Promis
   private client: T | undefined
   private connecting: Promise<T> | undefined
 
-  constructor(private readonly create: () => T, private readonly connectClient: (client: T) => Promise<void>) {}
+  constructor(
+    private readonly create: () => T,
+    private readonly connectClient: (client: T) => Promise<void>,
+  ) {}
 
   get current(): T | undefined {
     return this.client

@@ -15,7 +15,15 @@ import type {CommitLedger} from './ledger.js'
 import type {AssignmentAcks} from './offsets.js'
 
 /** Commit errors meaning "this assignment is gone": the messages will be redelivered, not lost. */
-const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS'])
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'GROUP_LOAD_IN_PROGRESS',
+])
 /** @default 1000 — how soon a commit deferred by a transient error is tried again while the consumer is live. */
 const RETRY_DEFERRED_MS = 1000
 
@@ -91,10 +99,12 @@ export class Committer {
   /** Commit what is due now, after any commit in flight. Never rejects (waiters may). */
   flush(): Promise<void> {
     this.running++
-    this.chain = this.chain.then(() => this.commitOnce()).finally(() => {
-      this.running--
-      this.options.afterCommit()
-    })
+    this.chain = this.chain
+      .then(() => this.commitOnce())
+      .finally(() => {
+        this.running--
+        this.options.afterCommit()
+      })
     return this.chain
   }
 

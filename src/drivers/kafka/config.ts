@@ -167,15 +167,17 @@ function logging(): Pick<KafkaConfig, 'logLevel' | 'logCreator'> {
   if (!/\b(kafkajs|mqkit)\b|\*/.test(debug)) return {logLevel: logLevel.NOTHING}
   return {
     logLevel: logLevel.DEBUG,
-    logCreator: () => ({namespace, level, label, log}) => {
-      try {
-        const line = JSON.stringify({level: label ?? level, namespace, ...log}, (_key, value: unknown) =>
-          typeof value === 'bigint' ? value.toString() : value,
-        )
-        process.stderr.write(`[kafkajs] ${line}\n`)
-      } catch {
-        // a log line must never break a request
-      }
-    },
+    logCreator:
+      () =>
+      ({namespace, level, label, log}) => {
+        try {
+          const line = JSON.stringify({level: label ?? level, namespace, ...log}, (_key, value: unknown) =>
+            typeof value === 'bigint' ? value.toString() : value,
+          )
+          process.stderr.write(`[kafkajs] ${line}\n`)
+        } catch {
+          // a log line must never break a request
+        }
+      },
   }
 }

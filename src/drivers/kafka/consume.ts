@@ -299,7 +299,10 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     await withDeadline(
       joined,
       deps.joinTimeoutMs,
-      () => new TimeoutError(`timed out after ${deps.joinTimeoutMs} ms joining consumer group "${groupId}" for topic "${topic}" (${info.partitions.length} partitions)`),
+      () =>
+        new TimeoutError(
+          `timed out after ${deps.joinTimeoutMs} ms joining consumer group "${groupId}" for topic "${topic}" (${info.partitions.length} partitions)`,
+        ),
     )
   } catch (error) {
     cancelled = true

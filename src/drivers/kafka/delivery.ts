@@ -36,7 +36,16 @@ export class KafkaDelivery implements Delivery {
   readonly #settle: Settle
   #settled = false
 
-  constructor(topic: string, partition: number, offset: number, message: KafkaMessage, redelivered: boolean, autoAck: boolean, tracker: PartitionAcks, settle: Settle) {
+  constructor(
+    topic: string,
+    partition: number,
+    offset: number,
+    message: KafkaMessage,
+    redelivered: boolean,
+    autoAck: boolean,
+    tracker: PartitionAcks,
+    settle: Settle,
+  ) {
     const received = headersFromRecord(message.headers)
     this.queue = topic
     this.body = message.value ?? Buffer.alloc(0)

@@ -4,15 +4,7 @@
 // MultipleErrors → errors[], ResponseError → errors[] of ProtocolError, NetworkError → cause),
 // so we unwrap to the innermost typed one first. A broker error code reads the same from either
 // client: kafkajs's `type`, or @platformatic/kafka's `apiId` under kafkajs's name (NORMALISED).
-import {
-  ConnectionError,
-  DeliveryError,
-  MqkitError,
-  NotFoundError,
-  PreconditionError,
-  TimeoutError,
-  UsageError,
-} from '../../errors.js'
+import {ConnectionError, DeliveryError, MqkitError, NotFoundError, PreconditionError, TimeoutError, UsageError} from '../../errors.js'
 import {tlsProblem} from './tls-errors.js'
 
 interface KafkaJsLikeError {
@@ -145,14 +137,20 @@ export function toMqkitError(error: unknown, context: ErrorContext): MqkitError 
     case 'INVALID_REPLICATION_FACTOR':
       return new UsageError(`invalid replication factor for ${topic}: must be ≥ 1 and at most the number of brokers (${context.action})`, options)
     case 'INVALID_TOPIC_EXCEPTION':
-      return new UsageError(`invalid topic name${context.topic === undefined ? '' : ` "${context.topic}"`}: use letters, digits, ".", "_" and "-" (at most 249)`, options)
+      return new UsageError(
+        `invalid topic name${context.topic === undefined ? '' : ` "${context.topic}"`}: use letters, digits, ".", "_" and "-" (at most 249)`,
+        options,
+      )
     case 'INVALID_CONFIG':
       return new UsageError(`the broker rejected a topic setting for ${topic} (${context.action}): ${detail}`, options)
     case 'POLICY_VIOLATION':
       return new PreconditionError(`the broker's policy refused ${context.action}: ${detail}`, options)
     case 'MESSAGE_TOO_LARGE':
     case 'RECORD_LIST_TOO_LARGE':
-      return new DeliveryError(`message too large for ${topic}: it exceeds the topic's max.message.bytes (or the broker's message.max.bytes) (${context.action})`, {...options, reason: 'rejected'})
+      return new DeliveryError(
+        `message too large for ${topic}: it exceeds the topic's max.message.bytes (or the broker's message.max.bytes) (${context.action})`,
+        {...options, reason: 'rejected'},
+      )
     case 'INVALID_RECORD':
     case 'CORRUPT_MESSAGE':
       return new DeliveryError(`the broker rejected the record for ${topic}: ${detail}`, {...options, reason: 'rejected'})
@@ -182,13 +180,25 @@ export function toMqkitError(error: unknown, context: ErrorContext): MqkitError 
   const where = context.brokers ?? root.broker ?? 'the bootstrap servers'
   const platformaticNetwork = wrapsPlatformatic(error, PLATFORMATIC_NETWORK)
   // A failed handshake or an untrusted certificate fails the same way on every retry.
-  const tls = name.startsWith('KafkaJSConnection') || platformaticNetwork ? tlsProblem(root.message ?? '', typeof root.code === 'string' ? root.code : undefined) : undefined
+  const tls =
+    name.startsWith('KafkaJSConnection') || platformaticNetwork
+      ? tlsProblem(root.message ?? '', typeof root.code === 'string' ? root.code : undefined)
+      : undefined
   if (tls !== undefined) return new ConnectionError(`cannot connect to Kafka at ${where}: ${tls}`, {...options, retriable: false})
   if (name === 'KafkaJSConnectionClosedError' && context.action === 'connect') {
     // What a TLS or SASL listener does with a plain client's first request.
-    return new ConnectionError(`cannot reach Kafka at ${where}: the broker closed the connection at once (${detail}); if this is an SSL listener add ?ssl=true, if SASL ?sasl=`, options)
+    return new ConnectionError(
+      `cannot reach Kafka at ${where}: the broker closed the connection at once (${detail}); if this is an SSL listener add ?ssl=true, if SASL ?sasl=`,
+      options,
+    )
   }
-  if (name.startsWith('KafkaJSConnection') || name === 'KafkaJSNoBrokerAvailableError' || name === 'KafkaJSBrokerNotFound' || root.code === 'ECONNREFUSED' || platformaticNetwork) {
+  if (
+    name.startsWith('KafkaJSConnection') ||
+    name === 'KafkaJSNoBrokerAvailableError' ||
+    name === 'KafkaJSBrokerNotFound' ||
+    root.code === 'ECONNREFUSED' ||
+    platformaticNetwork
+  ) {
     return new ConnectionError(`cannot reach Kafka at ${where}: ${detail}`, options)
   }
   if (name === 'KafkaJSRequestTimeoutError' || name === 'KafkaJSTimeout') {

@@ -143,7 +143,8 @@ export function createKafkaDriver(url: ParsedUrl, context: DriverContext): Drive
 
     serverInfo: async () => serverInfo(requireAdmin(), brokers, options.producerClient),
 
-    inspect: (names, inspectOptions) => withAdmin(names.length === 1 ? names[0] : undefined, (admin) => inspectTopics(admin, names, inspectOptions, localInFlight)),
+    inspect: (names, inspectOptions) =>
+      withAdmin(names.length === 1 ? names[0] : undefined, (admin) => inspectTopics(admin, names, inspectOptions, localInFlight)),
   }
 }
 

@@ -19,7 +19,12 @@ export type LocalInFlight = (topic: string, group: string) => number
  * With a group: ready = lag minus what this driver's own subscriptions hold unacked (inFlight).
  * Deliveries held by OTHER processes cannot be seen from here and count as ready.
  */
-export async function inspectTopics(admin: Admin, names: string[], options: InspectOptions = {}, localInFlight: LocalInFlight = () => 0): Promise<InspectResult> {
+export async function inspectTopics(
+  admin: Admin,
+  names: string[],
+  options: InspectOptions = {},
+  localInFlight: LocalInFlight = () => 0,
+): Promise<InspectResult> {
   const group = options.group
   // The group's members and the cluster facts are independent of the topics: asked for at once,
   // so a bench queue-length sample costs two round trips, not five.
@@ -61,7 +66,10 @@ export async function inspectTopics(admin: Admin, names: string[], options: Insp
   }
   return {
     queues,
-    source: group === undefined ? `${INSPECT_SOURCE}; ready = messages retained` : `${INSPECT_SOURCE}; ready = lag of group "${group}" (latest - committed) minus this process's unacked deliveries`,
+    source:
+      group === undefined
+        ? `${INSPECT_SOURCE}; ready = messages retained`
+        : `${INSPECT_SOURCE}; ready = lag of group "${group}" (latest - committed) minus this process's unacked deliveries`,
     extras: {...(await factsRead), queueLength: group === undefined ? 'retained messages (latest - earliest)' : 'consumer-group lag (latest - committed)'},
   }
 }

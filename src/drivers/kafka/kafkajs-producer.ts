@@ -13,7 +13,11 @@ export function kafkajsProducer(kafka: Kafka): ProduceClient {
     disconnect: () => producer.disconnect(),
     async send({acks, compression, topics}: ProduceRequest) {
       // ProduceRecord is kafkajs's Message shape: no copy.
-      await producer.sendBatch({acks, compression: compressionCode(compression), topicMessages: topics.map(({topic, records}) => ({topic, messages: records as Message[]}))})
+      await producer.sendBatch({
+        acks,
+        compression: compressionCode(compression),
+        topicMessages: topics.map(({topic, records}) => ({topic, messages: records as Message[]})),
+      })
     },
   }
 }

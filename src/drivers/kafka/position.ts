@@ -69,4 +69,3 @@ export async function resolveStart(admin: Admin, topic: string, position: StartP
   }
   return {fromBeginning, seeks}
 }
-

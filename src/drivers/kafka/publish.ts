@@ -154,7 +154,12 @@ export class Publisher {
     let batch = this.queue.at(-1)
     // A different acks level needs its own request; starting a new batch keeps publish order.
     // A full batch (by count, or by bytes: MAX_REQUEST_RECORD_BYTES) starts another.
-    if (!batch || batch.acks !== acks || batch.items.length >= this.options.batchSize || (batch.items.length > 0 && batch.bytes + bytes > MAX_REQUEST_RECORD_BYTES)) {
+    if (
+      !batch ||
+      batch.acks !== acks ||
+      batch.items.length >= this.options.batchSize ||
+      (batch.items.length > 0 && batch.bytes + bytes > MAX_REQUEST_RECORD_BYTES)
+    ) {
       batch = this.open(acks)
     }
     batch.items.push({topic, record, confirmed, failed})

@@ -9,7 +9,10 @@ const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|INVAL
 
 /** One line saying what went wrong with TLS, or undefined when `code`/`message` are not about TLS. */
 export function tlsProblem(message: string, code: string | undefined): string | undefined {
-  const text = message.replace(/^Connection error: /, '').split('\n')[0].trim()
+  const text = message
+    .replace(/^Connection error: /, '')
+    .split('\n')[0]
+    .trim()
   const codeText = code ?? ''
   if (codeText === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return `TLS: the broker's certificate is not for this host (${text}); connect with a host name or IP address the certificate lists, or skip verification with ?insecure=true`

@@ -11,17 +11,7 @@ import {randomUUID} from 'node:crypto'
 import {statSync} from 'node:fs'
 import {ConnectionError, MqkitError, NotFoundError, UnsupportedError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
-import type {
-  ConsumeOptions,
-  DeclareResult,
-  Driver,
-  DriverContext,
-  InspectResult,
-  MessageHandler,
-  OutgoingMessage,
-  QueueSpec,
-  Subscription,
-} from '../types.js'
+import type {ConsumeOptions, DeclareResult, Driver, DriverContext, InspectResult, MessageHandler, OutgoingMessage, QueueSpec, Subscription} from '../types.js'
 import {DEFAULT_PREFETCH, withFeatureDefaults} from '../defaults.js'
 import {LocalConsumer} from './consumer.js'
 import type {StoredProps} from './enqueue.js'
@@ -261,22 +251,29 @@ class LocalDriver implements Driver {
   /** Extend this connection's leases and consumer rows while it lives (a third of the lease). */
   private startHeartbeat(): void {
     if (this.heartbeat !== undefined) return
-    this.heartbeat = setInterval(() => {
-      const store = this.store
-      if (store === undefined || this.beating) return
-      this.beating = true
-      store
-        .writeWaiting(() => {
-          // The lease runs from the commit, not from the beat: the wait for the lock may have been long.
-          const untilMs = Date.now() + this.leaseMs
-          store.statements.extendLeases.run(untilMs, this.owner)
-          store.statements.refreshConsumers.run(untilMs, this.owner)
-        }, undefined, false)
-        .catch(() => {
-          // Busy: the next beat retries; a lease lost meanwhile means a duplicate, never a loss.
-        })
-        .finally(() => (this.beating = false))
-    }, Math.max(1, Math.floor(this.leaseMs / 3)))
+    this.heartbeat = setInterval(
+      () => {
+        const store = this.store
+        if (store === undefined || this.beating) return
+        this.beating = true
+        store
+          .writeWaiting(
+            () => {
+              // The lease runs from the commit, not from the beat: the wait for the lock may have been long.
+              const untilMs = Date.now() + this.leaseMs
+              store.statements.extendLeases.run(untilMs, this.owner)
+              store.statements.refreshConsumers.run(untilMs, this.owner)
+            },
+            undefined,
+            false,
+          )
+          .catch(() => {
+            // Busy: the next beat retries; a lease lost meanwhile means a duplicate, never a loss.
+          })
+          .finally(() => (this.beating = false))
+      },
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    )
     this.heartbeat.unref()
   }
 

@@ -173,15 +173,11 @@ export function prepareStatements(db: Db) {
     deleteQueue: db.prepare('DELETE FROM queues WHERE name = ?'),
     deleteQueueMessages: db.prepare('DELETE FROM messages WHERE queue = ?'),
     deleteQueueConsumers: db.prepare('DELETE FROM consumers WHERE queue = ?'),
-    insertMessage: db.prepare(
-      'INSERT INTO messages (queue, priority, body, msg_key, headers, props, enqueued_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insertMessage: db.prepare('INSERT INTO messages (queue, priority, body, msg_key, headers, props, enqueued_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     readyCount: db.prepare<[string], {n: number}>('SELECT COUNT(*) AS n FROM messages WHERE queue = ? AND lease_until_ms = 0'),
     inFlightCount: db.prepare<[string], {n: number}>('SELECT COUNT(*) AS n FROM messages WHERE lease_until_ms > 0 AND queue = ?'),
     consumerCount: db.prepare<[string, number], {n: number}>('SELECT COUNT(*) AS n FROM consumers WHERE queue = ? AND expires_ms > ?'),
-    head: db.prepare<[string, number], MessageRow>(
-      'SELECT * FROM messages WHERE queue = ? AND lease_until_ms = 0 ORDER BY priority DESC, id LIMIT ?',
-    ),
+    head: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE queue = ? AND lease_until_ms = 0 ORDER BY priority DESC, id LIMIT ?'),
     // Expired ready rows, of one queue or of all: expiry applies while a message waits, not in flight.
     expiredIn: db.prepare<[number, string], MessageRow>(
       // INDEXED BY: left to itself the planner prefers messages_ready (queue=?) and scans every ready row.

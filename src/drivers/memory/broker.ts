@@ -21,8 +21,7 @@ export function brokerNamed(name: string): Broker {
 export class Broker {
   /** Each queue with its dispatcher. */
   private readonly queues = new Map<string, Dispatcher>()
-  readonly deadLetterBound = (from: MemoryQueue, message: StoredMessage, reason: DeadLetterReason) =>
-    this.deadLetter(from, message, reason)
+  readonly deadLetterBound = (from: MemoryQueue, message: StoredMessage, reason: DeadLetterReason) => this.deadLetter(from, message, reason)
 
   constructor(readonly name: string) {}
 

@@ -3,17 +3,7 @@
 // their queues for redelivery, as RabbitMQ does when a channel closes.
 import {ConnectionError, UnsupportedError, UsageError} from '../../errors.js'
 import type {ParsedUrl} from '../../url.js'
-import type {
-  ConsumeOptions,
-  DeclareResult,
-  Driver,
-  DriverContext,
-  InspectResult,
-  MessageHandler,
-  OutgoingMessage,
-  QueueSpec,
-  Subscription,
-} from '../types.js'
+import type {ConsumeOptions, DeclareResult, Driver, DriverContext, InspectResult, MessageHandler, OutgoingMessage, QueueSpec, Subscription} from '../types.js'
 import {DEFAULT_PREFETCH, withFeatureDefaults} from '../defaults.js'
 import {type Broker, brokerNamed} from './broker.js'
 import {Consumer, type Dispatcher} from './dispatch.js'
@@ -43,7 +33,6 @@ export const MEMORY_FEATURES = withFeatureDefaults({
 
 /** What every successful publish returns. */
 const PUBLISHED: Promise<void> = Promise.resolve()
-
 
 export function createMemoryDriver(url: ParsedUrl, _context: DriverContext): Driver {
   return new MemoryDriver(url.path === '' ? 'default' : url.path, url.redacted)
@@ -141,13 +130,7 @@ class MemoryDriver implements Driver {
     const dispatcher = this.connected().get(queueName)
     const prefetch = options.prefetch ?? DEFAULT_PREFETCH
     if (!Number.isInteger(prefetch) || prefetch < 0) throw new UsageError(`prefetch must be a whole number ≥ 0, got ${prefetch}`)
-    const consumer = new Consumer(
-      dispatcher,
-      {prefetch, autoAck: options.autoAck ?? false},
-      handler,
-      this.connected().deadLetterBound,
-      this.forgetConsumer,
-    )
+    const consumer = new Consumer(dispatcher, {prefetch, autoAck: options.autoAck ?? false}, handler, this.connected().deadLetterBound, this.forgetConsumer)
     this.consumers.add(consumer)
     dispatcher.add(consumer)
     return {
