@@ -1,6 +1,6 @@
 // Shared flags and the one `catch` that turns any error into a one-line message on stderr and
 // a documented exit code (src/errors.ts). Commands extend this and stay thin.
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 import {ExitCode, InterruptedError, isMqkitError, UsageError} from './errors.js'
 import {selectUrl} from './config/contexts.js'
 import {colourFor} from './output/colour.js'

@@ -114,7 +114,7 @@ export class IntegrityTracker {
    */
   onDrained(producerId: number, sequence: number, redelivered: boolean): void {
     const received = this.producers[producerId]
-    if (received !== undefined && received.has(sequence)) {
+    if (received?.has(sequence)) {
       this.duplicates++
       if (redelivered) this.redelivered++
       return

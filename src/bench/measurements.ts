@@ -115,7 +115,7 @@ export class Measurements {
 
   onPublishDelay(delayNs: number): void {
     // A send can leave marginally before its intended time (timer granularity): that is a zero delay.
-    this.interval.publishDelay.recordNanos(delayNs > 0 ? delayNs : 0)
+    this.interval.publishDelay.recordNanos(Math.max(delayNs , 0))
   }
 
   /** Hot path: a delivery arrived. correctedNs is NaN in closed loop. */

@@ -6,7 +6,6 @@ import {UsageError} from '../errors.js'
 import {
   ARRIVAL_SCV,
   handlersPerConsumer,
-  meets,
   PLAN_DEFAULTS,
   predict,
   type Arrivals,

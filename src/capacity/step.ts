@@ -1,7 +1,7 @@
 // One capacity step: a bench run held at one open-loop rate, reduced to the figures the search
 // decides on, with its verdict and, when it failed, which side limited it.
 import type {Assertion} from '../results/assert.js'
-import type {AssertionOutcome, BenchResult} from '../results/document.js'
+import type {BenchResult} from '../results/document.js'
 import {
   BACKLOG_FLOOR_MESSAGES,
   BROKER_BACKPRESSURE_WINDOW_SHARE,

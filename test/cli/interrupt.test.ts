@@ -28,7 +28,7 @@ describe.concurrent.each(CLI_BACKENDS)('interrupted consume on $name', (backend)
 
   it.skipIf(!enabled)('every message is printed or still queued', async () => {
     expect((await cli(['declare', queue, ...backend.declareArgs])).code).toBe(0)
-    const input = Array.from({length: MESSAGES}, (_, i) => body(i)).join('\n') + '\n'
+    const input = `${Array.from({length: MESSAGES}, (_, i) => body(i)).join('\n')}\n`
     const published = await cli(['publish', queue], input)
     expect(published.code, published.stderr).toBe(0)
 

@@ -13,7 +13,7 @@
 // says `mandatory: false`: RabbitMQ silently drops a message for a queue that does not exist, and
 // the return is the only news of it.
 import type {ConfirmChannel, Message, Options} from 'amqplib'
-import {ConnectionError, DeliveryError, MqkitError, NotFoundError} from '../../errors.js'
+import {ConnectionError, DeliveryError, type MqkitError, NotFoundError} from '../../errors.js'
 import {raiseLater} from '../publish-callbacks.js'
 import type {OutgoingMessage} from '../types.js'
 import type {Connection} from './channels.js'
