@@ -331,7 +331,7 @@ export function parseRateSteps(raw: string): RateStep[] {
 }
 
 export function rateStepsAreTimed(steps: RateStep[] | undefined): boolean {
-  return steps?.every((step) => step.durationMs !== undefined)
+  return steps?.every((step) => step.durationMs !== undefined) ?? false
 }
 
 /** "2ms" fixed, "1ms-3ms" uniform, "exp:2ms" exponential with that mean, "0" none. */
