@@ -46,7 +46,11 @@ describe('memory:// specifics', () => {
     const queue = uniqueName('rr')
     await driver.declare({name: queue})
     const received: string[][] = [[], [], []]
-    for (const box of received) await driver.consume(queue, {prefetch: 10}, async (d) => void (box.push(d.body.toString()), await d.ack()))
+    for (const box of received)
+      await driver.consume(queue, {prefetch: 10}, async (d) => {
+        box.push(d.body.toString())
+        await d.ack()
+      })
     for (const body of range(30)) await driver.publish(queue, {body: Buffer.from(body)})
     await waitFor('30 delivered', () => received.flat().length === 30)
     expect(received.map((box) => box.length)).toEqual([10, 10, 10])

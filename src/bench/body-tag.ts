@@ -11,6 +11,7 @@ const WORDS_MATCH_STAMP = endianness() === 'LE'
 /** Lets a class constructor return an existing object, so subclass private fields land on it. */
 class Adopt {
   constructor(target: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: returning the target is the point (private fields on an existing Buffer).
     return target
   }
 }

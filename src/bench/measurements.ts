@@ -115,7 +115,7 @@ export class Measurements {
 
   onPublishDelay(delayNs: number): void {
     // A send can leave marginally before its intended time (timer granularity): that is a zero delay.
-    this.interval.publishDelay.recordNanos(Math.max(delayNs , 0))
+    this.interval.publishDelay.recordNanos(Math.max(delayNs, 0))
   }
 
   /** Hot path: a delivery arrived. correctedNs is NaN in closed loop. */
@@ -126,15 +126,15 @@ export class Measurements {
     }
     if (this.sendTimeLatency !== undefined)
       this.sendTimeLatency.record(
-        nowNs - (this.openLoop && correctedNs === correctedNs ? correctedNs : endToEndNs),
-        this.openLoop && correctedNs === correctedNs ? correctedNs : endToEndNs,
+        nowNs - (this.openLoop && !Number.isNaN(correctedNs) ? correctedNs : endToEndNs),
+        this.openLoop && !Number.isNaN(correctedNs) ? correctedNs : endToEndNs,
       )
     this.lastReceiveNs = nowNs
     this.consumed.count++
     this.consumed.bytes += bytes
     if (endToEndNs < 0) this.negativeSamples++
     else this.interval.endToEnd.recordNanos(endToEndNs)
-    if (this.openLoop && correctedNs === correctedNs) {
+    if (this.openLoop && !Number.isNaN(correctedNs)) {
       if (correctedNs < 0) this.negativeSamples++
       else this.interval.endToEndCorrected.recordNanos(correctedNs)
     }

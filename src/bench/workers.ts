@@ -98,7 +98,9 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
           if (message.type === 'tick') ticks.add(w, message.stats)
           else if (message.type === 'produced') {
             if (++produced === o.workers)
-              void drainAll(admin, names, o.drainTimeoutMs).then(() => workers.forEach((x) => x.postMessage({type: 'drained'} satisfies ToWorker)))
+              void drainAll(admin, names, o.drainTimeoutMs).then(() => {
+                for (const x of workers) x.postMessage({type: 'drained'} satisfies ToWorker)
+              })
           } else if (message.type === 'result') {
             results.push(message)
             if (results.length === finished) resolve()
@@ -107,7 +109,9 @@ export async function runWithWorkers(options: BenchOptions, env: BenchEnvironmen
         worker.on('error', reject)
       }
     })
-    const onAbort = () => workers.forEach((x) => x.postMessage({type: 'stop'} satisfies ToWorker))
+    const onAbort = () => {
+      for (const x of workers) x.postMessage({type: 'stop'} satisfies ToWorker)
+    }
     signal?.addEventListener('abort', onAbort)
     try {
       await done

@@ -4,7 +4,7 @@ import {UsageError} from '../errors.js'
 import {parseNumber} from '../options/parse.js'
 import {KNEE_MIN_RISE_MS, KNEE_P99_FACTOR} from './criteria.js'
 import {roundRate} from './search.js'
-import type {CurvePoint, Knee, } from '../results/capacity.js'
+import type {CurvePoint, Knee} from '../results/capacity.js'
 
 /** A point: an absolute rate (msg/s), or a share of the maximum a search finds (`75%` → 0.75). */
 export type SweepPoint = {kind: 'rate'; perSecond: number} | {kind: 'share'; share: number}

@@ -60,7 +60,7 @@ export function priorityBucket(settings: QueueSettings, priority: number | undef
   const max = settings.maxPriority
   if (max === undefined || max === 0 || priority === undefined) return 0
   const value = Math.trunc(priority)
-  return value < 0 ? 0 : Math.min(value , max)
+  return value < 0 ? 0 : Math.min(value, max)
 }
 
 function refuseUnsupported(spec: QueueSpec, backend: string): void {

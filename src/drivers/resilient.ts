@@ -160,7 +160,10 @@ export class ResilientDriver implements Driver {
   }
 
   publishCallback(queue: string, message: OutgoingMessage, confirmed: () => void, failed: (error: Error) => void): void {
-    if (this.failure) return failed(this.failure)
+    if (this.failure) {
+      failed(this.failure)
+      return
+    }
     if (this.recovery) {
       // Not sent yet: it waits for the new connection (or fails with the recovery).
       this.recovery.then(

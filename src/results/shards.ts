@@ -70,7 +70,7 @@ export function mergeShardResults(results: BenchResult[], labels: string[], opti
   // One file per index: the latest attempt (a retry ran the index's whole share again); for a
   // file given twice, the first.
   const byIndex = new Map<number, number[]>()
-  metas.forEach((m, i) => byIndex.set(m.index, [...(byIndex.get(m.index) ?? []), i]))
+  for (const [i, m] of metas.entries()) byIndex.set(m.index, [...(byIndex.get(m.index) ?? []), i])
   const kept: number[] = []
   const duplicated: ShardsSummary['duplicated'] = []
   for (const [index, members] of [...byIndex].sort(([a], [b]) => a - b)) {

@@ -44,9 +44,15 @@ function publishClock() {
     const publish = driver.publish.bind(driver)
     const publishCallback = driver.publishCallback?.bind(driver)
     const replaced: Partial<Driver> = {
-      publish: (queue, message) => (sentAtMs.push(performance.now()), publish(queue, message)),
+      publish: (queue, message) => {
+        sentAtMs.push(performance.now())
+        return publish(queue, message)
+      },
       ...(publishCallback && {
-        publishCallback: (queue, message, confirmed, failed) => (sentAtMs.push(performance.now()), publishCallback(queue, message, confirmed, failed)),
+        publishCallback: (queue, message, confirmed, failed) => {
+          sentAtMs.push(performance.now())
+          publishCallback(queue, message, confirmed, failed)
+        },
       }),
     }
     return new Proxy(driver, {
@@ -262,7 +268,14 @@ describe('bench ground truth on memory://', () => {
         ack: () => {
           const calledAtMs = performance.now()
           return new Promise<void>((resolve) =>
-            setTimeout(() => void delivery.ack().then(() => (settleMs.push(performance.now() - calledAtMs), resolve())), 100),
+            setTimeout(
+              () =>
+                void delivery.ack().then(() => {
+                  settleMs.push(performance.now() - calledAtMs)
+                  resolve()
+                }),
+              100,
+            ),
           )
         },
       }),

@@ -42,8 +42,14 @@ async function storedBatches(topic: string, count: number): Promise<{batches: nu
   const codecs = {none: 0, gzip: 0}
   const gzip = Codecs[Types.GZIP]!
   // lookupCodecByAttributes(attributes) calls Codecs[attributes & 7]: none → null (uncompressed).
-  Codecs[Types.None] = () => (codecs.none++, null)
-  Codecs[Types.GZIP] = () => (codecs.gzip++, gzip())
+  Codecs[Types.None] = () => {
+    codecs.none++
+    return null
+  }
+  Codecs[Types.GZIP] = () => {
+    codecs.gzip++
+    return gzip()
+  }
   const client = new Kafka({clientId: 'mqkit-test-observer', brokers: brokerList(KAFKA_URL), logLevel: logLevel.NOTHING})
   const consumer = client.consumer({groupId: uniqueName('observer')})
   const recordsPerBatch = new Map<string, number>()

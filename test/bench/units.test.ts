@@ -345,7 +345,10 @@ describe('bodies given back on confirm (network drivers)', () => {
               reject(new DeliveryError('nacked', {reason: 'nacked'}))
             } else resolve()
           })
-          if (settle.length === 1) setImmediate(() => settle.splice(0).forEach((run) => run()))
+          if (settle.length === 1)
+            setImmediate(() => {
+              for (const run of settle.splice(0)) run()
+            })
         })
       },
     } as unknown as Driver

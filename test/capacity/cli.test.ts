@@ -1,6 +1,6 @@
 // `bench --find-max` / `--sweep` through the real CLI on memory://: short steps, every exit code
 // the README gives a search, the JSON shape, progress on stderr only, the HTML sections.
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {spawn} from 'node:child_process'
@@ -118,18 +118,26 @@ describe('mqkit bench --find-max (CLI)', () => {
     expect(html).toContain('maximum sustainable rate within e2e.p99&lt;=500ms: 200 /s (confirmed)')
     expect(html).toContain('<caption>Search steps (corrected end-to-end latency)</caption>')
     expect(html).toContain('<caption>Latency against rate (sweep)</caption>')
-    expect(html).toMatch(/<svg id="chart-latency-rate"[^]*data-series="p99"[^]*data-series="SLO e2e.p99&lt;=500ms"/)
+    expect(html).toMatch(/<svg id="chart-latency-rate"[\s\S]*data-series="p99"[\s\S]*data-series="SLO e2e.p99&lt;=500ms"/)
   })
 
   it('SIGTERM during a search ends it at once with exit 143 and the steps so far', async () => {
-    const child = spawn(process.execPath, [BIN, 'bench', '--find-max', '--step-duration', '30s', '--settle', '0s', '--json'], {
+    // On the local store, the queue file appears once the run is under way (signal handlers are
+    // set before it connects): a fixed delay would hit a loaded machine still starting, and a
+    // signal that early kills node outright instead of testing mqkit's handling.
+    const store = path.join(mkdtempSync(path.join(os.tmpdir(), 'mqkit-findmax-')), 'q.db')
+    const child = spawn(process.execPath, [BIN, 'bench', '--find-max', '--step-duration', '30s', '--settle', '0s', '--json', '--url', `file:${store}`], {
       env: {...process.env, NO_COLOR: '1'},
     })
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
-    setTimeout(() => child.kill('SIGTERM'), 1500)
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const deadline = Date.now() + 30_000
+    while (!existsSync(store) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    child.kill('SIGTERM')
     const started = performance.now()
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const code = await closed
     expect(code).toBe(143)
     expect(performance.now() - started).toBeLessThan(10_000)
     const result = JSON.parse(stdout)

@@ -95,7 +95,14 @@ function observing(driver: Driver, observed: Observed[]): Driver {
       const record: Observed = {sendNs: stampActualNs(delivery.body), receiptNs: nowNs(), ackNs: 0}
       observed.push(record)
       const ack = delivery.ack.bind(delivery)
-      return handler(Object.assign(Object.create(delivery), {ack: () => ((record.ackNs = nowNs()), ack())}))
+      return handler(
+        Object.assign(Object.create(delivery), {
+          ack: () => {
+            record.ackNs = nowNs()
+            return ack()
+          },
+        }),
+      )
     })
   return new Proxy(driver, {get: (target, property, receiver) => (property === 'consume' ? wrapped : Reflect.get(target, property, receiver))})
 }

@@ -56,7 +56,7 @@ export const deliveryCases: ConformanceCase[] = [
       await new Promise<void>((resolve) => {
         let settled = 0
         const counted = () => ++settled === bodies.length && resolve()
-        bodies.forEach((body, index) =>
+        for (const [index, body] of bodies.entries())
           publish(
             t.queue,
             {body: Buffer.from(body), key: 'order'},
@@ -68,8 +68,7 @@ export const deliveryCases: ConformanceCase[] = [
               failures.push(error)
               counted()
             },
-          ),
-        )
+          )
       })
       const collector = await t.consume(t.queue, {prefetch: 50})
       await collector.waitForCount(200)

@@ -42,7 +42,11 @@ function fakeProducer() {
       inFlight++
       maxInFlight = Math.max(maxInFlight, inFlight)
       let records = 0
-      for (const {records: list} of request.topics) for (const r of list) sent.push(String(r.value)), records++
+      for (const {records: list} of request.topics)
+        for (const r of list) {
+          sent.push(String(r.value))
+          records++
+        }
       requests.push(records)
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)))
       inFlight--

@@ -71,7 +71,10 @@ describe('local store behaviour', () => {
     expect(stats).toMatchObject({ready: 3, inFlight: 0, consumers: 0, extras: {maxPriority: 5, ttlMs: 60_000}})
     await expect(second.declare({name: 'kept', maxPriority: 5, ttlMs: 60_000})).resolves.toEqual({created: false})
     const got: Delivery[] = []
-    await second.consume('kept', {}, async (d) => void (got.push(d), await d.ack()))
+    await second.consume('kept', {}, async (d) => {
+      got.push(d)
+      await d.ack()
+    })
     await waitFor('3 deliveries', () => got.length === 3)
     expect(got.map((d) => [d.body.toString(), d.headers.h, d.priority, d.messageId, d.deliveryCount, d.redelivered])).toEqual([
       ['a', 'a', 1, 'id-a', 1, false],
@@ -130,7 +133,10 @@ describe('local store behaviour', () => {
     await waitFor('9 back', async () => (await driver.inspect(['cancel'])).queues[0].ready === 9)
     const rest: Delivery[] = []
     const second = await connected(url)
-    await second.consume('cancel', {}, async (d) => void (rest.push(d), await d.ack()))
+    await second.consume('cancel', {}, async (d) => {
+      rest.push(d)
+      await d.ack()
+    })
     await waitFor('9 delivered', () => rest.length === 9)
     expect(rest.map((d) => [d.body.toString(), d.deliveryCount])).toEqual(Array.from({length: 9}, (_, i) => [String(i + 1), 1]))
     await Promise.all([driver.close(), second.close()])

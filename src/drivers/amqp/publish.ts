@@ -66,7 +66,10 @@ export class Publisher {
 
   /** Driver.publishCallback. Not async on the fast path: no promise, no extra ticks (the bench hot path). */
   publishCallback(queue: string, message: OutgoingMessage, confirmed: () => void, failed: (error: Error) => void): void {
-    if (this.drained === undefined && this.channel !== undefined) return this.send(this.channel, queue, message, confirmed, failed)
+    if (this.drained === undefined && this.channel !== undefined) {
+      this.send(this.channel, queue, message, confirmed, failed)
+      return
+    }
     this.whenWritable().then((channel) => this.send(channel, queue, message, confirmed, failed), failed)
   }
 
@@ -103,7 +106,8 @@ export class Publisher {
       writable = channel.publish(route.exchange, route.routingKey, message.body, publishOptions(message, mandatory), settle)
     } catch (error) {
       if (pending) this.forget(routeKey, pending)
-      return failed(this.failure(error, route))
+      failed(this.failure(error, route))
+      return
     }
     if (!writable && !this.drained && this.channel === channel) {
       this.drained = new Promise<void>((wake) => {

@@ -114,7 +114,7 @@ export class Committer {
   }
 
   private async commitOnce(): Promise<void> {
-    const {consumer, topic, groupId, ledger} = this.options
+    const {consumer, topic, ledger} = this.options
     const settling = this.waiting
     this.waiting = undefined
     const tracker = this.options.tracker()

@@ -110,11 +110,15 @@ export class Publisher {
     try {
       acks = checkMessage(message)
     } catch (error) {
-      return failed(error as Error)
+      failed(error as Error)
+      return
     }
     const behind = this.lookups.get(topic)
     const info = behind === undefined ? this.options.topics.peek(topic) : undefined
-    if (info) return this.enqueue(topic, message, acks, info.partitions.length, confirmed, failed)
+    if (info) {
+      this.enqueue(topic, message, acks, info.partitions.length, confirmed, failed)
+      return
+    }
     // Not known yet (or an earlier publish is still waiting for it): join the queue of lookups,
     // so that a publish made later cannot be batched before this one.
     const found = (behind ?? Promise.resolve()).then(() => this.options.topics.get(topic, 'publish'))
@@ -148,7 +152,8 @@ export class Publisher {
       }
       record = toRecord(message)
     } catch (error) {
-      return failed(error as Error)
+      failed(error as Error)
+      return
     }
     const bytes = recordBytes(record)
     let batch = this.queue.at(-1)

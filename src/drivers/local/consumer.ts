@@ -133,12 +133,18 @@ export class LocalConsumer implements Settler, QueueListener {
     } catch (error) {
       const wrapped = this.store.wrap(error)
       // Anything but a lock (disk full, file gone bad) ends the subscription rather than spinning.
-      if (!wrapped.retriable) return this.end({kind: 'connection-lost', message: wrapped.message})
+      if (!wrapped.retriable) {
+        this.end({kind: 'connection-lost', message: wrapped.message})
+        return
+      }
       // Another process kept the lock past one slice: try again soon, with the event loop free meanwhile.
       this.timer = setTimeout(this.pollBound, IDLE_POLL_MIN_MS)
       return
     }
-    if (rows === 'deleted') return this.end({kind: 'deleted', message: `queue "${this.queue}" was deleted`})
+    if (rows === 'deleted') {
+      this.end({kind: 'deleted', message: `queue "${this.queue}" was deleted`})
+      return
+    }
     if (rows.length === 0) {
       this.timer = setTimeout(this.pollBound, this.idleDelayMs)
       this.idleDelayMs = Math.min(this.idleDelayMs * 2, IDLE_POLL_MAX_MS)

@@ -130,7 +130,7 @@ export class MemoryQueue {
     const max = this.buckets.length - 1
     if (max === 0 || message.priority === undefined) return 0
     const priority = Math.trunc(message.priority)
-    return priority < 0 ? 0 : Math.min(priority , max)
+    return priority < 0 ? 0 : Math.min(priority, max)
   }
 
   private takeHead(): StoredMessage | undefined {
