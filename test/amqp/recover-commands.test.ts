@@ -7,7 +7,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Driver} from '../../src/drivers/types.js'
 import {waitFor} from '../helpers/brokers.js'
-import {runCli, startCli, type RunningCli} from '../helpers/cli.js'
+import {exitCodeWithin, runCli, startCli, type RunningCli} from '../helpers/cli.js'
 import {connectedDriver} from './helpers.js'
 import {privateBrokerPossible, startPrivateBroker, type PrivateBroker} from './private-broker.js'
 
@@ -57,19 +57,6 @@ function consumeSlowly(args: string[]): RunningCli {
   return running
 }
 
-/** The exit code, or a failure (the child killed) if it runs longer than `withinMs`. */
-async function exitCode(running: RunningCli, withinMs: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined
-  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), withinMs)))
-  const outcome = await Promise.race([running.exited, hung])
-  clearTimeout(timer)
-  if (outcome === 'hung') {
-    running.child.kill('SIGKILL')
-    throw new Error(`still running after ${withinMs} ms\nstderr: ${running.stderr()}`)
-  }
-  return outcome.code
-}
-
 function count(pattern: RegExp, text: string): number {
   const match = pattern.exec(text)
   expect(match, `${pattern} in:\n${text}`).not.toBeNull()
@@ -112,7 +99,7 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
       await feeding
       await feed(running, lines.slice(10_000), 500, 0)
       running.child.stdin.end()
-      const code = await exitCode(running, 90_000)
+      const code = await exitCodeWithin(running, 90_000)
       const stderr = running.stderr()
       expect(code, stderr).toBe(0)
       expect(stderr).toMatch(/^mqkit: \d+\.\ds {2}producer 1: connection lost \(.*\); reconnecting$/m)
@@ -150,7 +137,7 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
       await waitFor('the first 500 in the queue', async () => (await readyIn(broker, queue)) >= 500, 20_000)
       await broker.stopApp()
       running.child.stdin.write(`${idOf('g', 500)}\n`) // a publish to notice the loss
-      const code = await exitCode(running, 30_000)
+      const code = await exitCodeWithin(running, 30_000)
       const stderr = running.stderr()
       expect(code, stderr).toBe(3)
       expect(stderr).toMatch(/^published to recover-publish-giveup: 500 confirmed, \d+ re-sent/m)
@@ -178,7 +165,7 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
     try {
       await waitFor('3 lines written', () => running.stdout().split('\n').length > 3, 30_000)
       await broker.stopApp()
-      const code = await exitCode(running, 30_000)
+      const code = await exitCodeWithin(running, 30_000)
       const stderr = running.stderr()
       expect(code, stderr).toBe(3)
       expect(stderr).toMatch(/^consumed from recover-consume-giveup: 3 messages, 0 written but not acknowledged, .*\(connection lost\)$/m)
@@ -210,7 +197,7 @@ describe.skipIf(!possible)('publish and consume --recover through a RabbitMQ res
     try {
       await waitFor('300 lines written', () => running.stdout().split('\n').length > 300, 30_000)
       await restartBroker()
-      const code = await exitCode(running, 90_000)
+      const code = await exitCodeWithin(running, 90_000)
       const stderr = running.stderr()
       expect(code, stderr).toBe(0)
       expect(stderr).toMatch(/^mqkit: \d+\.\ds {2}consumer 1: connection lost \(.*\); reconnecting$/m)

@@ -70,3 +70,16 @@ export function startCli(args: string[], options: Omit<CliOptions, 'input' | 'ti
   const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, signal) => resolve({code, signal})))
   return {child, stdout: () => stdout, stderr: () => stderr, exited}
 }
+
+/** The exit code of a started CLI, or a failure (the child killed) if it runs longer than `withinMs`. */
+export async function exitCodeWithin(running: RunningCli, withinMs: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), withinMs)))
+  const outcome = await Promise.race([running.exited, hung])
+  clearTimeout(timer)
+  if (outcome === 'hung') {
+    running.child.kill('SIGKILL')
+    throw new Error(`still running after ${withinMs} ms\nstderr: ${running.stderr()}`)
+  }
+  return outcome.code
+}

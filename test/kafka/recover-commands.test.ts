@@ -3,7 +3,7 @@
 // the topic (publish) or was written (consume) at least once, and each command exits 0.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {kafkaAvailable, waitFor} from '../helpers/brokers.js'
-import {startCli, type RunningCli} from '../helpers/cli.js'
+import {exitCodeWithin, startCli} from '../helpers/cli.js'
 import {kafkaDriver, publishAll, topicName} from './helpers.js'
 import {privateKafka, type PrivateKafka} from './private-broker.js'
 
@@ -30,18 +30,6 @@ async function bodiesOf(url: string, topic: string, atLeast: number): Promise<st
   }
 }
 
-async function exitWithin(running: RunningCli, ms: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined
-  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)))
-  const outcome = await Promise.race([running.exited, hung])
-  clearTimeout(timer)
-  if (outcome === 'hung') {
-    running.child.kill('SIGKILL')
-    throw new Error(`still running after ${ms} ms\nstderr: ${running.stderr()}`)
-  }
-  return outcome.code
-}
-
 describe.runIf(available)('publish and consume --recover through a Kafka restart (private broker)', () => {
   let broker: PrivateKafka
   beforeAll(async () => {
@@ -65,7 +53,7 @@ describe.runIf(available)('publish and consume --recover through a Kafka restart
     running.child.stdin.end(lines.slice(LINES / 2).join(''))
     await sleep(1000)
     await broker.start()
-    const code = await exitWithin(running, 180_000)
+    const code = await exitCodeWithin(running, 180_000)
     expect(code, running.stderr()).toBe(0)
     expect(running.stderr()).toMatch(/connection lost/)
     expect(running.stderr()).toMatch(/reconnected after \d+ attempts?/)
@@ -94,7 +82,7 @@ describe.runIf(available)('publish and consume --recover through a Kafka restart
     await broker.stop()
     await sleep(1000)
     await broker.start()
-    const code = await exitWithin(running, 240_000)
+    const code = await exitCodeWithin(running, 240_000)
     expect(code, running.stderr()).toBe(0)
     // (kafkajs may ride out a short outage itself, restarting its consumer: no reconnect line then.)
     const written = new Set(running.stdout().split('\n').filter(Boolean))
