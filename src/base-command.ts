@@ -7,9 +7,12 @@ import {colourFor} from './output/colour.js'
 import {errorLine} from './output/error-line.js'
 import {DEFAULT_CONNECT_TIMEOUT_MS} from './drivers/defaults.js'
 import {defaultStorePath} from './drivers/local/paths.js'
+import type {DriverContext} from './drivers/types.js'
+import {durationFlag} from './flags.js'
 import {redactUrl} from './url.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /** The URL used when neither --url nor MQKIT_URL is given (commands may override). */
 export const DEFAULT_URL = 'memory://'
@@ -32,7 +35,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'CONNECTION',
     }),
     // No oclif `default:`: every default is shown one way, "Default: X." in the summary.
-    'connect-timeout': Flags.string({
+    'connect-timeout': durationFlag({
       summary: `Give up connecting after this long, e.g. 5s or 500ms (bare number: seconds). Default: ${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s.`,
       helpGroup: 'CONNECTION',
     }),
@@ -43,7 +46,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }),
   }
 
+  /** The command's flags and arguments, parsed once in init() (commands read these, not this.parse). */
   protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  /** Every positional argument in order, the ones after the declared args included (`strict = false`). */
+  protected positionals!: string[]
   /** Aborted on SIGINT/SIGTERM so long-running commands can stop cleanly (and settle messages). */
   protected readonly interrupt = new AbortController()
   protected readonly stderrColour = colourFor(process.stderr)
@@ -95,6 +102,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return `mqkit ${this.config.version} ${this.id ?? ''}`.trim()
   }
 
+  /**
+   * How drivers connect: the client name and --connect-timeout, and (`interruptible`) the
+   * command's interrupt, so a driver stops waiting on SIGINT/SIGTERM. Runs that watch the signal
+   * themselves (bench, plan) leave it out.
+   */
+  protected driverContext(options: {interruptible?: boolean} = {}): DriverContext {
+    return {
+      clientName: this.clientName(),
+      connectTimeoutMs: this.flags['connect-timeout'],
+      ...(options.interruptible === false ? {} : {signal: this.interrupt.signal}),
+    }
+  }
+
   /** A diagnostic line on stderr (never stdout, so pipes stay clean). */
   protected diag(message: string): void {
     process.stderr.write(`${redactUrl(message)}\n`)
@@ -106,7 +126,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
-    const {flags} = await this.parse({
+    const {flags, args, argv} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -114,6 +134,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     })
     this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+    this.positionals = argv as string[]
     process.on('SIGINT', this.onSignal)
     process.on('SIGTERM', this.onSignal)
   }

@@ -13,7 +13,6 @@ import {UsageError} from '../errors.js'
 import {parseUrl} from '../url.js'
 import {formatQuantity} from '../output/format.js'
 import type {IntervalStats} from '../bench/measurements.js'
-import {driverContext} from '../core/options.js'
 import {AssertionFailedError, InterruptedError, type MqkitError} from '../errors.js'
 import {capacityFailure} from '../capacity/failure.js'
 import {capacityPlanFromFlags, capacityRequested, refuseStrayCapacityFlags} from '../capacity/flags.js'
@@ -324,7 +323,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
         `mqkit: shard ${s.index}/${s.count} of run ${s.runId} (attempt ${s.attempt}): ${formatQuantity(options.producers, 'producer')}, ${formatQuantity(options.consumers, 'consumer')}, ${options.queues === 1 ? `queue ${options.queueName}` : `queues ${options.queueName}-1…${options.queues}`}${waitMs > 1000 ? `; starts at ${new Date(s.startAtMs).toISOString()}` : ''}`,
       )
     }
-    const context = driverContext(this.clientName(), flags['connect-timeout'])
+    const context = this.driverContext({interruptible: false})
     const url =
       options.recoverMs === undefined ? applyClientKnobs(this.url, scheme, flags) : withRecoveryHeartbeat(applyClientKnobs(this.url, scheme, flags), scheme)
     const env = {url, clientName: context.clientName, connectTimeoutMs: context.connectTimeoutMs, mqkitVersion: this.config.version}

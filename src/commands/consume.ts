@@ -4,12 +4,12 @@ import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
 import {consumeMessages, type ConsumeLoopOptions, type ConsumeResult, type SettleMode} from '../core/consume.js'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {consumeFailure, uncommittedNote} from '../core/consume-end.js'
-import {driverContext, parseRecoverBudget, parseStartPosition} from '../core/options.js'
+import {recoverBudgetMs} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
 import {withRecoveringDriver} from '../drivers/recovering.js'
 import type {Delivery} from '../drivers/types.js'
 import {InterruptedError, UsageError} from '../errors.js'
-import {parseDelimiter, parseDurationMs, parseInteger} from '../options/parse.js'
+import {delimiterFlag, durationFlag, integerFlag, startPositionFlag} from '../flags.js'
 import {compileLineFormat, FORMAT_TOKENS} from '../output/line-format.js'
 import {ndjsonLine, textLine, textLines} from '../output/messages.js'
 import {connectionEventNote, consumeSummary, peekNote} from '../output/summaries.js'
@@ -81,14 +81,24 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
   }
 
   static override flags = {
-    count: Flags.string({char: 'n', charAliases: ['c'], summary: 'Stop after N messages (exactly N are acknowledged). (-c still works.)', helpGroup: STOP}),
-    'idle-timeout': Flags.string({char: 't', summary: 'Stop when nothing arrives for this long, e.g. 2s, 500ms (bare number: seconds).', helpGroup: STOP}),
+    count: integerFlag({
+      min: 1,
+      char: 'n',
+      charAliases: ['c'],
+      summary: 'Stop after N messages (exactly N are acknowledged). (-c still works.)',
+      helpGroup: STOP,
+    }),
+    'idle-timeout': durationFlag({char: 't', summary: 'Stop when nothing arrives for this long, e.g. 2s, 500ms (bare number: seconds).', helpGroup: STOP}),
     'exit-at-end': Flags.boolean({
       char: 'e',
       summary: 'Stop once every assigned partition is read to its end and committed (Kafka; kcat -e).',
       helpGroup: STOP,
     }),
-    prefetch: Flags.string({summary: `Most unacknowledged messages in flight. Default: ${DEFAULT_PREFETCH}, or --count when smaller.`, helpGroup: SETTLE}),
+    prefetch: integerFlag({
+      min: 1,
+      summary: `Most unacknowledged messages in flight. Default: ${DEFAULT_PREFETCH}, or --count when smaller.`,
+      helpGroup: SETTLE,
+    }),
     ack: Flags.boolean({allowNo: true, summary: 'Acknowledge after writing (default); --no-ack: the broker settles on delivery.', helpGroup: SETTLE}),
     requeue: Flags.boolean({summary: 'Peek: write, then return every message to the queue at the end.', helpGroup: SETTLE}),
     reject: Flags.boolean({summary: 'Reject after writing: no requeue, to the dead-letter target.', helpGroup: SETTLE}),
@@ -97,12 +107,12 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
       summary: 'Consumer group (Kafka; default: a fresh unique group). A named group resumes from its committed offsets.',
       helpGroup: LOG,
     }),
-    from: Flags.string({
+    from: startPositionFlag({
       summary:
         "Start at: beginning, end, OFFSET, -N (the last N of each partition, Kafka; --from=-10), @EPOCH_MS or an ISO date (Kafka, RabbitMQ streams). Default (Kafka): what the topic holds — a named --group's committed offsets, else the beginning.",
       helpGroup: LOG,
     }),
-    'key-delimiter': Flags.string({
+    'key-delimiter': delimiterFlag({
       char: 'K',
       summary: 'Text output: write key<DELIM>body (kcat -K); "\\t" is a tab (also \\n \\r \\0 \\\\).',
       helpGroup: OUTPUT,
@@ -118,7 +128,8 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
         'Ride out a lost connection: reconnect with backoff and subscribe again; a message whose ack was lost comes again and is written again (counted). Default: off (a lost connection is exit 3).',
       helpGroup: CONNECTION,
     }),
-    'recover-timeout': Flags.string({
+    'recover-timeout': durationFlag({
+      positive: true,
       summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`,
       helpGroup: CONNECTION,
     }),
@@ -129,15 +140,14 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
   }
 
   public async run(): Promise<ConsumeResult | undefined> {
-    const {args, flags} = await this.parse(Consume)
-    const count = flags.count === undefined ? undefined : parseInteger('count', flags.count, {min: 1})
-    const idleTimeoutMs = flags['idle-timeout'] === undefined ? undefined : parseDurationMs('idle-timeout', flags['idle-timeout'], 's')
-    const prefetch = flags.prefetch === undefined ? undefined : parseInteger('prefetch', flags.prefetch, {min: 1})
+    const {args, flags} = this
+    const {count, prefetch} = flags
+    const idleTimeoutMs = flags['idle-timeout']
     const mode = settleMode(flags)
-    const from = parseStartPosition(flags.from)
-    const recoverBudgetMs = parseRecoverBudget(flags.recover, flags['recover-timeout'])
+    const from = flags.from ?? ({kind: 'default'} as const)
+    const recoverBudget = recoverBudgetMs(flags.recover, flags['recover-timeout'])
     const json = this.jsonEnabled()
-    const keyDelimiter = flags['key-delimiter'] === undefined ? undefined : parseDelimiter('key-delimiter', flags['key-delimiter'])
+    const keyDelimiter = flags['key-delimiter']
     if (json && keyDelimiter !== undefined) throw new UsageError('--key-delimiter applies to text output; --json already has a key field')
     const lineFormat = flags.format
     if (lineFormat !== undefined && (json || keyDelimiter !== undefined))
@@ -160,7 +170,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
 
     let result: ConsumeResult
     try {
-      const context = driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal)
+      const context = this.driverContext()
       const loop: Omit<ConsumeLoopOptions, 'driver'> = {
         queue: args.name,
         count,
@@ -179,9 +189,9 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
         if (note !== undefined) this.diag(note)
       }
       result =
-        recoverBudgetMs === undefined
+        recoverBudget === undefined
           ? await withDriver(this.url, context, (driver) => consumeMessages({driver, ...loop}))
-          : await withRecoveringDriver(this.url, context, {budgetMs: recoverBudgetMs, role: 'consumer', onEvent}, (driver, recovery) =>
+          : await withRecoveringDriver(this.url, context, {budgetMs: recoverBudget, role: 'consumer', onEvent}, (driver, recovery) =>
               consumeMessages({driver, recovery, ...loop}),
             )
     } finally {

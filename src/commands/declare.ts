@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, type BaseFlags} from '../base-command.js'
 import {bindingsFor, declare, remove, type DeclareOutcome, type DeclarePlan, type DeleteOutcome} from '../core/declare.js'
-import {driverContext} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
 import type {ExchangeSpec, QueueSpec} from '../drivers/types.js'
 import {UsageError} from '../errors.js'
-import {parseBytes, parseDurationMs, parseInteger, parseTypedArgs} from '../options/parse.js'
+import {bytesFlag, durationFlag, integerFlag} from '../flags.js'
+import {parseTypedArgs} from '../options/parse.js'
 import {renderDeclare, renderDelete} from '../output/declare.js'
 
 const QUEUE = 'QUEUE'
@@ -51,18 +51,26 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
 
   static override flags = {
     durable: Flags.boolean({allowNo: true, summary: 'Survive a broker restart (--no-durable: explicitly not).', helpGroup: QUEUE}),
-    ttl: Flags.string({summary: 'Message time-to-live, e.g. 30s or 500ms (a unit is required). Kafka: retention.ms.', helpGroup: QUEUE}),
-    'max-length': Flags.string({summary: 'Most ready messages kept.', helpGroup: QUEUE}),
-    'max-length-bytes': Flags.string({summary: 'Most ready bytes kept, e.g. 10MiB (RabbitMQ x-max-length-bytes).', helpGroup: QUEUE}),
+    ttl: durationFlag({bareUnit: 'unit', summary: 'Message time-to-live, e.g. 30s or 500ms (a unit is required). Kafka: retention.ms.', helpGroup: QUEUE}),
+    'max-length': integerFlag({min: 0, summary: 'Most ready messages kept.', helpGroup: QUEUE}),
+    'max-length-bytes': bytesFlag({
+      max: Number.MAX_SAFE_INTEGER,
+      summary: 'Most ready bytes kept, e.g. 10MiB (RabbitMQ x-max-length-bytes).',
+      helpGroup: QUEUE,
+    }),
     overflow: Flags.string({options: ['drop-head', 'reject-publish'], summary: 'What a full queue does. Default: drop-head.', helpGroup: QUEUE}),
     'dead-letter': Flags.string({summary: 'Where expired/rejected messages go: a queue (memory, file) or an exchange (RabbitMQ).', helpGroup: QUEUE}),
     'dead-letter-key': Flags.string({summary: 'Routing key for dead letters (RabbitMQ).', helpGroup: QUEUE}),
-    'max-priority': Flags.string({summary: 'Highest message priority honoured, 0-255.', helpGroup: QUEUE}),
-    partitions: Flags.string({summary: 'Number of partitions (Kafka).', helpGroup: QUEUE}),
-    replication: Flags.string({summary: 'Replication factor (Kafka).', helpGroup: QUEUE}),
+    'max-priority': integerFlag({min: 0, max: 255, summary: 'Highest message priority honoured, 0-255.', helpGroup: QUEUE}),
+    partitions: integerFlag({min: 1, summary: 'Number of partitions (Kafka).', helpGroup: QUEUE}),
+    replication: integerFlag({min: 1, summary: 'Replication factor (Kafka).', helpGroup: QUEUE}),
     exclusive: Flags.boolean({allowNo: true, summary: 'Only this connection may use it; deleted when it closes (RabbitMQ).', helpGroup: QUEUE}),
     'auto-delete': Flags.boolean({allowNo: true, summary: 'Deleted when its last consumer (queue) or binding (exchange) goes away.', helpGroup: QUEUE}),
-    expires: Flags.string({summary: 'Delete the queue after this long unused, e.g. 30m (a unit is required; RabbitMQ x-expires).', helpGroup: QUEUE}),
+    expires: durationFlag({
+      bareUnit: 'unit',
+      summary: 'Delete the queue after this long unused, e.g. 30m (a unit is required; RabbitMQ x-expires).',
+      helpGroup: QUEUE,
+    }),
     'queue-type': Flags.string({options: ['classic', 'quorum', 'stream'], summary: 'RabbitMQ queue type.', helpGroup: QUEUE}),
     'single-active-consumer': Flags.boolean({allowNo: true, summary: 'Only one consumer receives at a time (RabbitMQ).', helpGroup: QUEUE}),
     arg: Flags.string({
@@ -99,112 +107,79 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
   }
 
   public async run(): Promise<DeclareOutcome | DeleteOutcome> {
-    const {args, flags} = await this.parse(Declare)
-    const context = driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal)
+    const {args, flags} = this
+    const context = this.driverContext()
     if (flags.delete) {
-      const given = DECLARATION_FLAGS.filter((flag) => (flags as Record<string, unknown>)[flag] !== undefined && flag !== 'exchange-type')
+      const given = declarationFlags().filter((flag) => flags[flag] !== undefined && flag !== 'exchange-type')
       if (given.length > 0) throw new UsageError(`--delete cannot be combined with --${given[0]}`)
       const kind = flags['exchange-type'] === undefined ? 'queue' : 'exchange'
       const outcome = await withDriver(this.url, context, (driver) => remove(driver, {kind, name: args.name, ifExists: flags['if-exists']}))
       if (!this.jsonEnabled()) this.log(renderDelete(outcome))
       return outcome
     }
-    const plan = planFromFlags(args.name, flags as Record<string, unknown>)
+    const plan = planFromFlags(args.name, flags)
     const outcome = await withDriver(this.url, context, (driver) => declare(driver, plan))
     if (!this.jsonEnabled()) this.log(renderDeclare(outcome, this.stdoutColour))
     return outcome
   }
 }
 
-const DECLARATION_FLAGS = [
-  'durable',
-  'ttl',
-  'max-length',
-  'max-length-bytes',
-  'overflow',
-  'dead-letter',
-  'dead-letter-key',
-  'max-priority',
-  'partitions',
-  'replication',
-  'exclusive',
-  'auto-delete',
-  'expires',
-  'queue-type',
-  'single-active-consumer',
-  'arg',
-  'exchange-type',
-  'alternate-exchange',
-  'bind',
-  'routing-key',
-  'bind-arg',
-] as const
+type DeclareFlags = BaseFlags<typeof Declare>
+type DeclareFlagName = keyof typeof Declare.flags
+
+/** The flags that describe what is declared: those of the QUEUE, EXCHANGE and BINDING groups, in help order. */
+function declarationFlags(): DeclareFlagName[] {
+  return (Object.keys(Declare.flags) as DeclareFlagName[]).filter((name) => {
+    const group = Declare.flags[name].helpGroup
+    return group === QUEUE || group === EXCHANGE || group === BINDING
+  })
+}
+
+/** Flags of the QUEUE group that an exchange takes too. */
+const QUEUE_FLAGS_FOR_EXCHANGES: readonly DeclareFlagName[] = ['durable', 'auto-delete', 'arg']
 
 /** Only the flags given end up in the spec: an absent flag means "backend default". */
-function planFromFlags(name: string, f: Record<string, unknown>): DeclarePlan {
-  const str = (key: string) => f[key] as string | undefined
-  const list = (key: string) => (f[key] as string[] | undefined) ?? []
-  const args = list('arg').length > 0 ? parseTypedArgs('arg', list('arg')) : undefined
-  const bindArgs = list('bind-arg').length > 0 ? parseTypedArgs('bind-arg', list('bind-arg')) : undefined
-  if (list('bind').length === 0 && (list('routing-key').length > 0 || bindArgs)) {
-    throw new UsageError(`--${list('routing-key').length > 0 ? 'routing-key' : 'bind-arg'} needs --bind EXCHANGE`)
+function planFromFlags(name: string, f: DeclareFlags): DeclarePlan {
+  const args = f.arg && f.arg.length > 0 ? parseTypedArgs('arg', f.arg) : undefined
+  const bindArgs = f['bind-arg'] && f['bind-arg'].length > 0 ? parseTypedArgs('bind-arg', f['bind-arg']) : undefined
+  const bind = f.bind ?? []
+  const routingKeys = f['routing-key'] ?? []
+  if (bind.length === 0 && (routingKeys.length > 0 || bindArgs)) {
+    throw new UsageError(`--${routingKeys.length > 0 ? 'routing-key' : 'bind-arg'} needs --bind EXCHANGE`)
   }
-  const exchangeType = str('exchange-type') as ExchangeSpec['type'] | undefined
+  const exchangeType = f['exchange-type'] as ExchangeSpec['type'] | undefined
   if (exchangeType !== undefined) {
-    const queueOnly = DECLARATION_FLAGS.filter(
-      (flag) =>
-        f[flag] !== undefined && !['durable', 'auto-delete', 'arg', 'exchange-type', 'alternate-exchange', 'bind', 'routing-key', 'bind-arg'].includes(flag),
+    const queueOnly = declarationFlags().filter(
+      (flag) => f[flag] !== undefined && Declare.flags[flag].helpGroup === QUEUE && !QUEUE_FLAGS_FOR_EXCHANGES.includes(flag),
     )
     if (queueOnly.length > 0) throw new UsageError(`--${queueOnly[0]} applies to queues, not to an exchange (--exchange-type)`)
     const exchange: ExchangeSpec = {name, type: exchangeType}
-    if (f.durable !== undefined) exchange.durable = f.durable as boolean
-    if (f['auto-delete'] !== undefined) exchange.autoDelete = f['auto-delete'] as boolean
-    if (str('alternate-exchange') !== undefined) exchange.alternateExchange = str('alternate-exchange')
+    if (f.durable !== undefined) exchange.durable = f.durable
+    if (f['auto-delete'] !== undefined) exchange.autoDelete = f['auto-delete']
+    if (f['alternate-exchange'] !== undefined) exchange.alternateExchange = f['alternate-exchange']
     if (args) exchange.args = args
-    return {kind: 'exchange', exchange, bindings: bindingsFor(name, 'exchange', list('bind'), list('routing-key'), bindArgs)}
+    return {kind: 'exchange', exchange, bindings: bindingsFor(name, 'exchange', bind, routingKeys, bindArgs)}
   }
-  if (str('alternate-exchange') !== undefined) throw new UsageError('--alternate-exchange needs --exchange-type')
+  if (f['alternate-exchange'] !== undefined) throw new UsageError('--alternate-exchange needs --exchange-type')
   const queue: QueueSpec = {name}
   const set = <K extends keyof QueueSpec>(key: K, value: QueueSpec[K] | undefined) => {
     if (value !== undefined) queue[key] = value
   }
-  const maybe = <T>(key: string, parse: (raw: string) => T) => (str(key) === undefined ? undefined : parse(str(key)!))
-  set('durable', f.durable as boolean | undefined)
-  set(
-    'ttlMs',
-    maybe('ttl', (raw) => parseDurationMs('ttl', raw, 'unit')),
-  )
-  set(
-    'maxLength',
-    maybe('max-length', (raw) => parseInteger('max-length', raw, {min: 0})),
-  )
-  set(
-    'maxLengthBytes',
-    maybe('max-length-bytes', (raw) => parseBytes('max-length-bytes', raw, {max: Number.MAX_SAFE_INTEGER})),
-  )
-  set('overflow', str('overflow') as QueueSpec['overflow'])
-  set('deadLetter', str('dead-letter'))
-  set('deadLetterKey', str('dead-letter-key'))
-  set(
-    'maxPriority',
-    maybe('max-priority', (raw) => parseInteger('max-priority', raw, {min: 0, max: 255})),
-  )
-  set(
-    'partitions',
-    maybe('partitions', (raw) => parseInteger('partitions', raw, {min: 1})),
-  )
-  set(
-    'replication',
-    maybe('replication', (raw) => parseInteger('replication', raw, {min: 1})),
-  )
-  set('exclusive', f.exclusive as boolean | undefined)
-  set('autoDelete', f['auto-delete'] as boolean | undefined)
-  set(
-    'expiresMs',
-    maybe('expires', (raw) => parseDurationMs('expires', raw, 'unit')),
-  )
-  set('queueType', str('queue-type') as QueueSpec['queueType'])
-  set('singleActiveConsumer', f['single-active-consumer'] as boolean | undefined)
+  set('durable', f.durable)
+  set('ttlMs', f.ttl)
+  set('maxLength', f['max-length'])
+  set('maxLengthBytes', f['max-length-bytes'])
+  set('overflow', f.overflow as QueueSpec['overflow'])
+  set('deadLetter', f['dead-letter'])
+  set('deadLetterKey', f['dead-letter-key'])
+  set('maxPriority', f['max-priority'])
+  set('partitions', f.partitions)
+  set('replication', f.replication)
+  set('exclusive', f.exclusive)
+  set('autoDelete', f['auto-delete'])
+  set('expiresMs', f.expires)
+  set('queueType', f['queue-type'] as QueueSpec['queueType'])
+  set('singleActiveConsumer', f['single-active-consumer'])
   set('args', args)
-  return {kind: 'queue', queue, bindings: bindingsFor(name, 'queue', list('bind'), list('routing-key'), bindArgs)}
+  return {kind: 'queue', queue, bindings: bindingsFor(name, 'queue', bind, routingKeys, bindArgs)}
 }

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {remove, type DeleteOutcome} from '../core/declare.js'
-import {driverContext} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
 import {renderDelete} from '../output/declare.js'
 
@@ -32,11 +31,9 @@ export default class Delete extends BaseCommand<typeof Delete> {
   }
 
   public async run(): Promise<DeleteOutcome> {
-    const {args, flags} = await this.parse(Delete)
+    const {args, flags} = this
     const target = {kind: flags.exchange ? ('exchange' as const) : ('queue' as const), name: args.name, ifExists: flags['if-exists']}
-    const outcome = await withDriver(this.url, driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal), (driver) =>
-      remove(driver, target),
-    )
+    const outcome = await withDriver(this.url, this.driverContext(), (driver) => remove(driver, target))
     if (!this.jsonEnabled()) this.log(renderDelete(outcome))
     return outcome
   }

@@ -1,9 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {inspectOnce, watchInspect, type InspectSnapshot} from '../core/inspect.js'
-import {driverContext} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
-import {parseDurationMs} from '../options/parse.js'
+import {durationFlag} from '../flags.js'
 import {renderInspectTable} from '../output/inspect-table.js'
 import {outputWidth} from '../output/table.js'
 
@@ -33,7 +32,7 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
 
   static override flags = {
     group: Flags.string({char: 'g', summary: 'Consumer group whose lag to show (Kafka).'}),
-    watch: Flags.string({char: 'w', summary: 'Refresh this often until Ctrl-C, e.g. 2s or 500ms (bare number: seconds).'}),
+    watch: durationFlag({char: 'w', summary: 'Refresh this often until Ctrl-C, e.g. 2s or 500ms (bare number: seconds).'}),
   }
 
   protected override defaultUrl(): string {
@@ -41,11 +40,11 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
   }
 
   public async run(): Promise<InspectSnapshot | undefined> {
-    const {argv, flags} = await this.parse(Inspect)
-    const names = argv as string[]
+    const {flags} = this
+    const names = this.positionals
     const options = flags.group === undefined ? {} : {group: flags.group}
-    const intervalMs = flags.watch === undefined ? undefined : parseDurationMs('watch', flags.watch, 's')
-    const context = driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal)
+    const intervalMs = flags.watch
+    const context = this.driverContext()
     const json = this.jsonEnabled()
     // A row per partition for the topics asked about; listing every topic shows counts only.
     const details = names.length > 0
@@ -56,8 +55,7 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
     }
 
     const redraw = !json && process.stdout.isTTY === true
-    // As given, with its unit: a bare number is seconds.
-    const every = /^\s*\d+(\.\d+)?\s*$/.test(flags.watch!) ? `${flags.watch!.trim()} s` : flags.watch!.trim()
+    const every = intervalMs % 1000 === 0 ? `${intervalMs / 1000} s` : `${intervalMs}ms`
     await withDriver(this.url, context, (driver) =>
       watchInspect(driver, names, options, Math.max(intervalMs, 100), this.interrupt.signal, (snapshot) => {
         if (json) return void process.stdout.write(`${JSON.stringify(snapshot)}\n`)

@@ -14,7 +14,6 @@ import {
   type PlanWorkload,
 } from '../capacity/plan-measure.js'
 import {renderPlan} from '../capacity/plan-render.js'
-import {driverContext} from '../core/options.js'
 import {InterruptedError, UsageError} from '../errors.js'
 import {parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
 import {formatMillis, formatRate} from '../output/format.js'
@@ -142,7 +141,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
   }
 
   private async bench(options: BenchOptions): Promise<BenchResult> {
-    const context = driverContext(this.clientName(), this.flags['connect-timeout'])
+    const context = this.driverContext({interruptible: false})
     const runner = new BenchRunner(options, {
       url: this.url,
       clientName: context.clientName,

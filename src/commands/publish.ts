@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
-import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
-import {parseAcks, driverContext, parseRecoverBudget} from '../core/options.js'
+import {BaseCommand, type BaseFlags} from '../base-command.js'
+import {ACKS_CODES, DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
+import {recoverBudgetMs} from '../core/options.js'
 import {
   DEFAULT_CONFIRM_WINDOW,
   deliveryFailure,
@@ -16,7 +16,8 @@ import {withDriver} from '../drivers/index.js'
 import {withRecoveringDriver} from '../drivers/recovering.js'
 import type {Driver} from '../drivers/types.js'
 import {InterruptedError, isMqkitError, UsageError} from '../errors.js'
-import {parseBytes, parseDelimiter, parseDurationMs, parseInteger, parseKeyValues} from '../options/parse.js'
+import {acksFlag, bytesFlag, delimiterFlag, durationFlag, integerFlag} from '../flags.js'
+import {parseKeyValues} from '../options/parse.js'
 import {connectionEventNote, publishSummary} from '../output/summaries.js'
 import type {RunEvent} from '../results/availability.js'
 
@@ -96,37 +97,39 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
         'How --file or stdin becomes messages: lines (one per line), whole (one message), ndjson (consume --json records). Default: lines. (--file-mode still works.)',
       helpGroup: INPUT,
     }),
-    count: Flags.string({
+    count: integerFlag({
+      min: 1,
       char: 'n',
       charAliases: ['c'],
       summary: 'Send N messages: generated payloads, or the MESSAGE arguments repeated in turn, or the first N lines (or records). (-c still works.)',
       helpGroup: INPUT,
     }),
-    size: Flags.string({char: 's', summary: `Size of generated payloads, e.g. 1KiB (needs --count). Default: 100 bytes.`, helpGroup: INPUT}),
-    'key-delimiter': Flags.string({
+    size: bytesFlag({min: 0, char: 's', summary: `Size of generated payloads, e.g. 1KiB (needs --count). Default: 100 bytes.`, helpGroup: INPUT}),
+    'key-delimiter': delimiterFlag({
       char: 'K',
       summary: 'Split each line at the first DELIM into key and body (kcat -K); "\\t" is a tab (also \\n \\r \\0 \\\\).',
       helpGroup: INPUT,
     }),
     key: Flags.string({char: 'k', summary: 'Message key (Kafka record key; routing key with --exchange).', helpGroup: MESSAGE}),
     header: Flags.string({char: 'H', multiple: true, multipleNonGreedy: true, summary: 'Header key=value (repeatable).', helpGroup: MESSAGE}),
-    priority: Flags.string({summary: 'Message priority 0-255 (needs a queue declared with --max-priority).', helpGroup: MESSAGE}),
+    priority: integerFlag({min: 0, max: 255, summary: 'Message priority 0-255 (needs a queue declared with --max-priority).', helpGroup: MESSAGE}),
     persistent: Flags.boolean({allowNo: true, summary: 'Ask the broker to store the message durably.', helpGroup: MESSAGE}),
-    expiration: Flags.string({summary: 'Per-message time-to-live, e.g. 30s or 500ms (a unit is required).', helpGroup: MESSAGE}),
+    expiration: durationFlag({bareUnit: 'unit', summary: 'Per-message time-to-live, e.g. 30s or 500ms (a unit is required).', helpGroup: MESSAGE}),
     'message-id': Flags.string({summary: 'Message id property.', helpGroup: MESSAGE}),
     'correlation-id': Flags.string({summary: 'Correlation id property.', helpGroup: MESSAGE}),
     'content-type': Flags.string({summary: 'Content type property, e.g. application/json.', helpGroup: MESSAGE}),
     exchange: Flags.string({char: 'x', summary: 'Publish to this exchange (RabbitMQ) with --key, else NAME, as routing key.', helpGroup: DELIVERY}),
     mandatory: Flags.boolean({summary: 'Unroutable messages come back and are counted as unroutable (RabbitMQ).', helpGroup: DELIVERY}),
-    partition: Flags.string({char: 'p', summary: 'Explicit partition (Kafka).', helpGroup: DELIVERY}),
-    acks: Flags.string({options: ['all', 'leader', 'none'], summary: 'Acknowledgements required (Kafka).', helpGroup: DELIVERY}),
-    'confirm-window': Flags.string({summary: `Most publishes awaiting confirmation at once. Default: ${DEFAULT_CONFIRM_WINDOW}.`, helpGroup: DELIVERY}),
+    partition: integerFlag({min: 0, char: 'p', summary: 'Explicit partition (Kafka).', helpGroup: DELIVERY}),
+    acks: acksFlag({summary: 'Acknowledgements required (Kafka).', helpGroup: DELIVERY}),
+    'confirm-window': integerFlag({min: 1, summary: `Most publishes awaiting confirmation at once. Default: ${DEFAULT_CONFIRM_WINDOW}.`, helpGroup: DELIVERY}),
     recover: Flags.boolean({
       summary:
         'Ride out a lost connection: reconnect with backoff and send again what it left unconfirmed (may arrive twice; counted as re-sent). Default: off (a lost connection is exit 3).',
       helpGroup: CONNECTION,
     }),
-    'recover-timeout': Flags.string({
+    'recover-timeout': durationFlag({
+      positive: true,
       summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`,
       helpGroup: CONNECTION,
     }),
@@ -137,30 +140,30 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
   }
 
   public async run(): Promise<PublishResult> {
-    const {args, argv, flags} = await this.parse(Publish)
-    const messages = (argv as string[]).slice(1)
-    const count = flags.count === undefined ? undefined : parseInteger('count', flags.count, {min: 1})
+    const {args, flags} = this
+    const messages = this.positionals.slice(1)
+    const {count} = flags
     const source = chooseSource({
       messages,
       file: flags.file,
       input: flags.input as InputMode | undefined,
       count,
-      sizeBytes: flags.size === undefined ? undefined : parseBytes('size', flags.size, {min: 0}),
+      sizeBytes: flags.size,
       stdinIsTTY: process.stdin.isTTY === true,
     })
     const template = templateFromFlags(args.name, flags)
-    const confirmWindow = flags['confirm-window'] === undefined ? DEFAULT_CONFIRM_WINDOW : parseInteger('confirm-window', flags['confirm-window'], {min: 1})
+    const confirmWindow = flags['confirm-window'] ?? DEFAULT_CONFIRM_WINDOW
     const target = template.exchange === undefined ? args.name : `exchange ${template.exchange}`
-    const keyDelimiter = flags['key-delimiter'] === undefined ? undefined : parseDelimiter('key-delimiter', flags['key-delimiter'])
+    const keyDelimiter = flags['key-delimiter']
     if (keyDelimiter !== undefined && source.kind !== 'args' && source.kind !== 'generated' && source.mode === 'ndjson')
       throw new UsageError('--key-delimiter splits lines; --input ndjson records carry their own key')
     const keyFlags = [flags.key === undefined ? '' : '--key', keyDelimiter === undefined ? '' : '--key-delimiter'].filter(Boolean)
-    const recoverBudgetMs = parseRecoverBudget(flags.recover, flags['recover-timeout'])
+    const recoverBudget = recoverBudgetMs(flags.recover, flags['recover-timeout'])
     let outcome: Awaited<ReturnType<typeof publishAll>>
     try {
       const inputs = await primeInputs(readInputs(source, {keyDelimiter}), emptyHint(source), this.interrupt.signal)
-      const context = driverContext(this.clientName(), flags['connect-timeout'], this.interrupt.signal)
-      const recover = recoverBudgetMs !== undefined
+      const context = this.driverContext()
+      const recover = recoverBudget !== undefined
       const publish = (driver: Driver) => {
         refuseDroppedKeys(driver, template, keyFlags)
         return publishAll({
@@ -178,9 +181,9 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
         if (note !== undefined) this.diag(note)
       }
       outcome =
-        recoverBudgetMs === undefined
+        recoverBudget === undefined
           ? await withDriver(this.url, context, publish)
-          : await withRecoveringDriver(this.url, context, {budgetMs: recoverBudgetMs, role: 'producer', onEvent}, publish)
+          : await withRecoveringDriver(this.url, context, {budgetMs: recoverBudget, role: 'producer', onEvent}, publish)
     } finally {
       if (source.kind === 'stdin') process.stdin.destroy() // a pending read must not keep the process alive
     }
@@ -199,25 +202,24 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
   }
 }
 
-function templateFromFlags(name: string, flags: Record<string, unknown>): MessageTemplate {
-  const str = (key: string) => flags[key] as string | undefined
+type PublishFlags = BaseFlags<typeof Publish>
+
+function templateFromFlags(name: string, flags: PublishFlags): MessageTemplate {
   const template: MessageTemplate = {}
-  if (str('key') !== undefined) template.key = str('key')
-  const headers = flags.header as string[] | undefined
-  if (headers && headers.length > 0) template.headers = parseKeyValues('header', headers)
-  if (str('priority') !== undefined) template.priority = parseInteger('priority', str('priority')!, {min: 0, max: 255})
-  if (flags.persistent !== undefined) template.persistent = flags.persistent as boolean
-  if (str('expiration') !== undefined) template.expirationMs = parseDurationMs('expiration', str('expiration')!, 'unit')
-  if (str('message-id') !== undefined) template.messageId = str('message-id')
-  if (str('correlation-id') !== undefined) template.correlationId = str('correlation-id')
-  if (str('content-type') !== undefined) template.contentType = str('content-type')
-  if (str('exchange') !== undefined) {
-    template.exchange = str('exchange')
+  if (flags.key !== undefined) template.key = flags.key
+  if (flags.header && flags.header.length > 0) template.headers = parseKeyValues('header', flags.header)
+  if (flags.priority !== undefined) template.priority = flags.priority
+  if (flags.persistent !== undefined) template.persistent = flags.persistent
+  if (flags.expiration !== undefined) template.expirationMs = flags.expiration
+  if (flags['message-id'] !== undefined) template.messageId = flags['message-id']
+  if (flags['correlation-id'] !== undefined) template.correlationId = flags['correlation-id']
+  if (flags['content-type'] !== undefined) template.contentType = flags['content-type']
+  if (flags.exchange !== undefined) {
+    template.exchange = flags.exchange
     template.key ??= name
   }
   if (flags.mandatory === true) template.mandatory = true
-  if (str('partition') !== undefined) template.partition = parseInteger('partition', str('partition')!, {min: 0})
-  const acks = parseAcks(str('acks'))
-  if (acks !== undefined) template.acks = acks
+  if (flags.partition !== undefined) template.partition = flags.partition
+  if (flags.acks !== undefined) template.acks = ACKS_CODES[flags.acks]
   return template
 }

@@ -2,29 +2,16 @@
 // would take every file for a command).
 import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
 import {UsageError} from '../errors.js'
-import type {DriverContext, StartPosition} from '../drivers/types.js'
-import {parseDurationMs} from '../options/parse.js'
-
-/** `signal`: the command's interrupt (BaseCommand.interrupt), so drivers stop waiting on SIGINT/SIGTERM. */
-export function driverContext(clientName: string, connectTimeout: string | undefined, signal?: AbortSignal): DriverContext {
-  return {
-    clientName,
-    connectTimeoutMs: connectTimeout === undefined ? undefined : parseDurationMs('connect-timeout', connectTimeout),
-    ...(signal === undefined ? {} : {signal}),
-  }
-}
+import type {StartPosition} from '../drivers/types.js'
 
 /**
  * --recover [--recover-timeout D] → the budget of one outage in ms, or undefined (recovery off).
- * The same rule and messages as bench's (bench/options.ts).
+ * The same rule for every command that recovers (publish, consume, bench).
  */
-export function parseRecoverBudget(recover: boolean | undefined, recoverTimeout: string | undefined): number | undefined {
-  if (recoverTimeout !== undefined && recover !== true) throw new UsageError('--recover-timeout needs --recover')
+export function recoverBudgetMs(recover: boolean | undefined, recoverTimeoutMs: number | undefined): number | undefined {
+  if (recoverTimeoutMs !== undefined && recover !== true) throw new UsageError('--recover-timeout needs --recover')
   if (recover !== true) return undefined
-  if (recoverTimeout === undefined) return DEFAULT_RECOVER_TIMEOUT_MS
-  const ms = parseDurationMs('recover-timeout', recoverTimeout)
-  if (ms <= 0) throw new UsageError(`--recover-timeout must be longer than 0, got "${recoverTimeout}"`)
-  return ms
+  return recoverTimeoutMs ?? DEFAULT_RECOVER_TIMEOUT_MS
 }
 
 /** --from beginning | end | OFFSET | @TIMESTAMP_MS | ISO date (2024-05-01T12:00:00Z). */
@@ -42,20 +29,4 @@ export function parseStartPosition(raw: string | undefined): StartPosition {
     if (Number.isFinite(epochMs)) return {kind: 'timestamp', epochMs}
   }
   throw new UsageError(`--from must be beginning, end, an offset, -N (the last N of each partition), @EPOCH_MS or an ISO date, got "${raw}"`)
-}
-
-/** --acks all | leader | none → Kafka's -1 | 1 | 0. */
-export function parseAcks(raw: string | undefined): -1 | 0 | 1 | undefined {
-  switch (raw) {
-    case undefined:
-      return undefined
-    case 'all':
-      return -1
-    case 'leader':
-      return 1
-    case 'none':
-      return 0
-    default:
-      throw new UsageError(`--acks must be all, leader or none, got "${raw}"`)
-  }
 }

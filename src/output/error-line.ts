@@ -19,9 +19,12 @@ interface ParseErrorShape {
 
 const OCLIF_HELP_HINT = 'See more help with --help'
 
+/** oclif's wrapping of an error thrown by a flag's `parse` (src/flags.ts): `Parsing --NAME \n\t<message>\nSee more help with --help`. */
+const FLAG_PARSE_WRAPPING = /^Parsing --[\w-]+ \n\t([\s\S]*)\nSee more help with --help$/
+
 export function errorLine(error: Error, context: ErrorLineContext): string {
   const shape = error as ParseErrorShape
-  if (shape.parse === undefined) return joinLines(error.message || String(error))
+  if (shape.parse === undefined) return joinLines(flagParseMessage(error.message) || String(error))
   const hint = `(see ${context.bin}${context.commandId ? ` ${context.commandId}` : ''} --help)`
   if (Array.isArray(shape.args) && /^Missing \d+ required arg/.test(error.message)) {
     const names = shape.args.map((arg) => (arg.name ?? '?').toUpperCase())
@@ -32,6 +35,11 @@ export function errorLine(error: Error, context: ErrorLineContext): string {
     .filter((line) => line.trim() !== OCLIF_HELP_HINT)
     .join('\n')
   return `${joinLines(text)} ${hint}`
+}
+
+/** The message a flag's parser threw, without oclif's wrapping (the flag's name is in it already). */
+export function flagParseMessage(message: string): string {
+  return FLAG_PARSE_WRAPPING.exec(message)?.[1] ?? message
 }
 
 /**
