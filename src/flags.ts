@@ -6,6 +6,7 @@
 // which errorLine (src/output/error-line.ts) takes off again so the message reads as it is thrown.
 import {Flags} from '@oclif/core'
 import {parseRateSteps, parseSize, parseWork, type RateStep, type WorkSpec} from './bench/options.js'
+import {parsePlanSlo, type PlanSlo} from './capacity/plan.js'
 import {parseSlo} from './capacity/slo.js'
 import {parseSweep, type SweepPoint} from './capacity/sweep.js'
 import {parseStartPosition} from './core/options.js'
@@ -19,12 +20,13 @@ type Range = {min?: number; max?: number}
 
 /**
  * A duration in milliseconds. A bare number is seconds; `bareUnit: 'unit'` refuses a bare number
- * other than 0 (flags whose bare number was once milliseconds). `positive` refuses 0.
+ * other than 0 (flags whose bare number was once milliseconds). `positive` refuses 0, `minMs` less.
  */
-export const durationFlag = Flags.custom<number, {bareUnit?: 's' | 'unit'; positive?: boolean}>({
+export const durationFlag = Flags.custom<number, {bareUnit?: 's' | 'unit'; positive?: boolean; minMs?: number}>({
   parse: async (input, _context, options) => {
     const ms = parseDurationMs(options.name, input, options.bareUnit ?? 's')
     if (options.positive === true && ms <= 0) throw new UsageError(`--${options.name} must be longer than 0, got "${input}"`)
+    if (options.minMs !== undefined && ms < options.minMs) throw new UsageError(`--${options.name} must be at least ${options.minMs}ms, got "${input}"`)
     return ms
   },
 })
@@ -59,9 +61,14 @@ export const sizeRangeFlag = Flags.custom<{sizeBytes: number; maxSizeBytes: numb
   parse: async (input) => parseSize(input),
 })
 
-/** Simulated handling time: 2ms, 1ms-3ms, exp:2ms, or 0 for none. */
-export const workFlag = Flags.custom<WorkSpec>({
-  parse: async (input) => parseWork(input),
+/** Simulated handling time: 2ms, 1ms-3ms, exp:2ms, or 0 for none; `planning` refuses none (plan calibrates with it). */
+export const workFlag = Flags.custom<WorkSpec, {planning?: boolean}>({
+  parse: async (input, _context, options) => {
+    const work = parseWork(input)
+    if (options.planning === true && work.kind === 'none')
+      throw new UsageError(`--${options.name} must be a handling time longer than 0 to plan with, got "${input}"`)
+    return work
+  },
 })
 
 /** An --assert expression: p99<50ms, throughput>=10000, lost=0. */
@@ -72,6 +79,11 @@ export const assertionFlag = Flags.custom<Assertion>({
 /** A capacity SLO: the --assert syntax, latencies read as the corrected ones. */
 export const sloFlag = Flags.custom<Assertion>({
   parse: async (input) => parseSlo(input),
+})
+
+/** plan --slo: an upper bound on end-to-end latency's mean or a percentile. */
+export const planSloFlag = Flags.custom<PlanSlo>({
+  parse: async (input) => parsePlanSlo(input),
 })
 
 /** --sweep: rates or shares of the maximum, 25%,50%,100% or 1000,2000. */

@@ -1,12 +1,12 @@
-// Every bench option with its default, in one place. The command maps flags onto
-// `parseBenchOptions`; tests and perf scripts build `BenchOptions` directly.
+// Every bench option with its default, in one place. The command maps its typed flags onto
+// `benchOptionsFrom`; tests and perf scripts build `BenchOptions` directly.
 import {readFileSync, statSync} from 'node:fs'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {UsageError} from '../errors.js'
-import {parseBytes, parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
+import {parseBytes, parseDurationMs, parseNumber} from '../options/parse.js'
 import {STAMP_BYTES} from './stamp.js'
 import type {ShardPlan} from './shard.js'
-import {parseFaults, type FaultSpec} from './fault.js'
+import type {FaultSpec} from './fault.js'
 
 /** One step of an open-loop schedule: `perSecond` for `durationMs` (the last step may be open-ended). */
 export interface RateStep {
@@ -171,112 +171,24 @@ export function defaultBenchOptions(overrides: Partial<BenchOptions> = {}): Benc
   return options
 }
 
-/** Raw flag values (strings as typed) → validated options. */
-export interface BenchFlagValues {
-  workers?: string
-  producers?: string
-  consumers?: string
-  queues?: string
-  size?: string
-  count?: string
-  duration?: string
-  warmup?: string
-  rate?: string
-  arrivals?: string
-  work?: string
-  'work-mode'?: string
-  'confirm-window'?: string
-  prefetch?: string
-  persistent?: boolean
-  priority?: string
-  keep?: boolean
-  interval?: string
-  'sample-interval'?: string
-  'drain-timeout'?: string
-  queue?: string
-  payload?: string
-  key?: string
-  keys?: string
-  'queue-type'?: string
-  stamp?: string
-  'multi-ack'?: string
-  mandatory?: boolean
-  partitions?: string
-  acks?: string
-  recover?: boolean
-  'recover-timeout'?: string
-  'fault-at'?: string[]
-  'fault-cmd'?: string[]
-}
-
 /** @default 60000 — --recover's budget per outage when --recover-timeout is not given. */
 export const DEFAULT_RECOVER_TIMEOUT_MS = 60_000
 
 /** Largest --payload file: bodies are held in memory by the thousand. */
 const MAX_PAYLOAD_FILE_BYTES = 64 * 1024 * 1024
 
-export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
-  const o: Partial<BenchOptions> = {}
-  if (flags.workers !== undefined) o.workers = parseInteger('workers', flags.workers, {min: 1, max: 256})
-  if (flags.producers !== undefined) o.producers = parseInteger('producers', flags.producers, {min: 1, max: 10_000})
-  if (flags.consumers !== undefined) o.consumers = parseInteger('consumers', flags.consumers, {min: 0, max: 10_000})
-  if (flags.queues !== undefined) o.queues = parseInteger('queues', flags.queues, {min: 1, max: 10_000})
-  if (flags.size !== undefined) Object.assign(o, parseSize(flags.size))
-  if (flags.count !== undefined) o.count = parseInteger('count', flags.count, {min: 1})
-  if (flags.duration !== undefined) o.durationMs = positiveDuration('duration', flags.duration)
-  if (flags.warmup !== undefined) o.warmupMs = parseDurationMs('warmup', flags.warmup)
-  if (flags.rate !== undefined) o.rate = parseRateSteps(flags.rate)
-  if (flags.arrivals !== undefined) {
-    if (flags.arrivals !== 'uniform' && flags.arrivals !== 'poisson') {
-      throw new UsageError(`--arrivals must be uniform or poisson, got "${flags.arrivals}"`)
-    }
-    o.arrivals = flags.arrivals
+/**
+ * The options a run was given (typed flag values, src/flags.ts; absent = the default) → complete,
+ * checked options. Checks what no single flag can: combinations, and the --payload file.
+ */
+export function benchOptionsFrom(given: Partial<BenchOptions>): BenchOptions {
+  const o: Partial<BenchOptions> = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined))
+  if (o.payloadFile !== undefined) {
+    if (o.sizeBytes !== undefined) throw new UsageError('--payload and --size cannot be used together (the file sets the size)')
+    o.sizeBytes = o.maxSizeBytes = STAMP_BYTES + payloadFileBytes(o.payloadFile)
   }
-  if (flags.work !== undefined) o.work = parseWork(flags.work)
-  if (flags['work-mode'] !== undefined) {
-    if (flags['work-mode'] !== 'sleep' && flags['work-mode'] !== 'spin') {
-      throw new UsageError(`--work-mode must be sleep or spin, got "${flags['work-mode']}"`)
-    }
-    o.workMode = flags['work-mode']
-  }
-  if (flags['confirm-window'] !== undefined) o.confirmWindow = parseInteger('confirm-window', flags['confirm-window'], {min: 1, max: 1_000_000})
-  if (flags.prefetch !== undefined) o.prefetch = parseInteger('prefetch', flags.prefetch, {min: 1, max: 65_535})
-  if (flags.persistent !== undefined) o.persistent = flags.persistent
-  if (flags.priority !== undefined) o.priority = parseInteger('priority', flags.priority, {min: 0, max: 255})
-  if (flags.keep !== undefined) o.keep = flags.keep
-  if (flags.interval !== undefined) o.intervalMs = positiveDuration('interval', flags.interval)
-  if (flags['sample-interval'] !== undefined) o.sampleIntervalMs = positiveDuration('sample-interval', flags['sample-interval'])
-  if (flags['drain-timeout'] !== undefined) o.drainTimeoutMs = parseDurationMs('drain-timeout', flags['drain-timeout'])
-  if (flags.queue !== undefined) o.queueName = flags.queue
-  if (flags.payload !== undefined) {
-    if (flags.size !== undefined) throw new UsageError('--payload and --size cannot be used together (the file sets the size)')
-    let bytes: number
-    try {
-      const stat = statSync(flags.payload)
-      if (!stat.isFile()) throw new UsageError(`--payload ${flags.payload}: not a file`)
-      bytes = stat.size
-    } catch (error) {
-      if (error instanceof UsageError) throw error
-      throw new UsageError(`--payload ${flags.payload}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-    }
-    if (bytes > MAX_PAYLOAD_FILE_BYTES) throw new UsageError(`--payload ${flags.payload}: ${bytes} bytes is more than the ${MAX_PAYLOAD_FILE_BYTES} allowed`)
-    o.payloadFile = flags.payload
-    o.sizeBytes = o.maxSizeBytes = STAMP_BYTES + bytes
-  }
-  if (flags.key !== undefined && flags.keys !== undefined) throw new UsageError('--key and --keys cannot be used together')
-  if (flags.key !== undefined) o.key = flags.key
-  if (flags.keys !== undefined) o.keys = parseInteger('keys', flags.keys, {min: 1, max: 1_000_000})
-  if (flags.stamp !== undefined) o.stamp = oneOf('stamp', flags.stamp, ['body', 'header'] as const)
-  if (flags['queue-type'] !== undefined) o.queueType = oneOf('queue-type', flags['queue-type'], ['classic', 'quorum', 'stream'] as const)
-  if (flags['multi-ack'] !== undefined) o.multiAck = parseInteger('multi-ack', flags['multi-ack'], {min: 1, max: 65_535})
-  if (flags.mandatory === true) o.mandatory = true
-  if (flags.partitions !== undefined) o.partitions = parseInteger('partitions', flags.partitions, {min: 1, max: 10_000})
-  if (flags.acks !== undefined) o.acks = oneOf('acks', flags.acks, ['all', 'leader', 'none'] as const)
-  if (flags['recover-timeout'] !== undefined && flags.recover !== true) throw new UsageError('--recover-timeout needs --recover')
-  if (flags.recover === true)
-    o.recoverMs = flags['recover-timeout'] === undefined ? DEFAULT_RECOVER_TIMEOUT_MS : positiveDuration('recover-timeout', flags['recover-timeout'])
-  const faults = parseFaults(flags['fault-at'], flags['fault-cmd'])
-  if (faults.length > 0) o.faults = faults
+  if (o.key !== undefined && o.keys !== undefined) throw new UsageError('--key and --keys cannot be used together')
+  if (o.faults?.length === 0) delete o.faults
   if ((o.recoverMs !== undefined || o.faults) && o.workers !== undefined && o.workers > 1) {
     throw new UsageError(`--${o.recoverMs !== undefined ? 'recover' : 'fault-at'} runs in one process: it cannot be combined with --workers ${o.workers}`)
   }
@@ -287,6 +199,20 @@ export function parseBenchOptions(flags: BenchFlagValues): BenchOptions {
   return options
 }
 
+function payloadFileBytes(file: string): number {
+  let bytes: number
+  try {
+    const stat = statSync(file)
+    if (!stat.isFile()) throw new UsageError(`--payload ${file}: not a file`)
+    bytes = stat.size
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError(`--payload ${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  if (bytes > MAX_PAYLOAD_FILE_BYTES) throw new UsageError(`--payload ${file}: ${bytes} bytes is more than the ${MAX_PAYLOAD_FILE_BYTES} allowed`)
+  return bytes
+}
+
 function validate(options: BenchOptions): void {
   if (options.consumers > 0 && options.consumers < options.queues) {
     throw new UsageError(`--consumers must be 0 or at least --queues (${options.queues}), got "${options.consumers}"`)
@@ -294,11 +220,6 @@ function validate(options: BenchOptions): void {
   if (options.producers < options.queues) {
     throw new UsageError(`--producers must be at least --queues (${options.queues}), got "${options.producers}"`)
   }
-}
-
-function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(raw)) return raw as T
-  throw new UsageError(`--${flag} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, got "${raw}"`)
 }
 
 function positiveDuration(flag: string, raw: string): number {

@@ -106,9 +106,9 @@ export function parseStartAt(raw: string): number {
  * Flags a sharded run did not give are read as one per shard: `--shard 0/4` alone means 4
  * producers and 4 consumers in all (a shard's own defaults), not 1 that three shards lack.
  */
-export function withShardDefaults<F extends {producers?: string; consumers?: string}>(flags: F, shard: ShardSpec | undefined): F {
-  if (!shard) return flags
-  return {...flags, producers: flags.producers ?? String(shard.count), consumers: flags.consumers ?? String(shard.count)}
+export function withShardDefaults<O extends {producers?: number; consumers?: number}>(given: O, shard: ShardSpec | undefined): O {
+  if (!shard) return given
+  return {...given, producers: given.producers ?? shard.count, consumers: given.consumers ?? shard.count}
 }
 
 /** Split `total` into `parts` near-equal shares (the first ones get the remainder). */

@@ -1,27 +1,33 @@
-// The capacity flags of `bench` (--find-max, --sweep, --slo and the search settings), turned into a
-// CapacityPlan once, where they enter.
+// The capacity flags of `bench` (--find-max, --sweep, --slo and the search settings), typed where
+// they enter (src/flags.ts), checked together and turned into a CapacityPlan.
 import type {BenchOptions} from '../bench/options.js'
 import {UsageError} from '../errors.js'
-import {parseDurationMs, parseNumber} from '../options/parse.js'
+import type {Assertion} from '../results/assert.js'
 import {SEARCH_DEFAULTS} from './criteria.js'
 import type {CapacityPlan} from './run.js'
 import {defaultSearchSettings} from './search.js'
-import {parseSlo} from './slo.js'
-import {parseSweep} from './sweep.js'
+import type {SweepPoint} from './sweep.js'
 
+/** The capacity flags of `bench`, typed (src/flags.ts). */
 export interface CapacityFlagValues {
   'find-max'?: boolean
-  sweep?: string
-  slo?: string[]
-  'step-duration'?: string
-  settle?: string
-  'start-rate'?: string
-  'max-rate'?: string
-  precision?: string
-  rate?: string
-  count?: string
-  duration?: string
-  warmup?: string
+  sweep?: SweepPoint[]
+  slo?: Assertion[]
+  /** ms */
+  'step-duration'?: number
+  /** ms */
+  settle?: number
+  /** msg/s */
+  'start-rate'?: number
+  /** msg/s */
+  'max-rate'?: number
+  /** A share, 0.05 for 5%. */
+  precision?: number
+  /** The workload flags a search sets itself: only whether they were given matters. */
+  rate?: unknown
+  count?: unknown
+  duration?: unknown
+  warmup?: unknown
 }
 
 export function capacityRequested(flags: CapacityFlagValues): boolean {
@@ -35,12 +41,6 @@ export function refuseStrayCapacityFlags(flags: CapacityFlagValues): void {
   if (stray.length > 0) throw new UsageError(`--${stray[0]} only applies with --find-max or --sweep (for a plain run use --assert)`)
 }
 
-/** "5%" or "0.05". */
-function parsePrecision(raw: string): number {
-  const text = raw.trim()
-  return text.endsWith('%') ? parseNumber('precision', text.slice(0, -1), {min: 0.1, max: 50}) / 100 : parseNumber('precision', text, {min: 0.001, max: 0.5})
-}
-
 export function capacityPlanFromFlags(flags: CapacityFlagValues, base: BenchOptions): CapacityPlan {
   for (const name of ['rate', 'count', 'duration', 'warmup'] as const) {
     if (flags[name] !== undefined) {
@@ -50,20 +50,19 @@ export function capacityPlanFromFlags(flags: CapacityFlagValues, base: BenchOpti
       throw new UsageError(`--${name} cannot be used with --find-max or --sweep: use ${instead}`)
     }
   }
-  const stepMs = flags['step-duration'] === undefined ? SEARCH_DEFAULTS.stepMs : parseDurationMs('step-duration', flags['step-duration'])
-  if (stepMs < 500) throw new UsageError(`--step-duration must be at least 500ms, got "${flags['step-duration']}"`)
-  const settleMs = flags.settle === undefined ? SEARCH_DEFAULTS.settleMs : parseDurationMs('settle', flags.settle)
-  const startRate = flags['start-rate'] === undefined ? undefined : parseNumber('start-rate', flags['start-rate'].replace(/\/s$/, ''), {min: 0.1})
-  const maxRate = flags['max-rate'] === undefined ? undefined : parseNumber('max-rate', flags['max-rate'].replace(/\/s$/, ''), {min: 0.1})
+  const stepMs = flags['step-duration'] ?? SEARCH_DEFAULTS.stepMs
+  const settleMs = flags.settle ?? SEARCH_DEFAULTS.settleMs
+  const startRate = flags['start-rate']
+  const maxRate = flags['max-rate']
   const search = defaultSearchSettings({
     ...(startRate === undefined ? {} : {startRatePerSecond: startRate}),
     ...(maxRate === undefined ? {} : {maxRatePerSecond: maxRate}),
-    ...(flags.precision === undefined ? {} : {precision: parsePrecision(flags.precision)}),
+    ...(flags.precision === undefined ? {} : {precision: flags.precision}),
   })
   if (maxRate !== undefined && startRate !== undefined && startRate > maxRate) {
     throw new UsageError(`--start-rate (${startRate}) must not be above --max-rate (${maxRate})`)
   }
-  const sweep = flags.sweep === undefined ? undefined : parseSweep(flags.sweep)
+  const sweep = flags.sweep
   return {
     base,
     findMax: flags['find-max'] === true,
@@ -71,6 +70,6 @@ export function capacityPlanFromFlags(flags: CapacityFlagValues, base: BenchOpti
     sweep,
     stepMs,
     settleMs,
-    slos: (flags.slo ?? []).map((expression) => parseSlo(expression)),
+    slos: flags.slo ?? [],
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand, type BaseFlags} from '../base-command.js'
-import {evaluateAssertions, parseAssertion, type Assertion} from '../results/assert.js'
-import {BENCH_DEFAULTS, DEFAULT_RECOVER_TIMEOUT_MS, parseBenchOptions, type BenchOptions} from '../bench/options.js'
+import {evaluateAssertions, type Assertion} from '../results/assert.js'
+import {BENCH_DEFAULTS, benchOptionsFrom, DEFAULT_RECOVER_TIMEOUT_MS, type BenchOptions} from '../bench/options.js'
 import {attachProgress} from '../bench/progress.js'
 import {renderResult} from '../bench/render.js'
 import type {BenchResult} from '../results/document.js'
@@ -16,6 +16,9 @@ import type {IntervalStats} from '../bench/measurements.js'
 import {AssertionFailedError, InterruptedError, type MqkitError} from '../errors.js'
 import {capacityFailure} from '../capacity/failure.js'
 import {capacityPlanFromFlags, capacityRequested, refuseStrayCapacityFlags} from '../capacity/flags.js'
+import {parseFaults} from '../bench/fault.js'
+import {recoverBudgetMs} from '../core/options.js'
+import {acksFlag, assertionFlag, durationFlag, integerFlag, rateFlag, rateStepsFlag, shareFlag, sizeRangeFlag, sloFlag, sweepFlag, workFlag} from '../flags.js'
 import {SEARCH_DEFAULTS} from '../capacity/criteria.js'
 import {attachCapacityProgress} from '../capacity/progress.js'
 import {renderCapacity} from '../capacity/render.js'
@@ -94,24 +97,42 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
   ]
 
   static override flags = {
-    workers: Flags.string({
+    workers: integerFlag({
+      min: 1,
+      max: 256,
       summary:
         'Spread producers and consumers over N worker threads (network backends; results merged exactly). Not with memory://, whose broker lives in one thread. Default: 1.',
       helpGroup: WORKLOAD,
     }),
-    producers: Flags.string({char: 'P', summary: `Producer connections. Default: ${BENCH_DEFAULTS.producers}.`, helpGroup: WORKLOAD}),
-    consumers: Flags.string({char: 'C', summary: `Consumer connections (0: publish only). Default: ${BENCH_DEFAULTS.consumers}.`, helpGroup: WORKLOAD}),
-    queues: Flags.string({summary: `Queues; producers and consumers are spread over them. Default: ${BENCH_DEFAULTS.queues}.`, helpGroup: WORKLOAD}),
+    producers: integerFlag({min: 1, max: 10_000, char: 'P', summary: `Producer connections. Default: ${BENCH_DEFAULTS.producers}.`, helpGroup: WORKLOAD}),
+    consumers: integerFlag({
+      min: 0,
+      max: 10_000,
+      char: 'C',
+      summary: `Consumer connections (0: publish only). Default: ${BENCH_DEFAULTS.consumers}.`,
+      helpGroup: WORKLOAD,
+    }),
+    queues: integerFlag({
+      min: 1,
+      max: 10_000,
+      summary: `Queues; producers and consumers are spread over them. Default: ${BENCH_DEFAULTS.queues}.`,
+      helpGroup: WORKLOAD,
+    }),
     queue: Flags.string({summary: 'Queue name (prefix with --queues > 1). Default: mqkit-bench-<random id>.', helpGroup: WORKLOAD}),
-    size: Flags.string({
+    size: sizeRangeFlag({
       char: 's',
       summary: `Message size, e.g. 1KiB, or a uniform range 512-4KiB (min 40 bytes: the timing stamp). Default: ${BENCH_DEFAULTS.sizeBytes}.`,
       helpGroup: WORKLOAD,
     }),
-    count: Flags.string({char: 'n', summary: 'Stop after N messages in total (warmup included).', helpGroup: WORKLOAD}),
-    duration: Flags.string({char: 'd', summary: 'Produce for this long after warmup, e.g. 30s. Default: 10s when no --count.', helpGroup: WORKLOAD}),
-    warmup: Flags.string({summary: 'Exclude this leading period from the results, e.g. 5s. Default: 0.', helpGroup: WORKLOAD}),
-    work: Flags.string({
+    count: integerFlag({min: 1, char: 'n', summary: 'Stop after N messages in total (warmup included).', helpGroup: WORKLOAD}),
+    duration: durationFlag({
+      positive: true,
+      char: 'd',
+      summary: 'Produce for this long after warmup, e.g. 30s. Default: 10s when no --count.',
+      helpGroup: WORKLOAD,
+    }),
+    warmup: durationFlag({summary: 'Exclude this leading period from the results, e.g. 5s. Default: 0.', helpGroup: WORKLOAD}),
+    work: workFlag({
       summary: 'Simulated handling time per message: 2ms, a range 1ms-3ms, or exp:2ms (exponential mean); a unit is required.',
       helpGroup: WORKLOAD,
     }),
@@ -126,8 +147,10 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       helpValue: 'FILE',
       helpGroup: WORKLOAD,
     }),
-    key: Flags.string({char: 'k', summary: 'Record key on every message (Kafka: all to one partition).', helpGroup: WORKLOAD, exclusive: ['keys']}),
-    keys: Flags.string({
+    key: Flags.string({char: 'k', summary: 'Record key on every message (Kafka: all to one partition).', helpGroup: WORKLOAD}),
+    keys: integerFlag({
+      min: 1,
+      max: 1_000_000,
       summary: 'Keys key-0 … key-(N-1) in turn (Kafka: spread over partitions); order is then judged per key.',
       helpValue: 'N',
       helpGroup: WORKLOAD,
@@ -139,19 +162,26 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       options: ['body', 'header'],
       helpGroup: WORKLOAD,
     }),
-    priority: Flags.string({summary: 'Message priority (queues are declared with this max priority).', helpGroup: WORKLOAD}),
+    priority: integerFlag({min: 0, max: 255, summary: 'Message priority (queues are declared with this max priority).', helpGroup: WORKLOAD}),
     keep: Flags.boolean({summary: 'Keep the queues after the run.', helpGroup: WORKLOAD}),
     'queue-type': Flags.string({
       summary: 'RabbitMQ queue type of the bench queues (quorum and stream are durable). Default: classic.',
       options: ['classic', 'quorum', 'stream'],
       helpGroup: WORKLOAD,
     }),
-    partitions: Flags.string({summary: 'Kafka: partitions per bench topic. Default: the broker default.', helpGroup: WORKLOAD}),
-    rate: Flags.string({char: 'r', summary: 'Open loop: total msg/s, or steps 1000:30s,5000:30s.', helpGroup: LOAD}),
+    partitions: integerFlag({min: 1, max: 10_000, summary: 'Kafka: partitions per bench topic. Default: the broker default.', helpGroup: WORKLOAD}),
+    rate: rateStepsFlag({char: 'r', summary: 'Open loop: total msg/s, or steps 1000:30s,5000:30s.', helpGroup: LOAD}),
     arrivals: Flags.string({summary: 'Open-loop arrivals.', options: ['uniform', 'poisson'], helpGroup: LOAD}),
-    'confirm-window': Flags.string({summary: `Unconfirmed publishes per producer. Default: ${BENCH_DEFAULTS.confirmWindow}.`, helpGroup: LOAD}),
-    prefetch: Flags.string({summary: `Unacked deliveries per consumer. Default: ${BENCH_DEFAULTS.prefetch}.`, helpGroup: LOAD}),
-    'multi-ack': Flags.string({
+    'confirm-window': integerFlag({
+      min: 1,
+      max: 1_000_000,
+      summary: `Unconfirmed publishes per producer. Default: ${BENCH_DEFAULTS.confirmWindow}.`,
+      helpGroup: LOAD,
+    }),
+    prefetch: integerFlag({min: 1, max: 65_535, summary: `Unacked deliveries per consumer. Default: ${BENCH_DEFAULTS.prefetch}.`, helpGroup: LOAD}),
+    'multi-ack': integerFlag({
+      min: 1,
+      max: 65_535,
       summary: 'RabbitMQ: acknowledge every N messages at once (multiple=true). Default: each message.',
       helpValue: 'N',
       helpGroup: LOAD,
@@ -161,17 +191,17 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
         'RabbitMQ: publish mandatory; a message the broker cannot route comes back and counts as a publish error. Default: off (the bench declared its queues; losses show in the integrity counts).',
       helpGroup: LOAD,
     }),
-    acks: Flags.string({summary: 'Kafka: acknowledgements per publish. Default: all.', options: ['all', 'leader', 'none'], helpGroup: LOAD}),
+    acks: acksFlag({summary: 'Kafka: acknowledgements per publish. Default: all.', helpGroup: LOAD}),
     compression: Flags.string({summary: 'Kafka: producer compression (none or gzip). Default: none.', helpGroup: LOAD}),
     'batch-size': Flags.string({summary: 'Kafka: most messages per produce request. Default: 1000.', helpValue: 'N', helpGroup: LOAD}),
     linger: Flags.string({
       summary: 'Kafka: how long a publish waits for others to join its batch, e.g. 5ms (a unit is required). Default: 0 (next event-loop turn).',
       helpGroup: LOAD,
     }),
-    'drain-timeout': Flags.string({summary: 'After producing, wait at most this long for consumers. Default: 10s.', helpGroup: LOAD}),
-    interval: Flags.string({summary: 'Progress / --ndjson / series period. Default: 1s.', helpGroup: OUTPUT}),
-    'sample-interval': Flags.string({summary: 'Queue-length sampling period. Default: 100ms.', helpGroup: OUTPUT}),
-    assert: Flags.string({
+    'drain-timeout': durationFlag({summary: 'After producing, wait at most this long for consumers. Default: 10s.', helpGroup: LOAD}),
+    interval: durationFlag({positive: true, summary: 'Progress / --ndjson / series period. Default: 1s.', helpGroup: OUTPUT}),
+    'sample-interval': durationFlag({positive: true, summary: 'Queue-length sampling period. Default: 100ms.', helpGroup: OUTPUT}),
+    assert: assertionFlag({
       char: 'a',
       multiple: true,
       summary: "Fail with exit 8 unless it holds, e.g. 'p99<50ms', 'e2e.p99.9<200ms', 'throughput>=10000', lost=0, duplicates=0.",
@@ -185,25 +215,26 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
         'Search for the highest rate the broker sustains (open loop): double from --start-rate until a step fails, bisect, confirm. Exit 10: no rate passed; 11: not confirmed.',
       helpGroup: CAPACITY,
     }),
-    slo: Flags.string({
+    slo: sloFlag({
       multiple: true,
       multipleNonGreedy: true,
       summary:
         "A step passes only if this holds (the --assert syntax; e2e latencies are the corrected ones), e.g. 'e2e.p99<=50ms'. Default: none, only keeping up.",
       helpGroup: CAPACITY,
     }),
-    sweep: Flags.string({
+    sweep: sweepFlag({
       summary: 'Latency against rate: hold each rate (msg/s) or share of the found maximum (25%,50%,100%) and mark the knee.',
       helpValue: 'RATES',
       helpGroup: CAPACITY,
     }),
-    'step-duration': Flags.string({
+    'step-duration': durationFlag({
+      minMs: 500,
       summary: `How long each capacity step is measured, after --settle. Default: ${SEARCH_DEFAULTS.stepMs / 1000}s.`,
       helpGroup: CAPACITY,
     }),
-    settle: Flags.string({summary: `How long each step runs at its rate before measuring. Default: ${SEARCH_DEFAULTS.settleMs / 1000}s.`, helpGroup: CAPACITY}),
-    'start-rate': Flags.string({summary: `First rate the search tries, msg/s. Default: ${SEARCH_DEFAULTS.startRatePerSecond}.`, helpGroup: CAPACITY}),
-    'max-rate': Flags.string({summary: 'Highest rate the search tries, msg/s. Default: no limit.', helpGroup: CAPACITY}),
+    settle: durationFlag({summary: `How long each step runs at its rate before measuring. Default: ${SEARCH_DEFAULTS.settleMs / 1000}s.`, helpGroup: CAPACITY}),
+    'start-rate': rateFlag({min: 0.1, summary: `First rate the search tries, msg/s. Default: ${SEARCH_DEFAULTS.startRatePerSecond}.`, helpGroup: CAPACITY}),
+    'max-rate': rateFlag({min: 0.1, summary: 'Highest rate the search tries, msg/s. Default: no limit.', helpGroup: CAPACITY}),
     shard: Flags.string({
       summary:
         'Run shard INDEX/COUNT of a workload split over COUNT processes (index from 0): its share of --producers, --consumers, --queues, --count and --rate, on queues of its own (<queue>-s<INDEX>).',
@@ -238,7 +269,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
         'Ride out a lost connection: reconnect with backoff, declare the queues again, re-subscribe, and go on; every message is accounted (confirmed and lost, in doubt, duplicates, left in queue) and the outage window measured. Default: off (a lost connection ends the run, exit 3).',
       helpGroup: FAILURES,
     }),
-    'recover-timeout': Flags.string({
+    'recover-timeout': durationFlag({
+      positive: true,
       summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`,
       helpGroup: FAILURES,
     }),
@@ -255,14 +287,14 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       helpValue: 'CMD',
       helpGroup: FAILURES,
     }),
-    precision: Flags.string({
+    precision: shareFlag({
       summary: `Bisect until the failing rate is within this much above the passing one. Default: ${SEARCH_DEFAULTS.precision * 100}%.`,
       helpGroup: CAPACITY,
     }),
   }
 
   public async run(): Promise<BenchResult> {
-    const {flags} = await this.parse(Bench)
+    const {flags} = this
     refuseStrayCapacityFlags(flags)
     const shard = parseShard(flags)
     if (capacityRequested(flags)) {
@@ -272,7 +304,8 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       if (shard) throw new UsageError('--shard runs one share of a fixed workload; --find-max and --sweep search for a rate from one process')
       return this.runCapacity(flags)
     }
-    const options = shard ? shardOptions(parseBenchOptions(withShardDefaults(flags, shard)), shard) : parseBenchOptions(flags)
+    const given = benchOptionsGiven(flags)
+    const options = shard ? shardOptions(benchOptionsFrom(withShardDefaults(given, shard)), shard) : benchOptionsFrom(given)
     const {assertions, env} = this.prepare(flags, options)
     const json = this.jsonEnabled()
     const runner = new BenchRunner(options, env)
@@ -291,7 +324,14 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
   /** --find-max / --sweep: one bench run per step (src/capacity/). */
   private async runCapacity(flags: BenchFlags): Promise<BenchResult> {
     // Poisson arrivals are an open-loop setting, and every step is open loop.
-    const options = parseBenchOptions({...flags, arrivals: undefined, rate: undefined, count: undefined, duration: undefined, warmup: undefined})
+    const options = benchOptionsFrom({
+      ...benchOptionsGiven(flags),
+      arrivals: undefined,
+      rate: undefined,
+      count: undefined,
+      durationMs: undefined,
+      warmupMs: undefined,
+    })
     if (flags.arrivals === 'poisson') options.arrivals = 'poisson'
     const plan = capacityPlanFromFlags(flags, options)
     const {assertions, env} = this.prepare(flags, options)
@@ -310,7 +350,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
 
   /** Everything checked before a run starts (a typo or an unwritable report is a usage error now, not after a long run), and where it connects. */
   private prepare(flags: BenchFlags, options: BenchOptions): {assertions: Assertion[]; env: BenchEnvironment} {
-    const assertions = (flags.assert ?? []).map((expression) => parseAssertion(expression))
+    const assertions = flags.assert ?? []
     if (flags.html !== undefined) assertHtmlWritable(flags.html)
     const scheme = parseUrl(this.url).scheme
     if (options.shard && scheme === 'memory')
@@ -358,3 +398,41 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
 }
 
 type BenchFlags = BaseFlags<typeof Bench>
+
+/** The workload the flags describe (absent = the default), for benchOptionsFrom. Exported for tests, which parse bench's own flags. */
+export function benchOptionsGiven(flags: Omit<BenchFlags, keyof typeof BaseCommand.baseFlags>): Partial<BenchOptions> {
+  return {
+    workers: flags.workers,
+    producers: flags.producers,
+    consumers: flags.consumers,
+    queues: flags.queues,
+    ...flags.size,
+    count: flags.count,
+    durationMs: flags.duration,
+    warmupMs: flags.warmup,
+    rate: flags.rate,
+    arrivals: flags.arrivals as BenchOptions['arrivals'] | undefined,
+    work: flags.work,
+    workMode: flags['work-mode'] as BenchOptions['workMode'] | undefined,
+    confirmWindow: flags['confirm-window'],
+    prefetch: flags.prefetch,
+    persistent: flags.persistent,
+    priority: flags.priority,
+    keep: flags.keep,
+    intervalMs: flags.interval,
+    sampleIntervalMs: flags['sample-interval'],
+    drainTimeoutMs: flags['drain-timeout'],
+    queueName: flags.queue,
+    payloadFile: flags.payload,
+    key: flags.key,
+    keys: flags.keys,
+    stamp: flags.stamp as BenchOptions['stamp'],
+    queueType: flags['queue-type'] as BenchOptions['queueType'],
+    multiAck: flags['multi-ack'],
+    mandatory: flags.mandatory === true ? true : undefined,
+    partitions: flags.partitions,
+    acks: flags.acks,
+    recoverMs: recoverBudgetMs(flags.recover, flags['recover-timeout']),
+    faults: parseFaults(flags['fault-at'], flags['fault-cmd']),
+  }
+}

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand} from '../base-command.js'
-import {BENCH_DEFAULTS, parseSize, parseWork, type BenchOptions} from '../bench/options.js'
+import {BaseCommand, type BaseFlags} from '../base-command.js'
+import {BENCH_DEFAULTS, type BenchOptions} from '../bench/options.js'
 import type {BenchResult} from '../results/document.js'
 import {BenchRunner} from '../bench/runner.js'
-import {PLAN_DEFAULTS, parsePlanSlo, planConsumers, type Arrivals, type PlanFacts, type PlanInputs, type VerifyRun} from '../capacity/plan.js'
+import {PLAN_DEFAULTS, planConsumers, type Arrivals, type PlanFacts, type PlanInputs, type VerifyRun} from '../capacity/plan.js'
 import {
   calibrationOptions,
   measuredFigures,
@@ -15,7 +15,7 @@ import {
 } from '../capacity/plan-measure.js'
 import {renderPlan} from '../capacity/plan-render.js'
 import {InterruptedError, UsageError} from '../errors.js'
-import {parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
+import {durationFlag, integerFlag, planSloFlag, rateFlag, sizeRangeFlag, workFlag} from '../flags.js'
 import {formatMillis, formatRate} from '../output/format.js'
 import {loadResult} from '../results/load.js'
 
@@ -58,39 +58,48 @@ export default class Plan extends BaseCommand<typeof Plan> {
   }
 
   static override flags = {
-    rate: Flags.string({char: 'r', summary: 'Arrival rate to plan for, msg/s.', required: true}),
-    slo: Flags.string({summary: "Latency objective in the --assert syntax: 'e2e.p99<=50ms', 'e2e.mean<20ms', 'p99<50ms'.", required: true}),
+    rate: rateFlag({min: 0.001, char: 'r', summary: 'Arrival rate to plan for, msg/s.', required: true}),
+    slo: planSloFlag({summary: "Latency objective in the --assert syntax: 'e2e.p99<=50ms', 'e2e.mean<20ms', 'p99<50ms'.", required: true}),
     arrivals: Flags.string({
       summary: `Arrival process at --rate: poisson (independent clients; ca² = 1) or uniform (a fixed schedule; ca² = 0). Default: ${PLAN_DEFAULTS.arrivals}.`,
       options: ['poisson', 'uniform'],
     }),
     verify: Flags.boolean({summary: 'Run bench at --rate with the planned count and one fewer; print measured against predicted.'}),
-    'verify-duration': Flags.string({summary: `Length of each --verify run after a warmup, e.g. 20s. Default: ${PLAN_DEFAULTS.verifyMs / 1000}s.`}),
-    work: Flags.string({summary: 'Simulated handling time per message to calibrate with: 5ms, a range 2ms-8ms, or exp:5ms.', helpGroup: WORKLOAD}),
+    'verify-duration': durationFlag({
+      positive: true,
+      summary: `Length of each --verify run after a warmup, e.g. 20s. Default: ${PLAN_DEFAULTS.verifyMs / 1000}s.`,
+    }),
+    work: workFlag({planning: true, summary: 'Simulated handling time per message to calibrate with: 5ms, a range 2ms-8ms, or exp:5ms.', helpGroup: WORKLOAD}),
     'work-mode': Flags.string({
       summary: 'sleep (IO-bound: --prefetch handlers per consumer) or spin (CPU-bound: one). Default: sleep.',
       options: ['sleep', 'spin'],
       helpGroup: WORKLOAD,
     }),
-    prefetch: Flags.string({summary: `Unacked deliveries per consumer: its handlers in sleep mode. Default: ${BENCH_DEFAULTS.prefetch}.`, helpGroup: WORKLOAD}),
-    size: Flags.string({char: 's', summary: `Message size, e.g. 1KiB or 512-4KiB. Default: ${BENCH_DEFAULTS.sizeBytes}.`, helpGroup: WORKLOAD}),
-    calibration: Flags.string({
+    prefetch: integerFlag({
+      min: 1,
+      max: 65_535,
+      summary: `Unacked deliveries per consumer: its handlers in sleep mode. Default: ${BENCH_DEFAULTS.prefetch}.`,
+      helpGroup: WORKLOAD,
+    }),
+    size: sizeRangeFlag({char: 's', summary: `Message size, e.g. 1KiB or 512-4KiB. Default: ${BENCH_DEFAULTS.sizeBytes}.`, helpGroup: WORKLOAD}),
+    calibration: durationFlag({
+      positive: true,
       summary: `Length of the low-load run that measures handling time. Default: ${PLAN_DEFAULTS.calibrationMs / 1000}s.`,
       helpGroup: WORKLOAD,
     }),
   }
 
   public async run(): Promise<PlanFacts> {
-    const {args, flags} = await this.parse(Plan)
-    const slo = parsePlanSlo(flags.slo)
-    const ratePerSecond = parseNumber('rate', flags.rate.trim().replace(/\/s$/, ''), {min: 0.001})
+    const {args, flags} = this
+    const {slo} = flags
+    const ratePerSecond = flags.rate
     const arrivals = (flags.arrivals ?? PLAN_DEFAULTS.arrivals) as Arrivals
-    const verifyMs = flags['verify-duration'] === undefined ? PLAN_DEFAULTS.verifyMs : positiveDuration('verify-duration', flags['verify-duration'])
+    const verifyMs = flags['verify-duration'] ?? PLAN_DEFAULTS.verifyMs
     let figures: MeasuredFigures
     if (args.result === undefined) {
       const workload = workloadFromFlags(flags)
       if (flags.verify) refuseSpinVerify(workload)
-      const calibrationMs = flags.calibration === undefined ? PLAN_DEFAULTS.calibrationMs : positiveDuration('calibration', flags.calibration)
+      const calibrationMs = flags.calibration ?? PLAN_DEFAULTS.calibrationMs
       figures = await this.calibrate(workload, calibrationMs)
     } else {
       const stray = WORKLOAD_FLAGS.find((name) => flags[name] !== undefined)
@@ -154,16 +163,13 @@ export default class Plan extends BaseCommand<typeof Plan> {
   }
 }
 
-function workloadFromFlags(flags: {work?: string; 'work-mode'?: string; prefetch?: string; size?: string}): PlanWorkload {
+function workloadFromFlags(flags: BaseFlags<typeof Plan>): PlanWorkload {
   if (flags.work === undefined) throw new UsageError(NO_HANDLING_DATA)
-  const work = parseWork(flags.work)
-  if (work.kind === 'none') throw new UsageError(`--work must be a handling time longer than 0 to plan with, got "${flags.work}"`)
-  const size = flags.size === undefined ? {sizeBytes: BENCH_DEFAULTS.sizeBytes, maxSizeBytes: BENCH_DEFAULTS.sizeBytes} : parseSize(flags.size)
   return {
-    work,
+    work: flags.work,
     workMode: flags['work-mode'] === 'spin' ? 'spin' : 'sleep',
-    prefetch: flags.prefetch === undefined ? BENCH_DEFAULTS.prefetch : parseInteger('prefetch', flags.prefetch, {min: 1, max: 65_535}),
-    ...size,
+    prefetch: flags.prefetch ?? BENCH_DEFAULTS.prefetch,
+    ...(flags.size ?? {sizeBytes: BENCH_DEFAULTS.sizeBytes, maxSizeBytes: BENCH_DEFAULTS.sizeBytes}),
   }
 }
 
@@ -173,10 +179,4 @@ function refuseSpinVerify(workload: PlanWorkload): void {
       '--verify needs --work-mode sleep: in spin mode the consumers of one bench process share one event loop, one handler however many consumers run',
     )
   }
-}
-
-function positiveDuration(flag: string, raw: string): number {
-  const ms = parseDurationMs(flag, raw)
-  if (ms <= 0) throw new UsageError(`--${flag} must be longer than 0, got "${raw}"`)
-  return ms
 }

@@ -134,8 +134,8 @@ describe('shardOptions', () => {
   })
 
   it('producers and consumers not given are one per shard', () => {
-    expect(withShardDefaults({}, spec(0, 4))).toEqual({producers: '4', consumers: '4'})
-    expect(withShardDefaults({producers: '8', consumers: '0'}, spec(0, 4))).toEqual({producers: '8', consumers: '0'})
+    expect(withShardDefaults({}, spec(0, 4))).toEqual({producers: 4, consumers: 4})
+    expect(withShardDefaults({producers: 8, consumers: 0}, spec(0, 4))).toEqual({producers: 8, consumers: 0})
     expect(withShardDefaults({}, undefined)).toEqual({})
   })
 

@@ -1,6 +1,7 @@
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {evaluateAssertions, formatAssertionValue, parseAssertion} from '../../src/results/assert.js'
-import {parseBenchOptions, parseRateSteps, parseWork} from '../../src/bench/options.js'
+import {parseRateSteps, parseWork} from '../../src/bench/options.js'
+import {parseBenchOptions} from '../helpers/bench-flags.js'
 import type {BenchResult} from '../../src/results/document.js'
 import {
   FIELD_ACTUAL_NS,
@@ -73,7 +74,7 @@ describe('stamp in a header (stamp-header.ts)', () => {
 })
 
 describe('options', () => {
-  it('parses rate steps, work specs and sizes', () => {
+  it('parses rate steps, work specs and sizes', async () => {
     expect(parseRateSteps('1000:30s,5000:1m')).toEqual([
       {perSecond: 1000, durationMs: 30_000},
       {perSecond: 5000, durationMs: 60_000},
@@ -83,22 +84,23 @@ describe('options', () => {
     expect(parseWork('2ms')).toEqual({kind: 'fixed', ms: 2})
     expect(parseWork('1ms-3ms')).toEqual({kind: 'uniform', minMs: 1, maxMs: 3})
     expect(parseWork('exp:4ms')).toEqual({kind: 'exponential', meanMs: 4})
-    const o = parseBenchOptions({size: '1KiB', count: '10', producers: '2'})
+    const o = await parseBenchOptions({size: '1KiB', count: '10', producers: '2'})
     expect(o).toMatchObject({sizeBytes: 1024, maxSizeBytes: 1024, count: 10, producers: 2})
     expect(o.durationMs).toBeUndefined()
-    expect(parseBenchOptions({}).durationMs).toBe(10_000)
-    expect(parseBenchOptions({rate: '100:1s,200:2s'}).durationMs).toBeUndefined()
+    expect((await parseBenchOptions({})).durationMs).toBe(10_000)
+    expect((await parseBenchOptions({rate: '100:1s,200:2s'})).durationMs).toBeUndefined()
   })
 
-  it('rejects bad values naming the flag', () => {
-    expect(() => parseBenchOptions({size: '10'})).toThrow(/--size .*got "10"/)
-    expect(() => parseBenchOptions({count: '5', duration: '1s'})).toThrow(UsageError)
-    expect(() => parseBenchOptions({rate: 'fast'})).toThrow(/--rate must be a number/)
-    expect(() => parseBenchOptions({queues: '2', producers: '1', consumers: '2'})).toThrow(/--producers must be at least --queues/)
-    expect(() => parseBenchOptions({arrivals: 'poisson'})).toThrow(/needs --rate/)
-    expect(() => parseBenchOptions({'work-mode': 'yield'})).toThrow(/--work-mode must be sleep or spin, got "yield"/)
-    expect(parseBenchOptions({}).workMode).toBe('sleep')
-    expect(parseBenchOptions({'work-mode': 'spin'}).workMode).toBe('spin')
+  it('rejects bad values naming the flag', async () => {
+    await expect(parseBenchOptions({size: '10'})).rejects.toThrow(/--size .*got "10"/)
+    await expect(parseBenchOptions({count: '5', duration: '1s'})).rejects.toThrow(UsageError)
+    await expect(parseBenchOptions({rate: 'fast'})).rejects.toThrow(/--rate must be a number/)
+    await expect(parseBenchOptions({queues: '2', producers: '1', consumers: '2'})).rejects.toThrow(/--producers must be at least --queues/)
+    await expect(parseBenchOptions({arrivals: 'poisson'})).rejects.toThrow(/needs --rate/)
+    // --work-mode lists its choices (help, completion): oclif refuses any other before it is parsed.
+    await expect(parseBenchOptions({'work-mode': 'yield'})).rejects.toThrow(/Expected --work-mode=yield to be one of: sleep, spin/)
+    expect((await parseBenchOptions({})).workMode).toBe('sleep')
+    expect((await parseBenchOptions({'work-mode': 'spin'})).workMode).toBe('spin')
   })
 })
 
@@ -190,11 +192,11 @@ describe('--payload, --key, --keys', () => {
     onTestFinished(() => rmSync(dir, {recursive: true, force: true}))
     const file = path.join(dir, 'p.bin')
     writeFileSync(file, Buffer.from('hello payload'))
-    expect(parseBenchOptions({payload: file})).toMatchObject({payloadFile: file, sizeBytes: 40 + 13, maxSizeBytes: 40 + 13})
-    expect(() => parseBenchOptions({payload: file, size: '1KiB'})).toThrow(/--payload and --size/)
-    expect(() => parseBenchOptions({payload: `${file}.missing`})).toThrow(/--payload .*missing: cannot read \(ENOENT\)/)
-    expect(() => parseBenchOptions({key: 'a', keys: '3'})).toThrow(/--key and --keys/)
-    expect(() => parseBenchOptions({keys: '0'})).toThrow(/--keys/)
+    expect(await parseBenchOptions({payload: file})).toMatchObject({payloadFile: file, sizeBytes: 40 + 13, maxSizeBytes: 40 + 13})
+    await expect(parseBenchOptions({payload: file, size: '1KiB'})).rejects.toThrow(/--payload and --size/)
+    await expect(parseBenchOptions({payload: `${file}.missing`})).rejects.toThrow(/--payload .*missing: cannot read \(ENOENT\)/)
+    await expect(parseBenchOptions({key: 'a', keys: '3'})).rejects.toThrow(/--key and --keys/)
+    await expect(parseBenchOptions({keys: '0'})).rejects.toThrow(/--keys/)
   })
 
   it('judges order per key: interleaved keys are not out of order, a step back within a key is', () => {

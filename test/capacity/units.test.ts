@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {backlogSlopePerSecond} from '../../src/capacity/slope.js'
 import {findKnee, parseSweep, resolveSweep} from '../../src/capacity/sweep.js'
 import {capacityPlanFromFlags} from '../../src/capacity/flags.js'
+import {benchFlags, type GivenFlags} from '../helpers/bench-flags.js'
 import {defaultBenchOptions} from '../../src/bench/options.js'
 import {UsageError} from '../../src/errors.js'
 import type {CurvePoint} from '../../src/results/capacity.js'
@@ -75,19 +76,18 @@ describe('findKnee', () => {
 
 describe('capacity flags', () => {
   const base = defaultBenchOptions()
-  it('refuses the flags a search sets itself, naming what to use instead', () => {
-    expect(() => capacityPlanFromFlags({'find-max': true, rate: '100'}, base)).toThrow(/--rate cannot be used with --find-max.*--start-rate/)
-    expect(() => capacityPlanFromFlags({'find-max': true, duration: '10s'}, base)).toThrow(/--step-duration/)
+  /** bench's flags as the command parses them, then the plan. */
+  const planOf = async (given: GivenFlags) => capacityPlanFromFlags(await benchFlags(given), base)
+  it('refuses the flags a search sets itself, naming what to use instead', async () => {
+    await expect(planOf({'find-max': true, rate: '100'})).rejects.toThrow(/--rate cannot be used with --find-max.*--start-rate/)
+    await expect(planOf({'find-max': true, duration: '10s'})).rejects.toThrow(/--step-duration/)
   })
-  it('parses an SLO, precision and rates; a bad SLO names --slo', () => {
-    const plan = capacityPlanFromFlags(
-      {'find-max': true, slo: ['e2e.p99<=50ms'], precision: '2%', 'start-rate': '500', 'step-duration': '3s', settle: '1s'},
-      base,
-    )
+  it('parses an SLO, precision and rates; a bad SLO names --slo', async () => {
+    const plan = await planOf({'find-max': true, slo: ['e2e.p99<=50ms'], precision: '2%', 'start-rate': '500', 'step-duration': '3s', settle: '1s'})
     expect(plan.slos[0].threshold).toBe(50)
     expect(plan.search.precision).toBeCloseTo(0.02)
     expect(plan.search.startRatePerSecond).toBe(500)
     expect([plan.stepMs, plan.settleMs]).toEqual([3000, 1000])
-    expect(() => capacityPlanFromFlags({'find-max': true, slo: ['p99 is low']}, base)).toThrow(/^--slo must look like/)
+    await expect(planOf({'find-max': true, slo: ['p99 is low']})).rejects.toThrow(/^--slo must look like/)
   })
 })
