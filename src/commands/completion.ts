@@ -38,7 +38,7 @@ export default class Completion extends BaseCommand<typeof Completion> {
   }
 
   public async run(): Promise<string> {
-    const {args, flags} = await this.parse(Completion)
+    const {args, flags} = this
     if (flags.contexts) {
       const text = contextNames()
         .map((name) => `${name}\n`)

@@ -53,8 +53,8 @@ One file: prints its tables again. Several files (--merge, the default): merges 
   }
 
   public async run(): Promise<BenchResult | MergedResult | Comparison> {
-    const {argv, flags} = await this.parse(Report)
-    const files = argv as string[]
+    const {flags} = this
+    const files = this.positionals
     if (files.length === 0) throw new UsageError('give at least one result file (written by mqkit bench --json)')
     if (flags.compare && files.length !== 2) throw new UsageError(`--compare takes exactly two result files, got ${files.length}`)
     if (flags.html) assertHtmlWritable(flags.html)

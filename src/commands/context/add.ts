@@ -40,7 +40,7 @@ Keep secrets out of the file: write \${NAME} for an environment variable, expand
   }
 
   public async run(): Promise<AddedContext> {
-    const {args, flags} = await this.parse(ContextAdd)
+    const {args, flags} = this
     const added = addContext(args.name, args.url, {use: flags.use, replace: flags.force, allowPlainPassword: flags['allow-plain-password']})
     if (!this.jsonEnabled()) this.log(renderAdded(added))
     return added

@@ -18,7 +18,6 @@ export default class ContextList extends BaseCommand<typeof ContextList> {
   static override baseFlags = {verbose: BaseCommand.baseFlags.verbose} as unknown as typeof BaseCommand.baseFlags
 
   public async run(): Promise<ContextListing> {
-    await this.parse(ContextList)
     const list = listContexts()
     if (!this.jsonEnabled()) {
       if (list.contexts.length === 0) this.diag(`mqkit: no contexts in ${list.file}; add one with: ${this.config.bin} context add NAME URL`)

@@ -15,7 +15,7 @@ export default class ContextRemove extends BaseCommand<typeof ContextRemove> {
   }
 
   public async run(): Promise<RemovedContext> {
-    const {args} = await this.parse(ContextRemove)
+    const {args} = this
     const removed = removeContext(args.name)
     if (!this.jsonEnabled()) this.log(renderRemoved(removed))
     return removed

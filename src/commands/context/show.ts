@@ -20,7 +20,7 @@ export default class ContextShow extends BaseCommand<typeof ContextShow> {
   }
 
   public async run(): Promise<ContextDetails> {
-    const {args} = await this.parse(ContextShow)
+    const {args} = this
     const details = showContext(args.name)
     if (process.env.MQKIT_URL && args.name === undefined) {
       this.diag(`${this.stderrColour.yellow('mqkit: warning:')} MQKIT_URL is set in this shell: commands without --url or --context use it, not this context`)

@@ -25,7 +25,7 @@ export default class ContextUse extends BaseCommand<typeof ContextUse> {
   }
 
   public async run(): Promise<UsedContext> {
-    const {args, flags} = await this.parse(ContextUse)
+    const {args, flags} = this
     if ((args.name === undefined) === !flags.none)
       throw new UsageError(`name the context to use, or --none for no current context: ${this.config.bin} context use NAME|--none`)
     const used = useContext(args.name)

@@ -43,8 +43,8 @@ Files of different runs (different --run-id) or split into a different number of
   }
 
   public async run(): Promise<MergedResult> {
-    const {argv, flags} = await this.parse(ReportMerge)
-    const files = argv as string[]
+    const {flags} = this
+    const files = this.positionals
     if (files.length === 0) throw new UsageError('give the result files of the shards (written by mqkit bench --shard I/N --json)')
     if (flags.html) assertHtmlWritable(flags.html)
     const labels = labelsFor(files)
