@@ -2,12 +2,13 @@
 // driver's URL settings (?compression= ?batchSize= ?lingerMs=): the flags write them into the
 // URL, so every producer connection (and every worker thread) gets the same client config.
 import {UnsupportedError, UsageError} from '../errors.js'
-import {parseDurationMs, parseInteger} from '../options/parse.js'
 
+/** The knobs as bench's flags give them (typed: src/flags.ts). */
 export interface ClientKnobFlags {
   compression?: string
-  'batch-size'?: string
-  linger?: string
+  'batch-size'?: number
+  /** ms */
+  linger?: number
 }
 
 export function applyClientKnobs(url: string, scheme: string, flags: ClientKnobFlags): string {
@@ -18,8 +19,8 @@ export function applyClientKnobs(url: string, scheme: string, flags: ClientKnobF
     }
     query.push(['compression', flags.compression])
   }
-  if (flags['batch-size'] !== undefined) query.push(['batchSize', String(parseInteger('batch-size', flags['batch-size'], {min: 1, max: 1_000_000}))])
-  if (flags.linger !== undefined) query.push(['lingerMs', String(Math.round(parseDurationMs('linger', flags.linger, 'unit')))])
+  if (flags['batch-size'] !== undefined) query.push(['batchSize', String(flags['batch-size'])])
+  if (flags.linger !== undefined) query.push(['lingerMs', String(Math.round(flags.linger))])
   if (query.length === 0) return url
   if (scheme !== 'kafka') {
     const names = (['compression', 'batch-size', 'linger'] as const).filter((name) => flags[name] !== undefined)

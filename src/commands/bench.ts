@@ -136,12 +136,12 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       summary: 'Simulated handling time per message: 2ms, a range 1ms-3ms, or exp:2ms (exponential mean); a unit is required.',
       helpGroup: WORKLOAD,
     }),
-    'work-mode': Flags.string({
+    'work-mode': Flags.option({
       summary:
         'How --work passes: sleep (timer wait; handlers overlap up to --prefetch, like IO-bound work) or spin (busy-wait to the exact deadline, one at a time, like CPU-bound work; precise). Default: sleep.',
-      options: ['sleep', 'spin'],
+      options: ['sleep', 'spin'] as const,
       helpGroup: WORKLOAD,
-    }),
+    })(),
     payload: Flags.string({
       summary: 'Payload bytes from FILE, sent behind the 40-byte timing stamp (the size is 40 + the file size; not with --size).',
       helpValue: 'FILE',
@@ -156,22 +156,22 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       helpGroup: WORKLOAD,
     }),
     persistent: Flags.boolean({summary: 'Persistent messages on durable queues.', helpGroup: WORKLOAD}),
-    stamp: Flags.string({
+    stamp: Flags.option({
       summary:
         'Where the timing stamp travels: body (its first 40 bytes) or header (mqkit-stamp; the body is the payload alone). Default: header on kafka://, body elsewhere.',
-      options: ['body', 'header'],
+      options: ['body', 'header'] as const,
       helpGroup: WORKLOAD,
-    }),
+    })(),
     priority: integerFlag({min: 0, max: 255, summary: 'Message priority (queues are declared with this max priority).', helpGroup: WORKLOAD}),
     keep: Flags.boolean({summary: 'Keep the queues after the run.', helpGroup: WORKLOAD}),
-    'queue-type': Flags.string({
+    'queue-type': Flags.option({
       summary: 'RabbitMQ queue type of the bench queues (quorum and stream are durable). Default: classic.',
-      options: ['classic', 'quorum', 'stream'],
+      options: ['classic', 'quorum', 'stream'] as const,
       helpGroup: WORKLOAD,
-    }),
+    })(),
     partitions: integerFlag({min: 1, max: 10_000, summary: 'Kafka: partitions per bench topic. Default: the broker default.', helpGroup: WORKLOAD}),
     rate: rateStepsFlag({char: 'r', summary: 'Open loop: total msg/s, or steps 1000:30s,5000:30s.', helpGroup: LOAD}),
-    arrivals: Flags.string({summary: 'Open-loop arrivals.', options: ['uniform', 'poisson'], helpGroup: LOAD}),
+    arrivals: Flags.option({summary: 'Open-loop arrivals.', options: ['uniform', 'poisson'] as const, helpGroup: LOAD})(),
     'confirm-window': integerFlag({
       min: 1,
       max: 1_000_000,
@@ -193,8 +193,9 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     }),
     acks: acksFlag({summary: 'Kafka: acknowledgements per publish. Default: all.', helpGroup: LOAD}),
     compression: Flags.string({summary: 'Kafka: producer compression (none or gzip). Default: none.', helpGroup: LOAD}),
-    'batch-size': Flags.string({summary: 'Kafka: most messages per produce request. Default: 1000.', helpValue: 'N', helpGroup: LOAD}),
-    linger: Flags.string({
+    'batch-size': integerFlag({min: 1, max: 1_000_000, summary: 'Kafka: most messages per produce request. Default: 1000.', helpValue: 'N', helpGroup: LOAD}),
+    linger: durationFlag({
+      bareUnit: 'unit',
       summary: 'Kafka: how long a publish waits for others to join its batch, e.g. 5ms (a unit is required). Default: 0 (next event-loop turn).',
       helpGroup: LOAD,
     }),
@@ -411,9 +412,9 @@ export function benchOptionsGiven(flags: Omit<BenchFlags, keyof typeof BaseComma
     durationMs: flags.duration,
     warmupMs: flags.warmup,
     rate: flags.rate,
-    arrivals: flags.arrivals as BenchOptions['arrivals'] | undefined,
+    arrivals: flags.arrivals,
     work: flags.work,
-    workMode: flags['work-mode'] as BenchOptions['workMode'] | undefined,
+    workMode: flags['work-mode'],
     confirmWindow: flags['confirm-window'],
     prefetch: flags.prefetch,
     persistent: flags.persistent,
@@ -426,8 +427,8 @@ export function benchOptionsGiven(flags: Omit<BenchFlags, keyof typeof BaseComma
     payloadFile: flags.payload,
     key: flags.key,
     keys: flags.keys,
-    stamp: flags.stamp as BenchOptions['stamp'],
-    queueType: flags['queue-type'] as BenchOptions['queueType'],
+    stamp: flags.stamp,
+    queueType: flags['queue-type'],
     multiAck: flags['multi-ack'],
     mandatory: flags.mandatory === true ? true : undefined,
     partitions: flags.partitions,

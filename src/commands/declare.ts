@@ -58,7 +58,7 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
       summary: 'Most ready bytes kept, e.g. 10MiB (RabbitMQ x-max-length-bytes).',
       helpGroup: QUEUE,
     }),
-    overflow: Flags.string({options: ['drop-head', 'reject-publish'], summary: 'What a full queue does. Default: drop-head.', helpGroup: QUEUE}),
+    overflow: Flags.option({options: ['drop-head', 'reject-publish'] as const, summary: 'What a full queue does. Default: drop-head.', helpGroup: QUEUE})(),
     'dead-letter': Flags.string({summary: 'Where expired/rejected messages go: a queue (memory, file) or an exchange (RabbitMQ).', helpGroup: QUEUE}),
     'dead-letter-key': Flags.string({summary: 'Routing key for dead letters (RabbitMQ).', helpGroup: QUEUE}),
     'max-priority': integerFlag({min: 0, max: 255, summary: 'Highest message priority honoured, 0-255.', helpGroup: QUEUE}),
@@ -71,7 +71,7 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
       summary: 'Delete the queue after this long unused, e.g. 30m (a unit is required; RabbitMQ x-expires).',
       helpGroup: QUEUE,
     }),
-    'queue-type': Flags.string({options: ['classic', 'quorum', 'stream'], summary: 'RabbitMQ queue type.', helpGroup: QUEUE}),
+    'queue-type': Flags.option({options: ['classic', 'quorum', 'stream'] as const, summary: 'RabbitMQ queue type.', helpGroup: QUEUE})(),
     'single-active-consumer': Flags.boolean({allowNo: true, summary: 'Only one consumer receives at a time (RabbitMQ).', helpGroup: QUEUE}),
     arg: Flags.string({
       multiple: true,
@@ -79,11 +79,11 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
       summary: 'Raw backend argument key=value (repeatable); numbers and true/false are typed, force with str:/int:/num:/bool:.',
       helpGroup: QUEUE,
     }),
-    'exchange-type': Flags.string({
-      options: ['direct', 'fanout', 'topic', 'headers'],
+    'exchange-type': Flags.option({
+      options: ['direct', 'fanout', 'topic', 'headers'] as const,
       summary: 'Declare NAME as an exchange of this type (RabbitMQ).',
       helpGroup: EXCHANGE,
-    }),
+    })(),
     'alternate-exchange': Flags.string({summary: 'Where the exchange sends messages it cannot route.', helpGroup: EXCHANGE}),
     bind: Flags.string({multiple: true, multipleNonGreedy: true, summary: 'Bind NAME to this exchange (repeatable).', helpGroup: BINDING}),
     'routing-key': Flags.string({
@@ -147,7 +147,7 @@ function planFromFlags(name: string, f: DeclareFlags): DeclarePlan {
   if (bind.length === 0 && (routingKeys.length > 0 || bindArgs)) {
     throw new UsageError(`--${routingKeys.length > 0 ? 'routing-key' : 'bind-arg'} needs --bind EXCHANGE`)
   }
-  const exchangeType = f['exchange-type'] as ExchangeSpec['type'] | undefined
+  const exchangeType = f['exchange-type']
   if (exchangeType !== undefined) {
     const queueOnly = declarationFlags().filter(
       (flag) => f[flag] !== undefined && Declare.flags[flag].helpGroup === QUEUE && !QUEUE_FLAGS_FOR_EXCHANGES.includes(flag),
@@ -169,7 +169,7 @@ function planFromFlags(name: string, f: DeclareFlags): DeclarePlan {
   set('ttlMs', f.ttl)
   set('maxLength', f['max-length'])
   set('maxLengthBytes', f['max-length-bytes'])
-  set('overflow', f.overflow as QueueSpec['overflow'])
+  set('overflow', f.overflow)
   set('deadLetter', f['dead-letter'])
   set('deadLetterKey', f['dead-letter-key'])
   set('maxPriority', f['max-priority'])
@@ -178,7 +178,7 @@ function planFromFlags(name: string, f: DeclareFlags): DeclarePlan {
   set('exclusive', f.exclusive)
   set('autoDelete', f['auto-delete'])
   set('expiresMs', f.expires)
-  set('queueType', f['queue-type'] as QueueSpec['queueType'])
+  set('queueType', f['queue-type'])
   set('singleActiveConsumer', f['single-active-consumer'])
   set('args', args)
   return {kind: 'queue', queue, bindings: bindingsFor(name, 'queue', bind, routingKeys, bindArgs)}

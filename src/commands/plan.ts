@@ -60,21 +60,21 @@ export default class Plan extends BaseCommand<typeof Plan> {
   static override flags = {
     rate: rateFlag({min: 0.001, char: 'r', summary: 'Arrival rate to plan for, msg/s.', required: true}),
     slo: planSloFlag({summary: "Latency objective in the --assert syntax: 'e2e.p99<=50ms', 'e2e.mean<20ms', 'p99<50ms'.", required: true}),
-    arrivals: Flags.string({
+    arrivals: Flags.option({
       summary: `Arrival process at --rate: poisson (independent clients; ca² = 1) or uniform (a fixed schedule; ca² = 0). Default: ${PLAN_DEFAULTS.arrivals}.`,
-      options: ['poisson', 'uniform'],
-    }),
+      options: ['poisson', 'uniform'] as const,
+    })(),
     verify: Flags.boolean({summary: 'Run bench at --rate with the planned count and one fewer; print measured against predicted.'}),
     'verify-duration': durationFlag({
       positive: true,
       summary: `Length of each --verify run after a warmup, e.g. 20s. Default: ${PLAN_DEFAULTS.verifyMs / 1000}s.`,
     }),
     work: workFlag({planning: true, summary: 'Simulated handling time per message to calibrate with: 5ms, a range 2ms-8ms, or exp:5ms.', helpGroup: WORKLOAD}),
-    'work-mode': Flags.string({
+    'work-mode': Flags.option({
       summary: 'sleep (IO-bound: --prefetch handlers per consumer) or spin (CPU-bound: one). Default: sleep.',
-      options: ['sleep', 'spin'],
+      options: ['sleep', 'spin'] as const,
       helpGroup: WORKLOAD,
-    }),
+    })(),
     prefetch: integerFlag({
       min: 1,
       max: 65_535,
@@ -93,7 +93,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
     const {args, flags} = this
     const {slo} = flags
     const ratePerSecond = flags.rate
-    const arrivals = (flags.arrivals ?? PLAN_DEFAULTS.arrivals) as Arrivals
+    const arrivals: Arrivals = flags.arrivals ?? PLAN_DEFAULTS.arrivals
     const verifyMs = flags['verify-duration'] ?? PLAN_DEFAULTS.verifyMs
     let figures: MeasuredFigures
     if (args.result === undefined) {

@@ -11,7 +11,7 @@ import {
   type MessageTemplate,
   type PublishResult,
 } from '../core/publish.js'
-import {chooseSource, emptyHint, primeInputs, readInputs, type InputMode} from '../core/sources.js'
+import {chooseSource, emptyHint, primeInputs, readInputs} from '../core/sources.js'
 import {withDriver} from '../drivers/index.js'
 import {withRecoveringDriver} from '../drivers/recovering.js'
 import type {Driver} from '../drivers/types.js'
@@ -90,13 +90,13 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
       summary: 'Read messages from FILE, one per line ("-" for stdin); -l as in kcat -P -l (-f still works here; elsewhere -f is --format).',
       helpGroup: INPUT,
     }),
-    input: Flags.string({
-      options: ['lines', 'whole', 'ndjson'],
+    input: Flags.option({
+      options: ['lines', 'whole', 'ndjson'] as const,
       aliases: ['file-mode'],
       summary:
         'How --file or stdin becomes messages: lines (one per line), whole (one message), ndjson (consume --json records). Default: lines. (--file-mode still works.)',
       helpGroup: INPUT,
-    }),
+    })(),
     count: integerFlag({
       min: 1,
       char: 'n',
@@ -146,7 +146,7 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     const source = chooseSource({
       messages,
       file: flags.file,
-      input: flags.input as InputMode | undefined,
+      input: flags.input,
       count,
       sizeBytes: flags.size,
       stdinIsTTY: process.stdin.isTTY === true,
