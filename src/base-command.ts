@@ -14,7 +14,7 @@ import {redactUrl} from './url.js'
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
-/** The URL used when neither --url nor MQKIT_URL is given (commands may override). */
+/** The URL used when nothing names a broker (BaseCommand.urlDefault 'memory'). */
 export const DEFAULT_URL = 'memory://'
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
@@ -68,31 +68,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * The URL to connect to: --url, --context, MQKIT_URL, MQKIT_CONTEXT, the current context, in
-   * that order (selectUrl); commands with another default override `defaultUrl`.
+   * Where a command connects when neither --url, --context, MQKIT_URL, MQKIT_CONTEXT nor a
+   * current context names a broker. `local-store`, for the terminal verbs (declare, publish,
+   * consume, inspect, delete): the durable local store, so separate invocations meet with no
+   * broker; said once on stderr so nobody is surprised where their messages went. `memory`
+   * (DEFAULT_URL) for the rest: `bench` never writes into a user's store.
    */
+  static urlDefault: 'memory' | 'local-store' = 'memory'
+
+  /** The URL to connect to: --url, --context, MQKIT_URL, MQKIT_CONTEXT, the current context (selectUrl), else `urlDefault`. */
   protected get url(): string {
     if (this.resolvedUrl === undefined) {
-      const selected = selectUrl({url: this.flags.url as string | undefined, context: this.flags.context as string | undefined})
+      const selected = selectUrl({url: this.flags.url, context: this.flags.context})
       if (selected?.context !== undefined) this.verboseLog(`mqkit: using context "${selected.context}" (${selected.source})`)
-      this.resolvedUrl = selected?.url ?? this.defaultUrl()
+      this.resolvedUrl = selected?.url ?? ((this.ctor as unknown as typeof BaseCommand).urlDefault === 'local-store' ? this.localStore() : DEFAULT_URL)
     }
     return this.resolvedUrl
   }
 
   private resolvedUrl?: string
 
-  protected defaultUrl(): string {
-    return DEFAULT_URL
-  }
-
-  /**
-   * For the terminal verbs (declare, publish, consume, inspect, delete): with no --url and no
-   * MQKIT_URL they use the durable local store, so separate invocations meet with no broker.
-   * Said once on stderr so nobody is surprised where their messages went. `bench` keeps
-   * memory:// so a benchmark never writes into a user's store.
-   */
-  protected localStoreDefault(): string {
+  private localStore(): string {
     const storePath = defaultStorePath()
     this.diag(`mqkit: no --url given; using the local store file:${storePath} (set --url or MQKIT_URL to choose)`)
     return `file:${storePath}`

@@ -22,6 +22,8 @@ const OUTPUT = 'OUTPUT'
 const CONNECTION = 'CONNECTION'
 
 export default class Consume extends BaseCommand<typeof Consume> {
+  static override urlDefault = 'local-store' as const
+
   static override summary = 'Consume messages and write them to stdout; acknowledge each only after it is written.'
 
   static override description =
@@ -133,10 +135,6 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
       summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`,
       helpGroup: CONNECTION,
     }),
-  }
-
-  protected override defaultUrl(): string {
-    return this.localStoreDefault()
   }
 
   public async run(): Promise<ConsumeResult | undefined> {

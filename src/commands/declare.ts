@@ -13,6 +13,8 @@ const EXCHANGE = 'EXCHANGE'
 const BINDING = 'BINDING'
 
 export default class Declare extends BaseCommand<typeof Declare> {
+  static override urlDefault = 'local-store' as const
+
   static override summary = 'Declare a queue (topic) or exchange, bind it, or delete it.'
 
   static override description =
@@ -100,10 +102,6 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
     }),
     delete: Flags.boolean({summary: 'Delete NAME instead of declaring it (an exchange with --exchange-type).'}),
     'if-exists': Flags.boolean({summary: 'With --delete: succeed when NAME does not exist.', dependsOn: ['delete']}),
-  }
-
-  protected override defaultUrl(): string {
-    return this.localStoreDefault()
   }
 
   public async run(): Promise<DeclareOutcome | DeleteOutcome> {

@@ -5,6 +5,8 @@ import {withDriver} from '../drivers/index.js'
 import {renderDelete} from '../output/declare.js'
 
 export default class Delete extends BaseCommand<typeof Delete> {
+  static override urlDefault = 'local-store' as const
+
   static override summary = 'Delete a queue (topic) or exchange, with any messages in it.'
 
   static override description = 'A queue that does not exist is exit 5, unless --if-exists. Same as `mqkit declare NAME --delete`.'
@@ -24,10 +26,6 @@ export default class Delete extends BaseCommand<typeof Delete> {
   static override flags = {
     exchange: Flags.boolean({summary: 'NAME is an exchange (RabbitMQ).'}),
     'if-exists': Flags.boolean({summary: 'Succeed when NAME does not exist.'}),
-  }
-
-  protected override defaultUrl(): string {
-    return this.localStoreDefault()
   }
 
   public async run(): Promise<DeleteOutcome> {

@@ -7,6 +7,8 @@ import {renderInspectTable} from '../output/inspect-table.js'
 import {outputWidth} from '../output/table.js'
 
 export default class Inspect extends BaseCommand<typeof Inspect> {
+  static override urlDefault = 'local-store' as const
+
   static override summary = 'Show queues: ready, in flight, consumers, lag, and what else the backend reports.'
 
   static override description =
@@ -33,10 +35,6 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
   static override flags = {
     group: Flags.string({char: 'g', summary: 'Consumer group whose lag to show (Kafka).'}),
     watch: durationFlag({char: 'w', summary: 'Refresh this often until Ctrl-C, e.g. 2s or 500ms (bare number: seconds).'}),
-  }
-
-  protected override defaultUrl(): string {
-    return this.localStoreDefault()
   }
 
   public async run(): Promise<InspectSnapshot | undefined> {

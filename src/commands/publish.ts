@@ -27,6 +27,8 @@ const DELIVERY = 'DELIVERY'
 const CONNECTION = 'CONNECTION'
 
 export default class Publish extends BaseCommand<typeof Publish> {
+  static override urlDefault = 'local-store' as const
+
   static override summary = 'Publish messages from arguments, a file, stdin, or generated payloads.'
 
   static override description =
@@ -133,10 +135,6 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
       summary: `With --recover: give up (exit 3) when one outage lasts longer than this. Default: ${DEFAULT_RECOVER_TIMEOUT_MS / 1000}s.`,
       helpGroup: CONNECTION,
     }),
-  }
-
-  protected override defaultUrl(): string {
-    return this.localStoreDefault()
   }
 
   public async run(): Promise<PublishResult> {
