@@ -53,7 +53,8 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
     }
 
     const redraw = !json && process.stdout.isTTY === true
-    const every = intervalMs % 1000 === 0 ? `${intervalMs / 1000} s` : `${intervalMs}ms`
+    // The period as it reads best: seconds from 1 s up, else milliseconds.
+    const every = intervalMs >= 1000 ? `${intervalMs / 1000} s` : `${intervalMs}ms`
     await withDriver(this.url, context, (driver) =>
       watchInspect(driver, names, options, Math.max(intervalMs, 100), this.interrupt.signal, (snapshot) => {
         if (json) return void process.stdout.write(`${JSON.stringify(snapshot)}\n`)
