@@ -1,5 +1,6 @@
-// Value parsers shared by every command. Each names the flag and the bad value in its
-// message, e.g. `--count must be a whole number ≥ 1, got "abc"` (autocannon/p-queue style).
+// The value grammars behind the typed flags (src/flags.ts) and the syntaxes built on them. Each
+// names the flag and the bad value in its message, e.g. `--count must be a whole number ≥ 1, got
+// "abc"` (autocannon/p-queue style).
 import {UsageError} from '../errors.js'
 
 export function parseInteger(flag: string, raw: string | number, options: {min?: number; max?: number} = {}): number {
