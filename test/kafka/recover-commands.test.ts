@@ -48,7 +48,11 @@ describe.runIf(available)('publish and consume --recover through a Kafka restart
     const lines = Array.from({length: LINES}, (_, i) => `${idOf(i)}\n`)
     const running = startCli(['publish', topic, '--url', broker.url, '--recover', '--connect-timeout', '3s'])
     running.child.stdin.write(lines.slice(0, LINES / 2).join(''))
-    await sleep(1500)
+    // The broker stops once the command has connected and published (its start-up on a loaded
+    // machine can outlast any fixed sleep; a first connect that fails is exit 3, not a recovery).
+    const watcher = await kafkaDriver(broker.url)
+    await waitFor('records published before the stop', async () => ((await watcher.inspect([topic])).queues[0]?.ready ?? 0) > 0, 60_000, 100)
+    await watcher.close()
     await broker.stop()
     running.child.stdin.end(lines.slice(LINES / 2).join(''))
     await sleep(1000)

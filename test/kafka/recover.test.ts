@@ -41,7 +41,7 @@ describe.runIf(available)('bench --recover against a private Kafka broker (kill 
         acks: 'all',
         recoverMs: 60_000,
         drainTimeoutMs: 30_000,
-        faults: [{atMs: 3000, command: `${broker.killCommand()} && sleep 1 && ${broker.startCommand()}`}],
+        faults: [{atMs: 6000, command: `${broker.killCommand()} && sleep 1 && ${broker.startCommand()}`}],
       })
       const runner = new BenchRunner(options, {
         url: withClient(broker.url, client),
