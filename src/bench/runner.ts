@@ -6,7 +6,7 @@ import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {createDriver} from '../drivers/index.js'
 import type {Driver} from '../drivers/types.js'
-import {ConnectionError, NotFoundError} from '../errors.js'
+import {ConnectionError, NotFoundError, withContext} from '../errors.js'
 import {warmUpHistograms} from '../metrics/histogram.js'
 import {QueueLengthSampler} from '../metrics/queue-length.js'
 import {backlog} from './backlog.js'
@@ -329,11 +329,8 @@ export class BenchRunner extends EventEmitter {
     intervalLoopDelay.stop()
     if (this.fatal) {
       // What the run had done when it failed: in particular how many publishes were never confirmed.
-      if (this.fatal instanceof Error) {
-        const unconfirmed = integrity.sent - integrity.confirmed - integrity.publishErrors
-        this.fatal.message += `; before that: ${integrity.sent} sent, ${integrity.confirmed} confirmed, ${integrity.received} received${unconfirmed > 0 ? ` (${unconfirmed} never confirmed: the broker may or may not have them)` : ''}`
-      }
-      throw this.fatal
+      const unconfirmed = integrity.sent - integrity.confirmed - integrity.publishErrors
+      throw withContext(this.fatal, {runSoFar: {sent: integrity.sent, confirmed: integrity.confirmed, received: integrity.received, unconfirmed}})
     }
 
     const elapsedMs = clockMs()
