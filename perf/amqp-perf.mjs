@@ -13,7 +13,7 @@
 //   driver  the same loop through mqkit's amqp driver (publish() with mandatory: false, as raw;
 //           consume()), no bench measurements
 //   bench   BenchRunner {count N, 1 KiB, producers 1, consumers 1, confirmWindow 1000, prefetch 1000}
-// Usage: node bench/amqp-perf.mjs [messages=100000] [rounds=3]
+// Usage: node perf/amqp-perf.mjs [messages=100000] [rounds=3]
 // Env: PERF_CONTENDERS (comma list, default raw,raw-mandatory,driver,bench), PERF_DIST (another
 //      build's dist/), MQKIT_TEST_AMQP_URL.
 import path from 'node:path'

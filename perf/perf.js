@@ -1,6 +1,6 @@
 // npm run perf — prints, never asserts. Needs `npm run build` first. In ONE process:
 //  1. rounds of (raw baseline, bench) pairs, so both see the same machine load; the ratio of each
-//     pair and the median ratio are printed. The raw baseline (bench/baselines.js) moves 1 KiB
+//     pair and the median ratio are printed. The raw baseline (perf/baselines.js) moves 1 KiB
 //     messages through the same memory:// broker and driver calls as bench (publish → confirm with
 //     the default confirm window, consume → ack with the default prefetch) and measures nothing.
 //     The bench run adds every measurement (publish, end-to-end and handling histograms,

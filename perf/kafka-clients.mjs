@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// node bench/kafka-clients.mjs [records=200000] [rounds=3] — prints, never asserts. Needs
+// node perf/kafka-clients.mjs [records=200000] [rounds=3] — prints, never asserts. Needs
 // `npm run build` and Kafka on 127.0.0.1:9092. The producing side of mqkit's two Kafka wire
 // clients (?client=), IN THE SAME RUN, in alternating rounds, each on a fresh 1-partition topic:
 //   bench kafkajs        BenchRunner publish-only (producers 1, consumers 0, confirm window 1000,

@@ -1,11 +1,11 @@
-// The reference loops bench/perf.js compares `bench` with. Needs `npm run build` (imports dist/).
+// The reference loops perf/perf.js compares `bench` with. Needs `npm run build` (imports dist/).
 //
 // rawDriverBaseline is THE baseline the target is judged on: the same memory:// broker and
 // driver calls as a bench run (one producer connection, one consumer connection, publish →
 // confirm, consume → ack), the bench's default confirm window (at most 1000 unconfirmed, refilled
 // from half) and prefetch (100), 1 KiB bodies — and no measuring at all: no clock read, no stamp,
 // no histogram, no integrity tracking, no per-message body (one 1 KiB Buffer is published again
-// and again, as bench/amqp-raw.mjs does; nothing needs distinct bytes without a stamp). Its only
+// and again, as perf/amqp-raw.mjs does; nothing needs distinct bytes without a stamp). Its only
 // clock reads are the two that time the whole run.
 //
 // The two other loops are printed for information only: the measuring primitives on a plain

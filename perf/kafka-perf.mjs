@@ -30,8 +30,8 @@
 //              commit-after-ack bookkeeping costs, apart from bench's measuring
 //     bench    BenchRunner with consumers 1, prefetch 1000 (its clock starts once its consumer has joined)
 //   kcat (PERF_KCAT=0 skips): the CLI against kcat, whole processes, 1M lines of 100 B published from
-//   stdin and consumed to a file, with issue 14's targets (bench/kafka-kcat.mjs, which runs alone too)
-// Usage: node bench/kafka-perf.mjs [records=100000] [rounds=3]
+//   stdin and consumed to a file, with issue 14's targets (perf/kafka-kcat.mjs, which runs alone too)
+// Usage: node perf/kafka-perf.mjs [records=100000] [rounds=3]
 // Env: PERF_ACKS=leader|all|none (default leader = acks 1), PERF_KAFKA_QUERY (driver knobs for
 //      bench, e.g. "batchSize=500&lingerMs=1"; raw uses the same batchSize), PERF_TOOL=0 (skip
 //      the Java tool), PERF_CONSUME=0, PERF_CONTENDERS (comma list of the names above, e.g.

@@ -12,7 +12,7 @@
 // NODE_EXTRA_CA_CERTS makes every Node process read and parse that bundle at start-up, which is
 // no part of mqkit: it is removed from the measured processes unless PERF_KEEP_EXTRA_CA=1, and
 // when set, the floor is also measured with it, to show its cost.
-// Usage: node bench/startup-perf.mjs [rounds=15]
+// Usage: node perf/startup-perf.mjs [rounds=15]
 // Env: PERF_BIN (another build's bin/run.js instead of this one's), PERF_BASELINE_BIN (a second
 //      build measured in the same rounds, e.g. a copy made before a change: its commands appear
 //      again marked "baseline"), PERF_INSPECT_URL (what inspect reads instead of the local store,

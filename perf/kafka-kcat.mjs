@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The kcat comparisons of issue 14 — prints, never asserts. The last part of `npm run perf:kafka`
-// (PERF_KCAT=0 skips it there), or alone: node bench/kafka-kcat.mjs [lines=1000000] [rounds=3].
+// (PERF_KCAT=0 skips it there), or alone: node perf/kafka-kcat.mjs [lines=1000000] [rounds=3].
 // Needs `npm run build`, kcat on PATH (Debian package `kcat`) and Kafka on 127.0.0.1:9092.
 // The CLI against kcat (librdkafka) doing the same job, as a user runs both: whole processes,
 // start-up included, wall time measured by bash's `time` around the command alone, in alternating

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// node bench/kafka-consume-clients.mjs [records=300000] [rounds=3] — prints, never asserts. Needs
+// node perf/kafka-consume-clients.mjs [records=300000] [rounds=3] — prints, never asserts. Needs
 // Kafka on 127.0.0.1:9092 (or MQKIT_TEST_KAFKA_URL). The consuming side of the two Kafka wire
 // clients, to decide whether @platformatic/kafka should consume for mqkit as it produces: one topic
 // is filled once with `records` records of 1 KiB (PERF_PARTITIONS partitions, default 1, keys
