@@ -1,5 +1,5 @@
 // consume --recover and publish --recover from the real CLI without a broker failure (the
-// failures are in test/amqp/recover-commands.test.ts): the flags' usage rules, and a healthy run
+// failures are in test/drivers/amqp/recover-commands.test.ts): the flags' usage rules, and a healthy run
 // that says it was watching (0 re-sent, 0 written but not acknowledged) with --json's `resent`.
 import {mkdtempSync, rmSync} from 'node:fs'
 import os from 'node:os'
