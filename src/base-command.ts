@@ -153,12 +153,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return code === ExitCode.interrupted && this.interruptedBy !== undefined ? interruptedExitCode(this.interruptedBy) : code
   }
 
+  /**
+   * The one line an error is said in ("mqkit: <line>", and the --json error's message): its words
+   * with their context notes (MqkitError), made one line, URLs redacted. Every command's error
+   * text goes through here.
+   */
+  protected errorText(error: Error): string {
+    return redactUrl(errorLine(error, {bin: this.config.bin, commandId: this.id}))
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own exit (this.exit / help) passes straight through.
     if (error.message === 'EEXIT' || error.message?.startsWith('EEXIT')) throw error
     if ((error as {code?: string}).code === 'EEXIT') throw error
     const exitCode = this.exitCodeFor(error)
-    const message = redactUrl(errorLine(error, {bin: this.config.bin, commandId: this.id}))
+    const message = this.errorText(error)
     const verbose = this.flags?.verbose || Boolean(process.env.DEBUG)
     process.stderr.write(`${this.stderrColour.red('mqkit:')} ${message}\n`)
     if (verbose && error.stack) process.stderr.write(`${redactUrl(error.stack)}\n`)

@@ -34,21 +34,100 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
+/** What a bench run had done when it failed. */
+export interface RunSoFar {
+  sent: number
+  confirmed: number
+  received: number
+  /** Sent and neither confirmed nor refused: the broker may or may not have them. */
+  unconfirmed: number
+}
+
+/**
+ * Facts about what was under way when an error happened, kept as fields (for callers, tests and
+ * the worker thread's wire) and said after the error's own words by `contextNotes`, the one place
+ * they become text.
+ */
+export interface ErrorContext {
+  /** consume: written messages whose acknowledgement the broker never confirmed; they may be delivered again. */
+  uncommitted?: number
+  /** bench: what the run had done before it failed. */
+  runSoFar?: RunSoFar
+}
+
 export interface MqkitErrorOptions {
   cause?: unknown
   retriable?: boolean
+  context?: ErrorContext
 }
 
+/**
+ * The base of every error mqkit names. `message` is always `headline` followed by the notes of
+ * `context` (messageWithContext): it is derived from the fields, never edited by callers, so
+ * whoever reads it (the command's one error line, a test, a worker thread's wire) gets the same text.
+ */
 export class MqkitError extends Error {
   readonly code: string = 'MQKIT_ERROR'
   readonly exitCode: number = ExitCode.failure
   readonly retriable: boolean
+  /** The error's own words, without the context notes. */
+  readonly headline: string
+  readonly context: ErrorContext
 
   constructor(message: string, options: MqkitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.name = new.target.name
     this.retriable = options.retriable ?? false
+    this.headline = message
+    this.context = {...options.context}
+    this.message = messageWithContext(message, this.context)
   }
+
+  /** Adds facts known to a layer above the thrower (what the run had done, what was not committed). */
+  addContext(context: ErrorContext): this {
+    Object.assign(this.context, context)
+    this.message = messageWithContext(this.headline, this.context)
+    return this
+  }
+}
+
+/** A failure that is not one of ours (a library's or a bug), wrapped so it can carry context; exit 1 as before. */
+export class UnexpectedError extends MqkitError {
+  override readonly code = 'ERROR'
+}
+
+/**
+ * `error` with `context` added. One of ours takes the fields; any other Error is wrapped in an
+ * UnexpectedError (same words, exit code and --json code, the original as `cause`); a thrown
+ * non-Error is returned as it is.
+ */
+export function withContext(error: unknown, context: ErrorContext): unknown {
+  if (error instanceof MqkitError) return error.addContext(context)
+  if (!(error instanceof Error)) return error
+  const wrapped = new UnexpectedError(error.message, {cause: error, context})
+  if (error.stack !== undefined) wrapped.stack = error.stack
+  return wrapped
+}
+
+function messageWithContext(headline: string, context: ErrorContext): string {
+  return [headline, ...contextNotes(context)].join('; ')
+}
+
+/** The words for each context fact, in a fixed order. */
+export function contextNotes(context: ErrorContext): string[] {
+  const notes: string[] = []
+  if (context.uncommitted !== undefined && context.uncommitted > 0) notes.push(uncommittedText(context.uncommitted))
+  const run = context.runSoFar
+  if (run !== undefined) {
+    const doubt = run.unconfirmed > 0 ? ` (${run.unconfirmed} never confirmed: the broker may or may not have them)` : ''
+    notes.push(`before that: ${run.sent} sent, ${run.confirmed} confirmed, ${run.received} received${doubt}`)
+  }
+  return notes
+}
+
+/** "N written messages could not be committed …": a consume's note, or its warning when it did not fail. */
+export function uncommittedText(uncommitted: number): string {
+  return `${uncommitted} written message${uncommitted === 1 ? '' : 's'} could not be committed and may be delivered again`
 }
 
 export class UsageError extends MqkitError {
@@ -162,14 +241,25 @@ export function isMqkitError(error: unknown): error is MqkitError {
   return error instanceof MqkitError
 }
 
-/** An error as it crosses a thread boundary (structured clone keeps no class): name, message, exit code. */
+/**
+ * An error as it crosses a thread boundary (structured clone keeps no class): name, its own words
+ * (`headline` for ours), exit code, context fields.
+ */
 export interface ErrorOnTheWire {
   name: string
   message: string
   exitCode?: number
+  context?: ErrorContext
 }
 
-const ERROR_TYPES: Record<string, new (message: string) => MqkitError> = {
+/** What a thread posts for `error` (errorFromWire makes the typed error again). */
+export function errorToWire(error: unknown): ErrorOnTheWire {
+  if (error instanceof MqkitError) return {name: error.name, message: error.headline, exitCode: error.exitCode, context: {...error.context}}
+  const e = error as Error & {exitCode?: number}
+  return {name: e?.name ?? 'Error', message: e?.message ?? String(error), exitCode: e?.exitCode}
+}
+
+const ERROR_TYPES: Record<string, new (message: string, options?: MqkitErrorOptions) => MqkitError> = {
   UsageError,
   ConnectionError,
   TimeoutError,
@@ -186,8 +276,8 @@ const ERROR_TYPES: Record<string, new (message: string) => MqkitError> = {
 /** The typed error again, so its exit code survives (an unknown name keeps the code it carried). */
 export function errorFromWire(wire: ErrorOnTheWire): MqkitError {
   const Type = ERROR_TYPES[wire.name]
-  if (Type) return new Type(wire.message)
-  const error = new MqkitError(wire.message)
+  if (Type) return new Type(wire.message, {context: wire.context})
+  const error = new MqkitError(wire.message, {context: wire.context})
   if (wire.exitCode !== undefined) Object.defineProperty(error, 'exitCode', {value: wire.exitCode})
   return error
 }

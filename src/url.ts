@@ -73,15 +73,20 @@ export function userinfoProblem(url: string): string | undefined {
 
 const SCHEME_RE = /^([a-z][a-z0-9+.-]*):(.*)$/i
 
-export function parseUrl(raw: string): ParsedUrl {
+/**
+ * A broker URL, checked. `subject` begins each refusal ("--url is empty; …"); '' when the caller
+ * says where the URL came from itself (a context's URL).
+ */
+export function parseUrl(raw: string, subject = '--url'): ParsedUrl {
+  const refuse = (problem: string) => new UsageError(subject === '' ? problem : `${subject} ${problem}`)
   const trimmed = raw.trim()
   const hint = `supported schemes: ${SUPPORTED_SCHEMES.join(', ')}`
-  if (trimmed === '') throw new UsageError(`--url is empty; ${hint}`)
+  if (trimmed === '') throw refuse(`is empty; ${hint}`)
   const redacted = redactWholeUrl(trimmed)
   const match = SCHEME_RE.exec(trimmed)
-  if (!match) throw new UsageError(`--url is not a valid URL: "${redacted}"; ${hint}`)
+  if (!match) throw refuse(`is not a valid URL: "${redacted}"; ${hint}`)
   const problem = userinfoProblem(trimmed)
-  if (problem) throw new UsageError(`--url is not a valid URL: "${redacted}"; ${problem}`)
+  if (problem) throw refuse(`is not a valid URL: "${redacted}"; ${problem}`)
   const scheme = match[1].toLowerCase()
   const rest = match[2]
   const [beforeQuery, queryString = ''] = splitOnce(rest, '?')
@@ -93,17 +98,17 @@ export function parseUrl(raw: string): ParsedUrl {
       return {scheme: 'file', raw: trimmed, redacted, hosts: [], path: decodeURIComponent(path), query}
     }
     case 'kafka': {
-      if (!beforeQuery.startsWith('//')) throw new UsageError(`--url "${redacted}" must look like kafka://host:port[,host:port]`)
+      if (!beforeQuery.startsWith('//')) throw refuse(`"${redacted}" must look like kafka://host:port[,host:port]`)
       const authority = beforeQuery.slice(2).split('/')[0]
       const hostList = authority.includes('@') ? authority.slice(authority.lastIndexOf('@') + 1) : authority
       const hosts = hostList
         .split(',')
         .map((h) => h.trim())
         .filter(Boolean)
-      if (hosts.length === 0) throw new UsageError(`--url "${redacted}" has no host; e.g. kafka://127.0.0.1:9092`)
+      if (hosts.length === 0) throw refuse(`"${redacted}" has no host; e.g. kafka://127.0.0.1:9092`)
       for (const host of hosts) {
         if (!/^(\[[0-9a-f:]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(host)) {
-          throw new UsageError(`--url "${redacted}" has a bad broker address "${host}"; e.g. kafka://127.0.0.1:9092`)
+          throw refuse(`"${redacted}" has a bad broker address "${host}"; e.g. kafka://127.0.0.1:9092`)
         }
       }
       const withPorts = hosts.map((h) => (/:\d+$/.test(h) ? h : `${h}:9092`))
@@ -111,7 +116,7 @@ export function parseUrl(raw: string): ParsedUrl {
       try {
         first = new URL(`kafka://${authority.includes('@') ? authority.slice(0, authority.lastIndexOf('@') + 1) : ''}${hosts[0]}`)
       } catch {
-        throw new UsageError(`--url is not a valid URL: "${redacted}"; e.g. kafka://user:password@127.0.0.1:9092`)
+        throw refuse(`is not a valid URL: "${redacted}"; e.g. kafka://user:password@127.0.0.1:9092`)
       }
       return {scheme: 'kafka', raw: trimmed, redacted, url: first, hosts: withPorts, path: '', query}
     }
@@ -122,17 +127,17 @@ export function parseUrl(raw: string): ParsedUrl {
       try {
         url = new URL(trimmed)
       } catch {
-        throw new UsageError(`--url is not a valid URL: "${redacted}"; ${hint}`)
+        throw refuse(`is not a valid URL: "${redacted}"; ${hint}`)
       }
       if (scheme !== 'memory' && url.hostname === '') {
-        throw new UsageError(`--url "${redacted}" has no host; e.g. ${scheme}://guest:guest@127.0.0.1:5672`)
+        throw refuse(`"${redacted}" has no host; e.g. ${scheme}://guest:guest@127.0.0.1:5672`)
       }
       const path = scheme === 'memory' ? url.hostname + url.pathname : decodeURIComponent(url.pathname.replace(/^\//, ''))
       const host = url.port ? `${url.hostname}:${url.port}` : url.hostname
       return {scheme, raw: trimmed, redacted, url, hosts: host ? [host] : [], path, query}
     }
     default:
-      throw new UsageError(`--url has unsupported scheme "${scheme}:" in "${redacted}"; ${hint}`)
+      throw refuse(`has unsupported scheme "${scheme}:" in "${redacted}"; ${hint}`)
   }
 }
 

@@ -1,6 +1,6 @@
 // Redaction: a password or a secret query parameter never reaches a terminal, a log line or a
 // JSON document. redactUrl is applied to every message, table and document mqkit prints; the
-// CLI's success paths are checked end to end in test/amqp/tls.test.ts and test/kafka/sasl.test.ts.
+// CLI's success paths are checked end to end in test/drivers/amqp/tls.test.ts and test/drivers/kafka/sasl.test.ts.
 import {describe, expect, it} from 'vitest'
 import {parseUrl, redactUrl, redactWholeUrl} from '../src/url.js'
 

@@ -1,33 +1,36 @@
 // The bench run: declares the queue(s), opens one real connection per producer and consumer
-// through the Driver contract, produces, drains, samples the queue length, and assembles the
-// result. An EventEmitter — `start`, `tick` (IntervalStats), `done` (BenchResult) — that never
+// through the Driver contract, then measures in four steps, one method each: set up (instruments,
+// subscriptions), produce, drain (and stop), assemble the result. The warnings' words are in
+// render-warnings.ts. An EventEmitter — `start`, `tick` (IntervalStats), `done` (BenchResult) — that never
 // prints: progress and rendering listen from outside.
 import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 import {createDriver} from '../drivers/index.js'
-import type {Driver} from '../drivers/types.js'
-import {ConnectionError, NotFoundError} from '../errors.js'
+import type {Driver, Subscription} from '../drivers/types.js'
+import {ConnectionError, NotFoundError, withContext} from '../errors.js'
 import {warmUpHistograms} from '../metrics/histogram.js'
 import {QueueLengthSampler} from '../metrics/queue-length.js'
 import {backlog} from './backlog.js'
 import {benchConsumeOptions, benchQueueSpec, refuseUnsupportedKnobs} from './queue-setup.js'
 import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
 import {nowNs} from './clock.js'
-import {startLoopDelayMonitor} from '../metrics/loop-delay.js'
+import {startLoopDelayMonitor, type LoopDelayMonitor} from '../metrics/loop-delay.js'
 import {precisionWaitNs} from './work.js'
 import {IntegrityTracker} from './integrity.js'
 import {Measurements} from './measurements.js'
 import {bodySource, stampPlacement} from './body-source.js'
+import type {BodySource} from './payload.js'
 import type {BenchOptions} from './options.js'
 import {Producer} from './producer.js'
 import {producerIdOf, waitForWallClock} from './shard.js'
-import {formatMillis} from '../output/format.js'
 import {buildResult, type BenchResult, type HealthFigures} from '../results/document.js'
 import type {Gap, RunEvent} from '../results/availability.js'
 import {ResilientDriver} from '../drivers/resilient.js'
 import {analyseAvailability, minGapMsFor, SendTimeLatency} from './availability.js'
 import {FaultRunner, type FaultSpec} from './fault.js'
 import {finalDrain} from './final-drain.js'
+import {runWarnings} from './render-warnings.js'
+import {IntervalTicker} from './ticker.js'
 
 /** @default 1000 — longest wait for the last acks to settle once the handlers are done (a commit round trip is ms). */
 const LAST_ACKS_SETTLE_MS = 1000
@@ -66,9 +69,60 @@ export function queueNames(options: BenchOptions): string[] {
   return Array.from({length: options.queues}, (_, i) => `${base}-${i + 1}`)
 }
 
+/** What setUp() makes for one run: the instruments, the payload and the live subscriptions. */
+interface RunSetup {
+  admin: Driver
+  names: string[]
+  consumerDrivers: Driver[]
+  signal: AbortSignal | undefined
+  /** Removes the run's listener from `signal`. */
+  detachSignal: () => void
+  startedAt: Date
+  measurements: Measurements
+  integrity: IntegrityTracker
+  counters: ConsumerCounters
+  /** --recover or --fault-cmd: the run measures availability and accounts for every message. */
+  tracksFailures: boolean
+  sendTimeLatency: SendTimeLatency | undefined
+  faults: FaultRunner | undefined
+  loopDelay: LoopDelayMonitor
+  /** Reset at each interval: the interval's own event-loop delay. */
+  intervalLoopDelay: LoopDelayMonitor
+  sampler: QueueLengthSampler
+  stamp: 'body' | 'header'
+  stampInHeader: boolean
+  payload: BodySource
+  /** memory://: the consumer gives a body back on ack; elsewhere the producer, on the confirm. */
+  releaseOnAck: boolean
+  subscriptions: Subscription[]
+}
+
+/** What produce() leaves for the drain and the result. */
+interface Production {
+  /** clock.ts ns of the run clock's origin, the start of production. */
+  startNs: number
+  wallAtStartMs: number
+  cpuStart: NodeJS.CpuUsage
+  precisionWaitStartNs: number
+  producers: Producer[]
+  ticker: IntervalTicker
+  productionEndNs: number
+}
+
+/** What drainAndStop() found. */
+interface Drained {
+  /** Run clock, ms: the end of the last interval. */
+  measureEndMs: number
+  faultsNotRun: FaultSpec[]
+  /** Ready messages the broker still holds. */
+  leftInQueue: number
+}
+
 export class BenchRunner extends EventEmitter {
   private fatal: unknown
   private stopping = false
+  /** Set once the run cancels its subscriptions: their ending is then no failure. */
+  private cancellingSubscriptions = false
   /** clock.ts ns of the run clock's origin: the start of production (connection time before it). */
   private startNs = nowNs()
   private names: string[] = []
@@ -149,29 +203,48 @@ export class BenchRunner extends EventEmitter {
     }
   }
 
+  /** One measured run on connected drivers: set up, produce, drain, assemble. */
   private async measure(admin: Driver, names: string[], producerDrivers: Driver[], consumerDrivers: Driver[], signal?: AbortSignal): Promise<BenchResult> {
+    const run = await this.setUp(admin, names, consumerDrivers, signal)
+    const production = await this.produce(run, producerDrivers)
+    const drained = await this.drainAndStop(run, production)
+    if (this.fatal) {
+      // What the run had done when it failed: in particular how many publishes were never confirmed.
+      const {sent, confirmed, received, publishErrors} = run.integrity
+      throw withContext(this.fatal, {runSoFar: {sent, confirmed, received, unconfirmed: sent - confirmed - publishErrors}})
+    }
+    const result = await this.assemble(run, production, drained)
+    this.emit('done', result)
+    return result
+  }
+
+  /**
+   * The instruments, the payload and the consumers' subscriptions, ready before production: a
+   * consumer group's join (Kafka: up to seconds) happens here, off the run clock.
+   */
+  private async setUp(admin: Driver, names: string[], consumerDrivers: Driver[], signal: AbortSignal | undefined): Promise<RunSetup> {
     const o = this.options
-    const openLoop = o.rate !== undefined
     warmUpHistograms()
     const startedAt = new Date()
-    // Restarted below once the consumers are subscribed: the run's clock (throughput spans,
-    // --duration, warmup, intervals) starts with production, not with a consumer group's join
-    // (Kafka: up to seconds, which would dilute every rate).
+    // Restarted by produce(): the run's clock (throughput spans, --duration, warmup, intervals)
+    // starts with production, not with a consumer group's join (which would dilute every rate).
     this.startNs = nowNs()
-    const clockMs = () => this.clockMs()
-    const measurements = new Measurements(0, openLoop)
+    const measurements = new Measurements(0, o.rate !== undefined)
     const integrity = new IntegrityTracker()
     this.integrity = integrity
     const tracksFailures = o.recoverMs !== undefined || o.faults !== undefined
     const sendTimeLatency = tracksFailures ? new SendTimeLatency() : undefined
     if (sendTimeLatency) measurements.sendTimeLatency = {record: (sendNs, latencyNs) => sendTimeLatency.record((sendNs - this.startNs) / 1e6, latencyNs)}
     const faults = o.faults ? new FaultRunner({faults: o.faults, queues: names, onEvent: (event) => this.event(event)}) : undefined
-    const producerBase = this.env.worker?.producerBase ?? 0
     const consumerBase = this.env.worker?.consumerBase ?? 0
     const counters: ConsumerCounters = {active: 0, unsettledAcks: 0, ackErrors: 0}
     const loopDelay = startLoopDelayMonitor()
     const intervalLoopDelay = startLoopDelayMonitor()
-    const sampler = new QueueLengthSampler(() => backlog(admin, names), o.sampleIntervalMs, clockMs)
+    const sampler = new QueueLengthSampler(
+      () => backlog(admin, names),
+      o.sampleIntervalMs,
+      () => this.clockMs(),
+    )
     const onAbort = () => {
       this.stop()
       faults?.abort()
@@ -205,6 +278,36 @@ export class BenchRunner extends EventEmitter {
       await backlog(admin, names).catch(() => 0)
       await waitForWallClock(o.shard.startAtMs, signal)
     }
+    return {
+      admin,
+      names,
+      consumerDrivers,
+      signal,
+      detachSignal: () => signal?.removeEventListener('abort', onAbort),
+      startedAt,
+      measurements,
+      integrity,
+      counters,
+      tracksFailures,
+      sendTimeLatency,
+      faults,
+      loopDelay,
+      intervalLoopDelay,
+      sampler,
+      stamp,
+      stampInHeader,
+      payload,
+      releaseOnAck,
+      subscriptions,
+    }
+  }
+
+  /** Starts the run clock and the producers, and returns once every producer is done. */
+  private async produce(run: RunSetup, producerDrivers: Driver[]): Promise<Production> {
+    const o = this.options
+    const {measurements, names, sampler} = run
+    const producerBase = this.env.worker?.producerBase ?? 0
+    const consumerBase = this.env.worker?.consumerBase ?? 0
     this.startNs = nowNs()
     const startNs = this.startNs
     const wallAtStartMs = performance.timeOrigin + performance.now()
@@ -224,75 +327,64 @@ export class BenchRunner extends EventEmitter {
           queueIndex: (producerBase + i) % names.length,
           options: o,
           measurements,
-          integrity,
+          integrity: run.integrity,
           quota: o.count === undefined ? undefined : Math.floor(o.count / o.producers) + (i < o.count % o.producers ? 1 : 0),
           startNs,
           endNs,
-          payload,
-          stampInHeader,
-          releaseOnConfirm: !releaseOnAck,
+          payload: run.payload,
+          stampInHeader: run.stampInHeader,
+          releaseOnConfirm: !run.releaseOnAck,
           stopped: () => this.stopping,
           fail: (error) => this.fail(error, producers),
         }),
     )
     // A subscription ending by itself (connection lost, queue deleted) ends the run now, rather
     // than after the drain timeout with the rest reported as lost.
-    let cancelling = false
-    subscriptions.forEach((subscription, i) => {
+    run.subscriptions.forEach((subscription, i) => {
       void subscription.ended.then((reason) => {
-        if (cancelling || reason.kind === 'cancelled' || reason.kind === 'end') return
+        if (this.cancellingSubscriptions || reason.kind === 'cancelled' || reason.kind === 'end') return
         const what = `consumer ${consumerBase + i + 1} on "${names[(consumerBase + i) % names.length]}"`
         this.fail(reason.kind === 'deleted' ? new NotFoundError(`${what}: ${reason.message}`) : new ConnectionError(`${what}: ${reason.message}`), producers)
       })
     })
-    this.emit('start', {queues: names, backend: admin.backend, url: admin.displayUrl, options: o, plannedMs: o.durationMs} satisfies BenchStart)
+    this.emit('start', {queues: names, backend: run.admin.backend, url: run.admin.displayUrl, options: o, plannedMs: o.durationMs} satisfies BenchStart)
 
-    let inWarmup = o.warmupMs > 0
-    let measureStartNs = startNs
-    let measureStartMs = 0
-    // Once the producers are done (every confirm in), and again once the drain is over, an interval
-    // closing later takes its rates only up to the last confirm / receipt: the run's last
-    // intervals, which outlast publishing and consuming, must not read as a drop.
-    let publishingEnded = false
-    let consumingEnded = false
-    const roll = (warmup: boolean) => {
-      const onClock = (ns: number) => (ns - startNs) / 1e6
-      const ended = {
-        ...(publishingEnded ? {publishedMs: onClock(measurements.lastConfirmNs)} : {}),
-        ...(consumingEnded ? {consumedMs: onClock(measurements.lastReceiveNs)} : {}),
-      }
-      const stats = measurements.roll(
-        clockMs(),
-        0,
-        warmup,
-        {
-          outstanding: producers.reduce((sum, p) => sum + p.outstanding, 0),
-          queueLength: sampler.latest ?? null,
-          eventLoopDelayP99Ms: intervalLoopDelay.percentileMs(99),
-        },
-        ended,
-      )
-      intervalLoopDelay.reset()
-      this.emit('tick', stats)
-    }
-    const ticker = setInterval(() => roll(inWarmup), o.intervalMs)
-    const warmupTimer = inWarmup
-      ? setTimeout(() => {
-          roll(true)
-          inWarmup = false
-          measureStartNs = nowNs()
-          measureStartMs = clockMs()
-        }, o.warmupMs)
-      : undefined
+    const ticker = new IntervalTicker({
+      measurements,
+      startNs,
+      warmupMs: o.warmupMs,
+      intervalMs: o.intervalMs,
+      clockMs: () => this.clockMs(),
+      gauges: () => ({
+        outstanding: producers.reduce((sum, p) => sum + p.outstanding, 0),
+        queueLength: sampler.latest ?? null,
+        eventLoopDelayP99Ms: run.intervalLoopDelay.percentileMs(99),
+      }),
+      onTick: (stats) => {
+        run.intervalLoopDelay.reset()
+        this.emit('tick', stats)
+      },
+    })
+    ticker.start()
     sampler.start()
-    faults?.start(clockMs)
+    run.faults?.start(() => this.clockMs())
 
     await Promise.all(producers.map((p) => p.run()))
     const productionEndNs = nowNs()
-    publishingEnded = true
+    ticker.publishingDone()
+    return {startNs, wallAtStartMs, cpuStart, precisionWaitStartNs, producers, ticker, productionEndNs}
+  }
+
+  /**
+   * Waits for the consumers to receive what was confirmed, lets the last handlers and acks finish,
+   * stops the instruments and the consumers, and counts what is left in the queues.
+   */
+  private async drainAndStop(run: RunSetup, production: Production): Promise<Drained> {
+    const o = this.options
+    const {admin, names, counters, integrity} = run
     if (this.env.worker) await this.env.worker.drain()
-    else if (o.consumers > 0) await this.drain(integrity, measurements, admin, names)
-    consumingEnded = true
+    else if (o.consumers > 0) await this.drain(integrity, admin, names)
+    production.ticker.consumingDone()
     // Let handlers still working finish, so their handling times land in the results; then their
     // acks settle (Kafka: the last commits land), so that wait lands in W. A commit that cannot be
     // made now (broker away) keeps its ack pending until a rejoin: that wait is bounded on its own.
@@ -300,23 +392,21 @@ export class BenchRunner extends EventEmitter {
     while (counters.active > 0 && !this.stopping && performance.now() < handlersDeadline) await new Promise((r) => setTimeout(r, 2))
     const settleDeadline = Math.min(handlersDeadline, performance.now() + LAST_ACKS_SETTLE_MS)
     while (counters.unsettledAcks > 0 && !this.stopping && performance.now() < settleDeadline) await new Promise((r) => setTimeout(r, 2))
-    clearInterval(ticker)
-    if (warmupTimer) clearTimeout(warmupTimer)
-    roll(inWarmup)
-    const measureEndMs = clockMs()
-    await sampler.stop()
-    cancelling = true
-    await Promise.all(subscriptions.map((s) => s.cancel().catch(() => {})))
+    production.ticker.stop()
+    const measureEndMs = this.clockMs()
+    await run.sampler.stop()
+    this.cancellingSubscriptions = true
+    await Promise.all(run.subscriptions.map((s) => s.cancel().catch(() => {})))
     while (counters.active > 0 && !this.fatal) await new Promise((r) => setTimeout(r, 5))
     // Closing the consumers settles their acks and returns anything unacked to the queue, so the
     // count that follows is exact (see backlog.ts).
-    await Promise.all(consumerDrivers.map((d) => d.close().catch(() => {})))
-    const faultsNotRun = faults ? (await faults.finish(o.drainTimeoutMs)).notRun : []
-    if (tracksFailures && o.consumers > 0 && !o.keep && !this.fatal && !this.stopping && !this.env.worker) {
+    await Promise.all(run.consumerDrivers.map((d) => d.close().catch(() => {})))
+    const faultsNotRun = run.faults ? (await run.faults.finish(o.drainTimeoutMs)).notRun : []
+    if (run.tracksFailures && o.consumers > 0 && !o.keep && !this.fatal && !this.stopping && !this.env.worker) {
       const drainer = await this.makeDriver('consumer', 0)
       try {
         await drainer.connect()
-        integrity.drained = await finalDrain(drainer, admin, names, o, integrity, stampInHeader, o.drainTimeoutMs)
+        integrity.drained = await finalDrain(drainer, admin, names, o, integrity, run.stampInHeader, o.drainTimeoutMs)
       } catch {
         // The broker's count below stands in for it.
       } finally {
@@ -324,54 +414,54 @@ export class BenchRunner extends EventEmitter {
       }
     }
     const leftInQueue = await backlog(admin, names, {readyOnly: true}).catch(() => 0)
-    signal?.removeEventListener('abort', onAbort)
-    loopDelay.stop()
-    intervalLoopDelay.stop()
-    if (this.fatal) {
-      // What the run had done when it failed: in particular how many publishes were never confirmed.
-      if (this.fatal instanceof Error) {
-        const unconfirmed = integrity.sent - integrity.confirmed - integrity.publishErrors
-        this.fatal.message += `; before that: ${integrity.sent} sent, ${integrity.confirmed} confirmed, ${integrity.received} received${unconfirmed > 0 ? ` (${unconfirmed} never confirmed: the broker may or may not have them)` : ''}`
-      }
-      throw this.fatal
-    }
+    run.detachSignal()
+    run.loopDelay.stop()
+    run.intervalLoopDelay.stop()
+    return {measureEndMs, faultsNotRun, leftInQueue}
+  }
 
-    const elapsedMs = clockMs()
-    const cpu = process.cpuUsage(cpuStart)
+  /** The result document from the run's instruments, with its availability analysis and warnings. */
+  private async assemble(run: RunSetup, production: Production, drained: Drained): Promise<BenchResult> {
+    const o = this.options
+    const {admin, measurements, integrity} = run
+    const {startNs, productionEndNs} = production
+    const openLoop = o.rate !== undefined
+    const elapsedMs = this.clockMs()
+    const cpu = process.cpuUsage(production.cpuStart)
     const health: HealthFigures = {
-      eventLoopDelay: loopDelay.figures(),
+      eventLoopDelay: run.loopDelay.figures(),
       cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
-      precisionWaitPercent: ((precisionWaitNs() - precisionWaitStartNs) / 1e6 / elapsedMs) * 100,
+      precisionWaitPercent: ((precisionWaitNs() - production.precisionWaitStartNs) / 1e6 / elapsedMs) * 100,
       scheduleLagP99Ms: openLoop ? measurements.total.publishDelay.percentileMs(99) : null,
-      ackErrors: counters.ackErrors,
-      queueSampleErrors: sampler.errors,
+      ackErrors: run.counters.ackErrors,
+      queueSampleErrors: run.sampler.errors,
       warnings: [],
     }
     const server = admin.serverInfo ? await admin.serverInfo().catch(() => null) : null
-    const firstSendNs = Math.min(...producers.map((p) => (p.firstSendNs === 0 ? Number.POSITIVE_INFINITY : p.firstSendNs)))
+    const firstSendNs = Math.min(...production.producers.map((p) => (p.firstSendNs === 0 ? Number.POSITIVE_INFINITY : p.firstSendNs)))
     const result = buildResult({
-      options: {...o, stamp},
-      firstSendAtMs: Number.isFinite(firstSendNs) ? wallAtStartMs + (firstSendNs - startNs) / 1e6 : null,
+      options: {...o, stamp: run.stamp},
+      firstSendAtMs: Number.isFinite(firstSendNs) ? production.wallAtStartMs + (firstSendNs - startNs) / 1e6 : null,
       mqkitVersion: this.env.mqkitVersion,
       backend: admin.backend,
       url: admin.displayUrl,
       server,
-      queues: names,
-      startedAt,
+      queues: run.names,
+      startedAt: run.startedAt,
       finishedAt: new Date(),
       elapsedMs,
-      measureStartNs,
+      measureStartNs: production.ticker.measureStartNs,
       productionEndNs,
-      measureStartMs,
-      measureEndMs,
+      measureStartMs: production.ticker.measureStartMs,
+      measureEndMs: drained.measureEndMs,
       measurements,
-      sampler,
-      integrity: integrity.figures(o.consumers > 0 ? leftInQueue : 0),
+      sampler: run.sampler,
+      integrity: integrity.figures(o.consumers > 0 ? drained.leftInQueue : 0),
       health,
-      interrupted: signal?.aborted ?? false,
+      interrupted: run.signal?.aborted ?? false,
     })
-    if (o.consumers === 0) result.integrity.leftInQueue = leftInQueue
-    if (tracksFailures) {
+    if (o.consumers === 0) result.integrity.leftInQueue = drained.leftInQueue
+    if (run.tracksFailures) {
       result.availability = analyseAvailability({
         confirmGaps: gapsOnClock(measurements.confirmGapsNs, startNs, measurements.firstConfirmNs, this.events),
         deliveryGaps: gapsOnClock(measurements.receiveGapsNs, startNs, measurements.firstReceiveNs, this.events),
@@ -387,20 +477,18 @@ export class BenchRunner extends EventEmitter {
             ? null
             : {
                 lastDeliveryMs: measurements.lastReceiveNs === 0 ? null : (measurements.lastReceiveNs - startNs) / 1e6,
-                endMs: measureEndMs,
+                endMs: drained.measureEndMs,
                 expectedMore: result.integrity.lost > 0 || result.integrity.leftInQueue > 0,
               },
-        latency: sendTimeLatency ? {recorder: sendTimeLatency, kind: o.rate !== undefined ? 'endToEndCorrected' : 'endToEnd'} : undefined,
+        latency: run.sendTimeLatency ? {recorder: run.sendTimeLatency, kind: openLoop ? 'endToEndCorrected' : 'endToEnd'} : undefined,
       })
-      health.warnings.push(...recoveryWarnings(o, admin.backend, this.events, faultsNotRun))
     }
-    health.warnings.push(...healthWarnings(result))
-    this.emit('done', result)
+    health.warnings.push(...runWarnings(result, {events: this.events, faultsNotRun: drained.faultsNotRun}))
     return result
   }
 
   /** Wait for consumers to receive what was confirmed, or for the queue to go quiet. */
-  private async drain(integrity: IntegrityTracker, m: Measurements, admin: Driver, names: string[]): Promise<void> {
+  private async drain(integrity: IntegrityTracker, admin: Driver, names: string[]): Promise<void> {
     const deadline = performance.now() + this.options.drainTimeoutMs
     let lastReceived = -1
     let quietSince = performance.now()
@@ -417,7 +505,6 @@ export class BenchRunner extends EventEmitter {
       }
       await new Promise((r) => setTimeout(r, 10))
     }
-    void m
   }
 
   /** Stop producing now (interrupt); the run still drains nothing and reports what it has. */
@@ -444,76 +531,4 @@ function gapsOnClock(pairsNs: number[], startNs: number, firstNs: number, events
     gaps.push({fromMs: 0, toMs: firstMs})
   for (let i = 0; i + 1 < pairsNs.length; i += 2) gaps.push({fromMs: (pairsNs[i] - startNs) / 1e6, toMs: (pairsNs[i + 1] - startNs) / 1e6})
   return gaps
-}
-
-/** What a reader of a --recover / --fault-cmd run must know to trust its accounting. */
-function recoveryWarnings(o: BenchOptions, backend: string, events: RunEvent[], faultsNotRun: FaultSpec[]): string[] {
-  const warnings: string[] = []
-  if (backend === 'amqp' && !o.persistent && o.queueType !== 'quorum' && o.queueType !== 'stream') {
-    warnings.push(
-      'messages were transient on a non-durable queue (no --persistent): a broker restart drops them by design, and they count as confirmed and lost',
-    )
-  }
-  for (const event of events) {
-    if (event.kind === 'reconnected' && event.redeclared) {
-      warnings.push(
-        `${event.role} ${event.index} found ${event.redeclared.map((q) => `"${q}"`).join(', ')} gone after reconnecting and declared it again: what it held was lost with it`,
-      )
-    }
-    if (event.kind === 'fault-ended' && event.exitCode !== 0) {
-      warnings.push(
-        `fault command "${event.command}" ${event.signal ? `was ended by ${event.signal}` : `exited ${event.exitCode ?? '(could not start)'}`}: the fault may not have happened as planned`,
-      )
-    }
-  }
-  for (const fault of faultsNotRun) warnings.push(`fault command "${fault.command}" planned at ${formatMillis(fault.atMs)} never ran: the run ended first`)
-  return warnings
-}
-
-/** When the load generator, not the broker, may be what the figures describe. */
-export function healthWarnings(result: BenchResult): string[] {
-  const warnings: string[] = []
-  const h = result.health
-  if (h.eventLoopDelay.p99Ms > 20) {
-    warnings.push(`mqkit's event loop was delayed up to ${h.eventLoopDelay.p99Ms.toFixed(1)} ms (p99): latencies include load-generator delay`)
-  }
-  const target = result.throughput.targetPerSecond
-  if (target !== null && result.throughput.published.perSecond < target * 0.98) {
-    warnings.push(
-      `published ${result.throughput.published.perSecond.toFixed(0)} msg/s against a target of ${target}: mqkit or the broker fell behind the schedule`,
-    )
-  }
-  if (h.scheduleLagP99Ms !== null && h.scheduleLagP99Ms > 5) {
-    warnings.push(`sends left up to ${h.scheduleLagP99Ms.toFixed(1)} ms late (p99): the corrected latency accounts for it, the raw one does not`)
-  }
-  // Spinning to exact deadlines (open-loop sends, sleep-mode handlers) shows as busy CPU but
-  // yields to every other callback: it is waiting, not load.
-  const busyPercent = h.cpuPercent - (h.precisionWaitPercent ?? 0)
-  if (busyPercent > 90) {
-    warnings.push(
-      `mqkit used ${h.cpuPercent.toFixed(0)} % of a CPU core: the load generator may be the bottleneck${result.meta.backend === 'memory' ? ' (memory:// runs the broker in the same process)' : ''}`,
-    )
-  }
-  if (result.latency.negativeClockSamples > 0) {
-    warnings.push(`${result.latency.negativeClockSamples} latency samples were negative (clock difference between hosts): counted, not recorded`)
-  }
-  const q = result.queueLength
-  const ll = result.littlesLaw
-  if (q.samples >= 5 && q.max === 0 && ll.lambdaW >= 1) {
-    // Seen on memory://, whose broker delivers what a burst published within the same event-loop
-    // turn: the sampler (a timer) only ever runs between turns, when the queue is empty again.
-    warnings.push(
-      `the queue was empty at all ${q.samples} samples while λW says ${ll.lambdaW.toFixed(1)} messages were in the system on average: they came and went between samples${result.meta.backend === 'memory' ? ' (memory:// delivers within one event-loop turn, and the sampler runs between turns)' : ''}, so these samples cannot check Little's law`,
-    )
-  }
-  if (result.meta.backend === 'kafka' && ll.relativeError !== null && Math.abs(ll.relativeError) > 0.2 && q.samples >= 5) {
-    // W runs until the commit after each ack lands, as the lag does. What is left: W is timed from
-    // confirms and commits as mqkit's event loop sees them, late by up to its delay, while the lag
-    // is the broker's; and each lag sample reads end offsets and commits in separate requests.
-    // (How far off it runs at which W: docs/performance.md.)
-    warnings.push(
-      `Little's law is off by ${(ll.relativeError * 100).toFixed(0)} %: on kafka:// the queue length is the group's lag, and W (${formatMillis(ll.wMs)}) is short next to mqkit's event-loop delay (p99 ${formatMillis(h.eventLoopDelay.p99Ms)}), which makes confirms and commits look late: the check is loose at this W`,
-    )
-  }
-  return warnings
 }

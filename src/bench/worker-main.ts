@@ -3,6 +3,7 @@
 // queues are drained, and posts back its result and integrity bitsets for the exact merge.
 import {parentPort, workerData} from 'node:worker_threads'
 import type {IntervalStats} from './measurements.js'
+import {errorToWire} from '../errors.js'
 import {BenchRunner} from './runner.js'
 import type {FromWorker, ToWorker, WorkerSetup} from './worker-protocol.js'
 
@@ -39,7 +40,6 @@ try {
   const result = await runner.run(interrupt.signal)
   post({type: 'result', result, integrity: runner.integrity!.snapshot()})
 } catch (error) {
-  const e = error as Error & {code?: string; exitCode?: number}
-  post({type: 'error', name: e.name, message: e.message ?? String(error), exitCode: e.exitCode})
+  post({type: 'error', ...errorToWire(error)})
 }
 port.close()

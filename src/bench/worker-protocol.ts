@@ -1,6 +1,7 @@
 // What the coordinator (workers.ts) and a worker thread (worker-main.ts) say to each other: the
 // set-up a worker starts with and the messages both ways. Structured clone carries no classes, so
-// a worker's typed error travels as its name, message and exit code (errorFromWire).
+// a worker's typed error travels as its name, own words, exit code and context fields
+// (errorToWire, errorFromWire).
 import type {ErrorOnTheWire} from '../errors.js'
 import type {BenchResult} from '../results/document.js'
 import type {IntegritySnapshot} from './integrity.js'

@@ -5,15 +5,9 @@
 // on time.
 import {evaluateAssertions, parseAssertion, type Assertion} from '../results/assert.js'
 import type {AssertionOutcome, BenchResult} from '../results/document.js'
-import {UsageError} from '../errors.js'
 
 export function parseSlo(expression: string): Assertion {
-  try {
-    return parseAssertion(expression)
-  } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(error.message.replace(/^--assert/, '--slo'))
-    throw error
-  }
+  return parseAssertion(expression, 'slo')
 }
 
 /** The result as an SLO reads it: end-to-end figures are the corrected ones when the run has them. */

@@ -391,7 +391,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       // With --json the document is the output: print it, then exit with the failure's code
       // (throwing would replace it with an error object).
       process.stdout.write(`${JSON.stringify(result)}\n`)
-      this.diag(`mqkit: ${failure.message}`)
+      this.diag(`mqkit: ${this.errorText(failure)}`)
       this.exit(failure.exitCode)
     }
     return result

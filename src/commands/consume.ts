@@ -3,12 +3,12 @@ import {BaseCommand} from '../base-command.js'
 import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
 import {consumeMessages, type ConsumeLoopOptions, type ConsumeResult, type SettleMode} from '../core/consume.js'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
-import {consumeFailure, uncommittedNote} from '../core/consume-end.js'
+import {consumeFailure} from '../core/consume-end.js'
 import {recoverBudgetMs} from '../core/options.js'
 import {withDriver} from '../drivers/index.js'
 import {withRecoveringDriver} from '../drivers/recovering.js'
 import type {Delivery} from '../drivers/types.js'
-import {InterruptedError, UsageError} from '../errors.js'
+import {InterruptedError, UsageError, uncommittedText} from '../errors.js'
 import {delimiterFlag, durationFlag, integerFlag, startPositionFlag} from '../flags.js'
 import {compileLineFormat, FORMAT_TOKENS} from '../output/line-format.js'
 import {ndjsonLine, textLine, textLines} from '../output/messages.js'
@@ -203,7 +203,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
         ? new InterruptedError('interrupted; unwritten messages were returned to the queue')
         : consumeFailure(result, {queue: args.name, count, idleTimeoutMs})
     // The connection-lost failure says it itself; on any other ending it is a warning.
-    if (result.uncommitted && result.ended !== 'connection-lost') this.diag(`mqkit: warning: ${uncommittedNote(result).slice(2)}`)
+    if (result.uncommitted && result.ended !== 'connection-lost') this.diag(`mqkit: warning: ${uncommittedText(result.uncommitted)}`)
     if (failure) throw failure
     // --json output is the NDJSON lines already written: returning nothing stops a second document.
     return json ? undefined : result

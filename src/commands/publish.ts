@@ -194,8 +194,9 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
     // The counts are the facts even when the run fails: --json prints them with the error.
     const exitCode = this.exitCodeFor(failure)
     const code = isMqkitError(failure) ? failure.code : 'ERROR'
-    if (this.jsonEnabled()) this.logJson({...result, error: {code, message: failure.message, exitCode}})
-    this.diag(`${this.stderrColour.red('mqkit:')} ${failure.message}`)
+    const message = this.errorText(failure)
+    if (this.jsonEnabled()) this.logJson({...result, error: {code, message, exitCode}})
+    this.diag(`${this.stderrColour.red('mqkit:')} ${message}`)
     return this.exit(exitCode)
   }
 }

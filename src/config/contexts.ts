@@ -263,9 +263,9 @@ function checkUrl(name: string, url: string): void {
   referencedVariables(url, name)
   const filled = url.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/g, '1')
   try {
-    parseUrl(filled)
+    parseUrl(filled, '')
   } catch (error) {
-    throw new UsageError(`the URL of context "${name}" is not usable: ${(error as Error).message.replace(/^--url /, '')}`, {cause: error})
+    throw new UsageError(`the URL of context "${name}" is not usable: ${(error as Error).message}`, {cause: error})
   }
 }
 

@@ -1,6 +1,6 @@
-// How a consume ended, as the user sees it: the error a finished run turns into, the note about
-// written messages the broker never confirmed, and the checks that refuse --exit-at-end where it
-// cannot work. Kept apart from the loop (consume.ts), which never decides exit codes.
+// How a consume ended, as the user sees it: the error a finished run turns into (with the count
+// of written messages the broker never confirmed as a context field), and the checks that refuse
+// --exit-at-end where it cannot work. Kept apart from the loop (consume.ts), which never decides exit codes.
 import {ConnectionError, NotFoundError, TimeoutError, UnsupportedError, UsageError} from '../errors.js'
 import type {Driver} from '../drivers/types.js'
 import type {ConsumeResult, SettleMode} from './consume.js'
@@ -19,19 +19,12 @@ export function consumeFailure(result: ConsumeResult, options: {queue: string; c
     case 'deleted':
       return new NotFoundError(`queue "${options.queue}" went away while consuming${result.endMessage ? `: ${result.endMessage}` : ''}`)
     case 'connection-lost':
-      return new ConnectionError(
-        `connection lost while consuming "${options.queue}"${result.endMessage ? `: ${result.endMessage}` : ''}${uncommittedNote(result)}`,
-      )
+      return new ConnectionError(`connection lost while consuming "${options.queue}"${result.endMessage ? `: ${result.endMessage}` : ''}`, {
+        context: {uncommitted: result.uncommitted},
+      })
     default:
       return undefined
   }
-}
-
-/** "; N written messages could not be committed ..." when the broker did not confirm some acks. */
-export function uncommittedNote(result: ConsumeResult): string {
-  const n = result.uncommitted ?? 0
-  if (n === 0) return ''
-  return `; ${n} written message${n === 1 ? '' : 's'} could not be committed and may be delivered again`
 }
 
 /** --exit-at-end needs a log with an end, and acknowledged messages to know what was read. */

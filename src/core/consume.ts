@@ -18,8 +18,8 @@
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import type {ConnectionWatch} from '../drivers/recovering.js'
 import type {Delivery, Driver, StartPosition, Subscription} from '../drivers/types.js'
-import {ConnectionError, UsageError} from '../errors.js'
-import {refuseExitAtEnd, uncommittedNote} from './consume-end.js'
+import {ConnectionError, UsageError, withContext} from '../errors.js'
+import {refuseExitAtEnd} from './consume-end.js'
 
 /**
  * ack: settle after the line is written (default). requeue: peek — hold every written message
@@ -391,8 +391,7 @@ export async function consumeMessages(options: ConsumeLoopOptions): Promise<Cons
   const uncommitted = subscription?.uncommitted?.() ?? 0
   if (fatal !== undefined) {
     // The one line the user sees must still say what the broker never confirmed.
-    if (uncommitted > 0 && fatal instanceof Error) fatal.message += uncommittedNote({uncommitted} as ConsumeResult)
-    throw fatal
+    throw uncommitted > 0 ? withContext(fatal, {uncommitted}) : fatal
   }
 
   const result: ConsumeResult = {

@@ -93,26 +93,27 @@ export function formatAssertionValue(metric: string, value: number): string {
 
 const PATTERN = /^\s*([a-z][a-z0-9.-]*)\s*(<=|>=|!=|==|<|>|=)\s*(\S+)\s*$/i
 
-export function parseAssertion(expression: string): Assertion {
+/** One `--assert` expression; `flag` is the flag named in a refusal (bench --find-max's `--slo` takes the same syntax). */
+export function parseAssertion(expression: string, flag = 'assert'): Assertion {
   const match = PATTERN.exec(expression)
-  if (!match) throw new UsageError(`--assert must look like p99<50ms, throughput>=10000 or lost=0, got "${expression}"`)
+  if (!match) throw new UsageError(`--${flag} must look like p99<50ms, throughput>=10000 or lost=0, got "${expression}"`)
   const metric = match[1].toLowerCase()
   const operator = (match[2] === '==' ? '=' : match[2]) as Operator
   const value = match[3]
   const count = Object.hasOwn(COUNTS, metric) ? COUNTS[metric] : undefined
   if (count) {
     const threshold = Number(value.replace(/\/s$/, ''))
-    if (!Number.isFinite(threshold)) throw new UsageError(`--assert ${metric} needs a number, got "${value}" in "${expression}"`)
+    if (!Number.isFinite(threshold)) throw new UsageError(`--${flag} ${metric} needs a number, got "${value}" in "${expression}"`)
     return {expression, metric, operator, threshold, read: count}
   }
   const duration = Object.hasOwn(DURATIONS, metric) ? DURATIONS[metric] : undefined
   const latency = duration ?? parseLatencyMetric(metric)
   if (!latency) {
     throw new UsageError(
-      `--assert: unknown metric "${match[1]}" in "${expression}" (use p99, e2e.p99.9, publish.p50, handling.mean, throughput, lost, confirmed-lost, in-doubt, unavailable, duplicates, out-of-order…)`,
+      `--${flag}: unknown metric "${match[1]}" in "${expression}" (use p99, e2e.p99.9, publish.p50, handling.mean, throughput, lost, confirmed-lost, in-doubt, unavailable, duplicates, out-of-order…)`,
     )
   }
-  const threshold = parseDurationMs(`assert ${metric}`, value, 'ms')
+  const threshold = parseDurationMs(`${flag} ${metric}`, value, 'ms')
   return {expression, metric, operator, threshold, read: latency}
 }
 

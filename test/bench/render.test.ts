@@ -5,7 +5,7 @@ import {Chalk} from 'chalk'
 import {progressLine} from '../../src/bench/progress.js'
 import {renderResult} from '../../src/bench/render.js'
 import type {BenchResult} from '../../src/results/document.js'
-import {healthWarnings} from '../../src/bench/runner.js'
+import {healthWarnings} from '../../src/bench/render-warnings.js'
 import {formatAssertionValue} from '../../src/results/assert.js'
 import {formatCount, formatLambdaW, formatMillis, formatQuantity, formatRate} from '../../src/output/format.js'
 

@@ -124,16 +124,18 @@ describe('bench --find-max on a broker of known capacity (memory://)', () => {
     })
   }
 
+  // The five searches run side by side: sleep-mode handlers leave the loop idle (five searches
+  // at ~400 msg/s each are a few % of one core), so each meets the conditions the others do.
   it('five runs of the same search agree within 5 %', async () => {
+    const results = await Promise.all(Array.from({length: 5}, () => search(PAIRS[1].workload, 300)))
     const found: number[] = []
-    for (let i = 0; i < 5; i++) {
-      const result = await search(PAIRS[1].workload, 300)
+    for (const result of results) {
       expect(result.capacity!.status, describeSteps(result)).toBe('found')
       found.push(result.capacity!.maxRate!)
     }
     const spread = (Math.max(...found) - Math.min(...found)) / Math.min(...found)
     expect(spread, `found ${found.join(', ')}`).toBeLessThanOrEqual(0.05)
-  }, 200_000)
+  }, 120_000)
 
   it('a load generator made the bottleneck (1 ms of CPU burnt per publish) is reported as the generator, not the broker', async () => {
     const result = await search({consumers: 1, prefetch: 100}, 400, {burnMs: 1})

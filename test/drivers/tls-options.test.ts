@@ -1,5 +1,5 @@
 // The URL's TLS files, checked before connecting (src/drivers/tls-options.ts, for amqps:// and
-// kafka://). The broker-facing cases are in test/amqp/tls.test.ts and test/kafka/ssl.test.ts.
+// kafka://). The broker-facing cases are in test/drivers/amqp/tls.test.ts and test/drivers/kafka/ssl.test.ts.
 import {execFileSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'

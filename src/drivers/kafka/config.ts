@@ -27,7 +27,7 @@ export const RETRY = {retries: 3, initialRetryTime: 100, maxRetryTime: 1000, fac
 
 /**
  * Which wire client produces when the URL names none: @platformatic/kafka, which passes the same
- * suite as kafkajs and sends the same records for a fraction of the CPU (bench/kafka-clients.mjs compares them).
+ * suite as kafkajs and sends the same records for a fraction of the CPU (perf/kafka-clients.mjs compares them).
  * Admin and consuming are kafkajs's whatever ?client= says, so ?client=kafkajs is kafkajs for
  * every role.
  * @default 'platformatic'

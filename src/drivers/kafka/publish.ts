@@ -9,7 +9,7 @@
 // across a retried request. Each goes through several
 // awaits (target-topic lock, metadata, request encoding, gzip on the thread pool) before its bytes
 // are queued on the connection, so a later call can overtake an earlier one, and a retried request
-// lands after the ones sent meanwhile (test/kafka/ordering.test.ts). Kafka's own producer gives the same guarantee
+// lands after the ones sent meanwhile (test/drivers/kafka/ordering.test.ts). Kafka's own producer gives the same guarantee
 // with max.in.flight=1 (or idempotence). Throughput is kept by letting the next batch fill while
 // one request is in flight: a ready batch keeps taking messages until batchSize or until it is sent;
 // and with lingerMs 0 a batch waits while its publisher is still adding to it (GROWING_HOLD_MS), so
