@@ -7,13 +7,12 @@
 // again on the new connection and counted in `resent`: at-least-once, it may arrive twice. The
 // loop never prints; the command renders the result.
 import {DeliveryError, OutcomeUnknownError, UnsupportedError} from '../errors.js'
-import {ConfirmWindow} from '../drivers/confirm-window.js'
+import {ConfirmWindow, DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {publishWithCallbacks} from '../drivers/publish-callbacks.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import {abortableReads, type InputRecord, type RawInput} from './sources.js'
 
-/** @default 1000 — most publishes awaiting confirmation at once. */
-export const DEFAULT_CONFIRM_WINDOW = 1000
+export {DEFAULT_CONFIRM_WINDOW}
 
 export interface PublishFailures {
   nacked: number

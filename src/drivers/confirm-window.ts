@@ -4,6 +4,13 @@
 // time: a publisher is one loop. The per-message path (sent, settled) allocates nothing; only a
 // wait creates a promise.
 
+/**
+ * Most publishes one publisher keeps awaiting confirmation (`publish --confirm-window`, bench's
+ * per-producer window): large enough to hide a broker round trip at high rates, small enough to
+ * bound memory and closed-loop queueing. @default 1000
+ */
+export const DEFAULT_CONFIRM_WINDOW = 1000
+
 export class ConfirmWindow {
   /** Publishes sent and not yet confirmed or failed. */
   outstanding = 0
