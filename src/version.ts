@@ -1,6 +1,6 @@
 // What `mqkit --version` (also `mqkit version`, `mqkit -v`) prints: oclif's user agent line, which
 // scripts may read, then the client library behind each backend with its installed version.
-// bin/run.js prints it without loading oclif (start-up time, issue 16), so userAgent() makes the
+// bin/run.js prints it without loading oclif (start-up time), so userAgent() makes the
 // line as oclif's Config does; a test holds the two equal.
 import {createRequire} from 'node:module'
 import os from 'node:os'

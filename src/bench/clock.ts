@@ -3,10 +3,10 @@
 // exactly up to 2^53 ns (104 days of uptime; beyond that, 2 ns steps).
 //
 // process.hrtime() (a [seconds, nanoseconds] pair) rather than process.hrtime.bigint(): the
-// same clock and the same value, but no BigInt to allocate and convert. A bench message reads
-// the clock four times (send, confirm, receipt, handled); measured in a memory:// run this is
-// ~60 ns/msg cheaper than the BigInt read (performance.now() plus a calibrated offset costs the
-// same as hrtime() but is not exact to the nanosecond, and its origin differs per thread).
+// same clock and the same value, but no BigInt to allocate and convert, on a read a bench message
+// makes four times (send, confirm, receipt, handled; its cost: docs/performance.md).
+// performance.now() plus a calibrated offset costs the same as hrtime() but is not exact to the
+// nanosecond, and its origin differs per thread.
 
 export function nowNs(): number {
   const time = process.hrtime()

@@ -88,8 +88,8 @@ export function makeConsumerHandler(
     // Order lane. On a log (a partition is given): the key when there is one, else the partition
     // (Kafka spreads unkeyed messages over partitions, and only order within a partition is
     // promised). On a queue: this consumer. Competing consumers each get their share of the queue
-    // in order, but their handlers interleave, so a queue-wide lane counted most of a two-consumer
-    // RabbitMQ run "out of order" (25,709 of 66,889) with the broker in order throughout.
+    // in order, but their handlers interleave, so a queue-wide lane would count a competing
+    // consumers' run "out of order" with the broker in order throughout.
     const keyIndex = stamp[FIELD_KEY_INDEX]
     const lane = delivery.partition === undefined ? consumerLane : keyIndex >= 0 ? keyIndex : delivery.partition
     integrity.onReceive(stamp[FIELD_PRODUCER], stamp[FIELD_SEQUENCE], delivery.redelivered, lane)

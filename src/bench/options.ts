@@ -1,6 +1,7 @@
 // Every bench option with its default, in one place. The command maps its typed flags onto
 // `benchOptionsFrom`; tests and perf scripts build `BenchOptions` directly.
 import {readFileSync, statSync} from 'node:fs'
+import {DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {UsageError} from '../errors.js'
 import {parseBytes, parseDurationMs, parseNumber} from '../options/parse.js'
@@ -49,7 +50,8 @@ export interface BenchOptions {
    *  to the exact deadline, one handler at a time (CPU-bound; known ground truth). @default 'sleep' */
   workMode: WorkMode
   /** Unconfirmed publishes one producer may have outstanding. Large enough to hide a broker round
-   *  trip at high rates, small enough to bound memory and closed-loop queueing. @default 1000 */
+   *  trip at high rates, small enough to bound memory and closed-loop queueing.
+   *  @default 1000 (confirm-window.ts DEFAULT_CONFIRM_WINDOW) */
   confirmWindow: number
   /** Unacked deliveries per consumer. @default 100 */
   prefetch: number
@@ -135,7 +137,7 @@ export const BENCH_DEFAULTS = {
   warmupMs: 0,
   arrivals: 'uniform',
   workMode: 'sleep',
-  confirmWindow: 1000,
+  confirmWindow: DEFAULT_CONFIRM_WINDOW,
   prefetch: DEFAULT_PREFETCH,
   persistent: false,
   keep: false,

@@ -3,6 +3,7 @@
 // (uniform or Poisson, in rate steps) and stamps both the intended and the actual time, so
 // latency can be measured from when the message SHOULD have left (coordinated omission).
 import {DeliveryError, OutcomeUnknownError} from '../errors.js'
+import {ConfirmWindow} from '../drivers/confirm-window.js'
 import {publishWithCallbacks, type PublishWithCallbacks} from '../drivers/publish-callbacks.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import type {IntegrityTracker} from './integrity.js'
@@ -62,15 +63,14 @@ class PendingPublish {
 }
 
 export class Producer {
-  outstanding = 0
   sequence = 0
   /** When the first message left (clock.ts ns); 0 until then. */
   firstSendNs = 0
-  private waiter: (() => void) | undefined
+  private readonly confirms = new ConfirmWindow()
   private lastNowNs = 0
   private readonly pool: PendingPublish[] = []
   private readonly keyed: boolean
-  /** Callbacks, not a promise per message: on kafka:// measured 0.87x → 0.93x a raw kafkajs loop. */
+  /** Callbacks, not a promise per message: no promise, reaction or microtask on the hot path (docs/performance.md). */
   private readonly publish: PublishWithCallbacks
 
   constructor(private readonly s: ProducerSetup) {
@@ -82,7 +82,12 @@ export class Producer {
     this.lastNowNs = nowNs()
     if (this.s.options.rate) await this.openLoop(this.s.options.rate)
     else await this.closedLoop()
-    while (this.outstanding > 0 && !this.interrupted) await this.slot(0)
+    while (this.confirms.outstanding > 0 && !this.interrupted) await this.confirms.atMost(0)
+  }
+
+  /** Publishes sent and not yet confirmed or failed. */
+  get outstanding(): number {
+    return this.confirms.outstanding
   }
 
   private interrupted = false
@@ -90,9 +95,7 @@ export class Producer {
   /** Stop waiting for confirms (interrupt or fatal error): the run is ending without them. */
   interrupt(): void {
     this.interrupted = true
-    const wake = this.waiter
-    this.waiter = undefined
-    wake?.()
+    this.confirms.wake()
   }
 
   private done(): boolean {
@@ -104,11 +107,11 @@ export class Producer {
     const window = this.s.options.confirmWindow
     let lastYieldNs = this.lastNowNs
     while (!this.done()) {
-      if (this.outstanding >= window) {
+      if (this.confirms.outstanding >= window) {
         // Refill as soon as a confirm frees a slot, as a raw client loop does: the confirms of one
         // socket read (or one microtask batch on memory://) all land before this wakes, so it
         // still sends in bursts.
-        await this.slot(window - 1)
+        await this.confirms.atMost(window - 1)
         if (this.interrupted) return
         // Not a yield: on memory:// confirms are microtasks, so this wait never lets timers run
         // (the interval ticker, the queue-length sampler). Only the setImmediate below does.
@@ -155,7 +158,7 @@ export class Producer {
         lastYieldNs = nowNs()
       }
       // A full window delays the send: the delay shows in publish delay and corrected latency.
-      if (this.outstanding >= window) await this.slot(window - 1)
+      if (this.confirms.outstanding >= window) await this.confirms.atMost(window - 1)
       if (this.interrupted) return
       const intendedNs = s.startNs + Math.round(intendedMs * 1e6)
       const actualNs = this.send(intendedNs)
@@ -181,7 +184,7 @@ export class Producer {
     if (o.priority !== undefined) message.priority = o.priority
     if (o.acks !== undefined) message.acks = ACKS_CODES[o.acks]
     if (keyed !== undefined) message.key = keyed.key
-    this.outstanding++
+    this.confirms.sent()
     s.integrity.sent++
     const pending = this.pool.pop() ?? new PendingPublish(this)
     pending.sendNs = sendNs
@@ -201,7 +204,7 @@ export class Producer {
     if (s.releaseOnConfirm) s.payload.release(pending.body!)
     pending.body = undefined
     this.pool.push(pending)
-    this.release()
+    this.confirms.settled()
   }
 
   /** @internal PendingPublish callback. */
@@ -217,26 +220,6 @@ export class Producer {
       // A refused message is a finding; anything else (connection lost…) ends the run.
       if (!(error instanceof DeliveryError)) s.fail(error)
     }
-    this.release()
-  }
-
-  private release(): void {
-    this.outstanding--
-    if (this.waiter !== undefined && this.outstanding <= this.lowWaterTarget) {
-      const wake = this.waiter
-      this.waiter = undefined
-      wake()
-    }
-  }
-
-  private lowWaterTarget = 0
-
-  /** Wait until at most `target` publishes are outstanding. */
-  private slot(target: number): Promise<void> {
-    if (this.outstanding <= target) return Promise.resolve()
-    this.lowWaterTarget = target
-    return new Promise((resolve) => {
-      this.waiter = resolve
-    })
+    this.confirms.settled()
   }
 }

@@ -3,6 +3,7 @@
 // rate until they are within the precision, then hold the answer once more to confirm it. The
 // algorithm only sees steps through `runStep`, so it is tested against brokers of known capacity
 // without running any.
+import {DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {SEARCH_DEFAULTS} from './criteria.js'
 import {generatorEvidence} from './step.js'
 import type {Contradiction, LimitedBy, SearchStatus, StepPhase, StepRecord} from '../results/capacity.js'
@@ -47,7 +48,11 @@ export function roundRate(perSecond: number): number {
   return perSecond >= 100 ? Math.round(perSecond) : Math.round(perSecond * 10) / 10
 }
 
-export async function findMaxRate(settings: SearchSettings, runStep: RunStep, producerWindow = {producers: 1, confirmWindow: 1000}): Promise<SearchOutcome> {
+export async function findMaxRate(
+  settings: SearchSettings,
+  runStep: RunStep,
+  producerWindow = {producers: 1, confirmWindow: DEFAULT_CONFIRM_WINDOW},
+): Promise<SearchOutcome> {
   const steps: StepRecord[] = []
   let passing: number | undefined
   let failing: number | undefined

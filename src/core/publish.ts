@@ -7,12 +7,12 @@
 // again on the new connection and counted in `resent`: at-least-once, it may arrive twice. The
 // loop never prints; the command renders the result.
 import {DeliveryError, OutcomeUnknownError, UnsupportedError} from '../errors.js'
+import {ConfirmWindow, DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {publishWithCallbacks} from '../drivers/publish-callbacks.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
 import {abortableReads, type InputRecord, type RawInput} from './sources.js'
 
-/** @default 1000 — most publishes awaiting confirmation at once. */
-export const DEFAULT_CONFIRM_WINDOW = 1000
+export {DEFAULT_CONFIRM_WINDOW}
 
 export interface PublishFailures {
   nacked: number
@@ -74,18 +74,14 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
   const window = options.confirmWindow ?? DEFAULT_CONFIRM_WINDOW
   const failed: PublishFailures = {nacked: 0, unroutable: 0, rejected: 0}
   let confirmed = 0
-  let outstanding = 0
+  const confirms = new ConfirmWindow()
   let fatal: unknown
-  let wake: (() => void) | undefined
   const startMs = performance.now()
   let lastSettledMs = startMs
 
   const settled = () => {
-    outstanding--
     lastSettledMs = performance.now()
-    const resume = wake
-    wake = undefined
-    resume?.()
+    confirms.settled()
   }
   const onConfirmed = () => {
     confirmed++
@@ -102,11 +98,6 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
     }
     settled()
   }
-  const waitUntil = (done: () => boolean) =>
-    new Promise<void>((resolve) => {
-      const check = () => (done() ? resolve() : (wake = check))
-      check()
-    })
 
   // The driver's callback path where it has one: no promise and no reaction per message.
   const send = publishWithCallbacks(driver)
@@ -148,11 +139,12 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
       if (next === undefined || next.done) break
       const input = next.value
       if (fatal !== undefined) break
-      if (outstanding >= window) await waitUntil(() => outstanding < window || fatal !== undefined)
+      // A fatal failure settles its publish too, so a full window always frees a slot for this check.
+      if (confirms.outstanding >= window) await confirms.atMost(window - 1)
       if (fatal !== undefined || signal?.aborted) break
       const message: OutgoingMessage = input.record === undefined ? {...template, body: input.body} : recordMessage(template, input.record, input.body)
       if (input.key !== undefined) message.key = input.key
-      outstanding++
+      confirms.sent()
       if (recover) {
         sendRecovering(message)
         continue
@@ -170,7 +162,7 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
   }
   // Close the source (a file stream) without waiting on it: stdin may be blocked on a read.
   void iterator.return?.()?.catch(() => {})
-  await waitUntil(() => outstanding === 0)
+  await confirms.atMost(0)
   if (fatal !== undefined && !recover) throw fatal
 
   const elapsedMs = lastSettledMs - startMs

@@ -3,7 +3,7 @@
 // goes through these.
 //
 // Thousands are grouped by hand rather than with toLocaleString('en-US'): its first call loads
-// ICU's number formatting data, a noticeable part of a short command's start-up (issue 16).
+// ICU's number formatting data, a noticeable part of a short command's start-up.
 // The results are the same, rounding included (test/output/format.test.ts compares them).
 
 /** A whole count: `22,508`. */

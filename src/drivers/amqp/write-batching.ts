@@ -1,14 +1,14 @@
 // Socket write batching for an amqplib connection. amqplib hands the socket one write per frame
 // (a 1 KiB publish is one, every ack another), and Node turns each into its own send() syscall:
-// measured ~200 k writes for 100 k messages published and consumed. Corking the socket at the
-// first write of a synchronous burst and uncorking on process.nextTick sends the whole burst in
-// one writev (~8.5 k writes for the same run) with no added latency: nextTick runs as soon as the
+// about two system calls per message. Corking the socket at the first write of a synchronous
+// burst and uncorking on process.nextTick sends the whole burst in one writev (figures:
+// docs/performance.md) with no added latency: nextTick runs as soon as the
 // code that wrote (amqplib's multiplexer, a confirm or delivery handler) returns, before any
 // timer, I/O or setImmediate callback.
 //
 // amqplib exposes no socket; it is the connection's `stream` field (amqplib 2.3, pinned in the
 // lockfile). If that is not a writable stream with cork/uncork, nothing is changed and writes go
-// out one by one as before: slower, never wrong.
+// out one by one: slower, never wrong.
 import type {ChannelModel} from 'amqplib'
 
 /** The part of a Writable this relies on. */

@@ -3,8 +3,8 @@
 // message back, and dropping it (requeue=false) means moving past it.
 //
 // A class with its per-delivery state in private fields and ack/nack on the prototype: one object
-// per record on the consumer's hot path, where closures for ack, nack and the settled check were
-// four more.
+// per record on the consumer's hot path, with no closure per record for ack, nack or the settled
+// check.
 import type {KafkaMessage} from 'kafkajs'
 import {UnsupportedError} from '../../errors.js'
 import type {Delivery, Headers} from '../types.js'

@@ -97,8 +97,8 @@ export function rootKafkaError(error: unknown): KafkaJsLikeError {
 /**
  * kafkajs's fetchTopicMetadata throws "Cannot read properties of null (reading 'topicMetadata')"
  * when its metadata request failed: the broker pool's withBroker() swallows the error and answers
- * null. Seen in a loaded run right after a topic was deleted: the client's cached metadata still
- * named it (so it did not refresh), and the broker no longer knew it.
+ * null. It happens right after a topic is deleted, under load: the client's cached metadata still
+ * names it (so it does not refresh), and the broker no longer knows it.
  */
 export function metadataRequestFailed(error: unknown): boolean {
   // describeCluster destructures `brokers` from the same null answer.

@@ -31,10 +31,10 @@ const GROWING_HOLD_MS = 5
 
 /**
  * Most record bytes (estimated) in one produce request. The broker refuses a partition's record
- * batch above message.max.bytes (1 MB by default, 1048588) whole, with MESSAGE_TOO_LARGE; a
- * request counted only in messages crossed it at batchSize 1000 from about 1 KiB per record, and
- * every batch then fell back to one-by-one sends, an order of magnitude slower. recordBytes() bounds each record's size from above, so a request at
- * this limit stays below 1048588 with its batch header.
+ * batch above message.max.bytes (1 MB by default, 1048588) whole, with MESSAGE_TOO_LARGE, and a
+ * refused batch falls back to one-by-one sends (much slower); batchSize counts messages only, and
+ * 1000 records of 1 KiB already cross it. recordBytes() bounds each record's size from above, so a
+ * request at this limit stays below 1048588 with its batch header.
  */
 export const MAX_REQUEST_RECORD_BYTES = 1_000_000
 /** Per-record bytes beyond key, value and headers, at most: length, attributes, timestamp and offset deltas, key, value and header-count lengths as varints. */
@@ -207,9 +207,9 @@ export class Publisher {
         this.sending = undefined
         // The publishes just settled free their callers' windows: let them refill the next batch
         // before it leaves, for as long as it keeps growing (GROWING_HOLD_MS at most), unless it
-        // is full already. One turn was not enough: a closed-loop publisher refills in slices
-        // (bench yields every 1 ms), and a batch sent after the first slice left at ~400 of 900
-        // records (bench on kafka://, 1 KiB: mean request 810-840 records against 900).
+        // is full already. One turn is not enough: a closed-loop publisher refills in slices
+        // (bench yields every 1 ms), and a batch sent after the first slice would leave part full
+        // (docs/performance.md).
         const next = this.queue[0]
         if (next && next.items.length < this.options.batchSize) whenStill(next, () => this.pump())
         else this.pump()

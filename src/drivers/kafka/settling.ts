@@ -2,7 +2,7 @@
 // requests about it with LEADER_NOT_AVAILABLE / NOT_LEADER_FOR_PARTITION (and metadata with
 // UNKNOWN_TOPIC_OR_PARTITION) until every partition has elected its leader. On a loaded machine
 // that outlasts the client's own retries (config.ts RETRY: kept short so that a broker that is
-// gone is reported quickly; seen in CI: a declare and an inspect right after it failing). These
+// gone is reported quickly), and a declare followed at once by an inspect would fail. These
 // waits are only for errors a broker that answers gives, and are bounded by SETTLE_WAIT_MS.
 import type {Admin} from 'kafkajs'
 import {TimeoutError} from '../../errors.js'

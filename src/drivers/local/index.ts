@@ -61,7 +61,7 @@ export function createLocalDriver(url: ParsedUrl, context: DriverContext): Drive
   const leaseMs = leaseText === null ? DEFAULT_LEASE_MS : parseLeaseMs(leaseText, url.redacted)
   const syncText = (url.query.get('sync') ?? 'normal').toLowerCase()
   if (syncText !== 'normal' && syncText !== 'full') throw new UsageError(`--url "${url.redacted}" has ?sync=${syncText}; use normal or full`)
-  return new LocalDriver(resolveStorePath(url.path), url.redacted, leaseMs, syncText, context.signal)
+  return localDriver(resolveStorePath(url.path), url.redacted, leaseMs, syncText, context.signal)
 }
 
 function parseLeaseMs(text: string, redacted: string): number {
@@ -73,196 +73,49 @@ function parseLeaseMs(text: string, redacted: string): number {
   return Math.round(leaseMs)
 }
 
-class LocalDriver implements Driver {
-  readonly backend = 'local' as const
-  readonly features = LOCAL_FEATURES
+/**
+ * One connection to the store at `storePath`. `signal` is aborted on SIGINT/SIGTERM: lock waits
+ * stop (see store.ts).
+ */
+function localDriver(storePath: string, displayUrl: string, leaseMs: number, sync: SyncMode, signal: AbortSignal | undefined): Driver {
   /** This connection's lease owner id (also shown as the consumers' owner). */
-  private readonly owner = `${process.pid}-${randomUUID()}`
-  private store: Store | undefined
-  private readonly consumers = new Set<LocalConsumer>()
-  private heartbeat: NodeJS.Timeout | undefined
+  const owner = `${process.pid}-${randomUUID()}`
+  let store: Store | undefined
+  const consumers = new Set<LocalConsumer>()
+  let heartbeat: NodeJS.Timeout | undefined
   /** A heartbeat's write is waiting for the lock: the next beat skips rather than queue behind it. */
-  private beating = false
+  let beating = false
   /** Consumed at least once: close() has leases and consumer rows to give back. */
-  private consumed = false
-  private readonly forgetConsumer = (consumer: LocalConsumer) => this.consumers.delete(consumer)
+  let consumed = false
+  const forgetConsumer = (consumer: LocalConsumer) => consumers.delete(consumer)
   /** Once interrupted, cleanup writes (cancel, close) wait only briefly for another process's lock. */
-  private readonly cleanupWaitMs = () => (this.signal?.aborted ? INTERRUPTED_CLEANUP_WAIT_MS : BUSY_TIMEOUT_MS)
+  const cleanupWaitMs = () => (signal?.aborted ? INTERRUPTED_CLEANUP_WAIT_MS : BUSY_TIMEOUT_MS)
 
-  constructor(
-    readonly storePath: string,
-    readonly displayUrl: string,
-    private readonly leaseMs: number,
-    private readonly sync: SyncMode,
-    /** Aborted on SIGINT/SIGTERM: lock waits stop (see store.ts). */
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  async connect(): Promise<void> {
-    this.store ??= acquireStore(this.storePath, this.sync)
+  const connected = (): Store => {
+    if (store === undefined) throw new ConnectionError(`${displayUrl} is not connected (connect() first, or it was closed)`)
+    return store
   }
-
-  async close(): Promise<void> {
-    const store = this.store
-    if (store === undefined) return
-    this.store = undefined
-    if (this.heartbeat !== undefined) clearInterval(this.heartbeat)
-    this.heartbeat = undefined
-    for (const consumer of [...this.consumers]) consumer.end({kind: 'cancelled'})
-    // Publishes and settles already made count; then whatever this connection still holds goes back at once.
-    store.flushPending()
-    for (const consumer of this.consumers) consumer.forget()
-    this.consumers.clear()
-    try {
-      if (this.consumed) {
-        const queues = store.write(() => {
-          store.statements.deleteOwnerConsumers.run(this.owner)
-          return new Set(store.statements.releaseLeases.all(this.owner).map((row) => row.queue))
-        }, this.cleanupWaitMs())
-        for (const queue of queues) store.wake(queue)
-      }
-    } catch (error) {
-      // Locked by another process past the wait: the leases lapse instead, and the messages come
-      // back after the lease timeout (at-least-once either way).
-      if (!(error instanceof MqkitError && error.retriable)) throw error
-    } finally {
-      store.release()
-    }
-  }
-
-  async declare(spec: QueueSpec): Promise<DeclareResult> {
-    const settings = settingsFromSpec(spec)
-    const store = this.connected()
-    return store.writeWaiting((writer) => {
-      const existing = writer.settings(spec.name)
-      if (existing !== undefined) {
-        assertSameSettings(spec.name, existing, settings)
-        return {created: false}
-      }
-      store.statements.insertQueue.run(spec.name, JSON.stringify(settings), writer.nowMs)
-      return {created: true}
-    }, this.signal)
-  }
-
-  async delete(name: string): Promise<void> {
-    const store = this.connected()
-    store.flushPending()
-    await store.writeWaiting((writer) => {
-      this.mustExist(writer.settings(name), name)
-      store.statements.deleteQueueMessages.run(name)
-      store.statements.deleteQueueConsumers.run(name)
-      store.statements.deleteQueue.run(name)
-    }, this.signal)
-    store.announceDeleted(name)
-  }
-
-  async purge(name: string): Promise<number> {
-    const store = this.connected()
-    store.flushPending()
-    return store.writeWaiting((writer) => {
-      this.mustExist(writer.settings(name), name)
-      store.housekeep(writer) // dead consumers' messages are ready again, expired ones dead-lettered
-      return store.statements.purge.run(name).changes
-    }, this.signal)
-  }
-
-  async publish(queue: string, message: OutgoingMessage): Promise<void> {
-    const store = this.connected()
-    if (message.exchange !== undefined) throw new UnsupportedError('the local store (file:) has no exchanges; publish to a queue')
-    if (message.partition !== undefined) throw new UnsupportedError('local store (file:) queues have no partitions')
-    if (!Buffer.isBuffer(message.body)) throw new UsageError('message body must be a Buffer')
-    const {expirationMs} = message
-    if (expirationMs !== undefined && !(expirationMs >= 0)) throw new UsageError(`message expiration must be ≥ 0 ms, got ${expirationMs}`)
-    const props: StoredProps = {p: message.priority, mid: message.messageId, cid: message.correlationId, ct: message.contentType}
-    return store.publish(queue, {
-      body: message.body,
-      key: message.key,
-      headers: message.headers ?? {},
-      props,
-      enqueuedMs: Date.now(),
-      expirationMs,
-    })
-  }
-
-  async consume(queue: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription> {
-    const store = this.connected()
-    const prefetch = options.prefetch ?? DEFAULT_PREFETCH
-    if (!Number.isInteger(prefetch) || prefetch < 0) throw new UsageError(`prefetch must be a whole number ≥ 0, got ${prefetch}`)
-    if (store.statements.queueSpec.get(queue) === undefined) throw this.notFound(queue)
-    const consumer = new LocalConsumer(
-      store,
-      queue,
-      {prefetch, autoAck: options.autoAck ?? false, owner: this.owner, leaseMs: this.leaseMs, cleanupWaitMs: this.cleanupWaitMs},
-      handler,
-      this.forgetConsumer,
-    )
-    this.consumers.add(consumer)
-    this.consumed = true
-    try {
-      await consumer.start(this.signal)
-    } catch (error) {
-      this.consumers.delete(consumer)
-      throw error
-    }
-    this.startHeartbeat()
-    return {
-      ended: consumer.ended,
-      async cancel() {
-        consumer.end({kind: 'cancelled'})
-      },
-    }
-  }
-
-  async inspect(names: string[]): Promise<InspectResult> {
-    const store = this.connected()
-    store.flushPending()
-    const {statements} = store
-    const queues = await store.writeWaiting((writer) => {
-      store.housekeep(writer) // so the figures do not count expired messages or dead consumers
-      const listed = names.length === 0 ? statements.queueNames.all().map((row) => row.name) : names
-      return listed.map((name) => {
-        const settings: QueueSettings = this.mustExist(writer.settings(name), name)
-        return {
-          name,
-          ready: statements.readyCount.get(name)!.n,
-          inFlight: statements.inFlightCount.get(name)!.n,
-          consumers: statements.consumerCount.get(name, writer.nowMs)!.n,
-          extras: settingsExtras(settings),
-        }
-      })
-    }, this.signal)
-    const dbBytes = fileBytes(store.path)
-    const walBytes = fileBytes(`${store.path}-wal`)
-    return {
-      queues,
-      source: `local store ${store.path}`,
-      extras: {
-        path: store.path,
-        sizeBytes: dbBytes + walBytes,
-        dbBytes,
-        walBytes,
-        queues: statements.queueNames.all().length,
-        leaseMs: this.leaseMs,
-        synchronous: this.sync,
-      },
-    }
+  const notFound = (name: string) => new NotFoundError(`queue "${name}" does not exist in the local store ${storePath}`)
+  const mustExist = (settings: QueueSettings | undefined, name: string): QueueSettings => {
+    if (settings === undefined) throw notFound(name)
+    return settings
   }
 
   /** Extend this connection's leases and consumer rows while it lives (a third of the lease). */
-  private startHeartbeat(): void {
-    if (this.heartbeat !== undefined) return
-    this.heartbeat = setInterval(
+  const startHeartbeat = (): void => {
+    if (heartbeat !== undefined) return
+    heartbeat = setInterval(
       () => {
-        const store = this.store
-        if (store === undefined || this.beating) return
-        this.beating = true
-        store
+        const current = store
+        if (current === undefined || beating) return
+        beating = true
+        current
           .writeWaiting(
             () => {
               // The lease runs from the commit, not from the beat: the wait for the lock may have been long.
-              const untilMs = Date.now() + this.leaseMs
-              store.statements.extendLeases.run(untilMs, this.owner)
-              store.statements.refreshConsumers.run(untilMs, this.owner)
+              const untilMs = Date.now() + leaseMs
+              current.statements.extendLeases.run(untilMs, owner)
+              current.statements.refreshConsumers.run(untilMs, owner)
             },
             undefined,
             false,
@@ -270,25 +123,163 @@ class LocalDriver implements Driver {
           .catch(() => {
             // Busy: the next beat retries; a lease lost meanwhile means a duplicate, never a loss.
           })
-          .finally(() => (this.beating = false))
+          .finally(() => {
+            beating = false
+          })
       },
-      Math.max(1, Math.floor(this.leaseMs / 3)),
+      Math.max(1, Math.floor(leaseMs / 3)),
     )
-    this.heartbeat.unref()
+    heartbeat.unref()
   }
 
-  private mustExist(settings: QueueSettings | undefined, name: string): QueueSettings {
-    if (settings === undefined) throw this.notFound(name)
-    return settings
-  }
+  return {
+    backend: 'local',
+    features: LOCAL_FEATURES,
+    displayUrl,
 
-  private notFound(name: string): NotFoundError {
-    return new NotFoundError(`queue "${name}" does not exist in the local store ${this.storePath}`)
-  }
+    async connect(): Promise<void> {
+      store ??= acquireStore(storePath, sync)
+    },
 
-  private connected(): Store {
-    if (this.store === undefined) throw new ConnectionError(`${this.displayUrl} is not connected (connect() first, or it was closed)`)
-    return this.store
+    async close(): Promise<void> {
+      const current = store
+      if (current === undefined) return
+      store = undefined
+      if (heartbeat !== undefined) clearInterval(heartbeat)
+      heartbeat = undefined
+      for (const consumer of [...consumers]) consumer.end({kind: 'cancelled'})
+      // Publishes and settles already made count; then whatever this connection still holds goes back at once.
+      current.flushPending()
+      for (const consumer of consumers) consumer.forget()
+      consumers.clear()
+      try {
+        if (consumed) {
+          const queues = current.write(() => {
+            current.statements.deleteOwnerConsumers.run(owner)
+            return new Set(current.statements.releaseLeases.all(owner).map((row) => row.queue))
+          }, cleanupWaitMs())
+          for (const queue of queues) current.wake(queue)
+        }
+      } catch (error) {
+        // Locked by another process past the wait: the leases lapse instead, and the messages come
+        // back after the lease timeout (at-least-once either way).
+        if (!(error instanceof MqkitError && error.retriable)) throw error
+      } finally {
+        current.release()
+      }
+    },
+
+    async declare(spec: QueueSpec): Promise<DeclareResult> {
+      const settings = settingsFromSpec(spec)
+      const current = connected()
+      return current.writeWaiting((writer) => {
+        const existing = writer.settings(spec.name)
+        if (existing !== undefined) {
+          assertSameSettings(spec.name, existing, settings)
+          return {created: false}
+        }
+        current.statements.insertQueue.run(spec.name, JSON.stringify(settings), writer.nowMs)
+        return {created: true}
+      }, signal)
+    },
+
+    async delete(name: string): Promise<void> {
+      const current = connected()
+      current.flushPending()
+      await current.writeWaiting((writer) => {
+        mustExist(writer.settings(name), name)
+        current.statements.deleteQueueMessages.run(name)
+        current.statements.deleteQueueConsumers.run(name)
+        current.statements.deleteQueue.run(name)
+      }, signal)
+      current.announceDeleted(name)
+    },
+
+    async purge(name: string): Promise<number> {
+      const current = connected()
+      current.flushPending()
+      return current.writeWaiting((writer) => {
+        mustExist(writer.settings(name), name)
+        current.housekeep(writer) // dead consumers' messages are ready again, expired ones dead-lettered
+        return current.statements.purge.run(name).changes
+      }, signal)
+    },
+
+    async publish(queue: string, message: OutgoingMessage): Promise<void> {
+      const current = connected()
+      if (message.exchange !== undefined) throw new UnsupportedError('the local store (file:) has no exchanges; publish to a queue')
+      if (message.partition !== undefined) throw new UnsupportedError('local store (file:) queues have no partitions')
+      if (!Buffer.isBuffer(message.body)) throw new UsageError('message body must be a Buffer')
+      const {expirationMs} = message
+      if (expirationMs !== undefined && !(expirationMs >= 0)) throw new UsageError(`message expiration must be ≥ 0 ms, got ${expirationMs}`)
+      const props: StoredProps = {p: message.priority, mid: message.messageId, cid: message.correlationId, ct: message.contentType}
+      return current.publish(queue, {
+        body: message.body,
+        key: message.key,
+        headers: message.headers ?? {},
+        props,
+        enqueuedMs: Date.now(),
+        expirationMs,
+      })
+    },
+
+    async consume(queue: string, options: ConsumeOptions, handler: MessageHandler): Promise<Subscription> {
+      const current = connected()
+      const prefetch = options.prefetch ?? DEFAULT_PREFETCH
+      if (!Number.isInteger(prefetch) || prefetch < 0) throw new UsageError(`prefetch must be a whole number ≥ 0, got ${prefetch}`)
+      if (current.statements.queueSpec.get(queue) === undefined) throw notFound(queue)
+      const consumer = new LocalConsumer(current, queue, {prefetch, autoAck: options.autoAck ?? false, owner, leaseMs, cleanupWaitMs}, handler, forgetConsumer)
+      consumers.add(consumer)
+      consumed = true
+      try {
+        await consumer.start(signal)
+      } catch (error) {
+        consumers.delete(consumer)
+        throw error
+      }
+      startHeartbeat()
+      return {
+        ended: consumer.ended,
+        async cancel() {
+          consumer.end({kind: 'cancelled'})
+        },
+      }
+    },
+
+    async inspect(names: string[]): Promise<InspectResult> {
+      const current = connected()
+      current.flushPending()
+      const {statements} = current
+      const queues = await current.writeWaiting((writer) => {
+        current.housekeep(writer) // so the figures do not count expired messages or dead consumers
+        const listed = names.length === 0 ? statements.queueNames.all().map((row) => row.name) : names
+        return listed.map((name) => {
+          const settings: QueueSettings = mustExist(writer.settings(name), name)
+          return {
+            name,
+            ready: statements.readyCount.get(name)!.n,
+            inFlight: statements.inFlightCount.get(name)!.n,
+            consumers: statements.consumerCount.get(name, writer.nowMs)!.n,
+            extras: settingsExtras(settings),
+          }
+        })
+      }, signal)
+      const dbBytes = fileBytes(current.path)
+      const walBytes = fileBytes(`${current.path}-wal`)
+      return {
+        queues,
+        source: `local store ${current.path}`,
+        extras: {
+          path: current.path,
+          sizeBytes: dbBytes + walBytes,
+          dbBytes,
+          walBytes,
+          queues: statements.queueNames.all().length,
+          leaseMs,
+          synchronous: sync,
+        },
+      }
+    },
   }
 }
 

@@ -5,9 +5,9 @@
 // publish() resolves, so a crash of any *process* (SIGKILL included) loses nothing that was
 // confirmed; an OS crash or power loss may roll back the last few commits (the WAL is fsynced at
 // checkpoints, not at every commit), never corrupting the file. `?sync=full` fsyncs every commit
-// for power-loss durability. Measured on this project's 2-core VM (ext4): one publish at a time
-// 7.1 k msg/s NORMAL vs 2.3 k msg/s FULL; with a confirm window of 1000 (one commit per batch)
-// both ~55-65 k msg/s, since the fsync is paid per batch, not per message.
+// for power-loss durability. Publishes are committed in batches, so FULL's fsync is paid per
+// batch, not per message: with a confirm window it costs little; one publish at a time it costs
+// most (figures: docs/performance.md).
 import Database from 'better-sqlite3'
 import {ConnectionError, MqkitError, StorePathError} from '../../errors.js'
 import {prepareStorePath} from './paths.js'
