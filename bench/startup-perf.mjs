@@ -98,9 +98,14 @@ try {
   for (const [name] of contenders) {
     const m = median(wall(name))
     const verdict = isMqkit(name)
-      ? `  ${m < TARGET_MS ? 'meets' : 'MISSES'} the target; over node ${(m - floorWall).toFixed(0)} ms wall, ${(median(cpu(name)) - floorCpu).toFixed(0)} ms CPU`
+      ? `  ${(m / TARGET_MS).toFixed(2)}x the target: ${m < TARGET_MS ? 'meets' : 'MISSES'} it; over node ${(m - floorWall).toFixed(0)} ms wall, ${(median(cpu(name)) - floorCpu).toFixed(0)} ms CPU`
       : ''
     console.log(`  ${name.padEnd(32)} wall ${summary(wall(name))}  CPU ${summary(cpu(name))}${verdict}`)
+  }
+  if (BASELINE_BIN) console.log('\nthis build / baseline, medians:')
+  for (const [name] of BASELINE_BIN ? contenders.filter(([name]) => isMqkit(name) && !name.endsWith('(baseline)')) : []) {
+    const ratio = (values) => (median(values(name)) / median(values(`${name} (baseline)`))).toFixed(2)
+    console.log(`  ${name.padEnd(32)} wall ${ratio(wall)}x  CPU ${ratio(cpu)}x`)
   }
 } finally {
   rmSync(folder, {recursive: true, force: true})
