@@ -26,18 +26,21 @@ const dist = path.join(root, 'dist')
 const MARK = '// bundled by scripts/bundle.js'
 const EXTERNAL = ['amqplib', 'kafkajs', '@platformatic/kafka', 'better-sqlite3', 'hdr-histogram-js', 'typescript', 'ts-node']
 
+const entryFile = path.join(dist, 'oclif.js')
+if (readFileSync(entryFile, 'utf8').startsWith(MARK)) {
+  process.stderr.write('scripts/bundle.js: dist/ is bundled already; run the whole `npm run build` (tsc first)\n')
+  process.exit(1)
+}
+
+// Chunks of an earlier bundle: never imported by a fresh tsc output, and not to be packed with it.
+rmSync(path.join(dist, 'chunks'), {recursive: true, force: true})
+
 let esbuild
 try {
   esbuild = await import('esbuild')
 } catch {
   process.stderr.write('scripts/bundle.js: esbuild is not installed (npm install): dist/ left unbundled, so mqkit starts slower\n')
   process.exit(0)
-}
-
-const entryFile = path.join(dist, 'oclif.js')
-if (readFileSync(entryFile, 'utf8').startsWith(MARK)) {
-  process.stderr.write('scripts/bundle.js: dist/ is bundled already; run the whole `npm run build` (tsc first)\n')
-  process.exit(1)
 }
 
 const jsUnder = (folder) =>
@@ -89,7 +92,6 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
   if (hasWorkers && depthBelowDist(path.resolve(root, output)) !== 1) throw new Error(`${output} holds bench/workers.js but is not one folder below dist/`)
 }
 
-rmSync(path.join(dist, 'chunks'), {recursive: true, force: true})
 for (const file of result.outputFiles) {
   mkdirSync(path.dirname(file.path), {recursive: true})
   writeFileSync(file.path, file.contents)
