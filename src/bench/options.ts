@@ -1,6 +1,7 @@
 // Every bench option with its default, in one place. The command maps flags onto
 // `parseBenchOptions`; tests and perf scripts build `BenchOptions` directly.
 import {readFileSync, statSync} from 'node:fs'
+import {DEFAULT_RECOVER_TIMEOUT_MS} from '../core/options.js'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {UsageError} from '../errors.js'
 import {parseBytes, parseDurationMs, parseInteger, parseNumber} from '../options/parse.js'
@@ -209,8 +210,7 @@ export interface BenchFlagValues {
   'fault-cmd'?: string[]
 }
 
-/** @default 60000 — --recover's budget per outage when --recover-timeout is not given. */
-export const DEFAULT_RECOVER_TIMEOUT_MS = 60_000
+export {DEFAULT_RECOVER_TIMEOUT_MS}
 
 /** Largest --payload file: bodies are held in memory by the thousand. */
 const MAX_PAYLOAD_FILE_BYTES = 64 * 1024 * 1024

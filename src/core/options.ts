@@ -1,9 +1,15 @@
 // Small flag-to-contract mappings shared by the commands (kept out of src/commands, where oclif
 // would take every file for a command).
-import {DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
 import {UsageError} from '../errors.js'
 import type {DriverContext, StartPosition} from '../drivers/types.js'
 import {parseDurationMs} from '../options/parse.js'
+
+/**
+ * @default 60000 — --recover's budget per outage when --recover-timeout is not given (publish,
+ * consume, bench). Here rather than in bench/options.ts, so commands that never bench (inspect)
+ * do not load bench's option parsing at start-up.
+ */
+export const DEFAULT_RECOVER_TIMEOUT_MS = 60_000
 
 /** `signal`: the command's interrupt (BaseCommand.interrupt), so drivers stop waiting on SIGINT/SIGTERM. */
 export function driverContext(clientName: string, connectTimeout: string | undefined, signal?: AbortSignal): DriverContext {
