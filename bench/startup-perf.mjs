@@ -51,9 +51,15 @@ const hook = ['--import', pathToFileURL(cpuHook).href]
 /** [name, argv, env]; each is one process, timed from spawn to exit. */
 const contenders = [
   ['node -e 0', [...hook, '-e', '0'], env],
-  // What importing oclif alone costs (engine check off, as bin/run.js imports it): the floor of
-  // every command that goes through oclif (--help, inspect; --version does not).
+  // What importing the oclif package alone costs (engine check off, as bin/run.js imports it).
   ['node: import @oclif/core', [...hook, '-e', "require('@oclif/core')"], {...env, OCLIF_DISABLE_ENGINE_WARNING: '1'}],
+  // oclif as mqkit loads it, bundled by `npm run build` (scripts/bundle.js): the floor of every
+  // command that goes through oclif (--help, inspect; --version does not).
+  [
+    'node: import dist/oclif.js',
+    [...hook, '--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(path.join(path.dirname(BIN), '..', 'dist', 'oclif.js')).href)})`],
+    {...env, OCLIF_DISABLE_ENGINE_WARNING: '1'},
+  ],
   ...(extraCa && !keepExtraCa ? [['node -e 0 (NODE_EXTRA_CA_CERTS)', [...hook, '-e', '0'], {...env, NODE_EXTRA_CA_CERTS: extraCa}]] : []),
   ...[BIN, BASELINE_BIN].filter(Boolean).flatMap((bin) => {
     const label = bin === BIN ? '' : ' (baseline)'
