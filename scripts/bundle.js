@@ -2,8 +2,8 @@
 // oclif loads at start-up (dist/oclif.js, which bin/run.js imports, every dist/commands/**.js and
 // dist/hooks/*.js) with esbuild bundles of the same files, @oclif/core and the small libraries
 // included, sharing code through dist/chunks/. Node then reads a few ES modules instead of
-// about 110 CommonJS modules of oclif and 40 of mqkit (issue 16: start-up time; figures in
-// docs/performance.md, "Start-up").
+// about 110 CommonJS modules of oclif and mqkit's own modules one by one (issue 16: start-up
+// time; figures in docs/performance.md, "Start-up").
 //
 // Invariants:
 // - One copy of oclif: bin/run.js's runner and every command and hook come from these bundles, so
