@@ -5,9 +5,9 @@ import {DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {UsageError} from '../errors.js'
 import {parseBytes, parseDurationMs, parseNumber} from '../options/parse.js'
-import {STAMP_BYTES} from './stamp.js'
+import {STAMP_BYTES} from './message/stamp.js'
 import type {ShardPlan} from './shard.js'
-import type {FaultSpec} from './fault.js'
+import type {FaultSpec} from './faults/fault.js'
 
 /** One step of an open-loop schedule: `perSecond` for `durationMs` (the last step may be open-ended). */
 export interface RateStep {
@@ -73,7 +73,7 @@ export interface BenchOptions {
   payloadFile?: string
   /**
    * Where the timing stamp travels: the body's first 40 bytes, or a `mqkit-stamp` header with the
-   * body left to the payload alone (stamp-header.ts). @default header on kafka://, body elsewhere
+   * body left to the payload alone (message/stamp-header.ts). @default header on kafka://, body elsewhere
    */
   stamp?: 'body' | 'header'
   /** One record key for every message (Kafka: one partition). */
@@ -101,7 +101,7 @@ export interface BenchOptions {
    * connection ends the run, exit 3)
    */
   recoverMs?: number
-  /** --fault-at/--fault-cmd: shell commands run at set times of the run (fault.ts). @default none */
+  /** --fault-at/--fault-cmd: shell commands run at set times of the run (faults/fault.ts). @default none */
   faults?: FaultSpec[]
 }
 

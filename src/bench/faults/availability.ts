@@ -4,9 +4,9 @@
 // window. Times are milliseconds on the run clock (0 = the start of production, as intervals'
 // elapsedMs).
 import * as hdr from 'hdr-histogram-js'
-import {LatencyHistogram, type LatencySummary} from '../metrics/histogram.js'
-import type {AvailabilityFigures, Gap, OutageWindow, RunEvent} from '../results/availability.js'
-import type {BenchOptions} from './options.js'
+import {LatencyHistogram, type LatencySummary} from '../../metrics/histogram.js'
+import type {AvailabilityFigures, Gap, OutageWindow, RunEvent} from '../../results/availability.js'
+import type {BenchOptions} from '../options.js'
 
 /** Silences at least this long are recorded by the measurements (the candidates for windows). */
 export const GAP_RECORD_MIN_MS = 200

@@ -2,11 +2,11 @@
 // in, the sentences health.warnings carries out.
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
-import {healthWarnings, runWarnings} from '../../src/bench/render-warnings.js'
-import type {AvailabilityFigures, RunEvent} from '../../src/results/availability.js'
-import type {BenchResult} from '../../src/results/document.js'
+import {healthWarnings, runWarnings} from '../../../src/bench/render/render-warnings.js'
+import type {AvailabilityFigures, RunEvent} from '../../../src/results/availability.js'
+import type {BenchResult} from '../../../src/results/document.js'
 
-const fixture = JSON.parse(readFileSync(new URL('fixtures/result.json', import.meta.url), 'utf8')) as BenchResult
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/result.json', import.meta.url), 'utf8')) as BenchResult
 
 describe('runWarnings', () => {
   const availability = {minGapMs: 100, windows: [], unavailableMs: 0, totalUnavailableMs: 0, latency: null, events: []} as AvailabilityFigures

@@ -1,6 +1,6 @@
 // Which bodies a run sends: stamped bodies of their own (payload.ts) when the stamp is the body's
 // first bytes, one shared payload (shared-payload.ts) when it travels in a header.
-import {readPayloadFile, type BenchOptions} from './options.js'
+import {readPayloadFile, type BenchOptions} from '../options.js'
 import {PayloadSource, type BodySource} from './payload.js'
 import {SharedPayload} from './shared-payload.js'
 

@@ -2,9 +2,9 @@
 // their output prefixed on stderr, their process groups ended at the end of the run.
 import {readFileSync} from 'node:fs'
 import {afterEach, describe, expect, it, vi} from 'vitest'
-import {FaultRunner, parseFaults, type FaultSpec} from '../../src/bench/fault.js'
-import {UsageError} from '../../src/errors.js'
-import type {RunEvent} from '../../src/results/availability.js'
+import {FaultRunner, parseFaults, type FaultSpec} from '../../../src/bench/faults/fault.js'
+import {UsageError} from '../../../src/errors.js'
+import type {RunEvent} from '../../../src/results/availability.js'
 
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

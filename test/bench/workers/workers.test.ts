@@ -5,9 +5,9 @@ import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import * as hdr from 'hdr-histogram-js'
 import {describe, expect, it, onTestFinished} from 'vitest'
-import type {EncodedHistogram} from '../../src/metrics/histogram.js'
-import {AMQP_URL, amqpAvailable, uniqueName} from '../helpers/brokers.js'
-import {runCli} from '../helpers/cli.js'
+import type {EncodedHistogram} from '../../../src/metrics/histogram.js'
+import {AMQP_URL, amqpAvailable, uniqueName} from '../../helpers/brokers.js'
+import {runCli} from '../../helpers/cli.js'
 
 describe('mqkit bench --workers', () => {
   it('refuses memory:// with a usage error that says why', async () => {
@@ -22,7 +22,7 @@ describe('mqkit bench --workers', () => {
 })
 
 const available = await amqpAvailable()
-const CAPTURE = fileURLToPath(new URL('./fixtures/capture-worker-results.mjs', import.meta.url))
+const CAPTURE = fileURLToPath(new URL('../fixtures/capture-worker-results.mjs', import.meta.url))
 
 /** Every bucket of an encoded histogram: its value (µs, as HDR reports it) → count. */
 function buckets(encoded: EncodedHistogram): Map<number, number> {

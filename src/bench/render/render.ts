@@ -2,7 +2,7 @@
 // computed here beyond formatting. Colour comes from the caller (colourFor), so a pipe or NO_COLOR
 // gets plain text; the width too (tables wider than it are stacked, prose is wrapped).
 import type {ChalkInstance} from 'chalk'
-import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
+import {REPORTED_PERCENTILES, type LatencySummary} from '../../metrics/histogram.js'
 import {
   formatBytes,
   formatCount,
@@ -13,11 +13,11 @@ import {
   formatPercent,
   formatQuantity,
   formatRate,
-} from '../output/format.js'
-import {joinWrapped, outputWidth, renderTable, wrapText, type Align} from '../output/table.js'
-import {formatAssertionValue} from '../results/assert.js'
-import type {BenchResult} from '../results/document.js'
-import type {ShardMergedResult} from '../results/shards.js'
+} from '../../output/format.js'
+import {joinWrapped, outputWidth, renderTable, wrapText, type Align} from '../../output/table.js'
+import {formatAssertionValue} from '../../results/assert.js'
+import type {BenchResult} from '../../results/document.js'
+import type {ShardMergedResult} from '../../results/shards.js'
 import {renderAvailability} from './render-availability.js'
 
 export interface RenderOptions {

@@ -2,11 +2,11 @@
 // set-up a worker starts with and the messages both ways. Structured clone carries no classes, so
 // a worker's typed error travels as its name, own words, exit code and context fields
 // (errorToWire, errorFromWire).
-import type {ErrorOnTheWire} from '../errors.js'
-import type {BenchResult} from '../results/document.js'
-import type {IntegritySnapshot} from './integrity.js'
-import type {IntervalStats} from './measurements.js'
-import type {BenchOptions} from './options.js'
+import type {ErrorOnTheWire} from '../../errors.js'
+import type {BenchResult} from '../../results/document.js'
+import type {IntegritySnapshot} from '../integrity.js'
+import type {IntervalStats} from '../measurements.js'
+import type {BenchOptions} from '../options.js'
 
 export interface WorkerSetup {
   options: BenchOptions

@@ -2,10 +2,10 @@
 // fault commands that never ran), and this module says what a reader must know about them. The
 // result document keeps the sentences in health.warnings, so --json, the tables and the HTML report
 // show the same ones.
-import {formatMillis} from '../output/format.js'
-import type {RunEvent} from '../results/availability.js'
-import type {BenchResult} from '../results/document.js'
-import type {FaultSpec} from './fault.js'
+import {formatMillis} from '../../output/format.js'
+import type {RunEvent} from '../../results/availability.js'
+import type {BenchResult} from '../../results/document.js'
+import type {FaultSpec} from '../faults/fault.js'
 
 /** What happened to a run that its result does not hold, or holds only in part. */
 export interface RunFacts {

@@ -8,9 +8,9 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {readdirSync, readFileSync} from 'node:fs'
 import {StringDecoder} from 'node:string_decoder'
 import type {Readable} from 'node:stream'
-import {UsageError} from '../errors.js'
-import {parseDurationMs} from '../options/parse.js'
-import type {RunEvent} from '../results/availability.js'
+import {UsageError} from '../../errors.js'
+import {parseDurationMs} from '../../options/parse.js'
+import type {RunEvent} from '../../results/availability.js'
 
 export interface FaultSpec {
   /** Run clock ms (0 = the start of production). */

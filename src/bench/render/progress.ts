@@ -1,10 +1,10 @@
 // Live progress from the runner's ticks, on stderr (stdout carries the result): a rewritten
 // line on a TTY, plain periodic lines otherwise, nothing with --quiet.
 import type {EventEmitter} from 'node:events'
-import {formatCount, formatMillis, formatRate} from '../output/format.js'
-import type {IntervalStats} from './measurements.js'
-import type {BenchStart} from './runner.js'
-import type {RunEvent} from '../results/availability.js'
+import {formatCount, formatMillis, formatRate} from '../../output/format.js'
+import type {IntervalStats} from '../measurements.js'
+import type {BenchStart} from '../runner.js'
+import type {RunEvent} from '../../results/availability.js'
 
 export interface ProgressStream {
   isTTY?: boolean

@@ -9,8 +9,8 @@ import {
   minGapMsFor,
   SendTimeLatency,
   type AvailabilityInput,
-} from '../../src/bench/availability.js'
-import type {RunEvent} from '../../src/results/availability.js'
+} from '../../../src/bench/faults/availability.js'
+import type {RunEvent} from '../../../src/results/availability.js'
 
 /** A run of 60 s that ended cleanly, with whatever silences the test adds. */
 function input(overrides: Partial<AvailabilityInput>): AvailabilityInput {

@@ -3,13 +3,13 @@
 // and lost" are exact per message rather than a count (Jepsen's final read). On Kafka it joins the
 // bench group and reads from the committed offsets: what the run received but never committed
 // comes again and counts as a duplicate.
-import type {Driver} from '../drivers/types.js'
-import {backlog} from './backlog.js'
-import type {IntegrityTracker} from './integrity.js'
-import {benchConsumeOptions} from './queue-setup.js'
-import type {BenchOptions} from './options.js'
-import {FIELD_PRODUCER, FIELD_SEQUENCE, readStampFields} from './stamp.js'
-import {readStampHeader, STAMP_HEADER} from './stamp-header.js'
+import type {Driver} from '../../drivers/types.js'
+import {backlog} from '../backlog.js'
+import type {IntegrityTracker} from '../integrity.js'
+import {benchConsumeOptions} from '../queue-setup.js'
+import type {BenchOptions} from '../options.js'
+import {FIELD_PRODUCER, FIELD_SEQUENCE, readStampFields} from '../message/stamp.js'
+import {readStampHeader, STAMP_HEADER} from '../message/stamp-header.js'
 
 /** A queue this long quiet, and empty by the broker's count, is drained. */
 const QUIET_MS = 500

@@ -3,11 +3,11 @@
 // commands and connection events, and the latency of messages sent inside vs outside the windows.
 // Shared wording with the HTML report (src/report/html-availability.ts) lives here too.
 import type {ChalkInstance} from 'chalk'
-import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
-import {formatCount, formatMillis, formatQuantity} from '../output/format.js'
-import {renderTable, wrapText, type Align} from '../output/table.js'
-import type {AvailabilityFigures, OutageWindow, RunEvent} from '../results/availability.js'
-import type {BenchResult} from '../results/document.js'
+import {REPORTED_PERCENTILES, type LatencySummary} from '../../metrics/histogram.js'
+import {formatCount, formatMillis, formatQuantity} from '../../output/format.js'
+import {renderTable, wrapText, type Align} from '../../output/table.js'
+import type {AvailabilityFigures, OutageWindow, RunEvent} from '../../results/availability.js'
+import type {BenchResult} from '../../results/document.js'
 
 /** A moment on the run clock: "20.01 s" (0 = the start of production). */
 export function formatRunTime(ms: number): string {

@@ -2,9 +2,9 @@
 // ordinary BenchRunner (own connections, own histograms), lets the coordinator decide when the
 // queues are drained, and posts back its result and integrity bitsets for the exact merge.
 import {parentPort, workerData} from 'node:worker_threads'
-import type {IntervalStats} from './measurements.js'
-import {errorToWire} from '../errors.js'
-import {BenchRunner} from './runner.js'
+import type {IntervalStats} from '../measurements.js'
+import {errorToWire} from '../../errors.js'
+import {BenchRunner} from '../runner.js'
 import type {FromWorker, ToWorker, WorkerSetup} from './worker-protocol.js'
 
 const setup = workerData as WorkerSetup

@@ -2,20 +2,20 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {Chalk} from 'chalk'
-import {progressLine} from '../../src/bench/progress.js'
-import {renderResult} from '../../src/bench/render.js'
-import type {BenchResult} from '../../src/results/document.js'
-import {healthWarnings} from '../../src/bench/render-warnings.js'
-import {formatAssertionValue} from '../../src/results/assert.js'
-import {formatCount, formatLambdaW, formatMillis, formatQuantity, formatRate} from '../../src/output/format.js'
+import {progressLine} from '../../../src/bench/render/progress.js'
+import {renderResult} from '../../../src/bench/render/render.js'
+import type {BenchResult} from '../../../src/results/document.js'
+import {healthWarnings} from '../../../src/bench/render/render-warnings.js'
+import {formatAssertionValue} from '../../../src/results/assert.js'
+import {formatCount, formatLambdaW, formatMillis, formatQuantity, formatRate} from '../../../src/output/format.js'
 
-const fixture = JSON.parse(readFileSync(new URL('fixtures/result.json', import.meta.url), 'utf8')) as BenchResult
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/result.json', import.meta.url), 'utf8')) as BenchResult
 
 describe('renderResult', () => {
   it('draws the saved result as the expected tables, within 80 and 120 columns', async () => {
     const text = renderResult(fixture, {width: 80})
-    await expect(text).toMatchFileSnapshot('fixtures/result.txt')
-    await expect(renderResult(fixture, {width: 120})).toMatchFileSnapshot('fixtures/result-120.txt')
+    await expect(text).toMatchFileSnapshot('../fixtures/result.txt')
+    await expect(renderResult(fixture, {width: 120})).toMatchFileSnapshot('../fixtures/result-120.txt')
     expect(text).toContain('open loop 1500 /s (uniform)')
     expect(text).toMatch(/│ published\s+│\s+3,000 │\s+1500 \/s │/)
     expect(text).toContain('end-to-end from intended send')

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import type {IntervalStats} from '../../src/bench/measurements.js'
-import {mergeTicks, TickMerger} from '../../src/bench/merge-ticks.js'
+import type {IntervalStats} from '../../../src/bench/measurements.js'
+import {mergeTicks, TickMerger} from '../../../src/bench/workers/merge-ticks.js'
 
 function tick(published: number, p99: number, mean: number, queueLength: number | null): IntervalStats {
   const summary = {count: published, mean, p50: p99 / 2, p99, max: p99 * 2}

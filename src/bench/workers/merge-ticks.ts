@@ -3,7 +3,7 @@
 // exactly. Interval percentiles cannot be merged from summaries, so the merged p50/p99/max are
 // the WORST of the workers' (an upper bound, shown live only; the final report merges the full
 // histograms exactly) and the mean is count-weighted.
-import type {IntervalStats} from './measurements.js'
+import type {IntervalStats} from '../measurements.js'
 
 type Summary = IntervalStats['latency']['endToEnd']
 
