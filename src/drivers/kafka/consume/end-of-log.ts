@@ -6,7 +6,7 @@
 // empty partition, or one already read by the group, is at its end at once, and one with
 // messages only once those are written AND their commit confirmed. Until the offsets of the
 // current assignment are known, nothing is at its end.
-import type {PartitionOffsets} from './admin.js'
+import type {PartitionOffsets} from '../admin/admin.js'
 
 /** @default 1000 — retry pause when the offsets of a new assignment cannot be read (broker busy or restarting). */
 const RETRY_MS = 1000

@@ -2,9 +2,9 @@
 // publish/consume need. A topic is the Kafka reading of a backend-neutral queue.
 import kafkajs from 'kafkajs'
 import type {Admin, ITopicConfig} from 'kafkajs'
-import {NotFoundError, PreconditionError, UnsupportedError, UsageError} from '../../errors.js'
-import type {DeclareResult, QueueSpec} from '../types.js'
-import {kafkaErrorType, metadataRequestFailed, toMqkitError} from './errors.js'
+import {NotFoundError, PreconditionError, UnsupportedError, UsageError} from '../../../errors.js'
+import type {DeclareResult, QueueSpec} from '../../types.js'
+import {kafkaErrorType, metadataRequestFailed, toMqkitError} from '../errors.js'
 import {awaitLeaders, failedAwaitingLeaders, retryWhileLeadersSettle} from './settling.js'
 
 const {ConfigResourceTypes} = kafkajs
@@ -77,7 +77,7 @@ export async function describeTopic(admin: Admin, name: string): Promise<TopicIn
       if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
       if (attempt > 1 || !metadataRequestFailed(error)) throw toMqkitError(error, {action, topic: name})
     }
-    // The request failed inside kafkajs (errors.ts). The topic list comes from a metadata request
+    // The request failed inside kafkajs (../errors.ts). The topic list comes from a metadata request
     // that names no topic, so a missing one cannot fail it: gone there is gone; listed, ask once more.
     let listed: boolean
     try {

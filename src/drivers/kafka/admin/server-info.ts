@@ -3,10 +3,10 @@
 // No server.version: Kafka's protocol never states the broker's release. ApiVersions lists API
 // version ranges, from which only a lower bound could be guessed ("≥ 3.x"), and a guess would
 // read like a fact in a benchmark's metadata.
-import {packageVersion} from '../package-version.js'
+import {packageVersion} from '../../package-version.js'
 import type {Admin} from 'kafkajs'
-import {toMqkitError} from './errors.js'
-import type {KafkaClientName} from './produce-client.js'
+import {toMqkitError} from '../errors.js'
+import type {KafkaClientName} from '../produce/produce-client.js'
 
 /** `client.*` names the library that does admin and consuming; `client.producer.*` the one that produces when it is another. */
 export async function serverInfo(admin: Admin, brokers: string, producerClient: KafkaClientName = 'kafkajs'): Promise<Record<string, string>> {

@@ -15,12 +15,12 @@
 // and with lingerMs 0 a batch waits while its publisher is still adding to it (GROWING_HOLD_MS), so
 // a burst spread over a few event-loop turns leaves as one request, not as one small request with
 // the rest of the burst stuck a round trip behind it. (What the hold is worth: docs/performance.md.)
-import {DeliveryError, MqkitError, UnsupportedError, UsageError} from '../../errors.js'
-import {raiseLater} from '../publish-callbacks.js'
-import type {OutgoingMessage} from '../types.js'
-import {kafkaErrorType, toMqkitError} from './errors.js'
-import {headersForRecord} from './headers.js'
-import type {TopicCache} from './metadata.js'
+import {DeliveryError, MqkitError, UnsupportedError, UsageError} from '../../../errors.js'
+import {raiseLater} from '../../publish-callbacks.js'
+import type {OutgoingMessage} from '../../types.js'
+import {kafkaErrorType, toMqkitError} from '../errors.js'
+import {headersForRecord} from '../headers.js'
+import type {TopicCache} from '../admin/metadata.js'
 import type {Acks, Compression, ProduceClient, ProduceRecord, TopicRecords} from './produce-client.js'
 
 /**
@@ -79,7 +79,7 @@ interface Batch {
 
 export interface PublisherOptions {
   producer: () => Promise<ProduceClient>
-  /** Replace a producer whose metadata is stuck on a deleted topic (see clients.ts). */
+  /** Replace a producer whose metadata is stuck on a deleted topic (see ../clients.ts). */
   renewProducer: (stale: ProduceClient) => Promise<ProduceClient>
   /** Metadata check that does not go through the producer. */
   topicExists: (topic: string) => Promise<boolean>

@@ -1,7 +1,7 @@
 // OffsetSet (the commit ledger's acked-offsets book) against a plain Set: the same members and
 // size after every operation, over random runs of in-order, out-of-order, repeated and dropped offsets.
 import {describe, expect, it} from 'vitest'
-import {OffsetSet} from '../../../src/drivers/kafka/offset-set.js'
+import {OffsetSet} from '../../../../src/drivers/kafka/consume/offset-set.js'
 
 function seededRandom(seed: number): () => number {
   let state = seed

@@ -3,7 +3,7 @@
 // loaded (__consumer_offsets), and kafkajs's few quick retries run out before it is; the first
 // `consume --group` against a new broker would fail with "not the correct coordinator".
 import type {Admin} from 'kafkajs'
-import {kafkaErrorType, toMqkitError} from './errors.js'
+import {kafkaErrorType, toMqkitError} from '../errors.js'
 
 // kafkajs spells codes 14-16 by their old names.
 const COORDINATOR_STARTING = new Set(['GROUP_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP'])

@@ -6,9 +6,9 @@
 // per record on the consumer's hot path, with no closure per record for ack, nack or the settled
 // check.
 import type {KafkaMessage} from 'kafkajs'
-import {UnsupportedError} from '../../errors.js'
-import type {Delivery, Headers} from '../types.js'
-import {headersFromRecord} from './headers.js'
+import {UnsupportedError} from '../../../errors.js'
+import type {Delivery, Headers} from '../../types.js'
+import {headersFromRecord} from '../headers.js'
 import type {PartitionAcks} from './offsets.js'
 
 const SETTLED = Promise.resolve()

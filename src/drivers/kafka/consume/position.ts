@@ -4,11 +4,11 @@
 // With no start position a consumer takes what the topic holds, as a consumer of a queue takes
 // what the queue holds: a named group from its committed offsets, anything else from the beginning.
 import type {Admin} from 'kafkajs'
-import {UsageError} from '../../errors.js'
-import type {StartPosition} from '../types.js'
-import {partitionOffsets} from './admin.js'
-import {toMqkitError} from './errors.js'
-import {committedOffsets} from './group-offsets.js'
+import {UsageError} from '../../../errors.js'
+import type {StartPosition} from '../../types.js'
+import {partitionOffsets} from '../admin/admin.js'
+import {toMqkitError} from '../errors.js'
+import {committedOffsets} from '../admin/group-offsets.js'
 
 export interface ResolvedStart {
   /** auto.offset.reset for partitions without a committed offset (and out-of-range positions). */

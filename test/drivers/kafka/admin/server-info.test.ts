@@ -3,11 +3,11 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {createDriver} from '../../../src/drivers/index.js'
-import type {Driver} from '../../../src/drivers/types.js'
-import {IN_CI, KAFKA_URL, kafkaAvailable} from '../../helpers/brokers.js'
-import {ROOT} from '../../helpers/cli.js'
-import {kafkaDriver, projectBroker, withClient} from './helpers.js'
+import {createDriver} from '../../../../src/drivers/index.js'
+import type {Driver} from '../../../../src/drivers/types.js'
+import {IN_CI, KAFKA_URL, kafkaAvailable} from '../../../helpers/brokers.js'
+import {ROOT} from '../../../helpers/cli.js'
+import {kafkaDriver, projectBroker, withClient} from '../helpers.js'
 
 const available = await kafkaAvailable()
 const project = projectBroker()

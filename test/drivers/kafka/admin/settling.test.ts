@@ -1,12 +1,12 @@
-// Waiting out a new topic's leader elections (src/drivers/kafka/settling.ts), against a scripted
+// Waiting out a new topic's leader elections (src/drivers/kafka/admin/settling.ts), against a scripted
 // stand-in for kafkajs's admin client: a loaded broker's timing cannot be had on demand. The
 // declare and inspect paths it serves run against the real broker in the conformance suite.
 import type {Admin} from 'kafkajs'
 import {describe, expect, it} from 'vitest'
-import {declareTopic, describeTopic, partitionOffsets, requireTopic} from '../../../src/drivers/kafka/admin.js'
-import {inspectTopics} from '../../../src/drivers/kafka/inspect.js'
-import {serverInfo} from '../../../src/drivers/kafka/server-info.js'
-import {ConnectionError, NotFoundError} from '../../../src/errors.js'
+import {declareTopic, describeTopic, partitionOffsets, requireTopic} from '../../../../src/drivers/kafka/admin/admin.js'
+import {inspectTopics} from '../../../../src/drivers/kafka/admin/inspect.js'
+import {serverInfo} from '../../../../src/drivers/kafka/admin/server-info.js'
+import {ConnectionError, NotFoundError} from '../../../../src/errors.js'
 
 /** The ConnectionError (exit 3) every path gives when kafkajs's metadata request failed inside it. */
 async function expectNoMetadataAnswer(attempt: Promise<unknown>, action: string): Promise<void> {

@@ -1,8 +1,8 @@
 // ProduceClient on @platformatic/kafka: one send() per produce request. The library is loaded on
 // connect(), so that a run on kafkajs never loads it.
 import type {MessageToProduce, Producer, ProducerOptions} from '@platformatic/kafka'
-import type {PlatformaticConnection} from './config.js'
-import {unreadableAnswer} from './errors.js'
+import type {PlatformaticConnection} from '../config.js'
+import {unreadableAnswer} from '../errors.js'
 import type {ProduceClient, ProduceRequest} from './produce-client.js'
 
 type Library = typeof import('@platformatic/kafka')
@@ -32,7 +32,7 @@ export function platformaticProducer(connection: PlatformaticConnection): Produc
         await producer.send({messages, acks, compression})
       } catch (error) {
         if (!unreadableAnswer(error)) throw error
-        // Most likely a leader moved (errors.ts unreadableAnswer): forget the leaders, as the
+        // Most likely a leader moved (../errors.ts unreadableAnswer): forget the leaders, as the
         // library does for a NOT_LEADER_OR_FOLLOWER it can read, and send once more. Still the
         // only request in flight, so order holds; the records may have been written (at least
         // once, as any retried produce).

@@ -1,12 +1,12 @@
 // Waiting out a new topic's leader elections. A broker that has just created a topic answers
 // requests about it with LEADER_NOT_AVAILABLE / NOT_LEADER_FOR_PARTITION (and metadata with
 // UNKNOWN_TOPIC_OR_PARTITION) until every partition has elected its leader. On a loaded machine
-// that outlasts the client's own retries (config.ts RETRY: kept short so that a broker that is
+// that outlasts the client's own retries (../config.ts RETRY: kept short so that a broker that is
 // gone is reported quickly), and a declare followed at once by an inspect would fail. These
 // waits are only for errors a broker that answers gives, and are bounded by SETTLE_WAIT_MS.
 import type {Admin} from 'kafkajs'
-import {TimeoutError} from '../../errors.js'
-import {kafkaErrorType, metadataRequestFailed} from './errors.js'
+import {TimeoutError} from '../../../errors.js'
+import {kafkaErrorType, metadataRequestFailed} from '../errors.js'
 
 /** @default 10000 — longest wait for a new topic's partitions to have leaders. */
 export const SETTLE_WAIT_MS = 10_000
@@ -55,7 +55,7 @@ export function failedAwaitingLeaders(error: unknown): boolean {
 export async function awaitLeaders(admin: Admin, topic: string): Promise<void> {
   await untilSettled(
     async () => {
-      // A metadata request that failed inside kafkajs (errors.ts) is the topic still settling too.
+      // A metadata request that failed inside kafkajs (../errors.ts) is the topic still settling too.
       const answer = await admin.fetchTopicMetadata({topics: [topic]}).catch((error: unknown) => {
         if (metadataRequestFailed(error)) return undefined
         throw error

@@ -3,9 +3,9 @@
 // group has not committed yet); without a group it is what the topic retains.
 import kafkajs from 'kafkajs'
 import type {Admin} from 'kafkajs'
-import type {InspectOptions, InspectResult, QueueStats} from '../types.js'
+import type {InspectOptions, InspectResult, QueueStats} from '../../types.js'
 import {partitionOffsets, requireTopic} from './admin.js'
-import {toMqkitError} from './errors.js'
+import {toMqkitError} from '../errors.js'
 import {committedOffsets} from './group-offsets.js'
 
 const {AssignerProtocol} = kafkajs

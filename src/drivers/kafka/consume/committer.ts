@@ -9,8 +9,8 @@
 // already-acked ones without handing them out again) and commits then; if the subscription ends
 // first, they are what Subscription.uncommitted() reports.
 import type {Consumer} from 'kafkajs'
-import {ConnectionError, TimeoutError} from '../../errors.js'
-import {kafkaErrorType, rootKafkaError, toMqkitError} from './errors.js'
+import {ConnectionError, TimeoutError} from '../../../errors.js'
+import {kafkaErrorType, rootKafkaError, toMqkitError} from '../errors.js'
 import type {CommitLedger} from './ledger.js'
 import type {AssignmentAcks} from './offsets.js'
 
