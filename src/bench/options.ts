@@ -4,7 +4,7 @@ import {readFileSync, statSync} from 'node:fs'
 import {DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {UsageError} from '../errors.js'
-import {parseBytes, parseDurationMs, parseNumber} from '../options/parse.js'
+import {parseBytes, parseDurationMs, parseNumber} from '../flag-grammars.js'
 import {STAMP_BYTES} from './message/stamp.js'
 import type {ShardPlan} from './shard.js'
 import type {FaultSpec} from './faults/fault.js'
@@ -172,9 +172,6 @@ export function defaultBenchOptions(overrides: Partial<BenchOptions> = {}): Benc
   }
   return options
 }
-
-/** @default 60000 — --recover's budget per outage when --recover-timeout is not given. */
-export const DEFAULT_RECOVER_TIMEOUT_MS = 60_000
 
 /** Largest --payload file: bodies are held in memory by the thousand. */
 const MAX_PAYLOAD_FILE_BYTES = 64 * 1024 * 1024

@@ -6,7 +6,7 @@
 // (results/shards.ts). Producer ids are numbered run-wide, attempt-major: a retried shard's
 // producers never share an id with an earlier attempt's, whose messages may still be queued.
 import {UsageError} from '../errors.js'
-import {parseInteger} from '../options/parse.js'
+import {parseInteger} from '../flag-grammars.js'
 import type {BenchOptions} from './options.js'
 
 /** The shard of a run this process is, as the flags and the scheduler gave it. */

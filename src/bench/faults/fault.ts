@@ -9,7 +9,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {StringDecoder} from 'node:string_decoder'
 import type {Readable} from 'node:stream'
 import {UsageError} from '../../errors.js'
-import {parseDurationMs} from '../../options/parse.js'
+import {parseDurationMs} from '../../flag-grammars.js'
 import type {RunEvent} from '../../results/availability.js'
 
 export interface FaultSpec {

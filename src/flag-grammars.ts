@@ -1,7 +1,8 @@
 // The value grammars behind the typed flags (src/flags.ts) and the syntaxes built on them. Each
 // names the flag and the bad value in its message, e.g. `--count must be a whole number ≥ 1, got
 // "abc"` (autocannon/p-queue style).
-import {UsageError} from '../errors.js'
+import type {StartPosition} from './drivers/types.js'
+import {UsageError} from './errors.js'
 
 export function parseInteger(flag: string, raw: string | number, options: {min?: number; max?: number} = {}): number {
   const min = options.min ?? Number.MIN_SAFE_INTEGER
@@ -150,4 +151,21 @@ export function parseTypedArgs(flag: string, pairs: readonly string[] | undefine
     else out[key] = value
   }
   return out
+}
+
+/** --from beginning | end | OFFSET | @TIMESTAMP_MS | ISO date (2024-05-01T12:00:00Z). */
+export function parseStartPosition(raw: string | undefined): StartPosition {
+  if (raw === undefined) return {kind: 'default'}
+  const text = raw.trim()
+  if (/^(beginning|earliest|first)$/i.test(text)) return {kind: 'beginning'}
+  if (/^(end|latest|last|next)$/i.test(text)) return {kind: 'end'}
+  if (/^\d+$/.test(text)) return {kind: 'offset', offset: text}
+  // kcat -o -N: the last N messages of each partition (Kafka).
+  if (/^-\d+$/.test(text)) return {kind: 'offset', offset: text}
+  if (/^@\d+$/.test(text)) return {kind: 'timestamp', epochMs: Number(text.slice(1))}
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const epochMs = Date.parse(text)
+    if (Number.isFinite(epochMs)) return {kind: 'timestamp', epochMs}
+  }
+  throw new UsageError(`--from must be beginning, end, an offset, -N (the last N of each partition), @EPOCH_MS or an ISO date, got "${raw}"`)
 }
