@@ -6,8 +6,28 @@ import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {UsageError} from '../errors.js'
 import {parseBytes, parseDurationMs, parseNumber} from '../flag-grammars.js'
 import {STAMP_BYTES} from './message/stamp.js'
-import type {ShardPlan} from './shard.js'
 import type {FaultSpec} from './faults/fault.js'
+
+/** The shard of a run this process is, as the flags and the scheduler gave it. */
+export interface ShardSpec {
+  /** Shared by every shard of one run (letters, digits, `.`, `_`, `-`): names the queues, checked by merge. */
+  runId: string
+  /** 0 … count−1. */
+  index: number
+  count: number
+  /** Retries of one index count up from 0 (`--attempt`, MQKIT_ATTEMPT). @default 0 */
+  attempt: number
+  /** Wall clock (ms since the epoch) every shard waits for before it produces. @default now */
+  startAtMs: number
+}
+
+/** A shard's place in the whole workload: what its runner needs besides its share of the options. */
+export interface ShardPlan extends ShardSpec {
+  /** The whole run's producers (the producer-id space of one attempt). */
+  totalProducers: number
+  /** Run-wide index of this shard's first producer. */
+  producerBase: number
+}
 
 /** One step of an open-loop schedule: `perSecond` for `durationMs` (the last step may be open-ended). */
 export interface RateStep {

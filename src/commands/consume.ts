@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {consumeMessages, type ConsumeLoopOptions, type ConsumeResult, type SettleMode} from '../core/consume.js'
+import type {ConsumeResult, SettleMode} from '../core/consume-end.js'
+import {consumeMessages, type ConsumeLoopOptions} from '../core/consume.js'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {consumeFailure} from '../core/consume-end.js'
 import {DEFAULT_RECOVER_TIMEOUT_MS, recoverBudgetMs} from '../core/recover-budget.js'
