@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Production entry: runs the compiled commands in dist/ (built by `npm run build`, which `npm ci` runs via `prepare`).
 // Start-up time is part of a CLI's feel (issue 16; `npm run perf:startup` measures it): importing
-// @oclif/core is most of it, so what needs no oclif is answered before it is imported.
+// @oclif/core is most of it, so what needs no oclif is answered before it is imported, and oclif
+// comes from dist/oclif.js, which the build bundles with the commands (scripts/bundle.js).
 import {readFileSync} from 'node:fs'
 import module from 'node:module'
 
@@ -21,7 +22,7 @@ if (args.length === 1 && ['--version', 'version', '-v', '-V'].includes(args[0]))
   // all of semver; npm checks mqkit's own range at install. Skipped for this import only.
   const engineCheckWasSet = 'OCLIF_DISABLE_ENGINE_WARNING' in process.env
   if (!engineCheckWasSet) process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
-  const {execute} = await import('@oclif/core')
+  const {execute} = await import('../dist/oclif.js')
   if (!engineCheckWasSet) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   await execute({dir: import.meta.url, args})
 }
