@@ -13,8 +13,8 @@
 import {createDriver} from '../dist/drivers/index.js'
 import {nowNs} from '../dist/bench/clock.js'
 import {defaultBenchOptions} from '../dist/bench/options.js'
-import {PayloadSource} from '../dist/bench/payload.js'
-import {stampActualNs, writeStamp} from '../dist/bench/stamp.js'
+import {PayloadSource} from '../dist/bench/message/payload.js'
+import {stampActualNs, writeStamp} from '../dist/bench/message/stamp.js'
 import {LatencyHistogram} from '../dist/metrics/histogram.js'
 
 export const SIZE = 1024

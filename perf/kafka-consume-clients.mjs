@@ -6,7 +6,7 @@
 // spread over them), then each contender reads all of it from the beginning with a new group, in
 // alternating rounds:
 //   kafkajs eachBatch      consumer.run({eachBatch}), batches resolved whole, no commits (what
-//                          mqkit's consumer is built on, src/drivers/kafka/consume.ts)
+//                          mqkit's consumer is built on, src/drivers/kafka/consume/consume.ts)
 //   platformatic stream    Consumer.consume({mode: 'earliest', autocommit: false}), a 'data'
 //                          listener (one event per record, values left as Buffers)
 //   platformatic fetch     Consumer.fetch() in a loop per partition leader, offsets kept here,

@@ -50,19 +50,19 @@ const jsUnder = (folder) =>
 /** Output name (relative to dist/, no extension) → input file. */
 const entryPoints = Object.fromEntries(['oclif.js', ...jsUnder('commands'), ...jsUnder('hooks')].map((file) => [file.slice(0, -3), path.join(dist, file)]))
 
-// src/bench/workers.ts starts `new URL('./worker-main.js', import.meta.url)`: from a bundle that URL
-// would be taken from the bundle's folder, so it is pointed at dist/bench/ from one folder below
+// src/bench/workers/workers.ts starts `new URL('./worker-main.js', import.meta.url)`: from a bundle that URL
+// would be taken from the bundle's folder, so it is pointed at dist/bench/workers/ from one folder below
 // dist/, and the build fails below if the code lands anywhere else.
-const workersFile = path.join(dist, 'bench', 'workers.js')
+const workersFile = path.join(dist, 'bench', 'workers', 'workers.js')
 const workerUrl = "new URL('./worker-main.js', import.meta.url)"
 const workerUrlPlugin = {
   name: 'worker-url',
   setup(build) {
-    build.onLoad({filter: /[\\/]bench[\\/]workers\.js$/}, (args) => {
+    build.onLoad({filter: /[\\/]bench[\\/]workers[\\/]workers\.js$/}, (args) => {
       if (args.path !== workersFile) return undefined
       const source = readFileSync(args.path, 'utf8')
       if (!source.includes(workerUrl)) throw new Error(`${workerUrl} not found in ${args.path}: update scripts/bundle.js`)
-      return {contents: source.replace(workerUrl, "new URL('../bench/worker-main.js', import.meta.url)"), loader: 'js'}
+      return {contents: source.replace(workerUrl, "new URL('../bench/workers/worker-main.js', import.meta.url)"), loader: 'js'}
     })
   },
 }
@@ -89,7 +89,8 @@ const result = await esbuild.build({
 const depthBelowDist = (file) => path.relative(dist, file).split(path.sep).length - 1
 for (const [output, meta] of Object.entries(result.metafile.outputs)) {
   const hasWorkers = Object.keys(meta.inputs).some((input) => path.resolve(root, input) === workersFile)
-  if (hasWorkers && depthBelowDist(path.resolve(root, output)) !== 1) throw new Error(`${output} holds bench/workers.js but is not one folder below dist/`)
+  if (hasWorkers && depthBelowDist(path.resolve(root, output)) !== 1)
+    throw new Error(`${output} holds bench/workers/workers.js but is not one folder below dist/`)
 }
 
 for (const file of result.outputFiles) {

@@ -1,7 +1,7 @@
 // Typed flags: every value that is more than a string (durations, byte sizes, whole numbers in a
 // range, rates, assertion expressions, ...) is parsed here, once, where it enters, so a command's
 // `flags` are already typed. The grammars and their messages live in the parsers these call
-// (src/options/parse.ts and the modules that own a syntax); a bad value is a UsageError naming the
+// (src/flag-grammars.ts and the modules that own a syntax); a bad value is a UsageError naming the
 // flag and the value (exit 2). oclif wraps an error thrown here in a "Parsing --flag" preamble,
 // which errorLine (src/output/error-line.ts) takes off again so the message reads as it is thrown.
 import {Flags} from '@oclif/core'
@@ -9,10 +9,9 @@ import {parseRateSteps, parseSize, parseWork, type RateStep, type WorkSpec} from
 import {parsePlanSlo, type PlanSlo} from './capacity/plan.js'
 import {parseSlo} from './capacity/slo.js'
 import {parseSweep, type SweepPoint} from './capacity/sweep.js'
-import {parseStartPosition} from './core/options.js'
 import type {StartPosition} from './drivers/types.js'
 import {UsageError} from './errors.js'
-import {parseBytes, parseDelimiter, parseDurationMs, parseInteger, parseNumber} from './options/parse.js'
+import {parseBytes, parseDelimiter, parseDurationMs, parseInteger, parseNumber, parseStartPosition} from './flag-grammars.js'
 import {parseAssertion, type Assertion} from './results/assert.js'
 
 /** Bounds of a numeric flag (a type alias: oclif's custom options need an index signature). */

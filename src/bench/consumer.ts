@@ -1,16 +1,16 @@
 // One consumer's message handler: timestamps the receipt first thing, reads the stamp from the
-// body (or its header: stamp-header.ts), records end-to-end latency (and, open loop, latency
+// body (or its header: message/stamp-header.ts), records end-to-end latency (and, open loop, latency
 // from the intended send time), tracks integrity, simulates the handling work, then acks. No
 // object, closure or promise chain per message on the no-work path: it returns nothing, so the
 // driver adds no continuation either. After the ack the body goes back to `release` (memory://
-// runs recycle the bodies their producers published; see payload.ts).
+// runs recycle the bodies their producers published; see message/payload.ts).
 import type {Delivery, MessageHandler} from '../drivers/types.js'
 import {nowNs} from './clock.js'
 import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
 import type {WorkMode, WorkSpec} from './options.js'
-import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIELD_SEQUENCE, readStampFields} from './stamp.js'
-import {readStampHeader, STAMP_HEADER} from './stamp-header.js'
+import {FIELD_ACTUAL_NS, FIELD_INTENDED_NS, FIELD_KEY_INDEX, FIELD_PRODUCER, FIELD_SEQUENCE, readStampFields} from './message/stamp.js'
+import {readStampHeader, STAMP_HEADER} from './message/stamp-header.js'
 import {preciseSleep, sampleWorkMs, spinUntil} from './work.js'
 
 export interface ConsumerCounters {

@@ -3,7 +3,7 @@
 // exact HDR add means the hot path records each value once, not twice.
 import {LatencyHistogram, type LatencySummary} from '../metrics/histogram.js'
 import {ThroughputMeter} from '../metrics/throughput.js'
-import {GAP_RECORD_MIN_MS} from './availability.js'
+import {GAP_RECORD_MIN_MS} from './faults/availability.js'
 
 export const LATENCY_KINDS = ['publish', 'endToEnd', 'endToEndCorrected', 'publishDelay', 'handling'] as const
 export type LatencyKind = (typeof LATENCY_KINDS)[number]
@@ -86,7 +86,7 @@ export class Measurements {
   /** Clock of the first confirm / receipt; 0 until then. */
   firstConfirmNs = 0
   firstReceiveNs = 0
-  /** Silences of GAP_RECORD_MIN_MS or more between consecutive confirms / receipts, as [fromNs, toNs] pairs (availability.ts judges them). */
+  /** Silences of GAP_RECORD_MIN_MS or more between consecutive confirms / receipts, as [fromNs, toNs] pairs (faults/availability.ts judges them). */
   readonly confirmGapsNs: number[] = []
   readonly receiveGapsNs: number[] = []
   /** --recover / --fault-cmd: latency by send time, for inside and outside outage windows. */

@@ -4,10 +4,30 @@ import {readFileSync, statSync} from 'node:fs'
 import {DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import {UsageError} from '../errors.js'
-import {parseBytes, parseDurationMs, parseNumber} from '../options/parse.js'
-import {STAMP_BYTES} from './stamp.js'
-import type {ShardPlan} from './shard.js'
-import type {FaultSpec} from './fault.js'
+import {parseBytes, parseDurationMs, parseNumber} from '../flag-grammars.js'
+import {STAMP_BYTES} from './message/stamp.js'
+import type {FaultSpec} from './faults/fault.js'
+
+/** The shard of a run this process is, as the flags and the scheduler gave it. */
+export interface ShardSpec {
+  /** Shared by every shard of one run (letters, digits, `.`, `_`, `-`): names the queues, checked by merge. */
+  runId: string
+  /** 0 … count−1. */
+  index: number
+  count: number
+  /** Retries of one index count up from 0 (`--attempt`, MQKIT_ATTEMPT). @default 0 */
+  attempt: number
+  /** Wall clock (ms since the epoch) every shard waits for before it produces. @default now */
+  startAtMs: number
+}
+
+/** A shard's place in the whole workload: what its runner needs besides its share of the options. */
+export interface ShardPlan extends ShardSpec {
+  /** The whole run's producers (the producer-id space of one attempt). */
+  totalProducers: number
+  /** Run-wide index of this shard's first producer. */
+  producerBase: number
+}
 
 /** One step of an open-loop schedule: `perSecond` for `durationMs` (the last step may be open-ended). */
 export interface RateStep {
@@ -73,7 +93,7 @@ export interface BenchOptions {
   payloadFile?: string
   /**
    * Where the timing stamp travels: the body's first 40 bytes, or a `mqkit-stamp` header with the
-   * body left to the payload alone (stamp-header.ts). @default header on kafka://, body elsewhere
+   * body left to the payload alone (message/stamp-header.ts). @default header on kafka://, body elsewhere
    */
   stamp?: 'body' | 'header'
   /** One record key for every message (Kafka: one partition). */
@@ -101,7 +121,7 @@ export interface BenchOptions {
    * connection ends the run, exit 3)
    */
   recoverMs?: number
-  /** --fault-at/--fault-cmd: shell commands run at set times of the run (fault.ts). @default none */
+  /** --fault-at/--fault-cmd: shell commands run at set times of the run (faults/fault.ts). @default none */
   faults?: FaultSpec[]
 }
 
@@ -172,9 +192,6 @@ export function defaultBenchOptions(overrides: Partial<BenchOptions> = {}): Benc
   }
   return options
 }
-
-/** @default 60000 — --recover's budget per outage when --recover-timeout is not given. */
-export const DEFAULT_RECOVER_TIMEOUT_MS = 60_000
 
 /** Largest --payload file: bodies are held in memory by the thousand. */
 const MAX_PAYLOAD_FILE_BYTES = 64 * 1024 * 1024

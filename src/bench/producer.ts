@@ -10,9 +10,9 @@ import type {IntegrityTracker} from './integrity.js'
 import type {Measurements} from './measurements.js'
 import {ACKS_CODES, type BenchOptions, keyOf, type RateStep} from './options.js'
 import {nowNs} from './clock.js'
-import type {BodySource} from './payload.js'
-import {writeStamp} from './stamp.js'
-import {formatStampHeader, STAMP_HEADER} from './stamp-header.js'
+import type {BodySource} from './message/payload.js'
+import {writeStamp} from './message/stamp.js'
+import {formatStampHeader, STAMP_HEADER} from './message/stamp-header.js'
 import {waitUntil} from './work.js'
 
 /** Closed loop yields to the event loop at least this often so timers, consumers and I/O run. */
@@ -39,7 +39,7 @@ export interface ProducerSetup {
   /** Stop producing at this time (duration mode / timed rate steps). */
   endNs?: number
   payload: BodySource
-  /** The stamp goes in a header (stamp-header.ts), the body is the payload alone; else into the body. */
+  /** The stamp goes in a header (message/stamp-header.ts), the body is the payload alone; else into the body. */
   stampInHeader: boolean
   /** Give each body back to `payload` once confirmed: the driver no longer holds it (runner.ts). */
   releaseOnConfirm: boolean

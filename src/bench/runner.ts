@@ -1,7 +1,7 @@
 // The bench run: declares the queue(s), opens one real connection per producer and consumer
 // through the Driver contract, then measures in four steps, one method each: set up (instruments,
 // subscriptions), produce, drain (and stop), assemble the result. The warnings' words are in
-// render-warnings.ts. An EventEmitter — `start`, `tick` (IntervalStats), `done` (BenchResult) — that never
+// render/render-warnings.ts. An EventEmitter — `start`, `tick` (IntervalStats), `done` (BenchResult) — that never
 // prints: progress and rendering listen from outside.
 import {randomBytes} from 'node:crypto'
 import {EventEmitter} from 'node:events'
@@ -18,18 +18,18 @@ import {startLoopDelayMonitor, type LoopDelayMonitor} from '../metrics/loop-dela
 import {precisionWaitNs} from './work.js'
 import {IntegrityTracker} from './integrity.js'
 import {Measurements} from './measurements.js'
-import {bodySource, stampPlacement} from './body-source.js'
-import type {BodySource} from './payload.js'
+import {bodySource, stampPlacement} from './message/body-source.js'
+import type {BodySource} from './message/payload.js'
 import type {BenchOptions} from './options.js'
 import {Producer} from './producer.js'
 import {producerIdOf, waitForWallClock} from './shard.js'
 import {buildResult, type BenchResult, type HealthFigures} from '../results/document.js'
 import type {Gap, RunEvent} from '../results/availability.js'
 import {ResilientDriver} from '../drivers/resilient.js'
-import {analyseAvailability, minGapMsFor, SendTimeLatency} from './availability.js'
-import {FaultRunner, type FaultSpec} from './fault.js'
-import {finalDrain} from './final-drain.js'
-import {runWarnings} from './render-warnings.js'
+import {analyseAvailability, minGapMsFor, SendTimeLatency} from './faults/availability.js'
+import {FaultRunner, type FaultSpec} from './faults/fault.js'
+import {finalDrain} from './faults/final-drain.js'
+import {runWarnings} from './render/render-warnings.js'
 import {IntervalTicker} from './ticker.js'
 
 /** @default 1000 — longest wait for the last acks to settle once the handlers are done (a commit round trip is ms). */
@@ -42,7 +42,7 @@ export interface BenchEnvironment {
   connectTimeoutMs?: number
   /** Test seam: an unconnected driver for a role (default: createDriver(url)). */
   makeDriver?: (role: 'admin' | 'producer' | 'consumer', index: number) => Promise<Driver>
-  /** --workers: this runner is one worker thread's share (see workers.ts). */
+  /** --workers: this runner is one worker thread's share (see workers/workers.ts). */
   worker?: {
     /** Global index of this worker's first producer / consumer (ids and queue assignment). */
     producerBase: number
@@ -255,7 +255,7 @@ export class BenchRunner extends EventEmitter {
     const stamp = stampPlacement(o, admin.backend)
     const stampInHeader = stamp === 'header'
     const payload = bodySource(o, stampInHeader)
-    // Stamped bodies are reused once nothing holds them (payload.ts). memory:// hands its consumers
+    // Stamped bodies are reused once nothing holds them (message/payload.ts). memory:// hands its consumers
     // the published Buffer itself and drops it on ack: the consumer gives it back. Every other
     // driver has copied the bytes out (onto the wire, into SQLite) by the time it confirms: the
     // producer gives it back on the confirm.

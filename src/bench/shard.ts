@@ -6,29 +6,8 @@
 // (results/shards.ts). Producer ids are numbered run-wide, attempt-major: a retried shard's
 // producers never share an id with an earlier attempt's, whose messages may still be queued.
 import {UsageError} from '../errors.js'
-import {parseInteger} from '../options/parse.js'
-import type {BenchOptions} from './options.js'
-
-/** The shard of a run this process is, as the flags and the scheduler gave it. */
-export interface ShardSpec {
-  /** Shared by every shard of one run (letters, digits, `.`, `_`, `-`): names the queues, checked by merge. */
-  runId: string
-  /** 0 … count−1. */
-  index: number
-  count: number
-  /** Retries of one index count up from 0 (`--attempt`, MQKIT_ATTEMPT). @default 0 */
-  attempt: number
-  /** Wall clock (ms since the epoch) every shard waits for before it produces. @default now */
-  startAtMs: number
-}
-
-/** A shard's place in the whole workload: what its runner needs besides its share of the options. */
-export interface ShardPlan extends ShardSpec {
-  /** The whole run's producers (the producer-id space of one attempt). */
-  totalProducers: number
-  /** Run-wide index of this shard's first producer. */
-  producerBase: number
-}
+import {parseInteger} from '../flag-grammars.js'
+import type {BenchOptions, ShardPlan, ShardSpec} from './options.js'
 
 /** Raw flag values, as typed (environment fallbacks already applied by oclif). */
 export interface ShardFlagValues {

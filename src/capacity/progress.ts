@@ -2,7 +2,7 @@
 // finished step (kept in the scrollback, and the only lines on a pipe).
 import type {EventEmitter} from 'node:events'
 import type {IntervalStats} from '../bench/measurements.js'
-import {progressLine, type ProgressStream} from '../bench/progress.js'
+import {progressLine, type ProgressStream} from '../bench/render/progress.js'
 import {formatMillis, formatRate} from '../output/format.js'
 import type {StepStart} from './run.js'
 import type {StepRecord} from '../results/capacity.js'

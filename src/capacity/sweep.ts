@@ -1,7 +1,7 @@
 // The latency-vs-rate curve: one step per rate, in ascending order, and its knee — where the
 // corrected p99 leaves its low-load value (criteria.ts) or the backlog starts to grow.
 import {UsageError} from '../errors.js'
-import {parseNumber} from '../options/parse.js'
+import {parseNumber} from '../flag-grammars.js'
 import {KNEE_MIN_RISE_MS, KNEE_P99_FACTOR} from './criteria.js'
 import {roundRate} from './search.js'
 import type {CurvePoint, Knee} from '../results/capacity.js'

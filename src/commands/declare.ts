@@ -5,7 +5,7 @@ import {withDriver} from '../drivers/index.js'
 import type {ExchangeSpec, QueueSpec} from '../drivers/types.js'
 import {UsageError} from '../errors.js'
 import {bytesFlag, durationFlag, integerFlag} from '../flags.js'
-import {parseTypedArgs} from '../options/parse.js'
+import {parseTypedArgs} from '../flag-grammars.js'
 import {renderDeclare, renderDelete} from '../output/declare.js'
 
 const QUEUE = 'QUEUE'

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, type BaseFlags} from '../base-command.js'
-import {ACKS_CODES, DEFAULT_RECOVER_TIMEOUT_MS} from '../bench/options.js'
-import {recoverBudgetMs} from '../core/options.js'
+import {ACKS_CODES} from '../bench/options.js'
+import {DEFAULT_RECOVER_TIMEOUT_MS, recoverBudgetMs} from '../core/recover-budget.js'
 import {
   DEFAULT_CONFIRM_WINDOW,
   deliveryFailure,
@@ -17,7 +17,7 @@ import {withRecoveringDriver} from '../drivers/recovering.js'
 import type {Driver} from '../drivers/types.js'
 import {InterruptedError, isMqkitError, UsageError} from '../errors.js'
 import {acksFlag, bytesFlag, delimiterFlag, durationFlag, integerFlag} from '../flags.js'
-import {parseKeyValues} from '../options/parse.js'
+import {parseKeyValues} from '../flag-grammars.js'
 import {connectionEventNote, publishSummary} from '../output/summaries.js'
 import type {RunEvent} from '../results/availability.js'
 

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {renderResult} from '../bench/render.js'
+import {renderResult} from '../bench/render/render.js'
 import type {BenchResult} from '../results/document.js'
 import {UsageError} from '../errors.js'
 import {compareResults, type Comparison} from '../results/compare.js'

@@ -19,45 +19,7 @@ import {DEFAULT_PREFETCH} from '../drivers/defaults.js'
 import type {ConnectionWatch} from '../drivers/recovering.js'
 import type {Delivery, Driver, StartPosition, Subscription} from '../drivers/types.js'
 import {ConnectionError, UsageError, withContext} from '../errors.js'
-import {refuseExitAtEnd} from './consume-end.js'
-
-/**
- * ack: settle after the line is written (default). requeue: peek — hold every written message
- * unacked and return them all at the end (returning them one by one would have the broker hand
- * the same message straight back). reject: nack without requeue (dead-letter). auto: the broker
- * settles on delivery (--no-ack).
- */
-export type SettleMode = 'ack' | 'requeue' | 'reject' | 'auto'
-
-export type ConsumeEnd = 'count' | 'idle' | 'end' | 'empty' | 'prefetch-full' | 'interrupted' | 'output-closed' | 'deleted' | 'connection-lost' | 'cancelled'
-
-export interface ConsumeResult {
-  /** Messages written to the output (and settled per the mode; with --recover, acknowledged on a live connection). */
-  count: number
-  /** Messages handed back unwritten (extra prefetched ones, or in flight when stopped), plus peeked ones. */
-  returned: number
-  /** Mean time from receipt to settlement (to the written line for auto and requeue), ms. */
-  meanHandlingMs: number | null
-  /** From subscribing to the last message handled, ms. */
-  elapsedMs: number
-  /** Messages per second from the first receipt to the last message handled. */
-  ratePerSec: number | null
-  ended: ConsumeEnd
-  /** Broker's explanation when the subscription ended by itself. */
-  endMessage?: string
-  /**
-   * Written (and acknowledged) messages whose acknowledgement the broker never confirmed, so
-   * they may be delivered again (Kafka: offsets not committed, e.g. the broker went away).
-   * Present only when not 0.
-   */
-  uncommitted?: number
-  /**
-   * --recover: messages written whose acknowledgement failed because the connection was lost. The
-   * broker delivers them again (redelivered), and they are written again: expect that many
-   * duplicate lines. Not in `count`. Present only with --recover.
-   */
-  redeliveryExpected?: number
-}
+import {refuseExitAtEnd, type ConsumeEnd, type ConsumeResult, type SettleMode} from './consume-end.js'
 
 /** @default 2000 — how long an interrupted consume waits for a line being written before returning its message. */
 export const INTERRUPT_GRACE_MS = 2000

@@ -5,7 +5,7 @@
 // deliveryCount, timestampMs, partition, offset) are read past: the target assigns its own.
 import {UsageError} from '../errors.js'
 import type {Headers} from '../drivers/types.js'
-import type {InputRecord, RawInput} from './sources.js'
+import type {InputRecord, RawInput} from './input.js'
 
 /** The record fields that become the message (README "publish --input ndjson"). */
 export const RECORD_MESSAGE_FIELDS = ['body', 'bodyBase64', 'key', 'headers', 'priority', 'messageId', 'correlationId', 'contentType'] as const

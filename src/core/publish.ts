@@ -10,7 +10,8 @@ import {DeliveryError, OutcomeUnknownError, UnsupportedError} from '../errors.js
 import {ConfirmWindow, DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {publishWithCallbacks} from '../drivers/publish-callbacks.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
-import {abortableReads, type InputRecord, type RawInput} from './sources.js'
+import type {InputRecord, RawInput} from './input.js'
+import {abortableReads} from './sources.js'
 
 export {DEFAULT_CONFIRM_WINDOW}
 

@@ -3,30 +3,9 @@
 // streams and a large file is never held in memory. Bytes are passed through unchanged: input is
 // split on "\n" (0x0a) only; a "\r" before it stays part of the message.
 import {createReadStream} from 'node:fs'
-import type {Headers} from '../drivers/types.js'
 import {InterruptedError, UsageError} from '../errors.js'
+import type {RawInput} from './input.js'
 import {ndjsonInputs} from './ndjson-input.js'
-
-export interface RawInput {
-  body: Buffer
-  /** Set when a key delimiter split the line (kcat -K style), or from a record's key. */
-  key?: string
-  /** --input ndjson: the record's message properties (see ndjson-input.ts). */
-  record?: InputRecord
-}
-
-/** A `consume --json` record's message properties, and where it was read. */
-export interface InputRecord {
-  /** Where the record was read, for messages: `stdin line 3`. */
-  where: string
-  /** The queue the record was consumed from (its `queue` field). */
-  queue?: string
-  headers?: Headers
-  priority?: number
-  messageId?: string
-  correlationId?: string
-  contentType?: string
-}
 
 /** How file and stdin input becomes messages (--input). */
 export type InputMode = 'lines' | 'whole' | 'ndjson'

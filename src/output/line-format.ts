@@ -4,7 +4,7 @@
 // end, as with kcat (`-f '%k\t%s\n'`).
 import type {Delivery} from '../drivers/types.js'
 import {UsageError} from '../errors.js'
-import {BACKSLASH_ESCAPES, BACKSLASH_ESCAPES_TEXT} from '../options/parse.js'
+import {BACKSLASH_ESCAPES, BACKSLASH_ESCAPES_TEXT} from '../flag-grammars.js'
 
 type Field = (delivery: Delivery) => Buffer | string
 

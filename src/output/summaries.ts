@@ -1,7 +1,7 @@
 // One-line human summaries for stderr, drawn from the same result objects that --json prints.
-import type {ConsumeResult} from '../core/consume.js'
+import type {ConsumeResult} from '../core/consume-end.js'
 import type {PublishResult} from '../core/publish.js'
-import {eventLine} from '../bench/progress.js'
+import {eventLine} from '../bench/render/progress.js'
 import type {RunEvent} from '../results/availability.js'
 import {formatCount, formatMillis, formatQuantity, formatRate} from './format.js'
 

@@ -1,5 +1,5 @@
 // The report's availability section (bench --recover, --fault-cmd), drawn from the same figures
-// and wording as the terminal's (src/bench/render-availability.ts): the outage windows, every
+// and wording as the terminal's (src/bench/render/render-availability.ts): the outage windows, every
 // event of the run on its timeline, and latency of messages sent inside vs outside the windows.
 import {
   availabilityHeadline,
@@ -10,7 +10,7 @@ import {
   sendTimeLatencyTitle,
   WINDOW_HEAD,
   windowCells,
-} from '../bench/render-availability.js'
+} from '../bench/render/render-availability.js'
 import {REPORTED_PERCENTILES} from '../metrics/histogram.js'
 import {formatCount, formatMillis} from '../output/format.js'
 import type {RunEvent} from '../results/availability.js'

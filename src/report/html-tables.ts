@@ -1,5 +1,5 @@
 // The report's tables as HTML, drawn from the same result fields as the terminal tables
-// (src/bench/render.ts). Every value from the result is escaped; numbers use the shared formatters.
+// (src/bench/render/render.ts). Every value from the result is escaped; numbers use the shared formatters.
 import type {BenchResult} from '../results/document.js'
 import {formatAssertionValue} from '../results/assert.js'
 import {REPORTED_PERCENTILES, type LatencySummary} from '../metrics/histogram.js'
@@ -14,7 +14,7 @@ import {
   formatQuantity,
   formatRate,
 } from '../output/format.js'
-import {headerFacts, inDoubtLine, integrityColumns} from '../bench/render.js'
+import {headerFacts, inDoubtLine, integrityColumns} from '../bench/render/render.js'
 import {KIND_LABELS} from './charts.js'
 import type {Comparison} from '../results/compare.js'
 import {formatChange, formatFigure, verdict} from './compare-render.js'

@@ -3,7 +3,7 @@
 // evaluated against the result at the end.
 import {UsageError} from '../errors.js'
 import type {LatencySummary} from '../metrics/histogram.js'
-import {parseDurationMs} from '../options/parse.js'
+import {parseDurationMs} from '../flag-grammars.js'
 import {formatCount, formatDecimal, formatMillis, formatRate} from '../output/format.js'
 import type {AssertionOutcome, BenchResult} from './document.js'
 

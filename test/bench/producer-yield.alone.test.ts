@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {IntegrityTracker} from '../../src/bench/integrity.js'
 import {Measurements} from '../../src/bench/measurements.js'
 import {defaultBenchOptions} from '../../src/bench/options.js'
-import {PayloadSource} from '../../src/bench/payload.js'
+import {PayloadSource} from '../../src/bench/message/payload.js'
 import {Producer} from '../../src/bench/producer.js'
 import type {Driver} from '../../src/drivers/types.js'
 

@@ -3,7 +3,8 @@
 import {describe, expect, it} from 'vitest'
 import {UsageError} from '../../src/errors.js'
 import {defaultBenchOptions, type BenchOptions} from '../../src/bench/options.js'
-import {parseShard, parseStartAt, producerIdOf, shardOptions, shares, withShardDefaults, type ShardSpec} from '../../src/bench/shard.js'
+import type {ShardSpec} from '../../src/bench/options.js'
+import {parseShard, parseStartAt, producerIdOf, shardOptions, shares, withShardDefaults} from '../../src/bench/shard.js'
 
 const spec = (index: number, count: number, attempt = 0): ShardSpec => ({runId: 'r1', index, count, attempt, startAtMs: 0})
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)

@@ -14,10 +14,10 @@ import {
   readStampFields,
   STAMP_BYTES,
   writeStamp,
-} from '../../src/bench/stamp.js'
+} from '../../src/bench/message/stamp.js'
 import {IntegrityTracker} from '../../src/bench/integrity.js'
-import {formatStampHeader, readStampHeader} from '../../src/bench/stamp-header.js'
-import {PayloadSource} from '../../src/bench/payload.js'
+import {formatStampHeader, readStampHeader} from '../../src/bench/message/stamp-header.js'
+import {PayloadSource} from '../../src/bench/message/payload.js'
 import {defaultBenchOptions, type BenchOptions} from '../../src/bench/options.js'
 import {BenchRunner} from '../../src/bench/runner.js'
 import {Producer, type ProducerSetup} from '../../src/bench/producer.js'

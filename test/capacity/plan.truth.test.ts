@@ -25,7 +25,7 @@ import {defaultBenchOptions, type BenchOptions} from '../../src/bench/options.js
 import type {BenchResult} from '../../src/results/document.js'
 import {BenchRunner} from '../../src/bench/runner.js'
 import {nowNs} from '../../src/bench/clock.js'
-import {stampActualNs} from '../../src/bench/stamp.js'
+import {stampActualNs} from '../../src/bench/message/stamp.js'
 import {parsePlanSlo, planConsumers, type PlanInputs} from '../../src/capacity/plan.js'
 import {calibrationOptions, measuredFigures, verifyOptions, verifyRun, type PlanWorkload} from '../../src/capacity/plan-measure.js'
 import {waitFigures, waitQuantile} from '../../src/capacity/queueing.js'

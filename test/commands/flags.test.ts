@@ -7,7 +7,7 @@ import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {parseDurationMs} from '../../src/options/parse.js'
+import {parseDurationMs} from '../../src/flag-grammars.js'
 import {waitFor} from '../helpers/brokers.js'
 import {runCli, startCli} from '../helpers/cli.js'
 

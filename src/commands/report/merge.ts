@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {renderResult} from '../../bench/render.js'
+import {renderResult} from '../../bench/render/render.js'
 import {UsageError} from '../../errors.js'
 import {assertHtmlWritable, writeHtmlReport} from '../../report/html.js'
 import {labelsFor, loadResult} from '../../results/load.js'

@@ -14,7 +14,7 @@ import {DEFAULT_CONNECT_TIMEOUT_MS} from '../defaults.js'
 import type {DriverContext} from '../types.js'
 import {sslOptions, TLS_QUERY_KEYS} from '../tls-options.js'
 
-import {KAFKA_CLIENTS, type Compression, type KafkaClientName} from './produce-client.js'
+import {KAFKA_CLIENTS, type Compression, type KafkaClientName} from './produce/produce-client.js'
 
 const {logLevel} = kafkajs
 
@@ -51,7 +51,7 @@ export interface KafkaDriverOptions {
   compression: Compression
   /**
    * How long a publish() waits for others to join its batch. 0 = the batch leaves once its
-   * publisher pauses for an event-loop turn, at most 5 ms after it opened (publish.ts).
+   * publisher pauses for an event-loop turn, at most 5 ms after it opened (produce/publish.ts).
    * @default 0
    */
   lingerMs: number

@@ -1,6 +1,6 @@
 // The kafka:// driver. Two wire clients: kafkajs (admin, consuming, and producing with
 // ?client=kafkajs) and @platformatic/kafka (producing, the default: config.ts
-// DEFAULT_PRODUCER_CLIENT), behind ProduceClient (produce-client.ts). Neither library leaves this folder.
+// DEFAULT_PRODUCER_CLIENT), behind ProduceClient (produce/produce-client.ts). Neither library leaves this folder.
 import kafkajs from 'kafkajs'
 import type {Admin, Kafka} from 'kafkajs'
 import {ConnectionError, UsageError} from '../../errors.js'
@@ -9,18 +9,18 @@ import {promised, type PublishWithCallbacks} from '../publish-callbacks.js'
 import {withFeatureDefaults} from '../defaults.js'
 import type {Driver, DriverContext} from '../types.js'
 import {withDeadline} from '../deadline.js'
-import {declareTopic, deleteTopic, describeTopic, purgeTopic} from './admin.js'
+import {declareTopic, deleteTopic, describeTopic, purgeTopic} from './admin/admin.js'
 import {Renewable, type AdminRunner} from './clients.js'
 import {kafkaOptionsFromUrl} from './config.js'
-import {startSubscription, type LocalSubscription} from './consume.js'
+import {startSubscription, type LocalSubscription} from './consume/consume.js'
 import {kafkaErrorType, toMqkitError} from './errors.js'
-import {inspectTopics} from './inspect.js'
-import {kafkajsProducer} from './kafkajs-producer.js'
-import {TopicCache} from './metadata.js'
-import {platformaticProducer} from './platformatic-producer.js'
-import type {ProduceClient} from './produce-client.js'
-import {Publisher} from './publish.js'
-import {serverInfo} from './server-info.js'
+import {inspectTopics} from './admin/inspect.js'
+import {kafkajsProducer} from './produce/kafkajs-producer.js'
+import {TopicCache} from './admin/metadata.js'
+import {platformaticProducer} from './produce/platformatic-producer.js'
+import type {ProduceClient} from './produce/produce-client.js'
+import {Publisher} from './produce/publish.js'
+import {serverInfo} from './admin/server-info.js'
 
 const {Kafka: KafkaClient} = kafkajs
 

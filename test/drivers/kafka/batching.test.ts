@@ -3,9 +3,9 @@
 // by bytes as well as by count, so that no partition's record batch crosses the broker's
 // message.max.bytes (1 MB by default) and bounces back MESSAGE_TOO_LARGE.
 import {describe, expect, it} from 'vitest'
-import {MAX_REQUEST_RECORD_BYTES, Publisher, recordBytes} from '../../../src/drivers/kafka/publish.js'
-import type {TopicCache} from '../../../src/drivers/kafka/metadata.js'
-import type {ProduceClient, ProduceRecord} from '../../../src/drivers/kafka/produce-client.js'
+import {MAX_REQUEST_RECORD_BYTES, Publisher, recordBytes} from '../../../src/drivers/kafka/produce/publish.js'
+import type {TopicCache} from '../../../src/drivers/kafka/admin/metadata.js'
+import type {ProduceClient, ProduceRecord} from '../../../src/drivers/kafka/produce/produce-client.js'
 
 function recordingPublisher(batchSize: number) {
   const requests: ProduceRecord[][] = []

@@ -1,7 +1,7 @@
 // Kafka-specific behaviour on a real broker: start positions, commits only after ack, group lag,
 // keys/headers/partitions, compression, and the pure contiguous-commit tracker.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {PartitionAcks} from '../../../src/drivers/kafka/offsets.js'
+import {PartitionAcks} from '../../../src/drivers/kafka/consume/offsets.js'
 import type {Driver} from '../../../src/drivers/types.js'
 import {KAFKA_URL, kafkaAvailable, waitFor} from '../../helpers/brokers.js'
 import {runCli} from '../../helpers/cli.js'

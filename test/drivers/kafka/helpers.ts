@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {createDriver} from '../../../src/drivers/index.js'
-import {KAFKA_CLIENTS, type KafkaClientName} from '../../../src/drivers/kafka/produce-client.js'
+import {KAFKA_CLIENTS, type KafkaClientName} from '../../../src/drivers/kafka/produce/produce-client.js'
 import type {Delivery, Driver, Subscription} from '../../../src/drivers/types.js'
 import {KAFKA_URL, uniqueName, waitFor} from '../../helpers/brokers.js'
 

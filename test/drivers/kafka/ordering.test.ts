@@ -3,10 +3,10 @@
 // Kafka's own producer promises this (idempotence or max.in.flight=1); kafkajs does not when
 // several sendBatch() calls run at once, so the driver's Publisher must keep the order itself.
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
-import type {TopicInfo} from '../../../src/drivers/kafka/admin.js'
-import type {TopicCache} from '../../../src/drivers/kafka/metadata.js'
-import type {ProduceClient, ProduceRequest} from '../../../src/drivers/kafka/produce-client.js'
-import {Publisher} from '../../../src/drivers/kafka/publish.js'
+import type {TopicInfo} from '../../../src/drivers/kafka/admin/admin.js'
+import type {TopicCache} from '../../../src/drivers/kafka/admin/metadata.js'
+import type {ProduceClient, ProduceRequest} from '../../../src/drivers/kafka/produce/produce-client.js'
+import {Publisher} from '../../../src/drivers/kafka/produce/publish.js'
 import type {Driver} from '../../../src/drivers/types.js'
 import {KAFKA_URL, kafkaAvailable} from '../../helpers/brokers.js'
 import {CLIENTS, collector, kafkaDriver, topicName, withClient} from './helpers.js'

@@ -10,7 +10,7 @@ import type {RunEvent} from '../../../src/results/availability.js'
 import {kafkaAvailable} from '../../helpers/brokers.js'
 import {CLIENTS, withClient} from './helpers.js'
 import {privateKafka, type PrivateKafka} from './private-broker.js'
-import {GROUP_TIMINGS} from '../../../src/drivers/kafka/consume.js'
+import {GROUP_TIMINGS} from '../../../src/drivers/kafka/consume/consume.js'
 
 const available = await kafkaAvailable() // the shared broker's jars are what the private one runs on
 /** A reconnect attempt at most every second, plus a fresh client's metadata round trips (and a loaded 2-core machine's timer lateness). */
