@@ -12,3 +12,24 @@ export function nowNs(): number {
   const time = process.hrtime()
   return time[0] * 1e9 + time[1]
 }
+
+/**
+ * What to add to a nowNs() reading to get wall-clock nanoseconds since `originMs` (ms since the
+ * epoch; a --shared-queues run's --start-at), measured once so the sum stays monotonic through the
+ * run. Nanoseconds since the epoch (≈ 1.8e18) are past 2^53, where a Number steps by 256 ns; since
+ * an origin shared by every shard they stay exact for 104 days. `shiftMs` moves this host's clock
+ * (tests stand in a host whose clock is off by a known amount: MQKIT_TEST_CLOCK_SHIFT_MS).
+ */
+export function wallClockOffsetNs(originMs: number, shiftMs = 0): number {
+  const monotonicNs = nowNs()
+  // timeOrigin − originMs first: both near 1.7e12, their difference keeps the µs of now().
+  const sinceOriginMs = performance.timeOrigin - originMs + performance.now() + shiftMs
+  return Math.round(sinceOriginMs * 1e6) - monotonicNs
+}
+
+/** Tests only: a known offset of this host's wall clock, ms (see wallClockOffsetNs). @default 0 */
+export function testClockShiftMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.MQKIT_TEST_CLOCK_SHIFT_MS
+  const value = raw === undefined ? 0 : Number(raw)
+  return Number.isFinite(value) ? value : 0
+}

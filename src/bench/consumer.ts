@@ -32,6 +32,8 @@ export function makeConsumerHandler(
   stampInHeader = false,
   /** This consumer's order lane on a queue (its run-wide index): see below. */
   consumerLane = 0,
+  /** Added to this host's clock readings to compare them with the stamp's (producer.ts stampClockOffsetNs). */
+  stampClockOffsetNs = 0,
 ): MessageHandler {
   const onAckError = (error: unknown) => {
     counters.unsettledAcks--
@@ -68,7 +70,7 @@ export function makeConsumerHandler(
     }, onAckError)
   }
   const finish = (delivery: Delivery, receiveNs: number, actualNs: number, doneNs = nowNs()): void => {
-    measurements.onHandled(doneNs - receiveNs, doneNs - actualNs)
+    measurements.onHandled(doneNs - receiveNs, doneNs + stampClockOffsetNs - actualNs)
     counters.active--
     ack(delivery, doneNs)
   }
@@ -84,7 +86,8 @@ export function makeConsumerHandler(
     }
     const actualNs = stamp[FIELD_ACTUAL_NS]
     const intendedNs = stamp[FIELD_INTENDED_NS]
-    measurements.onReceive(receiveNs - actualNs, intendedNs === 0 ? Number.NaN : receiveNs - intendedNs, body.length, receiveNs)
+    const stampClockNs = receiveNs + stampClockOffsetNs
+    measurements.onReceive(stampClockNs - actualNs, intendedNs === 0 ? Number.NaN : stampClockNs - intendedNs, body.length, receiveNs)
     // Order lane. On a log (a partition is given): the key when there is one, else the partition
     // (Kafka spreads unkeyed messages over partitions, and only order within a partition is
     // promised). On a queue: this consumer. Competing consumers each get their share of the queue

@@ -39,6 +39,11 @@ export interface IntegrityFigures {
   unconfirmedReceived: number
   /** Deliveries without a bench stamp (someone else's messages in the queue). */
   foreign: number
+  /**
+   * Set when `lost` cannot be trusted, saying why (a shard of a --shared-queues run alone: other
+   * shards consumed some of its messages; a merge missing a shard). `lost` is then an upper bound.
+   */
+  lostUnknown?: string
 }
 
 class ProducerTrack {
@@ -80,6 +85,8 @@ export class IntegrityTracker {
   private readonly leftSets: ProducerTrack[] = []
   /** Set once a final drain read the queues: leftInQueue is then per message. */
   drained = false
+  /** Snapshots absorbed so far (absorb: drained only when every one was). */
+  private absorbed = 0
   received = 0
   duplicates = 0
   redelivered = 0
@@ -194,22 +201,33 @@ export class IntegrityTracker {
       },
       received: bits(this.producers),
       confirmed: bits(this.confirmedSets),
+      inDoubt: bits(this.inDoubtSets),
+      left: bits(this.leftSets),
+      drained: this.drained,
     }
   }
 
-  /** Fold another tracker's snapshot into this one (see unionSnapshots). */
+  /**
+   * Fold another tracker's snapshot into this one (see unionSnapshots). Exact for receipts split
+   * over trackers, with every tracker's drain read after every receipt (as in one process): a
+   * message received by two trackers, or received by one and drained by another, is a duplicate.
+   * A tracker's deliveries (receipts and drain reads) are its duplicates plus the distinct messages
+   * it saw (its received and left sets are disjoint); all trackers' deliveries less the distinct
+   * messages of the union are the duplicates of the whole.
+   */
   absorb(snapshot: IntegritySnapshot): void {
     const c = snapshot.counters
     this.sent += c.sent
     this.confirmed += c.confirmed
     this.publishErrors += c.publishErrors
     this.received += c.received
-    this.duplicates += c.duplicates
     this.redelivered += c.redelivered
     this.outOfOrder += c.outOfOrder
     this.foreign += c.foreign
-    const fold = (list: ProducerTrack[], sets: Array<Uint8Array | null>, countOverlap: boolean) => {
-      sets.forEach((seen, producerId) => {
+    const distinctBefore = this.unique + this.countAll(this.leftSets)
+    let distinctThere = 0
+    const fold = (list: ProducerTrack[], sets: Array<Uint8Array | null> | undefined) => {
+      sets?.forEach((seen, producerId) => {
         if (!seen) return
         const t = this.track(list, producerId)
         if (t.seen.length < seen.length) {
@@ -220,15 +238,32 @@ export class IntegrityTracker {
         let unique = 0
         for (let i = 0; i < t.seen.length; i++) {
           const other = i < seen.length ? seen[i] : 0
-          if (countOverlap) this.duplicates += popcount8(t.seen[i] & other)
+          if (list === this.producers || list === this.leftSets) distinctThere += popcount8(other)
           t.seen[i] |= other
           unique += popcount8(t.seen[i])
         }
         t.unique = unique
       })
     }
-    fold(this.producers, snapshot.received, true)
-    fold(this.confirmedSets, snapshot.confirmed, false)
+    fold(this.producers, snapshot.received)
+    fold(this.confirmedSets, snapshot.confirmed)
+    fold(this.inDoubtSets, snapshot.inDoubt)
+    fold(this.leftSets, snapshot.left)
+    // Left means found by a drain and received by nobody: what some tracker received is not left.
+    this.leftSets.forEach((left, producerId) => {
+      const received = this.producers[producerId]?.seen
+      if (!left || !received) return
+      let unique = 0
+      for (let i = 0; i < left.seen.length; i++) {
+        if (i < received.length) left.seen[i] &= ~received[i]
+        unique += popcount8(left.seen[i])
+      }
+      left.unique = unique
+    })
+    const distinctAfter = this.unique + this.countAll(this.leftSets)
+    this.duplicates += c.duplicates + distinctThere - (distinctAfter - distinctBefore)
+    this.drained = this.absorbed === 0 ? snapshot.drained === true : this.drained && snapshot.drained === true
+    this.absorbed++
   }
 
   /**
@@ -279,12 +314,19 @@ export interface IntegritySnapshot {
   /** Indexed by global producer id; null where this tracker saw nothing of that producer. */
   received: Array<Uint8Array | null>
   confirmed: Array<Uint8Array | null>
+  /** Publishes whose outcome is unknown, and messages the final drain found (absent: none). */
+  inDoubt?: Array<Uint8Array | null>
+  left?: Array<Uint8Array | null>
+  /** The tracker's final drain read its queues empty (leftInQueue is per message). */
+  drained?: boolean
 }
 
 /**
- * Exact merge across worker threads: a producer in one thread, its messages received in
- * another. Bitsets are OR-ed; a message received in two threads is a duplicate. Order is judged
- * within each receiving thread (summed): across threads there is no single receipt order.
+ * Exact merge across worker threads or the shards of a --shared-queues run: a producer in one,
+ * its messages received in another. Bitsets are OR-ed; a message received in two is a duplicate.
+ * Order is judged within each receiver (summed): across them there is no single receipt order.
+ * Redelivered is the sum of each receiver's own: whether a message's delivery in one receiver came
+ * after its delivery in another is not known.
  */
 export function unionSnapshots(snapshots: IntegritySnapshot[]): IntegrityTracker {
   const merged = new IntegrityTracker()

@@ -75,8 +75,15 @@ export class Measurements {
    */
   ackSettleSumNs = 0
   private intervalAckSettleSumNs = 0
-  /** Clock differences below zero (other host's clock ahead): counted, never recorded or hidden. */
+  /** Clock differences below zero (other host's clock ahead): counted, never hidden. */
   negativeSamples = 0
+  /**
+   * Wall-clock latencies (--shared-queues): a negative reading is also recorded, as 0, so it keeps
+   * its rank (the readings a host's clock offset pushed below zero are its smallest), and every
+   * percentile above their share is the reading itself. Off: not recorded (one host's monotonic
+   * clock never gives one). @default false
+   */
+  recordNegativeAsZero = false
   totalPublished = 0
   totalConsumed = 0
   readonly intervals: IntervalStats[] = []
@@ -132,12 +139,17 @@ export class Measurements {
     this.lastReceiveNs = nowNs
     this.consumed.count++
     this.consumed.bytes += bytes
-    if (endToEndNs < 0) this.negativeSamples++
+    if (endToEndNs < 0) this.onNegative(this.interval.endToEnd)
     else this.interval.endToEnd.recordNanos(endToEndNs)
     if (this.openLoop && !Number.isNaN(correctedNs)) {
-      if (correctedNs < 0) this.negativeSamples++
+      if (correctedNs < 0) this.onNegative(this.interval.endToEndCorrected)
       else this.interval.endToEndCorrected.recordNanos(correctedNs)
     }
+  }
+
+  private onNegative(histogram: LatencyHistogram): void {
+    this.negativeSamples++
+    if (this.recordNegativeAsZero) histogram.recordNanos(0)
   }
 
   onHandled(handlingNs: number, sojournNs: number): void {

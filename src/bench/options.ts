@@ -19,6 +19,12 @@ export interface ShardSpec {
   attempt: number
   /** Wall clock (ms since the epoch) every shard waits for before it produces. @default now */
   startAtMs: number
+  /**
+   * --shared-queues: every shard uses the run's one set of queues, its consumers read any shard's
+   * messages, latencies are taken on the hosts' wall clocks (clock.ts wallClockOffsetNs) and
+   * integrity is judged by `report merge` from every shard's receipts. @default false (queues of its own)
+   */
+  sharedQueues: boolean
 }
 
 /** A shard's place in the whole workload: what its runner needs besides its share of the options. */
@@ -27,6 +33,8 @@ export interface ShardPlan extends ShardSpec {
   totalProducers: number
   /** Run-wide index of this shard's first producer. */
   producerBase: number
+  /** Run-wide index of this shard's first consumer. */
+  consumerBase: number
 }
 
 /** One step of an open-loop schedule: `perSecond` for `durationMs` (the last step may be open-ended). */

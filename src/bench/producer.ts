@@ -36,6 +36,9 @@ export interface ProducerSetup {
   quota?: number
   /** Clock origin of the run (clock.ts nanoseconds). */
   startNs: number
+  /** Added to the send times the stamp carries: 0 (this host's monotonic clock) or, with shared
+   *  queues, clock.ts wallClockOffsetNs (wall-clock ns since --start-at). */
+  stampClockOffsetNs: number
   /** Stop producing at this time (duration mode / timed rate steps). */
   endNs?: number
   payload: BodySource
@@ -179,8 +182,12 @@ export class Producer {
     const keyed = this.keyed ? keyOf(o, sequence) : undefined
     // mandatory: false unless asked (options.ts); drivers other than amqp ignore it.
     const message: OutgoingMessage = {body, persistent: o.persistent, mandatory: o.mandatory === true}
-    if (s.stampInHeader) message.headers = {[STAMP_HEADER]: formatStampHeader(s.producerId, sequence, intendedNs, sendNs, s.queueIndex, keyed?.index)}
-    else writeStamp(body, s.producerId, sequence, intendedNs, sendNs, s.queueIndex, keyed?.index)
+    // Stamped times are never below 1 (0 means "no intended time": closed loop; u64 fields).
+    const offset = s.stampClockOffsetNs
+    const stampIntendedNs = intendedNs === 0 ? 0 : offset === 0 ? intendedNs : Math.max(1, intendedNs + offset)
+    const stampSendNs = offset === 0 ? sendNs : Math.max(1, sendNs + offset)
+    if (s.stampInHeader) message.headers = {[STAMP_HEADER]: formatStampHeader(s.producerId, sequence, stampIntendedNs, stampSendNs, s.queueIndex, keyed?.index)}
+    else writeStamp(body, s.producerId, sequence, stampIntendedNs, stampSendNs, s.queueIndex, keyed?.index)
     if (o.priority !== undefined) message.priority = o.priority
     if (o.acks !== undefined) message.acks = ACKS_CODES[o.acks]
     if (keyed !== undefined) message.key = keyed.key

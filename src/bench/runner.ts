@@ -13,7 +13,7 @@ import {QueueLengthSampler} from '../metrics/queue-length.js'
 import {backlog} from './backlog.js'
 import {benchConsumeOptions, benchQueueSpec, refuseUnsupportedKnobs} from './queue-setup.js'
 import {makeConsumerHandler, type ConsumerCounters} from './consumer.js'
-import {nowNs} from './clock.js'
+import {nowNs, testClockShiftMs, wallClockOffsetNs} from './clock.js'
 import {startLoopDelayMonitor, type LoopDelayMonitor} from '../metrics/loop-delay.js'
 import {precisionWaitNs} from './work.js'
 import {IntegrityTracker} from './integrity.js'
@@ -22,7 +22,8 @@ import {bodySource, stampPlacement} from './message/body-source.js'
 import type {BodySource} from './message/payload.js'
 import type {BenchOptions} from './options.js'
 import {Producer} from './producer.js'
-import {producerIdOf, waitForWallClock} from './shard.js'
+import {producerIdOf, queueSlotBase, waitForWallClock} from './shard.js'
+import {encodeReceipts} from '../results/receipts.js'
 import {buildResult, type BenchResult, type HealthFigures} from '../results/document.js'
 import type {Gap, RunEvent} from '../results/availability.js'
 import {ResilientDriver} from '../drivers/resilient.js'
@@ -34,6 +35,12 @@ import {IntervalTicker} from './ticker.js'
 
 /** @default 1000 — longest wait for the last acks to settle once the handlers are done (a commit round trip is ms). */
 const LAST_ACKS_SETTLE_MS = 1000
+/**
+ * @default 1000 — shared queues: a shard whose producers are done stops consuming once the shared
+ * queues have read empty and its consumers received nothing for this long (other shards' producers
+ * still at work keep its consumers busy; a queue broker's in-flight count can lag by seconds).
+ */
+const SHARED_QUIET_MS = 1000
 
 export interface BenchEnvironment {
   url: string
@@ -89,6 +96,10 @@ interface RunSetup {
   /** Reset at each interval: the interval's own event-loop delay. */
   intervalLoopDelay: LoopDelayMonitor
   sampler: QueueLengthSampler
+  /** --shared-queues: the run's queues are every shard's (no local end, no delete; wall-clock stamps). */
+  shared: boolean
+  /** producer.ts stampClockOffsetNs: 0, or wall-clock ns since --start-at with shared queues. */
+  stampClockOffsetNs: number
   stamp: 'body' | 'header'
   stampInHeader: boolean
   payload: BodySource
@@ -196,7 +207,8 @@ export class BenchRunner extends EventEmitter {
       ])
       return await this.measure(admin, names, producerDrivers, consumerDrivers, signal)
     } finally {
-      if (admin && declared && !o.keep) {
+      // Shared queues are every shard's: kept for the others (the command says how to delete them).
+      if (admin && declared && !o.keep && !o.shard?.sharedQueues) {
         for (const name of names) await admin.delete(name).catch(() => {})
       }
       await Promise.all(drivers.map((d) => d.close().catch(() => {})))
@@ -230,13 +242,17 @@ export class BenchRunner extends EventEmitter {
     // starts with production, not with a consumer group's join (which would dilute every rate).
     this.startNs = nowNs()
     const measurements = new Measurements(0, o.rate !== undefined)
+    const shared = o.shard?.sharedQueues === true
+    const stampClockOffsetNs = shared ? wallClockOffsetNs(o.shard!.startAtMs, testClockShiftMs()) : 0
+    measurements.recordNegativeAsZero = shared
+    const slots = queueSlotBase(o.shard)
     const integrity = new IntegrityTracker()
     this.integrity = integrity
     const tracksFailures = o.recoverMs !== undefined || o.faults !== undefined
     const sendTimeLatency = tracksFailures ? new SendTimeLatency() : undefined
     if (sendTimeLatency) measurements.sendTimeLatency = {record: (sendNs, latencyNs) => sendTimeLatency.record((sendNs - this.startNs) / 1e6, latencyNs)}
     const faults = o.faults ? new FaultRunner({faults: o.faults, queues: names, onEvent: (event) => this.event(event)}) : undefined
-    const consumerBase = this.env.worker?.consumerBase ?? 0
+    const consumerBase = slots.consumer + (this.env.worker?.consumerBase ?? 0)
     const counters: ConsumerCounters = {active: 0, unsettledAcks: 0, ackErrors: 0}
     const loopDelay = startLoopDelayMonitor()
     const intervalLoopDelay = startLoopDelayMonitor()
@@ -267,7 +283,7 @@ export class BenchRunner extends EventEmitter {
         return driver.consume(
           queue,
           benchConsumeOptions(o, queue),
-          makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release, stampInHeader, consumerBase + i),
+          makeConsumerHandler(measurements, integrity, o.work, o.workMode, counters, release, stampInHeader, consumerBase + i, stampClockOffsetNs),
         )
       }),
     )
@@ -294,6 +310,8 @@ export class BenchRunner extends EventEmitter {
       loopDelay,
       intervalLoopDelay,
       sampler,
+      shared,
+      stampClockOffsetNs,
       stamp,
       stampInHeader,
       payload,
@@ -307,7 +325,8 @@ export class BenchRunner extends EventEmitter {
     const o = this.options
     const {measurements, names, sampler} = run
     const producerBase = this.env.worker?.producerBase ?? 0
-    const consumerBase = this.env.worker?.consumerBase ?? 0
+    const slots = queueSlotBase(o.shard)
+    const consumerBase = slots.consumer + (this.env.worker?.consumerBase ?? 0)
     this.startNs = nowNs()
     const startNs = this.startNs
     const wallAtStartMs = performance.timeOrigin + performance.now()
@@ -323,13 +342,14 @@ export class BenchRunner extends EventEmitter {
           producers: o.producers,
           // Run-wide position: a shard's producers interleave with the other shards' as one process's would.
           phase: ((o.shard?.producerBase ?? 0) + producerBase + i) / (o.shard?.totalProducers ?? o.producers),
-          queue: names[(producerBase + i) % names.length],
-          queueIndex: (producerBase + i) % names.length,
+          queue: names[(slots.producer + producerBase + i) % names.length],
+          queueIndex: (slots.producer + producerBase + i) % names.length,
           options: o,
           measurements,
           integrity: run.integrity,
           quota: o.count === undefined ? undefined : Math.floor(o.count / o.producers) + (i < o.count % o.producers ? 1 : 0),
           startNs,
+          stampClockOffsetNs: run.stampClockOffsetNs,
           endNs,
           payload: run.payload,
           stampInHeader: run.stampInHeader,
@@ -383,6 +403,7 @@ export class BenchRunner extends EventEmitter {
     const o = this.options
     const {admin, names, counters, integrity} = run
     if (this.env.worker) await this.env.worker.drain()
+    else if (run.shared) await this.drainShared(integrity, admin, names)
     else if (o.consumers > 0) await this.drain(integrity, admin, names)
     production.ticker.consumingDone()
     // Let handlers still working finish, so their handling times land in the results; then their
@@ -402,7 +423,13 @@ export class BenchRunner extends EventEmitter {
     // count that follows is exact (see backlog.ts).
     await Promise.all(run.consumerDrivers.map((d) => d.close().catch(() => {})))
     const faultsNotRun = run.faults ? (await run.faults.finish(o.drainTimeoutMs)).notRun : []
-    if (run.tracksFailures && o.consumers > 0 && !o.keep && !this.fatal && !this.stopping && !this.env.worker) {
+    // Shared queues: what is still queued is taken message by message too, so the merge of every
+    // shard's receipts accounts for each message however the shards' ends interleave. Read empty
+    // already, they need no drain (on Kafka a drainer would join the group and move the partitions
+    // of shards still consuming).
+    const sharedNeedsDrain = run.shared && !this.fatal && !this.stopping && (await backlog(admin, names, {readyOnly: true}).catch(() => 1)) > 0
+    if (run.shared && !sharedNeedsDrain && !this.fatal && !this.stopping) integrity.drained = true
+    if (sharedNeedsDrain || (run.tracksFailures && o.consumers > 0 && !o.keep && !this.fatal && !this.stopping && !this.env.worker)) {
       const drainer = await this.makeDriver('consumer', 0)
       try {
         await drainer.connect()
@@ -461,6 +488,11 @@ export class BenchRunner extends EventEmitter {
       interrupted: run.signal?.aborted ?? false,
     })
     if (o.consumers === 0) result.integrity.leftInQueue = drained.leftInQueue
+    if (run.shared) {
+      result.receipts = encodeReceipts(integrity)
+      result.integrity.lostUnknown =
+        "other shards consumed some of this shard's messages and it some of theirs: lost (and unconfirmed received) are known only from every shard's receipts (mqkit report merge)"
+    }
     if (run.tracksFailures) {
       result.availability = analyseAvailability({
         confirmGaps: gapsOnClock(measurements.confirmGapsNs, startNs, measurements.firstConfirmNs, this.events),
@@ -504,6 +536,25 @@ export class BenchRunner extends EventEmitter {
         quietSince = performance.now()
       }
       await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+
+  /**
+   * Shared queues: this shard cannot know when its messages have all arrived (other shards consume
+   * them, and their producers may still be at work). Done once the queues have read empty with
+   * nothing received here for SHARED_QUIET_MS, or at the drain timeout; the final drain then takes
+   * whatever is left, message by message.
+   */
+  private async drainShared(integrity: IntegrityTracker, admin: Driver, names: string[]): Promise<void> {
+    const deadline = performance.now() + this.options.drainTimeoutMs
+    let lastReceived = integrity.received
+    let quietSince = performance.now()
+    while (!this.stopping && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100))
+      if (integrity.received !== lastReceived) {
+        lastReceived = integrity.received
+        quietSince = performance.now()
+      } else if (performance.now() - quietSince >= SHARED_QUIET_MS && (await backlog(admin, names).catch(() => 1)) === 0) return
     }
   }
 

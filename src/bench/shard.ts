@@ -3,8 +3,12 @@
 // producers, consumers, queues, --count and --rate, on queues of its own (`<queue>-s<I>`, on
 // Kafka topics of its own), so every end-to-end latency is taken on one host's clock and its
 // integrity is complete without the other shards: the merged integrity is the sum
-// (results/shards.ts). Producer ids are numbered run-wide, attempt-major: a retried shard's
-// producers never share an id with an earlier attempt's, whose messages may still be queued.
+// (results/shards.ts). With --shared-queues every shard uses the run's ONE set of queues, each
+// producer and consumer on the queue its run-wide index gets in one process, so the shards
+// together make exactly the one-process workload; latencies are then on the hosts' wall clocks
+// and integrity is judged by the merge from every shard's receipts (results/receipts.ts).
+// Producer ids are numbered run-wide, attempt-major: a retried shard's producers never share an
+// id with an earlier attempt's, whose messages may still be queued.
 import {UsageError} from '../errors.js'
 import {parseInteger} from '../flag-grammars.js'
 import type {BenchOptions, ShardPlan, ShardSpec} from './options.js'
@@ -16,6 +20,7 @@ export interface ShardFlagValues {
   'run-id'?: string
   'start-at'?: string
   attempt?: string
+  'shared-queues'?: boolean
 }
 
 /** @default 1024 — more shards than this is a mistake, not a plan. */
@@ -31,8 +36,9 @@ const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/
 export function parseShard(flags: ShardFlagValues, env: NodeJS.ProcessEnv = process.env, nowMs = Date.now()): ShardSpec | undefined {
   const sharded = flags.shard !== undefined || flags.shards !== undefined
   if (!sharded) {
-    for (const flag of ['run-id', 'start-at', 'attempt'] as const) {
-      if (flags[flag] !== undefined) throw new UsageError(`--${flag} belongs to a sharded run: give --shard I/N (or --shards N in an Indexed Job) too`)
+    for (const flag of ['run-id', 'start-at', 'attempt', 'shared-queues'] as const) {
+      if (flags[flag] !== undefined && flags[flag] !== false)
+        throw new UsageError(`--${flag} belongs to a sharded run: give --shard I/N (or --shards N in an Indexed Job) too`)
     }
     return undefined
   }
@@ -63,8 +69,12 @@ export function parseShard(flags: ShardFlagValues, env: NodeJS.ProcessEnv = proc
   if (runId === undefined || runId === '') throw new UsageError('--shard needs --run-id ID (or MQKIT_RUN_ID), the same for every shard of the run')
   if (!RUN_ID.test(runId)) throw new UsageError(`--run-id must be 1 to 64 letters, digits, ".", "_" or "-" (it names the queues), got "${runId}"`)
   const attempt = flags.attempt === undefined || flags.attempt === '' ? 0 : parseInteger('attempt', flags.attempt, {min: 0})
+  const sharedQueues = flags['shared-queues'] === true
+  // Shared queues: the stamps carry wall-clock ns since --start-at, so every shard needs the same one.
+  if (sharedQueues && flags['start-at'] === undefined)
+    throw new UsageError('--shared-queues needs --start-at TIME, the same for every shard: the shards time their messages from it')
   const startAtMs = flags['start-at'] === undefined ? nowMs : parseStartAt(flags['start-at'])
-  return {runId, index, count, attempt, startAtMs}
+  return {runId, index, count, attempt, startAtMs, sharedQueues}
 }
 
 /** Seconds (or ms) since the epoch, or an ISO 8601 time. A bare number below 10^11 is seconds (`date +%s`), above it milliseconds (`Date.now()`). */
@@ -95,9 +105,13 @@ export function shares(total: number, parts: number): number[] {
   return Array.from({length: parts}, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0))
 }
 
-/** Base name of the shard's queues: `<queue or mqkit-bench-<run id>>-s<index>` (then `-1`, `-2`… with several). */
-export function shardQueueBase(options: Pick<BenchOptions, 'queueName'>, shard: Pick<ShardSpec, 'runId' | 'index'>): string {
-  return `${options.queueName ?? `mqkit-bench-${shard.runId}`}-s${shard.index}`
+/**
+ * Base name of the shard's queues: `<queue or mqkit-bench-<run id>>-s<index>` (then `-1`, `-2`…
+ * with several); with shared queues the run's own name, the same for every shard.
+ */
+export function shardQueueBase(options: Pick<BenchOptions, 'queueName'>, shard: Pick<ShardSpec, 'runId' | 'index' | 'sharedQueues'>): string {
+  const base = options.queueName ?? `mqkit-bench-${shard.runId}`
+  return shard.sharedQueues ? base : `${base}-s${shard.index}`
 }
 
 /**
@@ -110,14 +124,23 @@ export function shardOptions(options: BenchOptions, shard: ShardSpec): BenchOpti
   const n = shard.count
   const o = options
   if (o.producers < n) throw new UsageError(`--producers must be at least the shard count (${n}): every shard produces, got "${o.producers}"`)
+  if (shard.sharedQueues && o.consumers < n)
+    throw new UsageError(
+      `--shared-queues: --consumers must be at least the shard count (${n}): every shard consumes from the shared queues, got "${o.consumers}"`,
+    )
   if (o.consumers > 0 && o.consumers < n)
     throw new UsageError(`--consumers must be 0 or at least the shard count (${n}): every shard consumes its own queues, got "${o.consumers}"`)
+  if (shard.sharedQueues && o.workers > 1)
+    throw new UsageError(`--shared-queues runs each shard in one thread: it cannot be combined with --workers ${o.workers}`)
   const producerShares = shares(o.producers, n)
   const producerBase = producerShares.slice(0, shard.index).reduce((a, b) => a + b, 0)
   const producers = producerShares[shard.index]
-  const consumers = shares(o.consumers, n)[shard.index]
-  // Fewer queues than shards: each shard still needs one of its own (its latencies and integrity stay local).
-  const queues = Math.max(1, shares(o.queues, n)[shard.index])
+  const consumerShares = shares(o.consumers, n)
+  const consumerBase = consumerShares.slice(0, shard.index).reduce((a, b) => a + b, 0)
+  const consumers = consumerShares[shard.index]
+  // Shared: the run's queues, all of them. Own: fewer queues than shards still gives each shard
+  // one of its own (its latencies and integrity stay local).
+  const queues = shard.sharedQueues ? o.queues : Math.max(1, shares(o.queues, n)[shard.index])
   let count: number | undefined
   if (o.count !== undefined) {
     count = shares(o.count, o.producers)
@@ -131,7 +154,7 @@ export function shardOptions(options: BenchOptions, shard: ShardSpec): BenchOpti
   if ((shard.attempt + 1) * o.producers > PRODUCER_ID_LIMIT) {
     throw new UsageError(`--attempt ${shard.attempt} with ${o.producers} producers runs out of 32-bit producer ids: attempts × producers must stay below 2^32`)
   }
-  const plan: ShardPlan = {...shard, totalProducers: o.producers, producerBase}
+  const plan: ShardPlan = {...shard, totalProducers: o.producers, producerBase, consumerBase}
   return {
     ...o,
     producers,
@@ -151,6 +174,15 @@ export function shardOptions(options: BenchOptions, shard: ShardSpec): BenchOpti
  */
 export function producerIdOf(plan: Pick<ShardPlan, 'attempt' | 'totalProducers' | 'producerBase'> | undefined, localIndex: number): number {
   return plan === undefined ? localIndex : plan.attempt * plan.totalProducers + plan.producerBase + localIndex
+}
+
+/**
+ * Where a shard's producers and consumers sit in the run's queue layout: with shared queues their
+ * run-wide indexes (each on the queue one process would give it), else the shard's own indexes
+ * on the shard's own queues.
+ */
+export function queueSlotBase(plan: Pick<ShardPlan, 'sharedQueues' | 'producerBase' | 'consumerBase'> | undefined): {producer: number; consumer: number} {
+  return plan?.sharedQueues ? {producer: plan.producerBase, consumer: plan.consumerBase} : {producer: 0, consumer: 0}
 }
 
 /** Resolve when the wall clock reaches `atMs` (or at once if it has); stops early on `signal`. */

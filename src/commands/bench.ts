@@ -10,7 +10,7 @@ import {applyClientKnobs, withRecoveryHeartbeat} from '../bench/client-knobs.js'
 import {assertWorkersUsable, runWithWorkers} from '../bench/workers/workers.js'
 import {parseShard, shardOptions, withShardDefaults} from '../bench/shard.js'
 import {UsageError} from '../errors.js'
-import {parseUrl} from '../url.js'
+import {parseUrl, redactWholeUrl} from '../url.js'
 import {formatQuantity} from '../output/format.js'
 import type {IntervalStats} from '../bench/measurements.js'
 import {AssertionFailedError, InterruptedError, type MqkitError} from '../errors.js'
@@ -238,13 +238,18 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     'max-rate': rateFlag({min: 0.1, summary: 'Highest rate the search tries, msg/s. Default: no limit.', helpGroup: CAPACITY}),
     shard: Flags.string({
       summary:
-        'Run shard INDEX/COUNT of a workload split over COUNT processes (index from 0): its share of --producers, --consumers, --queues, --count and --rate, on queues of its own (<queue>-s<INDEX>).',
+        'Run shard INDEX/COUNT of a workload split over COUNT processes (index from 0): its share of --producers, --consumers, --queues, --count and --rate, on queues of its own (<queue>-s<INDEX>) unless --shared-queues.',
       helpValue: 'INDEX/COUNT',
       helpGroup: SHARDS,
     }),
     shards: Flags.string({
       summary: 'The shard count, with the index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).',
       helpValue: 'COUNT',
+      helpGroup: SHARDS,
+    }),
+    'shared-queues': Flags.boolean({
+      summary:
+        "Every shard uses the run's one set of queues (<queue>, as one process names them) and its consumers read any shard's messages; needs --start-at. End-to-end latencies are then on the hosts' wall clocks (they depend on clock sync), integrity is judged by mqkit report merge from every shard's receipts, and the queues are kept: delete them after the merge.",
       helpGroup: SHARDS,
     }),
     'run-id': Flags.string({
@@ -319,6 +324,7 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
     } finally {
       endProgress()
     }
+    if (options.shard?.sharedQueues && !options.keep) this.diag(sharedQueuesKept(result.meta.queues, this.url))
     return this.finish(result, assertions, flags, () => renderResult(result, {colour: this.stdoutColour}))
   }
 
@@ -399,6 +405,12 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
 }
 
 type BenchFlags = BaseFlags<typeof Bench>
+
+/** What a --shared-queues shard says about the queues it leaves for the other shards. */
+function sharedQueuesKept(queues: string[], url: string): string {
+  const display = redactWholeUrl(url)
+  return `mqkit: kept the shared ${queues.length === 1 ? 'queue' : 'queues'} ${queues.join(', ')} (other shards use ${queues.length === 1 ? 'it' : 'them'}); after mqkit report merge, delete ${queues.length === 1 ? 'it' : 'them'} with: ${queues.map((q) => `mqkit delete ${q} --url ${display}`).join(' && ')}`
+}
 
 /** The workload the flags describe (absent = the default), for benchOptionsFrom. Exported for tests, which parse bench's own flags. */
 export function benchOptionsGiven(flags: Omit<BenchFlags, keyof typeof BaseCommand.baseFlags>): Partial<BenchOptions> {

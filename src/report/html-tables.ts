@@ -79,7 +79,8 @@ export function latencyTable(result: BenchResult): string {
   row(KIND_LABELS.publishDelay, result.latency.publishDelay)
   row(KIND_LABELS.handling, result.handling)
   const negatives = result.latency.negativeClockSamples
-  const caption = `Latency and handling time${negatives > 0 ? ` (${formatCount(negatives)} negative clock samples counted, not recorded)` : ''}`
+  const wall = result.latency.clock === 'wall'
+  const caption = `Latency and handling time${wall ? ", end-to-end on the hosts' wall clocks (depends on their clock sync)" : ''}${negatives > 0 ? ` (${formatCount(negatives)} negative clock samples counted, ${wall ? 'recorded as 0' : 'not recorded'})` : ''}`
   return htmlTable(caption, ['', 'count', 'mean', ...PERCENTILES.map(([, label]) => label)], rows)
 }
 

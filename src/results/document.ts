@@ -12,6 +12,7 @@ import type {AvailabilityFigures} from './availability.js'
 import {LATENCY_KINDS, type IntervalStats, type LatencyKind, type Measurements} from '../bench/measurements.js'
 import type {BenchOptions} from '../bench/options.js'
 import {producerIdOf} from '../bench/shard.js'
+import type {EncodedReceipts} from './receipts.js'
 
 export const RESULT_SCHEMA = 'mqkit-bench-result'
 export const RESULT_SCHEMA_VERSION = 1
@@ -63,6 +64,8 @@ export interface ShardMeta {
   firstSendAt: number | null
   /** The producer ids this shard stamped: [first, first + count). Distinct across shards and attempts. */
   producerIds: {first: number; count: number}
+  /** --shared-queues: the shards used one set of queues (absent: each its own). */
+  sharedQueues?: true
 }
 
 export interface BenchResult {
@@ -103,8 +106,15 @@ export interface BenchResult {
     endToEndCorrected: LatencySummary | null
     /** actual − intended send time (open loop only) */
     publishDelay: LatencySummary | null
-    /** Samples with a negative clock difference: counted here, not recorded, never made absolute. */
+    /** Samples with a negative clock difference: counted here, never made absolute; on the monotonic
+     *  clock not recorded, on the wall clock recorded as 0 (measurements.ts recordNegativeAsZero). */
     negativeClockSamples: number
+    /**
+     * The clock end-to-end latencies were taken on: 'wall' (--shared-queues: send time on the
+     * sender's host, receipt on the receiver's, so they include the hosts' clock offset). Absent:
+     * one host's monotonic clock.
+     */
+    clock?: 'wall'
   }
   /** Consumer handling time per message, receipt → ack; mean is the exact ΣTᵢ/n. */
   handling: LatencySummary
@@ -113,6 +123,8 @@ export interface BenchResult {
    *  optional in the type: results saved before it was added lack it. */
   littlesLaw: LittlesLaw & {ackSettleMs?: number}
   integrity: IntegrityFigures
+  /** A --shared-queues shard's receipts, from which `report merge` judges the run's integrity (receipts.ts). */
+  receipts?: EncodedReceipts
   /** Broker failures seen by the run (bench --recover, --fault-cmd); absent when neither was on. */
   availability?: AvailabilityFigures
   health: HealthFigures
@@ -201,6 +213,7 @@ export function buildResult(input: ResultInputs): BenchResult {
       endToEndCorrected: openLoop ? m.total.endToEndCorrected.summary() : null,
       publishDelay: openLoop ? m.total.publishDelay.summary() : null,
       negativeClockSamples: m.negativeSamples,
+      ...(shard?.sharedQueues ? {clock: 'wall' as const} : {}),
     },
     handling: m.total.handling.summary(),
     queueLength: {
@@ -229,5 +242,6 @@ function shardMeta(plan: NonNullable<BenchOptions['shard']>, firstSendAt: number
     startAt: plan.startAtMs,
     firstSendAt: firstSendAt === null ? null : Math.round(firstSendAt * 1000) / 1000,
     producerIds: {first: producerIdOf(plan, 0), count: producers},
+    ...(plan.sharedQueues ? {sharedQueues: true as const} : {}),
   }
 }

@@ -6,9 +6,11 @@
 // missing or came twice (a retried shard: the latest attempt is kept), and how far apart the
 // shards started (start skew, from each shard's first send on its host's wall clock, so it
 // includes the hosts' clock offsets) and how late each was against --start-at.
+import {wallClockWarning} from '../bench/render/render-warnings.js'
 import {UsageError} from '../errors.js'
 import type {BenchResult, ShardMeta} from './document.js'
 import {mergeResults, type MergedResult, type MergeOptions} from './merge.js'
+import {mergedIntegrity} from './receipts.js'
 
 /** @default 100 — a shard whose first send came this long after --start-at is reported as late. */
 export const SHARD_LATE_MS = 100
@@ -35,6 +37,10 @@ export interface ShardsSummary {
   duplicated: Array<{index: number; kept: string; dropped: string[]}>
   /** Latest minus earliest first send over the merged shards, ms (null with fewer than two that sent). */
   startSkewMs: number | null
+  /** The shards ran with --shared-queues: integrity from their receipts, latencies on wall clocks. */
+  sharedQueues?: true
+  /** Sum of the shards' negative wall-clock latency readings (shared queues). */
+  negativeClockSamples?: number
 }
 
 export type ShardMergedResult = MergedResult & {merged: MergedResult['merged'] & {shards: ShardsSummary}}
@@ -66,6 +72,13 @@ export function mergeShardResults(results: BenchResult[], labels: string[], opti
       `cannot merge shards of run ${runIds[0]} split different ways: ${counts.map((n) => `${n} shards (${labels.filter((_, i) => metas[i].count === n).join(', ')})`).join(', ')}`,
     )
   const count = counts[0]
+  const shared = metas.map((m) => m.sharedQueues === true)
+  if (shared.includes(true) && shared.includes(false)) {
+    const named = (on: boolean) => labels.filter((_, i) => shared[i] === on).join(', ')
+    throw new UsageError(`cannot merge shards of run ${runIds[0]} that ran with --shared-queues (${named(true)}) and without it (${named(false)})`)
+  }
+  const noReceipts = results.findIndex((r, i) => shared[i] && r.receipts === undefined)
+  if (noReceipts >= 0) throw new UsageError(`${labels[noReceipts]} ran with --shared-queues but carries no receipts: it cannot be merged`)
 
   // One file per index: the latest attempt (a retry ran the index's whole share again); for a
   // file given twice, the first.
@@ -93,7 +106,29 @@ export function mergeShardResults(results: BenchResult[], labels: string[], opti
     kept.map((i) => labels[i]),
     options,
   )
-  const summary: ShardsSummary = {runId: runIds[0], count, startAt, shards, missing, duplicated, startSkewMs}
+  const summary: ShardsSummary = {
+    runId: runIds[0],
+    count,
+    startAt,
+    shards,
+    missing,
+    duplicated,
+    startSkewMs,
+    ...(shared[0] ? {sharedQueues: true as const, negativeClockSamples: merged.latency.negativeClockSamples} : {}),
+  }
+  if (shared[0]) {
+    // One set of queues: every message's fate is spread over the shards' receipts, the earlier
+    // attempts' included (they took messages from the queues too). Summed counts would not do.
+    // A file given twice is one shard's receipts once.
+    const attempts = new Map(metas.map((m, i) => [`${m.index}/${m.attempt}`, i] as const).reverse())
+    merged.integrity = mergedIntegrity([...attempts.values()].map((i) => results[i].receipts!))
+    if (missing.length > 0)
+      merged.integrity.lostUnknown = `shard ${missing.join(', ')} of ${count} missing: what it received looks lost, so lost (${merged.integrity.lost}) is only an upper bound`
+    merged.latency.clock = 'wall'
+    // The run says it once for all shards (shardWarnings), with the negative readings summed.
+    const perShard = new Set(kept.map((i) => `${labels[i]}: ${wallClockWarning(results[i].latency.negativeClockSamples)}`))
+    merged.health.warnings = merged.health.warnings.filter((w) => !perShard.has(w))
+  }
   merged.health.warnings.push(...shardWarnings(summary))
   return {...merged, merged: {...merged.merged, shards: summary}}
 }
@@ -127,5 +162,10 @@ export function shardWarnings(summary: ShardsSummary): string[] {
     )
   }
   for (const s of summary.shards.filter((x) => x.firstSendAt === null)) warnings.push(`run ${summary.runId}: shard ${s.index} sent nothing`)
+  if (summary.sharedQueues && summary.missing.length > 0)
+    warnings.push(
+      `run ${summary.runId}: with --shared-queues the run's integrity needs every shard's receipts: messages the missing ${summary.missing.length === 1 ? 'shard' : 'shards'} received look lost, so lost is only an upper bound`,
+    )
+  if (summary.sharedQueues) warnings.push(`run ${summary.runId}: ${wallClockWarning(summary.negativeClockSamples ?? 0)}`)
   return warnings
 }

@@ -4,9 +4,9 @@ import {describe, expect, it} from 'vitest'
 import {UsageError} from '../../src/errors.js'
 import {defaultBenchOptions, type BenchOptions} from '../../src/bench/options.js'
 import type {ShardSpec} from '../../src/bench/options.js'
-import {parseShard, parseStartAt, producerIdOf, shardOptions, shares, withShardDefaults} from '../../src/bench/shard.js'
+import {parseShard, parseStartAt, producerIdOf, queueSlotBase, shardOptions, shares, withShardDefaults} from '../../src/bench/shard.js'
 
-const spec = (index: number, count: number, attempt = 0): ShardSpec => ({runId: 'r1', index, count, attempt, startAtMs: 0})
+const spec = (index: number, count: number, attempt = 0, sharedQueues = false): ShardSpec => ({runId: 'r1', index, count, attempt, startAtMs: 0, sharedQueues})
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
 const usage = (run: () => unknown) => {
   try {
@@ -31,6 +31,7 @@ describe('parseShard', () => {
       count: 4,
       attempt: 1,
       startAtMs: Date.parse('2026-05-01T12:00:00Z'),
+      sharedQueues: false,
     })
     // Default start: now; default attempt: 0.
     expect(parseShard({shard: '0/1', 'run-id': 'r'}, {}, 1234)).toMatchObject({attempt: 0, startAtMs: 1234})
@@ -52,6 +53,17 @@ describe('parseShard', () => {
     expect(usage(() => parseShard({shard: '1/4', 'run-id': 'a b'}, {}))).toContain('--run-id must be 1 to 64 letters')
     expect(usage(() => parseShard({shard: '1/4', 'run-id': 'r', attempt: '-1'}, {}))).toContain('--attempt must be a whole number')
     expect(usage(() => parseStartAt('tomorrow'))).toContain('--start-at must be')
+  })
+
+  it('--shared-queues: only with --shard, and with --start-at (the origin of the shards’ common latency clock)', () => {
+    expect(parseShard({shard: '1/4', 'run-id': 'r', 'start-at': '1777636800', 'shared-queues': true}, {})).toMatchObject({sharedQueues: true})
+    expect(usage(() => parseShard({'shared-queues': true}, {}))).toBe(
+      '--shared-queues belongs to a sharded run: give --shard I/N (or --shards N in an Indexed Job) too',
+    )
+    expect(parseShard({'shared-queues': false}, {})).toBeUndefined()
+    expect(usage(() => parseShard({shard: '1/4', 'run-id': 'r', 'shared-queues': true}, {}))).toBe(
+      '--shared-queues needs --start-at TIME, the same for every shard: the shards time their messages from it',
+    )
   })
 
   it('--start-at: seconds (date +%s), milliseconds (Date.now()) or ISO', () => {
@@ -132,6 +144,30 @@ describe('shardOptions', () => {
     const retry = shardOptions(whole, spec(1, 4, 1))
     expect(Array.from({length: retry.producers}, (_, i) => producerIdOf(retry.shard, i)).filter((id) => first.includes(id))).toEqual([])
     expect(usage(() => shardOptions(whole, spec(0, 2, 2 ** 31)))).toContain('runs out of 32-bit producer ids')
+  })
+
+  it('--shared-queues: one set of queues, and every producer and consumer on the queue its run-wide index gets in one process', () => {
+    const n = 3
+    const shards = Array.from({length: n}, (_, i) => shardOptions(whole, spec(i, n, 0, true)))
+    expect(shards.map((s) => [s.queueName, s.queues])).toEqual([
+      ['q', 5],
+      ['q', 5],
+      ['q', 5],
+    ])
+    // Producer i and consumer j of the run sit on queue i mod 5 and j mod 5, whichever shard runs them.
+    const producerQueues = shards.flatMap((s) => Array.from({length: s.producers}, (_, i) => (queueSlotBase(s.shard).producer + i) % s.queues))
+    const consumerQueues = shards.flatMap((s) => Array.from({length: s.consumers}, (_, i) => (queueSlotBase(s.shard).consumer + i) % s.queues))
+    expect(producerQueues).toEqual(Array.from({length: 10}, (_, i) => i % 5))
+    expect(consumerQueues).toEqual(Array.from({length: 7}, (_, i) => i % 5))
+    // Own queues: the shard's local indexes on its own queues.
+    expect(queueSlotBase(shardOptions(whole, spec(2, n)).shard)).toEqual({producer: 0, consumer: 0})
+    expect(shardOptions(defaultBenchOptions({producers: 2, consumers: 2}), spec(1, 2, 0, true)).queueName).toBe('mqkit-bench-r1')
+    expect(usage(() => shardOptions(defaultBenchOptions({producers: 4, consumers: 0}), spec(0, 4, 0, true)))).toBe(
+      '--shared-queues: --consumers must be at least the shard count (4): every shard consumes from the shared queues, got "0"',
+    )
+    expect(usage(() => shardOptions(defaultBenchOptions({producers: 4, consumers: 4, workers: 2}), spec(0, 4, 0, true)))).toContain(
+      'cannot be combined with --workers 2',
+    )
   })
 
   it('producers and consumers not given are one per shard', () => {

@@ -73,7 +73,8 @@ export function healthWarnings(result: BenchResult): string[] {
       `mqkit used ${h.cpuPercent.toFixed(0)} % of a CPU core: the load generator may be the bottleneck${result.meta.backend === 'memory' ? ' (memory:// runs the broker in the same process)' : ''}`,
     )
   }
-  if (result.latency.negativeClockSamples > 0) {
+  if (result.latency.clock === 'wall') warnings.push(wallClockWarning(result.latency.negativeClockSamples))
+  else if (result.latency.negativeClockSamples > 0) {
     warnings.push(`${result.latency.negativeClockSamples} latency samples were negative (clock difference between hosts): counted, not recorded`)
   }
   const q = result.queueLength
@@ -95,4 +96,9 @@ export function healthWarnings(result: BenchResult): string[] {
     )
   }
   return warnings
+}
+
+/** --shared-queues: what end-to-end latencies taken across hosts' wall clocks are worth. */
+export function wallClockWarning(negativeSamples: number): string {
+  return `end-to-end latencies were taken on the hosts' wall clocks (--shared-queues: a message sent on one host may be received on another), so they include the offset between the hosts' clocks and are only as good as their clock sync${negativeSamples > 0 ? `; ${negativeSamples} readings were negative (the receiver's clock behind the sender's): counted, and recorded as 0` : ''}`
 }

@@ -81,7 +81,9 @@ export function integrityColumns(result: BenchResult): IntegrityColumn[] {
     count('sent', i.sent),
     count('confirmed', i.confirmed),
     count('received', i.received),
-    count(accounted ? 'confirmed & lost' : 'lost', i.lost, true),
+    i.lostUnknown === undefined
+      ? count(accounted ? 'confirmed & lost' : 'lost', i.lost, true)
+      : {head: accounted ? 'confirmed & lost' : 'lost', text: `≤ ${formatCount(i.lost)} (unknown)`, bad: false},
     ...(accounted ? [count('in doubt', i.inDoubt ?? 0)] : []),
     count('duplicates', i.duplicates, true),
     count('out of order', i.outOfOrder, true),
@@ -90,12 +92,21 @@ export function integrityColumns(result: BenchResult): IntegrityColumn[] {
   ]
 }
 
-/** "in doubt 12 (arrived 9, not arrived 3): …" when some messages' outcome is unknown, else ''. */
+/**
+ * "in doubt 12 (arrived 9, not arrived 3): …" when some messages' outcome is unknown, and why lost
+ * is only an upper bound when it is; else ''.
+ */
 export function inDoubtLine(result: BenchResult): string {
-  const {inDoubt, inDoubtArrived} = result.integrity
-  if (!inDoubt) return ''
-  const split = inDoubtArrived === undefined ? '' : ` (arrived ${formatCount(inDoubtArrived)}, not arrived ${formatCount(inDoubt - inDoubtArrived)})`
-  return `in doubt ${formatCount(inDoubt)}${split}: sent but neither confirmed nor refused when the connection died, so the outcome is unknown; never counted as lost`
+  const {inDoubt, inDoubtArrived, lostUnknown} = result.integrity
+  const lines: string[] = []
+  if (lostUnknown !== undefined) lines.push(`lost unknown: ${lostUnknown}`)
+  if (inDoubt) {
+    const split = inDoubtArrived === undefined ? '' : ` (arrived ${formatCount(inDoubtArrived)}, not arrived ${formatCount(inDoubt - inDoubtArrived)})`
+    lines.push(
+      `in doubt ${formatCount(inDoubt)}${split}: sent but neither confirmed nor refused when the connection died, so the outcome is unknown; never counted as lost`,
+    )
+  }
+  return lines.join('\n')
 }
 
 export function renderResult(result: BenchResult, options: RenderOptions = {}): string {
@@ -155,7 +166,7 @@ export function renderResult(result: BenchResult, options: RenderOptions = {}): 
     ),
   )
   const doubt = inDoubtLine(result)
-  if (doubt) sections.push(wrapText(doubt, width))
+  if (doubt) sections.push(...doubt.split('\n').map((line) => wrapText(line, width)))
   sections.push(...renderAvailability(result, {colour: c, width}))
 
   const h = result.health
