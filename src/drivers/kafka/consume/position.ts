@@ -21,8 +21,9 @@ export interface ResolvedStart {
  * Named groups keep their committed offsets for beginning/end/default (those act as the reset
  * policy, as in Kafka's own clients); offset and timestamp are explicit seeks. Partitions WITHOUT
  * a committed offset (every partition of an ephemeral group, or of a named group's first run) get
- * an explicit seek too: left to the reset policy, "end" would be resolved at the first fetch, after
- * the group join, and messages published in between would be skipped.
+ * an explicit seek too for "end": left to the reset policy it would be resolved at the first fetch,
+ * after the group join, and messages published in between would be skipped. A named group's
+ * beginning/default needs no seek: the reset policy (earliest) skips nothing.
  * 'default' = 'beginning' (kcat -C reads from the beginning too; kafka-console-consumer's end would
  * make `publish` then `consume` wait for a message that is already there).
  */
@@ -37,6 +38,11 @@ export async function resolveStart(admin: Admin, topic: string, position: StartP
   switch (position.kind) {
     case 'default':
     case 'beginning':
+      // A named group's uncommitted partitions are left to the reset policy (earliest, resolved
+      // when fetched, so nothing is skipped either): a seek resolved now would rewind a partition
+      // that another member of the group (another bench shard) commits on before the group hands
+      // it to this one, and read it all again.
+      if (namedGroup !== undefined) break
       for (const o of offsets) seeks.set(o.partition, String(o.earliest))
       break
     case 'end':
