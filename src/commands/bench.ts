@@ -94,6 +94,12 @@ Tables go to stdout and live progress to stderr; --json prints the versioned res
       command:
         '<%= config.bin %> <%= command.id %> --url amqp://broker --shard 2/4 --run-id nightly-42 --start-at 2026-05-01T12:00:00Z --producers 8 --consumers 8 --rate 20000 --duration 60s --json > shard-2.json',
     },
+    {
+      description:
+        "The same with one set of queues for all shards (consumers read any shard's messages; latencies on the hosts' wall clocks; delete the queue after the merge):",
+      command:
+        '<%= config.bin %> <%= command.id %> --url amqp://broker --shard 2/4 --run-id nightly-42 --start-at 2026-05-01T12:00:00Z --shared-queues --producers 8 --consumers 8 --rate 20000 --duration 60s --json > shard-2.json',
+    },
   ]
 
   static override flags = {

@@ -15,7 +15,9 @@ export default class ReportMerge extends BaseCommand<typeof ReportMerge> {
   static override description =
     `Reads the result documents written by "mqkit bench --shard I/N --json", one per shard, and merges them exactly: latency histograms HDR-added (the merged percentiles are those of every sample, as if one process had recorded them), counts and integrity summed (each shard consumed only its own queues, so lost, duplicated and out-of-order messages are each counted by exactly one shard), throughput over the union of the shards' measured windows.
 
-Files of different runs (different --run-id) or split into a different number of shards are refused in one line (exit 2). A missing shard index, an index given twice (the latest --attempt is kept) and a shard that started producing more than 100 ms after --start-at are warnings, on stderr and in health.warnings; merged.shards records each shard's first send, its lateness and the start skew (latest minus earliest first send, on the hosts' wall clocks). Files of unsharded load generators merge as "mqkit report FILE..." merges them.`
+With --shared-queues shards (one set of queues for all) the integrity is instead computed from every shard's receipts, as one process would state it (a message two shards received is a duplicate; lost is confirmed and received or drained by nobody), and latencies carry a warning that they depend on the hosts' clock sync; a missing shard makes lost an upper bound (integrity.lostUnknown says why).
+
+Files of different runs (different --run-id), split into a different number of shards, or mixing --shared-queues shards with own-queue ones are refused in one line (exit 2). A missing shard index, an index given twice (the latest --attempt is kept) and a shard that started producing more than 100 ms after --start-at are warnings, on stderr and in health.warnings; merged.shards records each shard's first send, its lateness and the start skew (latest minus earliest first send, on the hosts' wall clocks). Files of unsharded load generators merge as "mqkit report FILE..." merges them.`
 
   static override examples = [
     {
