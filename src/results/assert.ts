@@ -46,9 +46,10 @@ const COUNTS: Record<string, (r: BenchResult) => number> = {
   throughput: (r) => r.throughput.consumed.perSecond || r.throughput.published.perSecond,
   'published.rate': (r) => r.throughput.published.perSecond,
   'consumed.rate': (r) => r.throughput.consumed.perSecond,
-  lost: (r) => r.integrity.lost,
+  /** NaN (fails as n/a) when lost is only an upper bound (integrity.lostUnknown: a --shared-queues shard alone). */
+  lost: (r) => knownLost(r),
   /** The same figure under the name of its category: confirmed by the broker, never delivered. */
-  'confirmed-lost': (r) => r.integrity.lost,
+  'confirmed-lost': (r) => knownLost(r),
   /** Sent, outcome unknown (the connection died before the confirm); 0 in results that predate it. */
   'in-doubt': (r) => r.integrity.inDoubt ?? 0,
   duplicates: (r) => r.integrity.duplicates,
@@ -59,6 +60,10 @@ const COUNTS: Record<string, (r: BenchResult) => number> = {
   'queue.max': (r) => r.queueLength.max,
   'queue.mean': (r) => r.queueLength.mean,
   'negative-samples': (r) => r.latency.negativeClockSamples,
+}
+
+function knownLost(r: BenchResult): number {
+  return r.integrity.lostUnknown === undefined ? r.integrity.lost : Number.NaN
 }
 
 /** Metrics that are durations other than latencies (ms). NaN when the result has no availability
