@@ -1,7 +1,9 @@
 // The timing stamp every bench message carries at the start of its BODY, so it works on every
 // backend with nanosecond resolution (the AMQP timestamp property has 1-second resolution and
 // other backends have no such field). Times are monotonic nanoseconds (process.hrtime.bigint):
-// comparable within one host, never affected by wall-clock steps.
+// comparable within one host, never affected by wall-clock steps. With --shared-queues, where a
+// message may be received on another host, they are wall-clock nanoseconds since the run's
+// --start-at instead (clock.ts wallClockOffsetNs): comparable across hosts as far as their clocks agree.
 //
 // Layout, little-endian, STAMP_BYTES = 40:
 //   0  u32  magic 0x4b424d51 ("QMBK" read as bytes)
