@@ -4,7 +4,7 @@
 // (src/flag-grammars.ts and the modules that own a syntax); a bad value is a UsageError naming the
 // flag and the value (exit 2). oclif wraps an error thrown here in a "Parsing --flag" preamble,
 // which errorLine (src/output/error-line.ts) takes off again so the message reads as it is thrown.
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {parseRateSteps, parseSize, parseWork, type RateStep, type WorkSpec} from './bench/options.js'
 import {parsePlanSlo, type PlanSlo} from './capacity/plan.js'
 import {parseSlo} from './capacity/slo.js'
@@ -13,6 +13,7 @@ import type {StartPosition} from './drivers/types.js'
 import {UsageError} from './errors.js'
 import {parseBytes, parseDelimiter, parseDurationMs, parseInteger, parseNumber, parseStartPosition} from './flag-grammars.js'
 import {parseAssertion, type Assertion} from './results/assert.js'
+import {redactUrl, SUPPORTED_SCHEMES} from './url.js'
 
 /** Bounds of a numeric flag (a type alias: oclif's custom options need an index signature). */
 type Range = {min?: number; max?: number}
@@ -115,3 +116,23 @@ export const acksFlag = Flags.custom<'all' | 'leader' | 'none'>({
   options: ['all', 'leader', 'none'],
   parse: async (input) => input as 'all' | 'leader' | 'none',
 })
+
+/**
+ * A queue, topic or exchange name. One written as a connection URL (`kafka://host:9092/topic`, as
+ * kcat users might) is refused: taken as a name it would be a queue called "kafka://…" on the
+ * default backend, the local store, not the broker the user meant.
+ */
+export function refuseUrlAsName(name: string): string {
+  const scheme = SUPPORTED_SCHEMES.find((s) => name.toLowerCase().startsWith(s))
+  if (scheme === undefined) return name
+  // kafka://host:9092/topic → --url kafka://host:9092 topic (an amqp:// path is the vhost, a file: URL a path).
+  const rest = name.slice(scheme.length)
+  const slash = scheme === 'kafka://' ? rest.indexOf('/') : -1
+  const suggestion = slash > 0 && slash < rest.length - 1 ? `--url ${scheme}${rest.slice(0, slash)} ${rest.slice(slash + 1)}` : `--url ${name} NAME`
+  throw new UsageError(
+    `"${redactUrl(name)}" is a URL, not a queue or topic name: give the broker with --url (or MQKIT_URL) and the name on its own: ${redactUrl(suggestion)}`,
+  )
+}
+
+/** A positional queue/topic name (see refuseUrlAsName). */
+export const queueNameArg = Args.custom<string>({parse: async (input) => refuseUrlAsName(input)})

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import type {ConsumeResult, SettleMode} from '../core/consume-end.js'
 import {consumeMessages, type ConsumeLoopOptions} from '../core/consume.js'
@@ -9,7 +9,7 @@ import {withDriver} from '../drivers/index.js'
 import {withRecoveringDriver} from '../drivers/recovering.js'
 import type {Delivery} from '../drivers/types.js'
 import {InterruptedError, UsageError, uncommittedText} from '../errors.js'
-import {delimiterFlag, durationFlag, integerFlag, startPositionFlag} from '../flags.js'
+import {delimiterFlag, durationFlag, integerFlag, startPositionFlag, queueNameArg} from '../flags.js'
 import {compileLineFormat, FORMAT_TOKENS} from '../output/line-format.js'
 import {ndjsonLine, textLine, textLines} from '../output/messages.js'
 import {connectionEventNote, consumeSummary, peekNote} from '../output/summaries.js'
@@ -79,7 +79,7 @@ If the broker goes away, Kafka consumers keep retrying for the --connect-timeout
   ]
 
   static override args = {
-    name: Args.string({required: true, ignoreStdin: true, description: 'Queue or topic to consume from.'}),
+    name: queueNameArg({required: true, ignoreStdin: true, description: 'Queue or topic to consume from.'}),
   }
 
   static override flags = {

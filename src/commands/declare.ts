@@ -1,10 +1,10 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand, type BaseFlags} from '../base-command.js'
 import {bindingsFor, declare, remove, type DeclareOutcome, type DeclarePlan, type DeleteOutcome} from '../core/declare.js'
 import {withDriver} from '../drivers/index.js'
 import type {ExchangeSpec, QueueSpec} from '../drivers/types.js'
 import {UsageError} from '../errors.js'
-import {bytesFlag, durationFlag, integerFlag} from '../flags.js'
+import {bytesFlag, durationFlag, integerFlag, queueNameArg} from '../flags.js'
 import {parseTypedArgs} from '../flag-grammars.js'
 import {renderDeclare, renderDelete} from '../output/declare.js'
 
@@ -48,7 +48,7 @@ Durations take a unit (500ms, 30s, 5m, 1h); --ttl and --expires refuse a bare nu
   ]
 
   static override args = {
-    name: Args.string({required: true, ignoreStdin: true, description: 'Queue or topic name (an exchange name with --exchange-type).'}),
+    name: queueNameArg({required: true, ignoreStdin: true, description: 'Queue or topic name (an exchange name with --exchange-type).'}),
   }
 
   static override flags = {

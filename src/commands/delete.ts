@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+import {queueNameArg} from '../flags.js'
 import {BaseCommand} from '../base-command.js'
 import {remove, type DeleteOutcome} from '../core/declare.js'
 import {withDriver} from '../drivers/index.js'
@@ -20,7 +21,7 @@ export default class Delete extends BaseCommand<typeof Delete> {
   ]
 
   static override args = {
-    name: Args.string({required: true, ignoreStdin: true, description: 'Queue, topic or exchange name.'}),
+    name: queueNameArg({required: true, ignoreStdin: true, description: 'Queue, topic or exchange name.'}),
   }
 
   static override flags = {

@@ -1,8 +1,8 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {inspectOnce, watchInspect, type InspectSnapshot} from '../core/inspect.js'
 import {withDriver} from '../drivers/index.js'
-import {durationFlag} from '../flags.js'
+import {durationFlag, queueNameArg, refuseUrlAsName} from '../flags.js'
 import {renderInspectTable} from '../output/inspect-table.js'
 import {outputWidth} from '../output/table.js'
 
@@ -27,7 +27,7 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
   ]
 
   static override args = {
-    name: Args.string({ignoreStdin: true, description: 'Queues or topics to show (more may follow); default: all the backend can list.'}),
+    name: queueNameArg({ignoreStdin: true, description: 'Queues or topics to show (more may follow); default: all the backend can list.'}),
   }
 
   static override strict = false
@@ -39,7 +39,7 @@ export default class Inspect extends BaseCommand<typeof Inspect> {
 
   public async run(): Promise<InspectSnapshot | undefined> {
     const {flags} = this
-    const names = this.positionals
+    const names = this.positionals.map((name) => refuseUrlAsName(String(name)))
     const options = flags.group === undefined ? {} : {group: flags.group}
     const intervalMs = flags.watch
     const context = this.driverContext()

@@ -16,7 +16,7 @@ import {withDriver} from '../drivers/index.js'
 import {withRecoveringDriver} from '../drivers/recovering.js'
 import type {Driver} from '../drivers/types.js'
 import {InterruptedError, isMqkitError, UsageError} from '../errors.js'
-import {acksFlag, bytesFlag, delimiterFlag, durationFlag, integerFlag} from '../flags.js'
+import {acksFlag, bytesFlag, delimiterFlag, durationFlag, integerFlag, queueNameArg} from '../flags.js'
 import {parseKeyValues} from '../flag-grammars.js'
 import {connectionEventNote, publishSummary} from '../output/summaries.js'
 import type {RunEvent} from '../results/availability.js'
@@ -79,7 +79,7 @@ With --exchange, messages go to that exchange with --key (else NAME) as routing 
   ]
 
   static override args = {
-    name: Args.string({required: true, ignoreStdin: true, description: 'Queue or topic (with --exchange: the default routing key).'}),
+    name: queueNameArg({required: true, ignoreStdin: true, description: 'Queue or topic (with --exchange: the default routing key).'}),
     message: Args.string({ignoreStdin: true, description: 'Message bodies, one message each (more may follow).'}),
   }
 

@@ -64,4 +64,27 @@ describe.concurrent('no --url', () => {
     expect(JSON.parse(viaEnv.stdout).meta).toMatchObject({backend: 'local', url: `file:${path.join(folder, 'bench.db')}`})
     expect(existsSync(store)).toBe(false)
   })
+  it('a URL given as the queue name is refused (exit 2, one line, password hidden), never a queue of that name in the store', async () => {
+    const store = path.join(folder, 'url-as-name', 'default.db')
+    const env = {MQKIT_STORE: store}
+    const cases: Array<[string[], string]> = [
+      [['publish', 'kafka://127.0.0.1:9092/orders', 'hello'], '--url kafka://127.0.0.1:9092 orders'],
+      [['consume', 'amqp://guest:s3cret@127.0.0.1/orders'], '--url amqp://guest:***@127.0.0.1/orders NAME'],
+      [['declare', 'file:/tmp/orders.db'], '--url file:/tmp/orders.db NAME'],
+      [['delete', 'memory://'], '--url memory:// NAME'],
+      [['inspect', 'orders', 'KAFKA://h:9092/t'], '--url kafka://h:9092 t'],
+    ]
+    for (const [args, suggestion] of cases) {
+      const r = await runCli(args, {env, input: ''})
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      expect(r.stderr).toContain('is a URL, not a queue or topic name')
+      expect(r.stderr).toContain(suggestion)
+      expect(r.stderr).not.toContain('s3cret')
+    }
+    expect(existsSync(store)).toBe(false)
+    // A message body that is a URL is just a body.
+    const published = await runCli(['publish', 'links', 'http://example.com/a', '--url', 'memory://'])
+    expect(published.stderr).toContain('queue "links" does not exist')
+  })
 })
