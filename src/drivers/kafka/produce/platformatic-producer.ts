@@ -3,6 +3,7 @@
 import type {MessageToProduce, Producer, ProducerOptions} from '@platformatic/kafka'
 import type {PlatformaticConnection} from '../config.js'
 import {unreadableAnswer} from '../errors.js'
+import {fastProducerClass} from './produce-request.js'
 import type {ProduceClient, ProduceRequest} from './produce-client.js'
 
 type Library = typeof import('@platformatic/kafka')
@@ -15,7 +16,8 @@ export function platformaticProducer(connection: PlatformaticConnection): Produc
   return {
     async connect() {
       const library: Library = await import('@platformatic/kafka')
-      producer = new library.Producer<string, Buffer, string, string>(producerOptions(library, connection))
+      const FastProducer = fastProducerClass(library)
+      producer = new FastProducer(producerOptions(library, connection))
       // Metadata, then a connection to every broker: "cannot reach" is an error here, not at the first send.
       await producer.connectToBrokers()
     },
