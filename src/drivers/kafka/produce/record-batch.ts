@@ -12,7 +12,8 @@ type Bytes = Buffer | string | null | undefined
  * headers a Map), or as the Publisher builds it (a string key, headers an object of strings).
  */
 export interface BatchMessage {
-  topic: string
+  /** With `partition`, names the producer's sequence (idempotence) for the batch's first message. */
+  topic?: string
   partition?: number
   key?: Bytes
   value?: Buffer | null
