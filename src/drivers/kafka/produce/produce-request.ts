@@ -4,9 +4,8 @@
 // idempotence, responses and their errors) stays the library's. Other versions use the library's
 // own API unchanged.
 import type {API, Callback, MessageToProduce, Producer, ProducerOptions} from '@platformatic/kafka'
-import {type BatchMessage, type BatchOptions, encodeRecordBatch} from './record-batch.js'
-
 import type {ProducerLibrary} from './library.js'
+import {type BatchMessage, type BatchOptions, encodeRecordBatch} from './record-batch.js'
 
 type AnyApi = API<Array<unknown>, unknown>
 
