@@ -12,8 +12,9 @@
 //            file must equal the input byte for byte (single partition: order kept)
 // Per round the wall time, the command's CPU time (user + system, the steadier figure on a busy
 // machine) and mqkit/kcat; then medians with the rounds' range against the targets below.
-// Env: PERF_KCAT_LINES (default 1000000, or the first argument), PERF_DIST (another build's dist/:
-// its ../bin/run.js runs), MQKIT_TEST_KAFKA_URL.
+// Env: PERF_KCAT_LINES (default 1000000, or the first argument), PERF_KCAT_JOBS (publish,consume:
+// the default; or one of them), PERF_DIST (another build's dist/: its ../bin/run.js runs),
+// MQKIT_TEST_KAFKA_URL.
 import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {createReadStream, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
@@ -74,8 +75,10 @@ function writeInput(file, lines) {
  * Runs the rounds and prints them. `admin` is a connected kafkajs admin (topics), `url` the
  * kafka:// URL mqkit gets, `broker` host:port for kcat.
  */
-export async function kcatComparison({admin, url, broker, lines, rounds}) {
+export async function kcatComparison({admin, url, broker, lines, rounds, jobs = ['publish', 'consume']}) {
   if (!Number.isInteger(lines) || lines < 1) throw new Error(`PERF_KCAT_LINES must be a positive integer, got ${lines}`)
+  const unknownJob = jobs.find((job) => !(job in KCAT_TARGETS))
+  if (unknownJob !== undefined || jobs.length === 0) throw new Error(`PERF_KCAT_JOBS takes publish and/or consume (comma-separated), got "${jobs.join(',')}"`)
   const withTopic = topicsOf(admin)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mqkit-perf-kcat-'))
   const input = path.join(dir, 'lines.txt')
@@ -114,20 +117,22 @@ export async function kcatComparison({admin, url, broker, lines, rounds}) {
     )
     const figures = {publish: {mqkit: [], kcat: []}, consume: {mqkit: [], kcat: []}}
     await withTopic('kcat-c', async (source) => {
-      const fill = await timed(contenders.publish.kcat(source), input, '/dev/null')
-      if ((await records(source)) !== lines) throw new Error(`filling ${source} with kcat -P failed: ${fill.said}`)
+      if (jobs.includes('consume')) {
+        const fill = await timed(contenders.publish.kcat(source), input, '/dev/null')
+        if ((await records(source)) !== lines) throw new Error(`filling ${source} with kcat -P failed: ${fill.said}`)
+      }
       for (let round = 1; round <= rounds; round++) {
-        for (const who of ['mqkit', 'kcat']) figures.publish[who].push(await publish(who))
-        for (const who of ['mqkit', 'kcat']) figures.consume[who].push(await consume(who, source))
+        if (jobs.includes('publish')) for (const who of ['mqkit', 'kcat']) figures.publish[who].push(await publish(who))
+        if (jobs.includes('consume')) for (const who of ['mqkit', 'kcat']) figures.consume[who].push(await consume(who, source))
         const side = (job) => {
           const [m, k] = [figures[job].mqkit.at(-1), figures[job].kcat.at(-1)]
           return `${job} mqkit ${m.wallSeconds.toFixed(2)} s (CPU ${m.cpuSeconds.toFixed(2)}) kcat ${k.wallSeconds.toFixed(2)} s (CPU ${k.cpuSeconds.toFixed(2)}) = ${(m.wallSeconds / k.wallSeconds).toFixed(2)}x`
         }
-        console.log(`round ${round} (load ${await loadAverage()}): ${side('publish')} | ${side('consume')}`)
+        console.log(`round ${round} (load ${await loadAverage()}): ${jobs.map(side).join(' | ')}`)
       }
     })
 
-    for (const job of ['publish', 'consume']) {
+    for (const job of jobs) {
       const {mqkit, kcat} = figures[job]
       const ratios = mqkit.map((m, i) => m.wallSeconds / kcat[i].wallSeconds)
       const wall = (runs) => runs.map((r) => r.wallSeconds)
@@ -151,7 +156,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const admin = new kafkajs.Kafka({clientId: 'mqkit-perf-kcat', brokers: [broker], logLevel: kafkajs.logLevel.NOTHING}).admin()
   await admin.connect()
   try {
-    await kcatComparison({admin, url, broker, lines: intArg(2, Number(process.env.PERF_KCAT_LINES ?? 1_000_000)), rounds: intArg(3, 3)})
+    const jobs = (process.env.PERF_KCAT_JOBS ?? 'publish,consume').split(',').filter(Boolean)
+    await kcatComparison({admin, url, broker, lines: intArg(2, Number(process.env.PERF_KCAT_LINES ?? 1_000_000)), rounds: intArg(3, 3), jobs})
   } finally {
     await admin.disconnect()
   }

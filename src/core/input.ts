@@ -22,3 +22,13 @@ export interface InputRecord {
   correlationId?: string
   contentType?: string
 }
+
+/**
+ * Inputs as publish reads them: an async iterator, and, where the source has inputs read already
+ * (the rest of a chunk's lines), `nextBuffered()` hands the next of them without an async step
+ * (undefined when none is buffered: call next()). Both take from the same sequence, in order.
+ */
+export interface InputIterator extends AsyncIterableIterator<RawInput> {
+  return(value?: unknown): Promise<IteratorResult<RawInput>>
+  nextBuffered?(): RawInput | undefined
+}

@@ -10,7 +10,7 @@ import {DeliveryError, OutcomeUnknownError, UnsupportedError} from '../errors.js
 import {ConfirmWindow, DEFAULT_CONFIRM_WINDOW} from '../drivers/confirm-window.js'
 import {publishWithCallbacks} from '../drivers/publish-callbacks.js'
 import type {Driver, OutgoingMessage} from '../drivers/types.js'
-import type {InputRecord, RawInput} from './input.js'
+import type {InputIterator, InputRecord, RawInput} from './input.js'
 import {abortableReads} from './sources.js'
 
 export {DEFAULT_CONFIRM_WINDOW}
@@ -120,7 +120,9 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
       failed(error as Error)
     }
   }
-  const iterator = options.inputs[Symbol.asyncIterator]()
+  const iterator: AsyncIterator<RawInput> & Pick<InputIterator, 'nextBuffered'> = options.inputs[Symbol.asyncIterator]()
+  // Inputs read already (the rest of a chunk's lines) are taken without an async step.
+  const nextBuffered = iterator.nextBuffered?.bind(iterator)
   const interrupted = () => stopReading?.abort()
   if (stopReading && signal) {
     if (signal.aborted) stopReading.abort()
@@ -130,15 +132,18 @@ export async function publishAll(options: PublishOptions): Promise<PublishOutcom
   let inputError: unknown
   try {
     for (;;) {
-      let next: IteratorResult<RawInput> | undefined
-      try {
-        next = await inputs.next()
-      } catch (error) {
-        inputError = error
-        break
+      let input = nextBuffered?.()
+      if (input === undefined) {
+        let next: IteratorResult<RawInput> | undefined
+        try {
+          next = await inputs.next()
+        } catch (error) {
+          inputError = error
+          break
+        }
+        if (next === undefined || next.done) break
+        input = next.value
       }
-      if (next === undefined || next.done) break
-      const input = next.value
       if (fatal !== undefined) break
       // A fatal failure settles its publish too, so a full window always frees a slot for this check.
       if (confirms.outstanding >= window) await confirms.atMost(window - 1)

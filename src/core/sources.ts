@@ -4,7 +4,7 @@
 // split on "\n" (0x0a) only; a "\r" before it stays part of the message.
 import {createReadStream} from 'node:fs'
 import {InterruptedError, UsageError} from '../errors.js'
-import type {RawInput} from './input.js'
+import type {InputIterator, RawInput} from './input.js'
 import {ndjsonInputs} from './ndjson-input.js'
 
 /** How file and stdin input becomes messages (--input). */
@@ -54,20 +54,49 @@ async function* lineRuns(chunks: AsyncIterable<Buffer | string>): AsyncGenerator
   if (pending.length > 0) yield [Buffer.concat(pending)]
 }
 
-/** Lines mode: each line as a message (split at the key delimiter), the first `count` only; one async step per message. */
-async function* lineInputs(
-  open: () => Promise<AsyncIterable<Buffer | string>>,
-  keyDelimiter: string | undefined,
-  count: number | undefined,
-): AsyncGenerator<RawInput> {
-  if (count !== undefined && count <= 0) return
+/**
+ * Lines mode: each line as a message (split at the key delimiter), the first `count` only. The
+ * lines of a chunk are read at once; nextBuffered() hands them out one by one without an async
+ * step (a promise and a generator resume per line were a large share of a publish of short lines).
+ */
+function lineInputs(open: () => Promise<AsyncIterable<Buffer | string>>, keyDelimiter: string | undefined, count: number | undefined): InputIterator {
+  let runs: AsyncGenerator<Buffer[]> | undefined
+  let lines: Buffer[] = []
+  let at = 0
   let taken = 0
-  for await (const lines of lineRuns(await open())) {
-    for (const line of lines) {
-      yield splitKey(line, keyDelimiter)
-      if (++taken === count) return
-    }
+  /** The count was reached, or the iterator was returned: no more inputs. */
+  let finished = count !== undefined && count <= 0
+  const nextBuffered = (): RawInput | undefined => {
+    if (finished || at >= lines.length) return undefined
+    const input = splitKey(lines[at++], keyDelimiter)
+    if (++taken === count) finished = true
+    return input
   }
+  const end = async (): Promise<IteratorResult<RawInput>> => {
+    finished = true
+    lines = []
+    // Closes the source (a file stream) as a for-await that stops early does.
+    await runs?.return(undefined)
+    return {done: true, value: undefined}
+  }
+  const iterator: InputIterator = {
+    async next() {
+      for (;;) {
+        const input = nextBuffered()
+        if (input !== undefined) return {done: false, value: input}
+        if (finished) return end()
+        runs ??= lineRuns(await open())
+        const run = await runs.next()
+        if (run.done) return end()
+        lines = run.value
+        at = 0
+      }
+    },
+    nextBuffered,
+    return: end,
+    [Symbol.asyncIterator]: () => iterator,
+  }
+  return iterator
 }
 
 async function* whole(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
@@ -145,7 +174,7 @@ export function splitKey(line: Buffer, delimiter: string | undefined): RawInput 
   return {key: line.subarray(0, at).toString('utf8'), body: line.subarray(at + Buffer.byteLength(delimiter))}
 }
 
-export function readInputs(spec: SourceSpec, options: {keyDelimiter?: string; stdin?: AsyncIterable<Buffer | string>} = {}): AsyncGenerator<RawInput> {
+export function readInputs(spec: SourceSpec, options: {keyDelimiter?: string; stdin?: AsyncIterable<Buffer | string>} = {}): InputIterator {
   // Lines of a file or stdin, the large inputs: one generator between the bytes and the messages.
   if (spec.kind === 'file' && spec.mode === 'lines') return lineInputs(() => openFile(spec.path), options.keyDelimiter, spec.count)
   if (spec.kind === 'stdin' && spec.mode === 'lines') return lineInputs(async () => options.stdin ?? process.stdin, options.keyDelimiter, spec.count)
@@ -195,7 +224,7 @@ export function abortableReads<T>(
  * (exit 2) rather than a connection failure, and the rest streams afterwards. Ctrl-C while stdin
  * has sent nothing yet ends the wait (exit 130), not stdin's end much later.
  */
-export async function primeInputs(inputs: AsyncGenerator<RawInput>, emptyHint: string, signal?: AbortSignal): Promise<AsyncIterableIterator<RawInput>> {
+export async function primeInputs(inputs: InputIterator, emptyHint: string, signal?: AbortSignal): Promise<InputIterator> {
   const reads = abortableReads(inputs, signal)
   let first: IteratorResult<RawInput> | undefined
   try {
@@ -207,13 +236,24 @@ export async function primeInputs(inputs: AsyncGenerator<RawInput>, emptyHint: s
   if (first.done) throw new UsageError(`no messages: ${emptyHint}`)
   // The first input, then the source's own next(): no generator around it (an async step per message).
   let primed: RawInput | undefined = first.value
-  const primedInputs: AsyncIterableIterator<RawInput> = {
+  const nextBuffered = inputs.nextBuffered?.bind(inputs)
+  const primedInputs: InputIterator = {
     next: () => {
       if (primed === undefined) return inputs.next()
       const value = primed
       primed = undefined
       return Promise.resolve({done: false, value})
     },
+    ...(nextBuffered === undefined
+      ? {}
+      : {
+          nextBuffered: () => {
+            if (primed === undefined) return nextBuffered()
+            const value = primed
+            primed = undefined
+            return value
+          },
+        }),
     return: (value?: unknown) => {
       primed = undefined
       return inputs.return(value)

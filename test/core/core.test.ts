@@ -43,6 +43,36 @@ describe('sources', () => {
     ])
   })
 
+  it('lines taken by nextBuffered() and next() in turn: every line once, in order, the first --count only, the source closed', async () => {
+    let closed = false
+    async function* source() {
+      try {
+        yield* chunks('a\nb\nc', '\nd\ne\n', 'f\ng\n', 'never read\n')
+      } finally {
+        closed = true
+      }
+    }
+    const inputs = await primeInputs(readInputs({kind: 'stdin', mode: 'lines', count: 6}, {stdin: source()}), 'empty')
+    const seen: string[] = []
+    const via: string[] = []
+    for (;;) {
+      const buffered = inputs.nextBuffered?.()
+      if (buffered !== undefined) {
+        seen.push(buffered.body.toString())
+        via.push('buffered')
+        continue
+      }
+      const next = await inputs.next()
+      if (next.done) break
+      seen.push(next.value.body.toString())
+      via.push('next')
+    }
+    expect(seen).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
+    // Within a chunk, lines after the first come without an async step.
+    expect(via.filter((v) => v === 'buffered').length).toBeGreaterThanOrEqual(3)
+    expect(closed).toBe(true)
+  })
+
   it('--count repeats arguments in turn; generated payloads have the exact size', async () => {
     const repeated = await collect(readInputs(chooseSource({messages: ['a', 'b'], count: 5, stdinIsTTY: true})))
     expect(repeated.map((i) => i.body.toString())).toEqual(['a', 'b', 'a', 'b', 'a'])
