@@ -4,8 +4,8 @@
 //   - a preferred-leader election onto another replica (the old leader answers
 //     NOT_LEADER_OR_FOLLOWER; every broker stays up): the plain run must ride it out, exit 0;
 //   - a SIGKILL of the leader (its connections die mid-request; the controller fences it and elects
-//     another replica): a lost broker connection ends a run without --recover (exit 3, as on one
-//     broker), so this run has --recover, which sends again what was left unconfirmed.
+//     another replica): a lost broker connection may end a run without --recover (exit 3, as on
+//     one broker), so this run has --recover, which sends again what was left unconfirmed.
 // With acks=all (the default) and at most one produce request in flight, everything confirmed must
 // be stored, each key's records in publish order when the first copy of each is taken; records sent
 // again may be stored twice (counted and printed).
