@@ -47,6 +47,12 @@
 #                            KAFKA_LIB_DIR="$(dirname "$(scripts/kafka.sh classpath)")"
 #                          Each instance has its own data, config, log, pid file and lock;
 #                          stop/clean only ever touch the instance named by the port and home dir.
+#   KAFKA_NODE_ID          this node's id (default 1). A cluster of N combined broker+controller
+#   KAFKA_QUORUM_VOTERS    nodes: N instances (own KAFKA_PORT and KAFKA_CONTROLLER_PORT each) with
+#   KAFKA_CLUSTER_ID       their own KAFKA_NODE_ID and the same voters ("1@host:cport1,2@host:cport2,
+#                          ...", default: this node alone) and cluster id (22-character Kafka Uuid,
+#                          default: a random one when the storage is formatted). Start them at the
+#                          same time: a node answers only once a majority of the voters runs.
 #   KAFKA_HEAP             broker heap flags (default "-Xmx512m -Xms512m")
 #   KAFKA_TOOL_HEAP        heap flags for 'run' and the readiness probe (default "-Xmx512m")
 #   KAFKA_JVM_OPTS         extra JVM flags for the broker

@@ -15,6 +15,9 @@ KAFKA_MTLS_PORT="${KAFKA_MTLS_PORT:-off}"
 KAFKA_SSL_KEYSTORE="${KAFKA_SSL_KEYSTORE:-}"
 KAFKA_SSL_KEY_PASSWORD="${KAFKA_SSL_KEY_PASSWORD:-}"
 KAFKA_SSL_TRUSTSTORE="${KAFKA_SSL_TRUSTSTORE:-}"
+KAFKA_NODE_ID="${KAFKA_NODE_ID:-1}"
+KAFKA_QUORUM_VOTERS="${KAFKA_QUORUM_VOTERS:-$KAFKA_NODE_ID@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT}"
+KAFKA_CLUSTER_ID="${KAFKA_CLUSTER_ID:-}"
 KAFKA_HOME_DIR="${KAFKA_HOME_DIR:-${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/mqkit/kafka-${KAFKA_VERSION}}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xmx512m -Xms512m}"
 KAFKA_TOOL_HEAP="${KAFKA_TOOL_HEAP:--Xmx512m}"
@@ -64,6 +67,18 @@ if [[ -n "$KAFKA_SSL_PORT$KAFKA_MTLS_PORT" ]]; then
     echo "kafka: KAFKA_MTLS_PORT needs KAFKA_SSL_TRUSTSTORE (a readable PEM file of CA certificates)" >&2
     exit 64
   fi
+fi
+if [[ ! "$KAFKA_NODE_ID" =~ ^[0-9]+$ ]]; then
+  echo "kafka: KAFKA_NODE_ID '$KAFKA_NODE_ID' is not a number" >&2
+  exit 64
+fi
+if [[ ! "$KAFKA_QUORUM_VOTERS" =~ ^[0-9]+@[^,@]+:[0-9]+(,[0-9]+@[^,@]+:[0-9]+)*$ ]]; then
+  echo "kafka: KAFKA_QUORUM_VOTERS '$KAFKA_QUORUM_VOTERS' is not id@host:port[,id@host:port...]" >&2
+  exit 64
+fi
+if [[ -n "$KAFKA_CLUSTER_ID" && ! "$KAFKA_CLUSTER_ID" =~ ^[A-Za-z0-9_][A-Za-z0-9_-]{21}$ ]]; then
+  echo "kafka: KAFKA_CLUSTER_ID '$KAFKA_CLUSTER_ID' is not a Kafka Uuid (22 characters of URL-safe base64)" >&2
+  exit 64
 fi
 # The user and password go into JAAS strings and SCRAM specs unquoted-safe only when simple.
 if [[ ! "$KAFKA_SASL_USER" =~ ^[A-Za-z0-9._-]+$ || ! "$KAFKA_SASL_PASSWORD" =~ ^[A-Za-z0-9._-]+$ ]]; then

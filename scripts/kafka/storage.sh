@@ -17,7 +17,8 @@ format_storage() {
     return 0
   fi
   local cid
-  cid="$(random_cluster_id)"
+  # The nodes of one cluster are formatted with the same id (KAFKA_CLUSTER_ID).
+  cid="${KAFKA_CLUSTER_ID:-$(random_cluster_id)}"
   mkdir -p "$DATA_DIR"
   log "formatting KRaft storage in $DATA_DIR (cluster id $cid)"
   local out

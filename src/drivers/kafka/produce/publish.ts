@@ -15,7 +15,7 @@
 // and with lingerMs 0 a batch waits while its publisher is still adding to it (GROWING_HOLD_MS), so
 // a burst spread over a few event-loop turns leaves as one request, not as one small request with
 // the rest of the burst stuck a round trip behind it. (What the hold is worth: docs/performance.md.)
-import {DeliveryError, MqkitError, UnsupportedError, UsageError} from '../../../errors.js'
+import {DeliveryError, MqkitError, NotFoundError, UnsupportedError, UsageError} from '../../../errors.js'
 import {raiseLater} from '../../publish-callbacks.js'
 import type {OutgoingMessage} from '../../types.js'
 import {kafkaErrorType, toMqkitError} from '../errors.js'
@@ -259,6 +259,19 @@ export class Publisher {
     })
     const failure = mapped instanceof MqkitError && mapped.constructor === MqkitError ? new DeliveryError(mapped.message, {cause: error}) : mapped
     settleEach(batch, (item) => item.failed(failure))
+    // A failure that is not about these records (the connection's, the broker's state) leaves
+    // them in doubt, and a caller may send them again (--recover): a batch queued behind them must
+    // not reach the broker first, or their key's order breaks. Those batches fail alike; what is
+    // published next forms new batches.
+    if (!(failure instanceof DeliveryError || failure instanceof NotFoundError || failure instanceof UsageError)) {
+      for (const queued of this.queue.splice(0)) {
+        if (queued.timer !== undefined) {
+          clearTimeout(queued.timer as NodeJS.Timeout)
+          clearImmediate(queued.timer as NodeJS.Immediate)
+        }
+        settleEach(queued.items, (item) => item.failed(failure))
+      }
+    }
   }
 }
 
