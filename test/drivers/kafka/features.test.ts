@@ -65,6 +65,17 @@ describe.runIf(available)('kafka features (real broker)', () => {
     const got = collector(() => false)
     const sub = await driver.consume(topic, {group, from: {kind: 'beginning'}, commitIntervalMs: intervalMs}, got.handler)
     await got.waitFor(3)
+    // The contract's fields are data: a copy by spread (as wrappers of a handler make) keeps them.
+    expect({...got.received[1]}).toMatchObject({
+      queue: topic,
+      body: Buffer.from('m1'),
+      headers: {},
+      redelivered: false,
+      deliveryCount: 1,
+      partition: 0,
+      offset: '1',
+    })
+    expect({...got.received[1]}.timestampMs).toBeGreaterThan(0)
     const startMs = performance.now()
     await got.received[0].ack() // no commit before: at once
     const firstMs = performance.now() - startMs

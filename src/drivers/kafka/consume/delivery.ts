@@ -4,9 +4,9 @@
 //
 // A class with its per-delivery state in private fields and ack/nack on the prototype: one object
 // per record on the consumer's hot path, with no closure per record for ack, nack or the settled
-// check. What is the same for every record of a subscription or of a partition is shared, not
-// copied (`DeliverySource`, `PartitionHome`), and the fields a plain text consume never reads (key,
-// headers and the properties carried in them, timestamp) are decoded from the record on first read.
+// check; what is the same for every record of a subscription or of a partition is shared
+// (`DeliverySource`, `PartitionHome`). The contract's fields are own data properties, decoded at
+// construction: callers may copy a delivery with a spread (`{...delivery, ack}`), which drops getters.
 import type {KafkaMessage} from 'kafkajs'
 import {UnsupportedError} from '../../../errors.js'
 import type {Delivery, Headers} from '../../types.js'
@@ -38,66 +38,50 @@ export interface PartitionHome {
 }
 
 export class KafkaDelivery implements Delivery {
+  readonly queue: string
   readonly body: Buffer
+  readonly key: string | undefined
+  readonly headers: Headers
+  readonly messageId: string | undefined
+  readonly correlationId: string | undefined
+  readonly contentType: string | undefined
   readonly redelivered: boolean
+  readonly deliveryCount: number
+  readonly timestampMs: number
+  readonly partition: number
   readonly offset: string
   /** The offset as a number (the bookkeeping's key). */
   readonly offsetNumber: number
   readonly #source: DeliverySource
   readonly #home: PartitionHome
   readonly #tracker: PartitionAcks
-  readonly #message: KafkaMessage
   /** Its slot in the home lane while unsettled (set by Lane.add). */
   slot = -1
-  #received: ReceivedHeaders | undefined
   #settled = false
 
   constructor(source: DeliverySource, home: PartitionHome, tracker: PartitionAcks, offset: number, message: KafkaMessage, redelivered: boolean) {
+    this.queue = source.topic
     this.body = message.value ?? EMPTY
+    this.key = message.key === null || message.key === undefined ? undefined : message.key.toString()
+    // Most records carry no headers: no decoding (and no second object) for those.
+    let received: ReceivedHeaders | undefined
+    for (const _name in message.headers) {
+      received = headersFromRecord(message.headers)
+      break
+    }
+    this.headers = received === undefined ? {} : received.headers
+    this.messageId = received?.messageId
+    this.correlationId = received?.correlationId
+    this.contentType = received?.contentType
     this.redelivered = redelivered
+    this.deliveryCount = redelivered ? 2 : 1
+    this.timestampMs = Number(message.timestamp) || 0
+    this.partition = home.partition
     this.offset = message.offset
     this.offsetNumber = offset
     this.#source = source
     this.#home = home
     this.#tracker = tracker
-    this.#message = message
-  }
-
-  get queue(): string {
-    return this.#source.topic
-  }
-
-  get partition(): number {
-    return this.#home.partition
-  }
-
-  get deliveryCount(): number {
-    return this.redelivered ? 2 : 1
-  }
-
-  get key(): string | undefined {
-    const key = this.#message.key
-    return key === null || key === undefined ? undefined : key.toString()
-  }
-
-  get timestampMs(): number {
-    return Number(this.#message.timestamp) || 0
-  }
-
-  get headers(): Headers {
-    return this.#headers().headers
-  }
-
-  get messageId(): string | undefined {
-    return this.#headers().messageId
-  }
-
-  get correlationId(): string | undefined {
-    return this.#headers().correlationId
-  }
-
-  get contentType(): string | undefined {
-    return this.#headers().contentType
   }
 
   /** Its partition's bookkeeping. */
@@ -125,9 +109,5 @@ export class KafkaDelivery implements Delivery {
     if (this.#source.autoAck || this.#settled) return SETTLED
     if (requeue) return Promise.reject(new UnsupportedError('nack with requeue is not supported on kafka:// (a log cannot put one message back)'))
     return this.#source.settle(this)
-  }
-
-  #headers(): ReceivedHeaders {
-    return (this.#received ??= headersFromRecord(this.#message.headers))
   }
 }
