@@ -207,6 +207,13 @@ export interface ConsumeOptions {
    */
   ackEvery?: number
   /**
+   * Kafka: least time between the starts of two offset commits, in milliseconds; the acks made
+   * meanwhile share the next commit. An ack still settles only once a commit covering it is
+   * confirmed; a consumer that dies without closing (kill -9) gets up to this much more again.
+   * @default 0 — one commit per event-loop turn with acks (and one commit in flight at a time)
+   */
+  commitIntervalMs?: number
+  /**
    * features.endOfLog only: end the subscription with {kind: 'end'} once every partition assigned
    * to it has been read up to its end (the high-water mark when the partition was assigned; kcat
    * -e) and every delivery was settled and its commit confirmed. @default false

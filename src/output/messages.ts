@@ -65,10 +65,15 @@ export function textLine(delivery: Delivery, keyDelimiter?: string): Buffer {
 /** textLine of each delivery, in order, as one buffer (one write for all of them). */
 export function textLines(deliveries: readonly Delivery[], keyDelimiter?: string): Buffer {
   if (keyDelimiter !== undefined) return Buffer.concat(deliveries.map((delivery) => textLine(delivery, keyDelimiter)))
-  const parts = new Array<Buffer>(deliveries.length * 2)
-  for (let i = 0; i < deliveries.length; i++) {
-    parts[2 * i] = deliveries[i].body
-    parts[2 * i + 1] = NEWLINE
+  // Sized once and filled in place: Buffer.concat would need a list of 2 parts per line.
+  let length = deliveries.length
+  for (const delivery of deliveries) length += delivery.body.length
+  const out = Buffer.allocUnsafe(length)
+  let at = 0
+  for (const delivery of deliveries) {
+    out.set(delivery.body, at)
+    at += delivery.body.length
+    out[at++] = 0x0a
   }
-  return Buffer.concat(parts)
+  return out
 }

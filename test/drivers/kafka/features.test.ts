@@ -56,6 +56,44 @@ describe.runIf(available)('kafka features (real broker)', () => {
     await driver.delete(topic)
   })
 
+  it('commitIntervalMs: an ack soon after a commit waits for the interval (its message stays in the lag); cancel commits at once', async () => {
+    const topic = topicName('interval')
+    const group = topicName('g')
+    const intervalMs = 1500
+    await driver.declare({name: topic})
+    await publishAll(driver, topic, range(3))
+    const got = collector(() => false)
+    const sub = await driver.consume(topic, {group, from: {kind: 'beginning'}, commitIntervalMs: intervalMs}, got.handler)
+    await got.waitFor(3)
+    // The contract's fields are data: a copy by spread (as wrappers of a handler make) keeps them.
+    expect({...got.received[1]}).toMatchObject({
+      queue: topic,
+      body: Buffer.from('m1'),
+      headers: {},
+      redelivered: false,
+      deliveryCount: 1,
+      partition: 0,
+      offset: '1',
+    })
+    expect({...got.received[1]}.timestampMs).toBeGreaterThan(0)
+    const startMs = performance.now()
+    await got.received[0].ack() // no commit before: at once
+    const firstMs = performance.now() - startMs
+    const second = got.received[1].ack().then(() => performance.now() - startMs)
+    expect((await driver.inspect([topic], {group})).queues[0]).toMatchObject({lag: 2})
+    const secondMs = await second
+    expect(firstMs).toBeLessThan(intervalMs / 2)
+    expect(secondMs).toBeGreaterThanOrEqual(intervalMs - 50)
+    expect((await driver.inspect([topic], {group})).queues[0]).toMatchObject({lag: 1})
+    // Acked and then cancelled within the interval: the cancel commits it, not the timer.
+    void got.received[2].ack()
+    const cancelStartMs = performance.now()
+    await sub.cancel()
+    expect(performance.now() - cancelStartMs).toBeLessThan(intervalMs)
+    expect((await driver.inspect([topic], {group})).queues[0]).toMatchObject({lag: 0})
+    await driver.delete(topic)
+  })
+
   it('start positions: offset, -N from the end, timestamp, end', async () => {
     const topic = topicName('from')
     await driver.declare({name: topic})

@@ -1,6 +1,7 @@
-// Commits a subscription's acked positions: coalesced per event-loop turn, one commit request at
-// a time (so a lower position can never land after a higher one), and each ack() settles with the
-// commit after it. A commit counts only once the broker confirmed it (CommitLedger, fed by the
+// Commits a subscription's acked positions: coalesced per event-loop turn (and, with an interval,
+// over at least that long since the last commit started), one commit request at a time (so a
+// lower position can never land after a higher one), and each ack() settles with the commit after
+// it. A commit counts only once the broker confirmed it (CommitLedger, fed by the
 // consumer's COMMIT_OFFSETS event): kafkajs resolves commitOffsets without committing when its
 // runner stopped meanwhile (a crash), and that must not pass for success.
 // A commit that cannot be made now (the consumer is restarting after a broker restart, a
@@ -39,6 +40,8 @@ export interface CommitterOptions {
   live: () => boolean
   /** After every commit attempt (for the end-of-log check). */
   afterCommit: () => void
+  /** ConsumeOptions.commitIntervalMs: least time between the starts of two scheduled commits. @default 0 */
+  intervalMs?: number
 }
 
 /** The acks of one event-loop turn: they all settle with the same commit, so they share one promise. */
@@ -65,6 +68,8 @@ export class Committer {
   private running = 0
   private retryTimer: NodeJS.Timeout | undefined
   private closed = false
+  /** When the last commit request was sent (performance.now()). */
+  private lastStartMs = Number.NEGATIVE_INFINITY
 
   constructor(private readonly options: CommitterOptions) {
     options.consumer.on(options.consumer.events.COMMIT_OFFSETS, ({payload}) => {
@@ -81,17 +86,21 @@ export class Committer {
   }
 
   /**
-   * Commit on the next turn; resolves once that commit was attempted. Calls before that commit
-   * starts get the same promise (one per turn, not one per ack: the consumer's hot path).
+   * Commit on the next turn, or once `intervalMs` passed since the last commit started; resolves
+   * once that commit was attempted. Calls before that commit starts get the same promise (one per
+   * commit, not one per ack: the consumer's hot path).
    */
   schedule(): Promise<void> {
     const turn = (this.waiting ??= newTurn())
     if (!this.scheduled) {
       this.scheduled = true
-      setImmediate(() => {
+      const waitMs = this.lastStartMs + (this.options.intervalMs ?? 0) - performance.now()
+      const run = () => {
         this.scheduled = false
         void this.flush()
-      })
+      }
+      if (waitMs <= 0) setImmediate(run)
+      else setTimeout(run, waitMs)
     }
     return turn.promise
   }
@@ -121,6 +130,7 @@ export class Committer {
     const due = tracker.due()
     let failure: Error | undefined
     if (due.length > 0 && this.options.live()) {
+      this.lastStartMs = performance.now()
       try {
         await consumer.commitOffsets(due.map(([partition, position]) => ({topic, partition, offset: String(position)})))
       } catch (error) {

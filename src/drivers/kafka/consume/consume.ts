@@ -3,7 +3,7 @@
 // acked too (offsets.ts, committer.ts). kafkajs has no prefetch credit, so eachMessage waits for a
 // permit (heartbeating meanwhile) before handing over a delivery: at most `prefetch` unacked.
 import {randomBytes} from 'node:crypto'
-import type {Admin, Consumer, EachMessagePayload, Kafka} from 'kafkajs'
+import type {Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage} from 'kafkajs'
 import {TimeoutError, UsageError} from '../../../errors.js'
 import {DEFAULT_PREFETCH} from '../../defaults.js'
 import type {ConsumeOptions, EndReason, MessageHandler, Subscription} from '../../types.js'
@@ -14,10 +14,11 @@ import {Committer} from './committer.js'
 import {RETRY} from '../config.js'
 import {EndOfLog} from './end-of-log.js'
 import {kafkaErrorType, toMqkitError} from '../errors.js'
-import {KafkaDelivery} from './delivery.js'
+import {KafkaDelivery, type DeliverySource, type PartitionHome} from './delivery.js'
 import {committedOffsets} from '../admin/group-offsets.js'
 import {CommitLedger} from './ledger.js'
-import {AssignmentAcks} from './offsets.js'
+import {Lane} from './lane.js'
+import {AssignmentAcks, type PartitionAcks} from './offsets.js'
 import {resolveStart} from './position.js'
 import {Permits} from './permits.js'
 
@@ -57,6 +58,7 @@ export interface LocalSubscription extends Subscription {
   unsettled(): number
 }
 
+const SETTLED = Promise.resolve()
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
 export function ephemeralGroup(): string {
@@ -75,8 +77,6 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
   let acks = new AssignmentAcks()
   const ledger = new CommitLedger()
   const positioned = new Set<number>()
-  /** Highest offset handed out per partition by this subscription: seeing it again = redelivery. */
-  const highestDelivered = new Map<number, number>()
   let cancelled = false
   /** Joined, and not crashed or stopped since. */
   let live = false
@@ -129,6 +129,7 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     tracker: () => acks,
     live: () => live,
     afterCommit: () => maybeEnd(),
+    intervalMs: options.commitIntervalMs,
   })
 
   // ---- exitAtEnd: end once everything assigned is read, settled and its commit confirmed
@@ -182,12 +183,12 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     })()
   })
 
-  /** Deliveries handed to the handler and not settled yet, per partition by offset. */
-  const inFlight = new Map<number, Map<number, KafkaDelivery>>()
-  const inFlightOn = (partition: number) => {
-    let byOffset = inFlight.get(partition)
-    if (!byOffset) inFlight.set(partition, (byOffset = new Map()))
-    return byOffset
+  /** Per partition: what this subscription handed out and acked (across group generations). */
+  const homes = new Map<number, PartitionHome>()
+  const homeOf = (partition: number) => {
+    let home = homes.get(partition)
+    if (!home) homes.set(partition, (home = {partition, lane: new Lane(), book: ledger.book(partition)}))
+    return home
   }
   /** Who waits for an in-flight delivery to settle (a refetch after a rejoin; rare, so kept apart). */
   const settleWaiters = new Map<KafkaDelivery, Array<() => void>>()
@@ -211,13 +212,12 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
 
   /** A delivery was acked (or dropped): free its permit, advance its partition's position, commit. */
   const settle = (delivery: KafkaDelivery): Promise<void> => {
-    if (!delivery.markSettled()) return Promise.resolve()
+    if (!delivery.markSettled()) return SETTLED
     unsettled--
-    const partition = delivery.partition
+    const home = delivery.home
     const offset = delivery.offsetNumber
     if (!autoAck) {
-      const byOffset = inFlight.get(partition)
-      if (byOffset?.get(offset) === delivery) byOffset.delete(offset)
+      home.lane.remove(delivery)
       const waiting = settleWaiters.size > 0 ? settleWaiters.get(delivery) : undefined
       if (waiting) {
         settleWaiters.delete(delivery)
@@ -227,28 +227,25 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     }
     const acked = delivery.tracker
     acked.ack(offset)
-    ledger.acked(partition, offset)
-    if (acked.committable !== undefined) ledger.settledUpTo(partition, acked.committable)
-    if (acked.generation !== acks) return Promise.resolve() // revoked: left to whoever gets the partition
+    home.book.acked(offset, acked.committable)
+    if (acked.generation !== acks) return SETTLED // revoked: left to whoever gets the partition
     return committer.schedule()
   }
   const ignore = () => {}
+  const source: DeliverySource = {topic, autoAck, settle}
 
-  const eachMessage = async ({partition, message, heartbeat}: EachMessagePayload): Promise<void> => {
-    if (cancelled || endedWith) return
-    const offset = Number(message.offset)
-    /** Highest offset handed out on this partition (read again after any wait below). */
-    let highest = highestDelivered.get(partition)
-    // An offset above every one handed out here is new (the hot path); only one at or below may be
-    // a refetch after a rejoin.
-    const seenBefore = highest !== undefined && offset <= highest
-    const original = autoAck || !seenBefore ? undefined : inFlight.get(partition)?.get(offset)
+  /**
+   * Hands one fetched record to the handler, or settles it at once when it was already written
+   * here. The slow path: a record that may be a refetch after a rejoin, or one that must wait for a
+   * permit. False when the subscription ended meanwhile (the record was not handed out).
+   */
+  const offerSlowly = async (home: PartitionHome, offset: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<boolean> => {
+    const {partition, lane} = home
+    const seenBefore = offset <= lane.highest
+    const original = autoAck || !seenBefore ? undefined : lane.find(offset)
     // Refetched after a rejoin while the first delivery is still with the handler (written but
     // not yet acked): wait for it, so that an acked one is not handed out a second time.
-    if (original) {
-      if (!(await awaitSettled(settledSignal(original), REDELIVERY_WAIT_MS, heartbeat))) return
-      highest = highestDelivered.get(partition)
-    }
+    if (original && !(await awaitSettled(settledSignal(original), REDELIVERY_WAIT_MS, heartbeat))) return false
     if (seenBefore && ledger.alreadySettled(partition, offset)) {
       // Redelivered after a rejoin because its commit did not get through (a broker restart): it
       // was written and acked here already, so it is settled again without a second delivery.
@@ -256,33 +253,33 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
       tracker.deliver(offset)
       tracker.ack(offset)
       void committer.schedule().catch(ignore)
-      return
+      return true
     }
-    // A free permit is taken at once (the hot path: no promise, no extra turn). Otherwise wait,
-    // heartbeating so a slow handler does not get this member evicted; a heartbeat that reports
-    // a rebalance throws, and kafkajs rejoins: the message is fetched again.
+    // Wait for a permit, heartbeating so a slow handler does not get this member evicted; a
+    // heartbeat that reports a rebalance throws, and kafkajs rejoins: the record is fetched again.
     if (!autoAck && !permits.tryAcquire()) {
       while (!(await permits.acquire(GROUP_TIMINGS.heartbeatInterval))) {
-        if (cancelled || endedWith) return
+        if (cancelled || endedWith) return false
         await heartbeat()
       }
       if (cancelled || endedWith) {
         permits.release()
-        return
+        return false
       }
-      highest = highestDelivered.get(partition)
     }
-    const redelivered = highest !== undefined && offset <= highest
-    if (!redelivered) highestDelivered.set(partition, offset)
-    const tracker = acks.partition(partition)
+    // lane.highest read after the waits: the first delivery may have been handed out meanwhile
+    handOut(home, acks.partition(partition), offset, message, offset <= lane.highest)
+    return true
+  }
+
+  /** Gives the handler a delivery for a record that holds a permit (or needs none: autoAck). */
+  const handOut = (home: PartitionHome, tracker: PartitionAcks, offset: number, message: KafkaMessage, redelivered: boolean) => {
+    if (!redelivered) home.lane.highest = offset
     tracker.deliver(offset)
     unsettled++
-    const delivery = new KafkaDelivery(topic, partition, offset, message, redelivered, autoAck, tracker, settle)
+    const delivery = new KafkaDelivery(source, home, tracker, offset, message, redelivered)
     if (autoAck) void settle(delivery).catch(ignore)
-    else {
-      const byOffset = inFlightOn(partition)
-      if (!byOffset.has(offset)) byOffset.set(offset, delivery)
-    }
+    else home.lane.add(delivery)
     try {
       // Not awaited: the handler may ack later; prefetch bounds how many are outstanding.
       const handled = handler(delivery)
@@ -292,10 +289,39 @@ export async function startSubscription(deps: ConsumeDeps, topic: string, option
     }
   }
 
+  // A whole fetched batch per call: the records go to the handler in one synchronous run while
+  // permits last (no promise or extra turn per record), and kafkajs's per-record bookkeeping of
+  // eachMessage (a seek check, an offset resolved with 64-bit arithmetic, a heartbeat check) is
+  // left out. The batch's position is resolved once, after its last record was handed out; a
+  // batch left early (the subscription ended, a seek) resolves only what was handed out, as
+  // eachMessage does, so kafkajs fetches the rest again.
+  const eachBatch = async ({batch, heartbeat, resolveOffset, isStale}: EachBatchPayload): Promise<void> => {
+    const partition = batch.partition
+    const home = homeOf(partition)
+    const lane = home.lane
+    let tracker = acks.partition(partition)
+    let handedOut: string | undefined
+    let stale = false
+    for (const message of batch.messages) {
+      if (cancelled || endedWith || stale) break
+      const offset = Number(message.offset)
+      // The hot path: an offset above every one handed out here is new (only one at or below may
+      // be a refetch after a rejoin), and a free permit is taken at once.
+      if (offset > lane.highest && (autoAck || permits.tryAcquire())) handOut(home, tracker, offset, message, false)
+      else {
+        if (!(await offerSlowly(home, offset, message, heartbeat))) break
+        tracker = acks.partition(partition) // a rejoin during the wait starts a new generation
+        stale = isStale() // a seek during the wait (a rejoin's start position) replaces the rest of this batch
+      }
+      handedOut = message.offset
+    }
+    if (handedOut !== undefined) resolveOffset(handedOut)
+  }
+
   try {
     await consumer.connect()
     await consumer.subscribe({topics: [topic], fromBeginning: start.fromBeginning})
-    await consumer.run({autoCommit: false, eachMessage})
+    await consumer.run({autoCommit: false, eachBatchAutoResolve: false, eachBatch})
     await withDeadline(
       joined,
       deps.joinTimeoutMs,

@@ -6,51 +6,55 @@
 // `uncommitted()` is what really may be delivered again.
 import {OffsetSet} from './offset-set.js'
 
-export class CommitLedger {
-  /** Acked offsets per partition that no confirmed commit covers yet. */
-  private readonly unconfirmed = new Map<number, OffsetSet>()
-  /** Highest position per partition the broker confirmed for this subscription. */
-  private readonly confirmedPositions = new Map<number, number>()
-  /** Per partition: every offset below this was acked by this subscription (any generation). */
-  private readonly settledBelow = new Map<number, number>()
+/** One partition's page of the ledger; the subscription keeps it beside the partition's deliveries (no lookup per ack). */
+export class PartitionBook {
+  /** Acked offsets that no confirmed commit covers yet. */
+  readonly unconfirmed = new OffsetSet()
+  /** Highest position the broker confirmed for this subscription. */
+  confirmed: number | undefined
+  /** Every offset below this was acked by this subscription (any generation). */
+  settledBelow: number | undefined
 
-  /** The handler acknowledged `offset`. */
-  acked(partition: number, offset: number): void {
-    if (offset < (this.confirmedPositions.get(partition) ?? -1)) return
-    let set = this.unconfirmed.get(partition)
-    if (!set) this.unconfirmed.set(partition, (set = new OffsetSet()))
-    set.add(offset)
+  /** The handler acknowledged `offset`; `settledUpTo`: its generation's contiguous acked run now reaches it. */
+  acked(offset: number, settledUpTo: number | undefined): void {
+    if (offset >= (this.confirmed ?? -1)) this.unconfirmed.add(offset)
+    if (settledUpTo !== undefined && settledUpTo > (this.settledBelow ?? -1)) this.settledBelow = settledUpTo
+  }
+}
+
+export class CommitLedger {
+  private readonly books = new Map<number, PartitionBook>()
+
+  book(partition: number): PartitionBook {
+    let book = this.books.get(partition)
+    if (!book) this.books.set(partition, (book = new PartitionBook()))
+    return book
   }
 
   /** The broker accepted a commit of `position` (= everything below it is done). */
   confirm(partition: number, position: number): void {
-    if (position > (this.confirmedPositions.get(partition) ?? -1)) this.confirmedPositions.set(partition, position)
-    this.unconfirmed.get(partition)?.dropBelow(position)
+    const book = this.book(partition)
+    if (position > (book.confirmed ?? -1)) book.confirmed = position
+    book.unconfirmed.dropBelow(position)
   }
 
   confirmed(partition: number): number | undefined {
-    return this.confirmedPositions.get(partition)
-  }
-
-  /** A generation's contiguous acked run reached `position`. */
-  settledUpTo(partition: number, position: number): void {
-    if (position > (this.settledBelow.get(partition) ?? -1)) this.settledBelow.set(partition, position)
+    return this.books.get(partition)?.confirmed
   }
 
   /** True when a redelivered offset was already acked here (written), so it need not be handled twice. */
   alreadySettled(partition: number, offset: number): boolean {
-    return offset < (this.settledBelow.get(partition) ?? -1)
+    return offset < (this.books.get(partition)?.settledBelow ?? -1)
   }
 
   /** Acked but not confirmed, over `partitions` (default: all). */
   uncommitted(partitions?: Iterable<number>): number {
+    let total = 0
     if (partitions === undefined) {
-      let total = 0
-      for (const set of this.unconfirmed.values()) total += set.size
+      for (const book of this.books.values()) total += book.unconfirmed.size
       return total
     }
-    let total = 0
-    for (const partition of partitions) total += this.unconfirmed.get(partition)?.size ?? 0
+    for (const partition of partitions) total += this.books.get(partition)?.unconfirmed.size ?? 0
     return total
   }
 }
