@@ -136,7 +136,9 @@ describe('mqkit plan (CLI)', () => {
         '--rate',
         '400',
         '--slo',
-        'e2e.p99<=40ms',
+        // Loose: this checks calibrate-then-verify, not a tight SLO; on memory:// under a busy CI
+        // run, delivery alone (event-loop stalls) reached a p99 of 42 ms and a 40 ms SLO was refused.
+        'e2e.p99<=200ms',
         '--work',
         'exp:5ms',
         '--prefetch',
