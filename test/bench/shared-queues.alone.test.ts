@@ -148,8 +148,12 @@ describe.skipIf(!(await amqpAvailable()))('mqkit bench --shard --shared-queues o
 
   it("a shard whose clock runs 3 s ahead: the other's readings of its messages are negative (counted, recorded as 0), its readings of the other's are 3 s late", async () => {
     const SHIFT_MS = 3000
-    const {shards} = await runShards(AMQP_URL, 2, 4000, ['--producers', '2', '--consumers', '2', '--prefetch', '1', '--rate', '200', '--count', '600', '--quiet'], (index) =>
-      index === 1 ? {MQKIT_TEST_CLOCK_SHIFT_MS: String(SHIFT_MS)} : {},
+    const {shards} = await runShards(
+      AMQP_URL,
+      2,
+      4000,
+      ['--producers', '2', '--consumers', '2', '--prefetch', '1', '--rate', '200', '--count', '600', '--quiet'],
+      (index) => (index === 1 ? {MQKIT_TEST_CLOCK_SHIFT_MS: String(SHIFT_MS)} : {}),
     )
     const [plain, shifted] = shards
     const plainFromShifted = receivedByProducer(plain).get(ownIds(shifted)[0]) ?? 0
